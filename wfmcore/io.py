@@ -1,0 +1,57 @@
+"""Atomic output: write to a temporary file in the target folder, then rename.
+
+A crash or a bad input half-way never leaves a half-written output, and an output that
+would overwrite one of the command's inputs is refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from wfmcore.errors import InputError
+
+
+def check_output_path(out: Path | str, inputs: Iterable[Path | str] = ()) -> Path:
+    """Refuse an output path that is one of the inputs; return it as a Path."""
+    out_path = Path(out)
+    for inp in inputs:
+        inp_path = Path(inp)
+        same = out_path.resolve() == inp_path.resolve()
+        if not same and out_path.exists() and inp_path.exists():
+            same = os.path.samefile(out_path, inp_path)
+        if same:
+            raise InputError(f"{out_path}: output would overwrite the input {inp_path}; "
+                             "choose another output path")
+    return out_path
+
+
+def write_atomic(out: Path | str, writer: Callable[[Path], object],
+                 inputs: Iterable[Path | str] = ()) -> Path:
+    """Call ``writer(tmp_path)`` and rename ``tmp_path`` to ``out`` only if it succeeded.
+
+    ``writer`` receives a path in the same folder as ``out`` (so the rename is atomic) that
+    keeps the suffix of ``out`` (so writers that infer the format from it still work).
+    """
+    out_path = check_output_path(out, inputs)
+    folder = out_path.parent if str(out_path.parent) else Path(".")
+    if not folder.exists():
+        raise InputError(f"{out_path}: folder {folder} does not exist")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=out_path.suffix or ".tmp",
+                                    dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        writer(tmp)
+        os.replace(tmp, out_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+def write_csv_atomic(frame, out: Path | str, inputs: Iterable[Path | str] = ()) -> Path:
+    """Write a DataFrame as CSV (no index) atomically."""
+    return write_atomic(out, lambda p: frame.to_csv(p, index=False), inputs=inputs)
