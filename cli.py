@@ -1,0 +1,169 @@
+"""The ``wfm`` command: a thin typer layer over the library.
+
+Every command is one call into ``forecast``, ``erlang`` or ``shifts`` that a notebook can
+make too. Bad input (:class:`wfmcore.errors.InputError`) becomes one line on stderr and exit
+code 2, never a traceback. Heavy modules are imported inside the commands so that
+``wfm erlang`` answers quickly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wfmcore.errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="wfm: contact-centre workforce planning — forecast, staff (Erlang C/A), schedule.",
+    pretty_exceptions_enable=False,
+)
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Turn InputError into one line on stderr and exit code 2."""
+    try:
+        yield
+    except InputError as exc:
+        typer.echo(f"wfm: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+# Options shared by `erlang` and `staff` (one definition, one help text).
+AhtOpt = Annotated[float | None, typer.Option("--aht-s", help="Average handle time, seconds.")]
+SlTargetOpt = Annotated[float, typer.Option(
+    "--sl-target", help="Service-level target as a share (0.8 = 80%); 0 = no target.")]
+SlThresholdOpt = Annotated[float, typer.Option(
+    "--sl-threshold-s", help="Service-level threshold T, seconds (answered within T).")]
+AsaOpt = Annotated[float | None, typer.Option("--asa-target-s", help="Maximum ASA, seconds.")]
+OccOpt = Annotated[float | None, typer.Option(
+    "--max-occupancy", help="Occupancy cap as a share, e.g. 0.85.")]
+PatienceOpt = Annotated[float | None, typer.Option(
+    "--patience-s", help="Mean caller patience, seconds; switches to Erlang A.")]
+AbandonOpt = Annotated[float | None, typer.Option(
+    "--max-abandon", help="Maximum abandonment share (Erlang A, needs --patience-s).")]
+ShrinkOpt = Annotated[float, typer.Option(
+    "--shrinkage", help="Share of paid time off the phones; scheduled = ceil(agents/(1-s)).")]
+ConventionOpt = Annotated[str, typer.Option(
+    "--sl-convention",
+    help="Service level divided by 'offered' calls (default; abandons count against), "
+         "'answered' calls, or 'wait' = P(time in queue <= T).")]
+
+
+def _target(sl_target, sl_threshold_s, asa_target_s, max_occupancy, patience_s, max_abandon,
+            shrinkage, sl_convention, min_agents=0):
+    from erlang.staffing import ServiceTarget
+
+    return ServiceTarget(sl_target=sl_target, sl_threshold_s=sl_threshold_s,
+                         asa_target_s=asa_target_s, max_occupancy=max_occupancy,
+                         patience_s=patience_s, max_abandon=max_abandon, shrinkage=shrinkage,
+                         sl_convention=sl_convention, min_agents=min_agents)
+
+
+def _json_number(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@app.command()
+def erlang(
+    traffic_erl: Annotated[float | None, typer.Option(
+        "--traffic-erl", help="Offered load in Erlangs (or give --calls and --interval-min).")
+    ] = None,
+    calls: Annotated[float | None, typer.Option("--calls", help="Calls offered in the interval.")
+                     ] = None,
+    interval_min: Annotated[float | None, typer.Option(
+        "--interval-min", help="Interval length, minutes (with --calls).")] = None,
+    aht_s: AhtOpt = None,
+    sl_target: SlTargetOpt = 0.8,
+    sl_threshold_s: SlThresholdOpt = 20.0,
+    asa_target_s: AsaOpt = None,
+    max_occupancy: OccOpt = None,
+    patience_s: PatienceOpt = None,
+    max_abandon: AbandonOpt = None,
+    agents: Annotated[int | None, typer.Option(
+        "--agents", help="Evaluate this headcount instead of solving.")] = None,
+    shrinkage: ShrinkOpt = 0.0,
+    max_blocking: Annotated[float | None, typer.Option(
+        "--max-blocking", help="Erlang B: lines needed for this blocking probability.")] = None,
+    sl_convention: ConventionOpt = "offered",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+):
+    """Evaluate or solve one interval: Erlang C, Erlang A (--patience-s) or Erlang B."""
+    from erlang import cli_support
+
+    with user_errors():
+        result = cli_support.erlang_answer(
+            traffic_erl=traffic_erl, calls=calls, interval_min=interval_min, aht_s=aht_s,
+            target=None if max_blocking is not None else _target(
+                sl_target, sl_threshold_s, asa_target_s, max_occupancy, patience_s,
+                max_abandon, shrinkage, sl_convention),
+            agents=agents, max_blocking=max_blocking)
+        if as_json:
+            typer.echo(json.dumps({k: (_json_number(v) if isinstance(v, float) else v)
+                                   for k, v in result["answer"].items()}))
+        else:
+            typer.echo(cli_support.erlang_table(result))
+
+
+@app.command()
+def staff(
+    forecast_csv: Annotated[Path, typer.Argument(help="Interval file: interval_start, offered "
+                                                 "[, queue, aht_s].")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Requirements CSV to write.")],
+    aht_s: AhtOpt = None,
+    interval_min: Annotated[float | None, typer.Option(
+        "--interval-min", help="Interval length, minutes (default: from the spacing).")] = None,
+    sl_target: SlTargetOpt = 0.8,
+    sl_threshold_s: SlThresholdOpt = 20.0,
+    asa_target_s: AsaOpt = None,
+    max_occupancy: OccOpt = None,
+    patience_s: PatienceOpt = None,
+    max_abandon: AbandonOpt = None,
+    shrinkage: ShrinkOpt = 0.0,
+    min_agents: Annotated[int, typer.Option(
+        "--min-agents", help="Minimum agents in every interval of the file.")] = 0,
+    sl_convention: ConventionOpt = "offered",
+):
+    """Required agents for every interval of a forecast file (writes requirements CSV)."""
+    from erlang.table import staff as staff_frame
+    from wfmcore import schema
+    from wfmcore.io import check_output_path, write_csv_atomic
+
+    with user_errors():
+        target = _target(sl_target, sl_threshold_s, asa_target_s, max_occupancy, patience_s,
+                         max_abandon, shrinkage, sl_convention, min_agents)
+        check_output_path(out, [forecast_csv])
+        frame = schema.read_table(forecast_csv)
+        result = staff_frame(frame, target, aht_s=aht_s, interval_min=interval_min,
+                             source=str(forecast_csv))
+        write_csv_atomic(result, out, inputs=[forecast_csv])
+        n_open = int((result["offered"] > 0).sum())
+        typer.echo(
+            f"{len(result)} intervals ({n_open} with calls), {target.model}: "
+            f"peak {int(result['agents'].max())} agents, "
+            f"{result['agents'].sum() * _interval_hours(result, interval_min):,.1f} agent-hours "
+            f"on the phones, peak scheduled {int(result['scheduled_agents'].max())} -> {out}")
+
+
+def _interval_hours(result, interval_min):
+    if interval_min is not None:
+        return interval_min / 60.0
+    from wfmcore import schema
+
+    times = schema.parse_times(result, "interval_start", "requirements")
+    groups = result["queue"] if "queue" in result.columns else [0] * len(result)
+    return schema.interval_minutes(times, groups, "requirements") / 60.0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

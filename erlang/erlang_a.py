@@ -1,0 +1,207 @@
+"""Erlang A: the M/M/N+M queue (Palm 1943), callers abandon after an exponential patience.
+
+Notation (Mandelbaum & Zeltyn 2007): arrival rate lambda, mean handle time 1/mu = AHT,
+mean patience 1/theta, N agents, load A = lambda/mu. With r = patience/AHT put
+x = N mu / theta = N r and y = lambda / theta = A r, and
+
+    A(x, y) = x e^y y^-x gamma(x, y) = sum_{j>=0} y^j / prod_{i=1..j} (x + i)
+            = P(x, y) / pmf(x; y)     (P = regularised lower incomplete gamma,
+                                        pmf(x; y) = y^x e^-y / Gamma(x + 1))
+
+A caller who finds j others waiting is served with probability x / (x + j + 1), and by
+PASTA finds state N + j with probability K y^j / prod_{i<=j}(x + i), K = 1 / (1/E - 1 + A(x, y)),
+E = Erlang B(N, A). Summing these gives (Garnett, Mandelbaum & Reiman 2002, M&SOM 4(3);
+Mandelbaum & Zeltyn 2007, "Service engineering in action: the Palm/Erlang-A queue"):
+
+* P(wait > 0)              = K A(x, y)
+* P(abandon)               = K [A(x, y) (1 - x/y) + x/y]   = K sum_j w_j (j + 1)/(x + j + 1)
+* P(offered wait V > t)    = K P(x, y e^{-theta t}) / pmf(x; y)
+* P(served, V > t)         = K x/(x+1) P(x + 1, y e^{-theta t}) / pmf(x + 1; y)
+* ASA (answered calls)     = P(served, wait>0) / P(served) * patience * E_c[psi(x+J+2) - psi(x+1)],
+  c_j proportional to y^j / Gamma(x + j + 2)   (mean of the hypoexponential offered wait
+  sum_{i=0..j} Exp((x+i) theta) weighted by the chance x/(x+j+1) of being served)
+* occupancy                = A (1 - P(abandon)) / N
+
+Service level conventions (``sl_convention``):
+* ``"offered"`` (default): answered within T / offered = 1 - P(abandon) - P(served, V > T);
+  abandoned calls count against.
+* ``"answered"``: answered within T / answered.
+* ``"wait"``: P(time in queue <= T) over all callers, W = min(V, patience):
+  1 - e^{-theta T} P(V > T); short abandons count as met.
+Everything is computed in log space, so N far below A and huge loads do not overflow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from erlang._special import log_inv_erlang_b, poisson_logpmf
+
+SL_CONVENTIONS = ("offered", "answered", "wait")
+
+
+def _log_a_function(x, z, *, with_parts=False):
+    """log A(x, z) (and, with ``with_parts``, log(A - 1) and log(A - A1), A1 = (x/z)(A - 1)).
+
+    Series for x >= z (terms fall by z/(x+j) < 1, all positive: no cancellation);
+    P(x, z)/pmf(x; z) for x < z, where P(x, z) > ~0.5 is accurate.
+    """
+    x, z = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(z, dtype=float))
+    log_a = np.empty(x.shape)
+    log_am1 = np.empty(x.shape)
+    log_ab = np.empty(x.shape)
+    ser = x >= z
+    if ser.any():
+        xs, zs = x[ser], z[ser]
+        term = np.ones(xs.shape)
+        s_all = np.ones(xs.shape)
+        s_m1 = np.zeros(xs.shape)
+        s_ab = 1.0 / (xs + 1.0)
+        active = np.ones(xs.shape, dtype=bool)
+        j = 0
+        while active.any():
+            j += 1
+            idx = np.nonzero(active)[0]
+            t = term[idx] * zs[idx] / (xs[idx] + j)
+            term[idx] = t
+            s_all[idx] += t
+            s_m1[idx] += t
+            s_ab[idx] += t * (j + 1) / (xs[idx] + j + 1)
+            done = t <= 1e-17 * s_all[idx]
+            active[idx[done]] = False
+        log_a[ser] = np.log(s_all)
+        with np.errstate(divide="ignore"):
+            log_am1[ser] = np.log(s_m1)
+        log_ab[ser] = np.log(s_ab)
+    gam = ~ser
+    if gam.any():
+        xg, zg = x[gam], z[gam]
+        la = np.log(special.gammainc(xg, zg)) - poisson_logpmf(xg, zg)
+        log_a[gam] = la
+        log_am1[gam] = la + np.log(-np.expm1(-la))
+        ratio = xg / zg  # < 1 here: both terms of A (1 - x/z) + x/z are positive
+        log_ab[gam] = np.logaddexp(la + np.log1p(-ratio), np.log(ratio))
+    if with_parts:
+        return log_a, log_am1, log_ab
+    return log_a
+
+
+def _mean_harmonic(x, y):
+    """E_c[psi(x + J + 2) - psi(x + 1)] with c_j proportional to y^j / Gamma(x + j + 2), j >= 0.
+
+    Summed over a window around the mode of c (j* = max(0, y - x - 1)) that holds all but
+    ~1e-30 of its mass: width 12 sqrt(y) + 20 on each side.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    spread = 12.0 * np.sqrt(np.maximum(y, 1.0)) + 20.0
+    mode = np.maximum(0.0, np.floor(y - x - 1.0))
+    j_lo = np.maximum(0.0, mode - spread).astype(np.int64)
+    j_hi = (mode + spread).astype(np.int64)
+    n_terms = j_hi - j_lo + 1
+    jl = j_lo.astype(float)
+    # log weight relative to j_lo, and H_j at j_lo
+    log_w = np.zeros(x.shape)
+    harm = special.digamma(x + jl + 2.0) - special.digamma(x + 1.0)
+    # psi differences lose digits when x is huge and j small: use the sum directly there
+    small = jl < 50
+    if small.any():
+        harm[small] = 0.0
+        for i in range(int(jl[small].max()) + 1 if small.any() else 0):
+            take = small & (i <= jl)
+            harm[take] += 1.0 / (x[take] + i + 1.0)
+    w_sum = np.zeros(x.shape)
+    wh_sum = np.zeros(x.shape)
+    log_y = np.log(y)
+    max_log_w = np.full(x.shape, -np.inf)
+    # two passes would cost twice; instead rescale on the fly when a larger weight appears
+    for k in range(int(n_terms.max())):
+        live = k < n_terms
+        if not live.all():
+            idx = np.nonzero(live)[0]
+        else:
+            idx = slice(None)
+        j = jl[idx] + k
+        if k > 0:
+            log_w[idx] = log_w[idx] + log_y[idx] - np.log(x[idx] + j + 1.0)
+            harm[idx] = harm[idx] + 1.0 / (x[idx] + j + 1.0)
+        lw = log_w[idx]
+        m_old = max_log_w[idx]
+        m_new = np.maximum(m_old, lw)
+        scale = np.exp(m_old - m_new)
+        w = np.exp(lw - m_new)
+        w_sum[idx] = w_sum[idx] * scale + w
+        wh_sum[idx] = wh_sum[idx] * scale + w * harm[idx]
+        max_log_w[idx] = m_new
+    return wh_sum / w_sum
+
+
+def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_convention="offered",
+         with_asa=True):
+    """Erlang A KPIs for N = ``agents``; arrays broadcast.
+
+    Returns a dict of arrays: ``p_wait``, ``p_abandon``, ``service_level``, ``asa_s``,
+    ``occupancy`` and ``log_sl_shortfall`` (log of 1 - service level, for exact target checks).
+    """
+    if sl_convention not in SL_CONVENTIONS:
+        raise ValueError(f"sl_convention must be one of {SL_CONVENTIONS}")
+    n, a, aht, t, pat = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in
+                                              (agents, traffic_erl, aht_s, sl_threshold_s,
+                                               patience_s)))
+    shape = n.shape
+    p_wait = np.zeros(shape)
+    p_ab = np.zeros(shape)
+    log_short = np.full(shape, -np.inf)
+    asa = np.zeros(shape)
+    occ = np.zeros(shape)
+
+    nobody = (n == 0) & (a > 0)  # every caller waits and abandons
+    p_wait[nobody] = 1.0
+    p_ab[nobody] = 1.0
+    log_short[nobody] = 0.0
+    asa[nobody] = np.inf
+
+    live = (n > 0) & (a > 0)
+    if live.any():
+        nl, al, ahtl, tl, patl = n[live], a[live], aht[live], t[live], pat[live]
+        r = patl / ahtl
+        x, y = nl * r, al * r
+        _, log_rm1 = log_inv_erlang_b(nl, al)
+        log_a0, log_a0m1, log_ab = _log_a_function(x, y, with_parts=True)
+        log_d = np.logaddexp(log_rm1, log_a0)            # 1 / K
+        pw = np.exp(log_a0 - log_d)
+        log_pab = log_ab - log_d
+        pab = np.exp(log_pab)
+        theta_t = tl / patl
+        # P(served, V > T) = K x/(x+1) A(x+1, yu) pmf(x+1; yu)/pmf(x+1; y),  u = e^{-theta T}
+        yu = y * np.exp(-theta_t)
+        log_pmf_ratio_1 = -(x + 1.0) * theta_t - y * np.expm1(-theta_t)
+        log_served_late = (np.log(x / (x + 1.0)) + _log_a_function(x + 1.0, yu)
+                           + log_pmf_ratio_1 - log_d)
+        if sl_convention == "offered":
+            ls = np.logaddexp(log_pab, log_served_late)
+        elif sl_convention == "answered":
+            # 1 - SL_ans = 1 - (1 - pab - late)/(1 - pab) = late / (1 - pab)
+            ls = log_served_late - np.log1p(-pab)
+        else:  # "wait": P(W > T) = e^{-theta T} P(V > T)
+            log_pmf_ratio_0 = -x * theta_t - y * np.expm1(-theta_t)
+            ls = -theta_t + _log_a_function(x, yu) + log_pmf_ratio_0 - log_d
+        p_wait[live] = pw
+        p_ab[live] = pab
+        log_short[live] = np.minimum(ls, 0.0)
+        occ[live] = np.minimum(al * (1.0 - pab) / nl, 1.0)
+        if with_asa:
+            # P(served, wait > 0) = K A1 = K (x/y)(A - 1)
+            p_served_waited = np.exp(log_a0m1 + np.log(x / y) - log_d)
+            asa[live] = (p_served_waited / (1.0 - pab)) * patl * _mean_harmonic(x, y)
+        else:
+            asa[live] = np.nan
+    return {
+        "p_wait": p_wait,
+        "p_abandon": p_ab,
+        "service_level": -np.expm1(log_short),
+        "asa_s": asa,
+        "occupancy": occ,
+        "log_sl_shortfall": log_short,
+    }

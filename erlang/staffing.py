@@ -1,0 +1,285 @@
+"""Staffing: service targets, required agents, the KPIs of a headcount, shrinkage.
+
+Definitions, used everywhere in wfm:
+
+* offered load A (Erlangs) = calls x aht_s / (interval_min x 60)
+* service level = calls answered within T / calls offered (abandoned calls count against);
+  ``sl_convention="answered"`` divides by answered calls instead, ``"wait"`` gives
+  P(time in queue <= T) over all callers. In Erlang C all three coincide.
+* ASA = mean wait of answered calls (s); occupancy = busy agent time / staffed agent time.
+* required agents = the smallest integer N meeting every target given; scheduled agents =
+  ceil(required / (1 - shrinkage)).
+
+A target counts as met when it holds to 1e-12 relative (so 35.7 Erlangs at a 0.85 cap needs
+42 agents, not 43, although 35.7/42 is 0.8500000000000001 in binary floating point).
+Targets no headcount can meet (service level 1, abandonment 0, ASA 0) are refused up front.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from erlang import erlang_a, erlang_c
+from erlang._special import log_inv_erlang_b
+from wfmcore.errors import InputError
+
+#: relative tolerance within which a target counts as met (see module docstring)
+TARGET_RTOL = 1e-12
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceTarget:
+    """What an interval must achieve; ``None`` (or ``sl_target=0``) switches a target off.
+
+    Erlang C is used unless ``patience_s`` is given, which switches to Erlang A.
+    """
+
+    sl_target: float = 0.80           # share answered within sl_threshold_s; 0 = no target
+    sl_threshold_s: float = 20.0
+    asa_target_s: float | None = None  # maximum ASA
+    max_occupancy: float | None = None  # e.g. 0.85
+    max_abandon: float | None = None  # maximum share of calls abandoned (Erlang A only)
+    patience_s: float | None = None   # mean caller patience; switches to Erlang A
+    sl_convention: str = "offered"
+    shrinkage: float = 0.0            # share of paid time not on the phones
+    min_agents: int = 0               # minimum staffing per interval
+
+    def __post_init__(self):
+        def num(name):
+            value = getattr(self, name)
+            if value is None:
+                return None
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise InputError(f"{name} must be a number; got {value!r}") from None
+            if math.isnan(value):
+                raise InputError(f"{name} must be a number; got NaN")
+            return value
+
+        sl = num("sl_target")
+        if sl is None or not 0.0 <= sl < 1.0:
+            hint = f" ({sl:g}% is {sl / 100:g})" if sl is not None and 1.0 < sl <= 100.0 else ""
+            raise InputError(f"sl_target (--sl-target) must be a share in [0, 1) (0 = no target); "
+                             f"got {self.sl_target!r}{hint}")
+        thr = num("sl_threshold_s")
+        if thr is None or thr < 0:
+            raise InputError(f"sl_threshold_s (--sl-threshold-s) must be >= 0 seconds; got {self.sl_threshold_s!r}")
+        asa = num("asa_target_s")
+        if asa is not None and not (0 < asa < math.inf):
+            raise InputError(f"asa_target_s (--asa-target-s) must be > 0 seconds; got {self.asa_target_s!r}")
+        occ = num("max_occupancy")
+        if occ is not None and not 0 < occ <= 1:
+            hint = f" ({occ:g}% is {occ / 100:g})" if 1 < occ <= 100 else ""
+            raise InputError(f"max_occupancy (--max-occupancy) must be a share in (0, 1]; got "
+                             f"{self.max_occupancy!r}{hint}")
+        pat = num("patience_s")
+        if pat is not None and not (0 < pat < math.inf):
+            raise InputError(f"patience_s (--patience-s) must be > 0 seconds; got {self.patience_s!r}")
+        ab = num("max_abandon")
+        if ab is not None:
+            if pat is None:
+                raise InputError("max_abandon (--max-abandon) needs patience_s: abandonment is only modelled "
+                                 "by Erlang A (give --patience-s)")
+            if not 0 < ab < 1:
+                hint = f" ({ab:g}% is {ab / 100:g})" if 1 <= ab <= 100 else ""
+                raise InputError(f"max_abandon (--max-abandon) must be a share in (0, 1); got "
+                                 f"{self.max_abandon!r}{hint}")
+        shr = num("shrinkage")
+        if shr is None or not 0 <= shr < 1:
+            hint = f" ({shr:g}% is {shr / 100:g})" if shr is not None and 1 <= shr <= 100 else ""
+            raise InputError(f"shrinkage (--shrinkage) must be a share in [0, 1); got {self.shrinkage!r}{hint}")
+        if self.sl_convention not in erlang_a.SL_CONVENTIONS:
+            raise InputError(f"sl_convention (--sl-convention) must be one of {', '.join(erlang_a.SL_CONVENTIONS)};"
+                             f" got {self.sl_convention!r}")
+        if int(self.min_agents) != self.min_agents or self.min_agents < 0:
+            raise InputError(f"min_agents (--min-agents) must be a whole number >= 0; got {self.min_agents!r}")
+        for f in fields(self):
+            if f.name in ("sl_convention", "min_agents"):
+                continue
+            v = getattr(self, f.name)
+            if v is not None:
+                object.__setattr__(self, f.name, float(v))
+        object.__setattr__(self, "min_agents", int(self.min_agents))
+
+    @property
+    def model(self) -> str:
+        return "erlang_c" if self.patience_s is None else "erlang_a"
+
+
+def offered_load(calls, aht_s, interval_min):
+    """Offered load in Erlangs: A = calls x aht_s / (interval_min x 60)."""
+    return np.asarray(calls, dtype=float) * np.asarray(aht_s, dtype=float) / (
+        np.asarray(interval_min, dtype=float) * 60.0)
+
+
+def check_load_inputs(traffic_erl, aht_s, what="traffic_erl"):
+    """Raise InputError for NaN/negative load or AHT, or AHT <= 0 where there is traffic."""
+    a = np.asarray(traffic_erl, dtype=float)
+    aht = np.asarray(aht_s, dtype=float)
+    if np.isnan(a).any() or (a < 0).any() or np.isinf(a).any():
+        raise InputError(f"{what} must be a finite number >= 0")
+    a_b, aht_b = np.broadcast_arrays(a, aht)
+    if np.isnan(aht_b).any() or (aht_b < 0).any() or np.isinf(aht_b).any():
+        raise InputError("aht_s must be a finite number >= 0")
+    if ((aht_b == 0) & (a_b > 0)).any():
+        raise InputError("aht_s must be > 0 where calls are offered")
+
+
+def kpis(agents, traffic_erl, aht_s, target: ServiceTarget | None = None):
+    """Service level, P(wait), ASA, occupancy and P(abandon) for a given headcount.
+
+    Answers "what service level do I get with 40 people?". Arrays broadcast; returns a dict
+    of arrays (0-d for scalar input). Uses Erlang C, or Erlang A when ``target.patience_s``.
+    """
+    target = target or ServiceTarget()
+    check_load_inputs(traffic_erl, aht_s)
+    n = np.asarray(agents, dtype=float)
+    if np.isnan(n).any() or (n < 0).any() or (n != np.floor(n)).any():
+        raise InputError("agents must be a whole number >= 0")
+    a = np.asarray(traffic_erl, dtype=float)
+    aht = np.where(np.asarray(aht_s, dtype=float) > 0, aht_s, 1.0)  # AHT irrelevant if A = 0
+    if target.patience_s is None:
+        out = erlang_c.kpis(n, a, aht, target.sl_threshold_s)
+        out.pop("log_p_wait_gt_t")
+    else:
+        out = erlang_a.kpis(n, a, aht, target.sl_threshold_s, target.patience_s,
+                            sl_convention=target.sl_convention)
+        out.pop("log_sl_shortfall")
+    return out
+
+
+def _tol_log(value):
+    return math.log(value) + TARGET_RTOL
+
+
+def _max_agents(a):
+    """Search ceiling: far beyond any sane target (A + 60 sqrt(A) + 1000)."""
+    return np.ceil(a + 60.0 * np.sqrt(a) + 1000.0)
+
+
+def _ceil_tol(x):
+    """ceil(x) that ignores float noise of relative size TARGET_RTOL above an integer."""
+    return np.ceil(np.asarray(x, dtype=float) * (1.0 - TARGET_RTOL))
+
+
+def _required_erlang_c(a, aht, target: ServiceTarget):
+    """Smallest N > A meeting the targets: forward recursion on log(1/B) from the lowest
+    admissible N (stability N > A, occupancy N >= A/cap), O(N - A) cheap steps."""
+    n = np.floor(a) + 1.0
+    if target.max_occupancy is not None:
+        n = np.maximum(n, _ceil_tol(a / target.max_occupancy))
+    log_r, _ = log_inv_erlang_b(n, a)
+    res = np.zeros(a.shape)
+    ceiling = _max_agents(a)
+    log_sl_short = _tol_log(1.0 - target.sl_target) if target.sl_target > 0 else None
+    log_asa = _tol_log(target.asa_target_s) if target.asa_target_s is not None else None
+    t = target.sl_threshold_s
+    idx = np.arange(a.size)
+    while idx.size:
+        ni, ai = n[idx], a[idx]
+        lr = log_r[idx]
+        rho = ai / ni
+        log_1m_rho = np.log1p(-rho)
+        log_c = -(lr + log_1m_rho + np.log1p(rho * np.exp(-(lr + log_1m_rho))))
+        ok = np.ones(idx.size, dtype=bool)
+        if log_sl_short is not None:
+            ok &= log_c - (ni - ai) * t / aht[idx] <= log_sl_short
+        if log_asa is not None:
+            ok &= log_c + np.log(aht[idx]) - np.log(ni - ai) <= log_asa
+        res[idx[ok]] = ni[ok]
+        idx = idx[~ok]
+        if idx.size and (n[idx] >= ceiling[idx]).any():
+            raise InputError("the service targets cannot be met by any reasonable headcount "
+                             f"(over {int(ceiling[idx].max())} agents for "
+                             f"{a[idx].max():g} Erlangs); relax them")
+        n[idx] += 1.0
+        log_r[idx] = np.logaddexp(0.0, log_r[idx] + np.log(n[idx] / a[idx]))
+    return res
+
+
+def _feasible_erlang_a(n, a, aht, target: ServiceTarget):
+    out = erlang_a.kpis(n, a, aht, target.sl_threshold_s, target.patience_s,
+                        sl_convention=target.sl_convention,
+                        with_asa=target.asa_target_s is not None)
+    ok = n >= 1
+    if target.sl_target > 0:
+        ok &= out["log_sl_shortfall"] <= _tol_log(1.0 - target.sl_target)
+    if target.max_abandon is not None:
+        ok &= out["p_abandon"] <= target.max_abandon * (1 + TARGET_RTOL)
+    if target.asa_target_s is not None:
+        ok &= out["asa_s"] <= target.asa_target_s * (1 + TARGET_RTOL)
+    if target.max_occupancy is not None:
+        ok &= out["occupancy"] <= target.max_occupancy * (1 + TARGET_RTOL)
+    return ok
+
+
+def _required_erlang_a(a, aht, target: ServiceTarget):
+    """Smallest N >= 1 meeting the targets in Erlang A, by vectorised bisection.
+
+    The search starts at N = 0, so answers below the offered load are found (with
+    abandonment they often are). Every KPI is monotone in N, so bisection is exact.
+    """
+    lo = np.zeros(a.shape)  # N = 0 answers nobody: never feasible when A > 0
+    hi = np.maximum(1.0, np.ceil(a + 2.0 * np.sqrt(a)))
+    ceiling = _max_agents(a)
+    idx = np.arange(a.size)
+    while idx.size:  # gallop up until hi is feasible
+        ok = _feasible_erlang_a(hi[idx], a[idx], aht[idx], target)
+        idx = idx[~ok]
+        if idx.size and (hi[idx] >= ceiling[idx]).any():
+            raise InputError("the service targets cannot be met by any reasonable headcount "
+                             f"(over {int(ceiling[idx].max())} agents for "
+                             f"{a[idx].max():g} Erlangs); relax them")
+        lo[idx] = hi[idx]
+        hi[idx] = np.minimum(2.0 * hi[idx] + 8.0, ceiling[idx])
+    idx = np.nonzero(hi - lo > 1)[0]
+    while idx.size:
+        mid = np.floor((lo[idx] + hi[idx]) / 2.0)
+        ok = _feasible_erlang_a(mid, a[idx], aht[idx], target)
+        hi[idx[ok]] = mid[ok]
+        lo[idx[~ok]] = mid[~ok]
+        idx = idx[hi[idx] - lo[idx] > 1]
+    return hi
+
+
+def required_agents(traffic_erl, aht_s, target: ServiceTarget | None = None):
+    """Smallest whole number of agents meeting every target in ``target``, per interval.
+
+    Scalars or arrays; zero-load intervals need ``target.min_agents`` (default 0).
+    Erlang C (Gans, Koole & Mandelbaum 2003) unless ``target.patience_s`` selects Erlang A
+    (Mandelbaum & Zeltyn 2007).
+    """
+    target = target or ServiceTarget()
+    check_load_inputs(traffic_erl, aht_s)
+    a_in = np.asarray(traffic_erl, dtype=float)
+    a, aht = np.broadcast_arrays(a_in, np.asarray(aht_s, dtype=float))
+    a = a.ravel()
+    aht = aht.ravel()
+    res = np.zeros(a.shape)
+    live = a > 0
+    if live.any():
+        if target.patience_s is None:
+            res[live] = _required_erlang_c(a[live], aht[live], target)
+        else:
+            res[live] = _required_erlang_a(a[live], aht[live], target)
+    res = np.maximum(res, target.min_agents).astype(np.int64)
+    res = res.reshape(np.broadcast_shapes(a_in.shape, np.shape(aht_s)))
+    return int(res) if res.ndim == 0 else res
+
+
+def scheduled_agents(required, shrinkage):
+    """Agents to schedule so ``required`` remain after shrinkage: ceil(required / (1 - s)).
+
+    Always rounded up, never to nearest (float noise of 1e-12 relative is ignored, so
+    8 / (1 - 0.2) is 10, not 11).
+    """
+    s = float(shrinkage)
+    if not 0 <= s < 1:
+        raise InputError(f"shrinkage (--shrinkage) must be a share in [0, 1); got {shrinkage!r}")
+    req = np.asarray(required, dtype=float)
+    out = _ceil_tol(req / (1.0 - s)).astype(np.int64)
+    return int(out) if out.ndim == 0 else out

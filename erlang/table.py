@@ -1,0 +1,60 @@
+"""Staffing a whole interval file: the frame-level entry point behind ``wfm staff``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from erlang.staffing import ServiceTarget, kpis, required_agents, scheduled_agents
+from wfmcore import schema
+from wfmcore.errors import InputError
+
+
+def staff(frame, target: ServiceTarget | None = None, *, aht_s: float | None = None,
+          interval_min: float | None = None, source: str = "forecast"):
+    """Add required agents and their KPIs to every row of a forecast frame.
+
+    ``frame`` has ``interval_start``, ``offered`` (calls), optional ``queue`` and ``aht_s``
+    (per row; else the ``aht_s`` argument). The interval length comes from the spacing of
+    ``interval_start`` unless ``interval_min`` is given. Returns a copy with the columns
+    ``traffic_erl``, ``agents``, ``scheduled_agents``, ``service_level``, ``p_wait``,
+    ``asa_s``, ``occupancy``, ``p_abandon`` (NaN for Erlang C) appended.
+    """
+    target = target or ServiceTarget()
+    schema.require_columns(frame, schema.FORECAST_REQUIRED, source)
+    times = schema.parse_times(frame, "interval_start", source)
+    calls = schema.numeric_column(frame, "offered", source)
+    if "aht_s" in frame.columns:
+        aht = schema.numeric_column(frame, "aht_s", source, allow_nan=aht_s is not None)
+        if aht_s is not None:
+            aht = np.where(np.isnan(aht), float(aht_s), aht)
+    elif aht_s is not None:
+        if not (np.isfinite(aht_s) and aht_s > 0):
+            raise InputError(f"--aht-s must be > 0 seconds; got {aht_s!r}")
+        aht = np.full(len(frame), float(aht_s))
+    else:
+        raise InputError(f"{source}: no 'aht_s' column and no --aht-s given; "
+                         "average handle time is needed to staff")
+    zero_aht = (aht == 0) & (calls > 0)
+    if zero_aht.any():
+        i = int(np.argmax(zero_aht))
+        raise InputError(f"{source}: row {i + 2}: column 'aht_s' is 0 while {calls[i]:g} calls "
+                         "are offered; handle time must be > 0")
+    if interval_min is None:
+        groups = frame["queue"] if "queue" in frame.columns else np.zeros(len(frame))
+        interval_min = schema.interval_minutes(times, groups, source)
+    elif not (np.isfinite(interval_min) and interval_min > 0):
+        raise InputError(f"--interval-min must be > 0; got {interval_min!r}")
+
+    load = calls * aht / (interval_min * 60.0)
+    agents = required_agents(load, aht, target)
+    k = kpis(agents, load, aht, target)
+    out = frame.copy()
+    out["traffic_erl"] = load
+    out["agents"] = agents
+    out["scheduled_agents"] = scheduled_agents(agents, target.shrinkage)
+    out["service_level"] = k["service_level"]
+    out["p_wait"] = k["p_wait"]
+    out["asa_s"] = k["asa_s"]
+    out["occupancy"] = k["occupancy"]
+    out["p_abandon"] = k["p_abandon"] if target.patience_s is not None else np.nan
+    return out

@@ -1,0 +1,242 @@
+"""Erlang B / C / A formulas against 60-digit mpmath references and textbook values.
+
+Reference sources:
+* Erlang B / C: the defining sums evaluated in mpmath at 60 digits
+  (B = (A^N/N!) / sum_k A^k/k!, via the regularised incomplete gamma function;
+  C = N B / (N - A(1 - B)); SL = 1 - C exp(-(N-A)T/AHT); ASA = C AHT/(N-A)).
+* Erlang A: the birth-death chain of M/M/N+M summed state by state in mpmath (P(wait) by
+  PASTA, P(abandon) by Little's law theta E[Q] / lambda), and the offered wait of a caller
+  who finds j waiting as a hypoexponential sum of Exp(N mu + i theta), i = 0..j, in
+  partial fractions: an independent route from the incomplete-gamma closed forms.
+"""
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from erlang import blocking, erlang_a, erlang_c
+from erlang._special import erlang_b_recursive, log_inv_erlang_b, poisson_logpmf
+
+mp.mp.dps = 60
+
+
+def mp_erlang_b(n, a):
+    n, a = mp.mpf(n), mp.mpf(a)
+    return mp.power(a, n) * mp.exp(-a) / mp.gamma(n + 1) / mp.gammainc(n + 1, a, mp.inf,
+                                                                         regularized=True)
+
+
+def mp_erlang_c(n, a, aht, t):
+    b = mp_erlang_b(n, a)
+    n, a = mp.mpf(n), mp.mpf(a)
+    c = n * b / (n - a * (1 - b))
+    sl = 1 - c * mp.exp(-(n - a) * t / aht)
+    asa = c * aht / (n - a)
+    return c, sl, asa
+
+
+def rel(x, ref):
+    ref = float(ref)
+    return abs(float(x) - ref) / abs(ref)
+
+
+LOADS = [0.01, 0.1, 0.5, 1.0, 7.3, 10.0, 50.0, 123.4, 1000.0, 1e4, 1e5, 1e6]
+
+
+def _n_grid(a):
+    s = math.sqrt(a)
+    ns = {1, 2, math.floor(a) + 1, math.floor(a + s) + 1, math.floor(a + 3 * s) + 1,
+          max(1, math.floor(0.5 * a)), max(1, math.floor(a - 2 * s))}
+    return sorted(n for n in ns if n >= 1)
+
+
+@pytest.mark.parametrize("a", LOADS, ids=[f"A={a:g}" for a in LOADS])
+def test_erlang_b_matches_mpmath(a):
+    for n in _n_grid(a):
+        ref = mp_erlang_b(n, a)
+        if ref < mp.mpf("1e-300"):
+            continue  # not representable in double precision
+        assert rel(blocking(n, a), ref) < 1e-12, (n, a)
+
+
+@pytest.mark.parametrize("a", LOADS, ids=[f"A={a:g}" for a in LOADS])
+def test_erlang_c_matches_mpmath(a):
+    aht, t = 300.0, 20.0
+    for n in _n_grid(a):
+        if n <= a:
+            continue
+        c_ref, sl_ref, asa_ref = mp_erlang_c(n, a, aht, t)
+        if c_ref < mp.mpf("1e-300"):
+            continue
+        k = erlang_c.kpis(n, a, aht, t)
+        assert rel(k["p_wait"], c_ref) < 1e-12, (n, a)
+        assert rel(k["service_level"], sl_ref) < 1e-12, (n, a)
+        assert rel(k["asa_s"], asa_ref) < 1e-12, (n, a)
+        assert rel(-np.expm1(k["log_p_wait_gt_t"]), sl_ref) < 1e-12
+
+
+def test_textbook_example():
+    # 100 calls per 30 min, AHT 180 s -> A = 10 Erlangs, T = 20 s, 14 agents:
+    # SL 0.88835 and ASA 7.84 s (the standard worked example, e.g. the pyworkforce and
+    # callcentrehelper.com Erlang C pages); 13 agents give 0.79559.
+    k14 = erlang_c.kpis(14, 10.0, 180.0, 20.0)
+    assert k14["service_level"] == pytest.approx(0.88835, abs=5e-6)
+    assert k14["asa_s"] == pytest.approx(7.84, abs=5e-3)
+    assert k14["p_wait"] == pytest.approx(0.17413, abs=5e-6)
+    assert erlang_c.kpis(13, 10.0, 180.0, 20.0)["service_level"] == pytest.approx(0.79559,
+                                                                                   abs=5e-6)
+
+
+def test_erlang_b_published_table():
+    # Erlang B table (e.g. Cooper, Introduction to Queueing Theory, Table; ITU-T E.800
+    # companion tables): 10 Erlangs on 18 lines blocks 0.7142 %; 1 Erlang on 1 line 50 %.
+    assert blocking(18, 10.0) == pytest.approx(0.0071424, rel=1e-4)
+    assert blocking(1, 1.0) == pytest.approx(0.5, rel=1e-15)  # hand: A/(1+A)
+    assert blocking(2, 1.0) == pytest.approx(0.2, rel=1e-15)  # hand: (A^2/2)/(1+A+A^2/2)
+    assert blocking(0, 5.0) == 1.0
+    assert blocking(3, 0.0) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 400), a=st.floats(0.01, 500.0))
+def test_recursion_equals_incomplete_gamma_form(n, a):
+    rec = erlang_b_recursive(n, a)
+    closed = blocking(n, a)
+    if rec < 1e-290:
+        assert closed < 1e-280
+    else:
+        assert closed == pytest.approx(rec, rel=1e-11)
+
+
+def test_poisson_logpmf_huge_arguments():
+    # mpmath at 60 digits; the naive x log(m) - m - lgamma(x+1) loses ~1e-9 here.
+    for x, m in [(1e6, 1e6), (1e6 + 3000, 1e6), (3.5, 2.0), (0.25, 40.0), (5e5, 4e5)]:
+        ref = x * mp.log(m) - m - mp.loggamma(mp.mpf(x) + 1)
+        assert abs(float(poisson_logpmf(x, m)) - float(ref)) < 1e-12 * max(1.0, abs(float(ref)))
+
+
+def test_inverse_erlang_b_log_space_is_exact():
+    for a, n in [(1e6, 1_000_001), (1e6, 900_000), (1e4, 9000), (50.0, 20), (0.01, 3)]:
+        r = 1 / mp_erlang_b(n, a)
+        log_r, log_rm1 = log_inv_erlang_b(n, a)
+        assert abs(float(log_r) - float(mp.log(r))) < 1e-13 * max(1.0, float(mp.log(r)))
+        assert abs(float(log_rm1) - float(mp.log(r - 1))) < 1e-12 * max(1.0, abs(
+            float(mp.log(r - 1))))
+
+
+# ---------------------------------------------------------------- Erlang A
+
+
+def mp_erlang_a(n, a, aht, patience, t):
+    """M/M/N+M by direct summation over states and hypoexponential offered waits.
+
+    The partial fractions cancel ~45 digits for long queues, hence 120 working digits.
+    """
+    with mp.workdps(120):
+        return _mp_erlang_a(n, a, aht, patience, t)
+
+
+def _mp_erlang_a(n, a, aht, patience, t):
+    n = int(n)
+    a, aht, patience, t = (mp.mpf(v) for v in (a, aht, patience, t))
+    lam, mu, th = a / aht, 1 / aht, 1 / patience
+    pi = [mp.power(a, k) / mp.factorial(k) for k in range(n + 1)]
+    waiting = [pi[n]]
+    j = 0
+    while True:
+        j += 1
+        nxt = waiting[-1] * lam / (n * mu + j * th)
+        waiting.append(nxt)
+        if nxt < mp.mpf("1e-45") * waiting[0] and j > 5:
+            break
+    z = sum(pi[:n]) + sum(waiting)
+    p_wait = sum(waiting) / z
+    mean_queue = sum(j * w for j, w in enumerate(waiting)) / z
+    p_ab = th * mean_queue / lam
+    served_within = mp.mpf(0)
+    served_late = mp.mpf(0)
+    wait_served = mp.mpf(0)
+    for j, w in enumerate(waiting):
+        rates = [n * mu + i * th for i in range(j + 1)]
+        for i, r in enumerate(rates):
+            coef = mp.mpf(1)
+            for k, rk in enumerate(rates):
+                if k != i:
+                    coef *= rk / (rk - r)
+            served_within += w / z * coef * r / (r + th) * (1 - mp.exp(-(r + th) * t))
+            served_late += w / z * coef * r / (r + th) * mp.exp(-(r + th) * t)
+            wait_served += w / z * coef * r / (r + th) ** 2
+    sl_offered = (1 - p_wait) + served_within
+    asa = wait_served / (1 - p_ab)
+    return {"p_wait": p_wait, "p_abandon": p_ab, "service_level": sl_offered, "asa_s": asa,
+            "served_late": served_late, "occupancy": a * (1 - p_ab) / n}
+
+
+A_CASES = [  # (agents, load, aht_s, patience_s, threshold_s)
+    (14, 10.0, 180.0, 120.0, 20.0),
+    (12, 10.0, 180.0, 120.0, 20.0),
+    (5, 10.0, 180.0, 60.0, 20.0),      # N far below A
+    (1, 0.1, 300.0, 30.0, 20.0),       # tiny load
+    (30, 25.0, 240.0, 600.0, 15.0),    # patient callers, near Erlang C
+    (8, 8.0, 200.0, 200.0, 0.0),       # integer load, T = 0
+]
+
+
+@pytest.mark.parametrize("case", A_CASES, ids=[f"N{c[0]}-A{c[1]:g}-p{c[3]:g}" for c in A_CASES])
+def test_erlang_a_matches_direct_summation(case):
+    n, a, aht, patience, t = case
+    ref = mp_erlang_a(n, a, aht, patience, t)
+    got = erlang_a.kpis(n, a, aht, t, patience)
+    for key in ("p_wait", "p_abandon", "service_level", "asa_s", "occupancy"):
+        assert rel(got[key], ref[key]) < 1e-9, key
+    answered = 1 - ref["p_abandon"]
+    sl_answered = (answered - ref["served_late"]) / answered
+    got_ans = erlang_a.kpis(n, a, aht, t, patience, sl_convention="answered")
+    assert rel(got_ans["service_level"], sl_answered) < 1e-9
+
+
+def mp_erlang_a_closed(n, a, aht, patience, t):
+    """Incomplete-gamma closed forms (Mandelbaum & Zeltyn 2007) at 60 digits."""
+    n, a, aht, patience, t = (mp.mpf(v) for v in (n, a, aht, patience, t))
+    r = patience / aht
+    x, y = n * r, a * r
+
+    def big_a(xx, yy):  # x e^y y^-x gamma(x, y)
+        return xx * mp.exp(yy) * mp.power(yy, -xx) * mp.gammainc(xx, 0, yy)
+
+    e = mp_erlang_b(n, a)
+    a0 = big_a(x, y)
+    k = 1 / (1 / e - 1 + a0)
+    p_wait = k * a0
+    p_ab = k * (a0 * (1 - x / y) + x / y)
+    u = mp.exp(-t / patience)
+    late = k * x * mp.exp(y) * mp.power(y, -x - 1) * mp.gammainc(x + 1, 0, y * u)
+    return {"p_wait": p_wait, "p_abandon": p_ab, "service_level": 1 - p_ab - late}
+
+
+BIG_A = [(950, 1000.0, 300.0, 300.0, 20.0), (1100, 1000.0, 300.0, 60.0, 20.0),
+         (4000, 5000.0, 200.0, 100.0, 10.0), (20010, 20000.0, 300.0, 900.0, 20.0)]
+
+
+@pytest.mark.parametrize("case", BIG_A, ids=[f"N{c[0]}-A{c[1]:g}" for c in BIG_A])
+def test_erlang_a_large_loads_match_mpmath(case):
+    n, a, aht, patience, t = case
+    ref = mp_erlang_a_closed(n, a, aht, patience, t)
+    got = erlang_a.kpis(n, a, aht, t, patience, with_asa=False)
+    for key in ref:
+        # 1e-9 relative, or 1e-12 absolute for tiny probabilities: in deep overload the
+        # service level (~8e-9 in the N4000 case) is 1 minus a shortfall computed to 1e-16.
+        assert abs(float(got[key]) - float(ref[key])) <= 1e-9 * float(ref[key]) + 1e-12, key
+
+
+def test_erlang_a_tends_to_erlang_c_for_patient_callers():
+    # As patience -> infinity M/M/N+M becomes M/M/N (Garnett et al. 2002).
+    c = erlang_c.kpis(14, 10.0, 180.0, 20.0)
+    a = erlang_a.kpis(14, 10.0, 180.0, 20.0, 1e7)
+    assert a["service_level"] == pytest.approx(c["service_level"], rel=1e-4)
+    assert a["asa_s"] == pytest.approx(c["asa_s"], rel=1e-4)
+    assert a["p_abandon"] < 1e-5
