@@ -48,7 +48,12 @@ def bd0(x, mean):
     s = dc * v
     ej = 2.0 * xc * v
     v2 = v * v
+    bound = float(v2.max()) if v2.size else 0.0
+    term_bound = float(np.abs(ej).max()) if ej.size else 0.0
     for j in range(1, 12):
+        term_bound *= bound
+        if term_bound < 1e-300:  # all remaining terms are below any double's precision
+            break
         ej = ej * v2
         s = s + ej / (2 * j + 1)
     out[close] = s

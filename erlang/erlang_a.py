@@ -137,6 +137,19 @@ def _mean_harmonic(x, y):
     return wh_sum / w_sum
 
 
+def _sl_offered_direct(x, y, yu, log_rm1, log_d, fallback):
+    """Service level (offered convention) as a sum of positive parts, for small SL."""
+    b = x + 1.0
+    p_u = special.gammainc(b, yu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = np.where(p_u < 0.5, special.gammainc(b, y) - p_u,
+                        special.gammaincc(b, yu) - special.gammaincc(b, y))
+        within = np.exp(np.log(x / b) + np.log(diff) - poisson_logpmf(b, y) - log_d)
+        direct = np.exp(log_rm1 - log_d) + within
+    good = np.isfinite(direct) & (diff > 0)
+    return np.where(good, direct, fallback)
+
+
 def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_convention="offered",
          with_asa=True):
     """Erlang A KPIs for N = ``agents``; arrays broadcast.
@@ -155,6 +168,8 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_conventio
     log_short = np.full(shape, -np.inf)
     asa = np.zeros(shape)
     occ = np.zeros(shape)
+    sl_out = np.ones(shape)
+    sl_out[(n == 0) & (a > 0)] = 0.0
 
     nobody = (n == 0) & (a > 0)  # every caller waits and abandons
     p_wait[nobody] = 1.0
@@ -187,9 +202,19 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_conventio
         else:  # "wait": P(W > T) = e^{-theta T} P(V > T)
             log_pmf_ratio_0 = -x * theta_t - y * np.expm1(-theta_t)
             ls = -theta_t + _log_a_function(x, yu) + log_pmf_ratio_0 - log_d
+        sl = -np.expm1(np.minimum(ls, 0.0))
+        if sl_convention == "offered":
+            # In deep overload SL is small and 1 - shortfall loses its relative digits:
+            # add the positive parts instead, no wait + answered within T after waiting,
+            # K (R - 1) + K x/(x+1) [P(x+1, y) - P(x+1, yu)] / pmf(x+1; y).
+            small = sl < 0.5
+            if small.any():
+                sl[small] = _sl_offered_direct(x[small], y[small], yu[small], log_rm1[small],
+                                               log_d[small], sl[small])
         p_wait[live] = pw
         p_ab[live] = pab
         log_short[live] = np.minimum(ls, 0.0)
+        sl_out[live] = sl
         occ[live] = np.minimum(al * (1.0 - pab) / nl, 1.0)
         if with_asa:
             # P(served, wait > 0) = K A1 = K (x/y)(A - 1)
@@ -200,7 +225,7 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_conventio
     return {
         "p_wait": p_wait,
         "p_abandon": p_ab,
-        "service_level": -np.expm1(log_short),
+        "service_level": sl_out,
         "asa_s": asa,
         "occupancy": occ,
         "log_sl_shortfall": log_short,

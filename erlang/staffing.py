@@ -167,12 +167,72 @@ def _ceil_tol(x):
 
 
 def _required_erlang_c(a, aht, target: ServiceTarget):
-    """Smallest N > A meeting the targets: forward recursion on log(1/B) from the lowest
-    admissible N (stability N > A, occupancy N >= A/cap), O(N - A) cheap steps."""
+    """Smallest N > A meeting the targets, stepping N up from the lowest admissible value
+    (stability N > A, occupancy N >= A/cap) with the Erlang-B recursion
+    B_N = A B_{N-1} / (N + A B_{N-1}): exact, stable going up, and O(N* - A) cheap steps.
+
+    B at the start comes from the closed form. The steps run on B itself (no logarithms);
+    intervals whose B would underflow (extreme targets or caps) finish in log space.
+    """
     n = np.floor(a) + 1.0
     if target.max_occupancy is not None:
         n = np.maximum(n, _ceil_tol(a / target.max_occupancy))
     log_r, _ = log_inv_erlang_b(n, a)
+    res = np.zeros(a.shape)
+    sl_short = (1.0 - target.sl_target) * (1 + TARGET_RTOL) if target.sl_target > 0 else None
+    asa_max = target.asa_target_s * (1 + TARGET_RTOL) if target.asa_target_s is not None else None
+    t = target.sl_threshold_s
+
+    linear = log_r < 600.0
+    idx = np.nonzero(linear)[0]
+    b = np.exp(-log_r[idx])
+    ni, ai, ahti = n[idx], a[idx], aht[idx]
+    decay = np.exp(-t / ahti)                 # exp(-T/AHT): one more agent, one more factor
+    tail = np.exp(-(ni - ai) * t / ahti)      # exp(-(N - A) T / AHT)
+    found = np.zeros(idx.size)                # first N that met the targets (0 = none yet)
+    ceiling = _max_agents(ai)
+    steps = 0
+    while idx.size:
+        c = b / (1.0 - (ai / ni) * (1.0 - b))
+        ok = found == 0
+        if sl_short is not None:
+            ok &= c * tail <= sl_short
+        if asa_max is not None:
+            ok &= c * ahti <= asa_max * (ni - ai)
+        found[ok] = ni[ok]
+        tiny = (b < 1e-250) & (found == 0)  # about to lose precision: finish in log space
+        done = (found > 0) | tiny
+        n_done = int(np.count_nonzero(done))
+        # compacting costs a copy of every array: do it when it pays (1/8 done) or is cheap
+        if n_done and (n_done * 8 >= idx.size or idx.size < 4096):
+            hit = found > 0
+            res[idx[hit]] = found[hit]
+            n[idx[tiny]] = ni[tiny]
+            log_r[idx[tiny]] = -np.log(b[tiny])
+            keep = ~done
+            idx, b, ni, ai, ahti, decay, tail, found, ceiling = (
+                v[keep] for v in (idx, b, ni, ai, ahti, decay, tail, found, ceiling))
+        ni = ni + 1.0
+        ab = ai * b
+        b = ab / (ni + ab)
+        tail = tail * decay
+        steps += 1
+        if steps % 64 == 0 and idx.size and ((ni > ceiling) & (found == 0)).any():
+            _raise_unreachable(ai[(ni > ceiling) & (found == 0)])
+    rest = np.nonzero(res == 0)[0]
+    if rest.size:
+        res[rest] = _required_erlang_c_log(n[rest], log_r[rest], a[rest], aht[rest], target)
+    return res
+
+
+def _raise_unreachable(a):
+    raise InputError("the service targets cannot be met by any reasonable headcount "
+                     f"(over {int(_max_agents(a).max())} agents for {a.max():g} Erlangs); "
+                     "relax them")
+
+
+def _required_erlang_c_log(n, log_r, a, aht, target: ServiceTarget):
+    """The same search as ``_required_erlang_c`` on log(1/B), for B below 1e-250."""
     res = np.zeros(a.shape)
     ceiling = _max_agents(a)
     log_sl_short = _tol_log(1.0 - target.sl_target) if target.sl_target > 0 else None
@@ -193,10 +253,9 @@ def _required_erlang_c(a, aht, target: ServiceTarget):
         res[idx[ok]] = ni[ok]
         idx = idx[~ok]
         if idx.size and (n[idx] >= ceiling[idx]).any():
-            raise InputError("the service targets cannot be met by any reasonable headcount "
-                             f"(over {int(ceiling[idx].max())} agents for "
-                             f"{a[idx].max():g} Erlangs); relax them")
+            _raise_unreachable(a[idx])
         n[idx] += 1.0
+        # log R_N = log(1 + (N/A) R_{N-1})
         log_r[idx] = np.logaddexp(0.0, log_r[idx] + np.log(n[idx] / a[idx]))
     return res
 

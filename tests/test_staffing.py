@@ -214,3 +214,26 @@ def test_required_agents_rise_with_calls_and_aht(calls, extra, aht, more_aht, pa
     assert required_agents(offered_load(calls + extra, aht, 30), aht, target) >= base
     aht2 = aht + more_aht
     assert required_agents(offered_load(calls, aht2, 30), aht2, target) >= base
+
+
+@pytest.mark.parametrize("target", [ServiceTarget(), ServiceTarget(sl_target=0.9, asa_target_s=8,
+                                                                   max_occupancy=0.88)],
+                         ids=["80/20", "90/20+asa+occ"])
+def test_large_batch_is_minimal_per_interval(target):
+    # 20,000 intervals take the batched search path (deferred compaction); each answer must
+    # meet the targets (KPIs at N) and be minimal (KPIs at N - 1 fail, or N - 1 <= A).
+    rng = np.random.default_rng(3)
+    loads = rng.gamma(1.5, 30.0, 20_000)
+    aht = rng.uniform(100, 700, 20_000)
+    n = required_agents(loads, aht, target)
+    k = kpis(n, loads, aht, target)
+    assert (k["service_level"] >= target.sl_target * (1 - 1e-12)).all()
+    if target.asa_target_s:
+        assert (k["asa_s"] <= target.asa_target_s * (1 + 1e-12)).all()
+        assert (loads / n <= target.max_occupancy * (1 + 1e-12)).all()
+    prev = kpis(n - 1, loads, aht, target)
+    fails = ((n - 1) <= loads) | (prev["service_level"] < target.sl_target)
+    if target.asa_target_s:
+        fails |= prev["asa_s"] > target.asa_target_s
+        fails |= loads / np.maximum(n - 1, 1) > target.max_occupancy * (1 + 1e-12)
+    assert fails.all()
