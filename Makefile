@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)  ## set up .venv and staff the bundled example forecast -> out/demo/
 	mkdir -p out/demo
-	$(BIN)/wfm staff data/example_forecast.csv --aht-s 240 -o out/demo/requirements.csv
+	$(BIN)/wfm erlang --calls 100 --interval-min 30 --aht-s 180
+	$(BIN)/wfm staff data/example_forecast.csv --aht-s 240 --shrinkage 0.3 -o out/demo/requirements.csv
 	@echo "outputs written to out/demo/"
 
 test: $(STAMP)  ## set up .venv and run the full test suite
@@ -30,7 +31,7 @@ lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check .
 
 bench: $(STAMP)  ## run the benchmarks in bench/ and write bench/RESULTS.md
-	$(BIN)/python bench/bench_erlang.py
+	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 clean:  ## remove .venv and outputs
 	rm -rf $(VENV) out
