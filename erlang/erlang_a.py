@@ -44,44 +44,56 @@ SL_CONVENTIONS = ("offered", "answered", "wait")
 def _log_a_function(x, z, *, with_parts=False):
     """log A(x, z) (and, with ``with_parts``, log(A - 1) and log(A - A1), A1 = (x/z)(A - 1)).
 
-    Series for x >= z (terms fall by z/(x+j) < 1, all positive: no cancellation);
-    P(x, z)/pmf(x; z) for x < z, where P(x, z) > ~0.5 is accurate.
+    P(x, z)/pmf(x; z) where P(x, z) >= 1e-8 (scipy's gammainc is accurate there); the series
+    (terms fall by z/(x+j) < 1, all positive: no cancellation) where x >= z and P is tiny.
     """
     x, z = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(z, dtype=float))
     log_a = np.empty(x.shape)
     log_am1 = np.empty(x.shape)
     log_ab = np.empty(x.shape)
-    ser = x >= z
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_xz = special.gammainc(x, z)
+    # The gamma form is exact unless P(x, z) is tiny (x well above z): sum the series there.
+    ser = (x >= z) & ~(p_xz >= 1e-8)
     if ser.any():
         xs, zs = x[ser], z[ser]
+        # Terms fall at least by z/(x+1) each: enough terms for 1e-17 relative, per element.
+        n_terms = np.ceil(39.2 / -np.log(np.minimum(zs / (xs + 1.0), 1 - 1e-16))) + 1
+        order = np.argsort(-n_terms, kind="stable")   # longest first: actives are a prefix
+        xs, zs, n_terms = xs[order], zs[order], n_terms[order]
         term = np.ones(xs.shape)
         s_all = np.ones(xs.shape)
-        s_m1 = np.zeros(xs.shape)
+        s_m1 = np.zeros(xs.shape)   # A - 1 summed on its own: A - 1 << 1 when x >> z
         s_ab = 1.0 / (xs + 1.0)
-        active = np.ones(xs.shape, dtype=bool)
-        j = 0
-        while active.any():
-            j += 1
-            idx = np.nonzero(active)[0]
-            t = term[idx] * zs[idx] / (xs[idx] + j)
-            term[idx] = t
-            s_all[idx] += t
-            s_m1[idx] += t
-            s_ab[idx] += t * (j + 1) / (xs[idx] + j + 1)
-            done = t <= 1e-17 * s_all[idx]
-            active[idx[done]] = False
+        m = xs.size
+        for j in range(1, int(n_terms[0]) + 1):
+            while m and n_terms[m - 1] < j:
+                m -= 1
+            t = term[:m] * zs[:m] / (xs[:m] + j)
+            term[:m] = t
+            s_all[:m] += t
+            s_m1[:m] += t
+            s_ab[:m] += t * (j + 1) / (xs[:m] + j + 1)
+        inv = np.empty_like(order)
+        inv[order] = np.arange(order.size)
+        s_all, s_m1, s_ab = s_all[inv], s_m1[inv], s_ab[inv]
         log_a[ser] = np.log(s_all)
-        with np.errstate(divide="ignore"):
-            log_am1[ser] = np.log(s_m1)
+        log_am1[ser] = np.log(s_m1)
         log_ab[ser] = np.log(s_ab)
     gam = ~ser
     if gam.any():
         xg, zg = x[gam], z[gam]
-        la = np.log(special.gammainc(xg, zg)) - poisson_logpmf(xg, zg)
+        la = np.log(p_xz[gam]) - poisson_logpmf(xg, zg)
         log_a[gam] = la
         log_am1[gam] = la + np.log(-np.expm1(-la))
-        ratio = xg / zg  # < 1 here: both terms of A (1 - x/z) + x/z are positive
-        log_ab[gam] = np.logaddexp(la + np.log1p(-ratio), np.log(ratio))
+        ratio = xg / zg
+        below = ratio < 1  # both terms of A (1 - x/z) + x/z positive: no cancellation
+        lab = np.empty(xg.shape)
+        lab[below] = np.logaddexp(la[below] + np.log1p(-ratio[below]), np.log(ratio[below]))
+        # x >= z with P(x, z) >= 1e-8: x - z < 6 sqrt(x), the difference loses < 2 digits
+        ab = ~below
+        lab[ab] = np.log(ratio[ab] - np.exp(la[ab]) * (ratio[ab] - 1.0))
+        log_ab[gam] = lab
     if with_parts:
         return log_a, log_am1, log_ab
     return log_a
