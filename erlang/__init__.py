@@ -16,6 +16,19 @@ from erlang.staffing import (
     scheduled_agents,
 )
 
+
+
+def __getattr__(name):
+    # The simulator pulls in pandas and scipy.stats: load it only when asked for, so that
+    # `wfm erlang` stays quick.
+    # (`erlang.simulate` is the module; its functions are erlang.simulate.simulate etc.)
+    if name == "simulate_intervals":
+        import importlib
+
+        return importlib.import_module("erlang.simulate").simulate_intervals
+    raise AttributeError(f"module 'erlang' has no attribute {name!r}")
+
+
 __all__ = [
     "ServiceTarget",
     "blocking",
@@ -24,4 +37,5 @@ __all__ = [
     "offered_load",
     "required_agents",
     "scheduled_agents",
+    "simulate_intervals",
 ]
