@@ -115,6 +115,11 @@ def erlang(
             typer.echo(cli_support.erlang_table(result))
 
 
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="wfm.toml with targets, shrinkage, AHT, patience, queues (options "
+                     "given here override it).")]
+
+
 @app.command()
 def staff(
     forecast_csv: Annotated[Path, typer.Argument(help="Interval file: interval_start, offered "
@@ -123,36 +128,61 @@ def staff(
     aht_s: AhtOpt = None,
     interval_min: Annotated[float | None, typer.Option(
         "--interval-min", help="Interval length, minutes (default: from the spacing).")] = None,
-    sl_target: SlTargetOpt = 0.8,
-    sl_threshold_s: SlThresholdOpt = 20.0,
+    sl_target: Annotated[float | None, typer.Option(
+        "--sl-target", help="Service-level target as a share (0.8 = 80%); 0 = no target. "
+                            "[default: 0.8]")] = None,
+    sl_threshold_s: Annotated[float | None, typer.Option(
+        "--sl-threshold-s", help="Service-level threshold T, seconds. [default: 20]")] = None,
     asa_target_s: AsaOpt = None,
     max_occupancy: OccOpt = None,
     patience_s: PatienceOpt = None,
     max_abandon: AbandonOpt = None,
-    shrinkage: ShrinkOpt = 0.0,
-    min_agents: Annotated[int, typer.Option(
-        "--min-agents", help="Minimum agents in every interval of the file.")] = 0,
-    sl_convention: ConventionOpt = "offered",
+    shrinkage: Annotated[float | None, typer.Option(
+        "--shrinkage", help="Share of paid time off the phones; scheduled = "
+                            "ceil(agents/(1-s)). [default: 0]")] = None,
+    min_agents: Annotated[int | None, typer.Option(
+        "--min-agents", help="Minimum agents in every interval of the file. [default: 0]")
+    ] = None,
+    sl_convention: Annotated[str | None, typer.Option(
+        "--sl-convention", help="Service level divided by 'offered' calls (default), "
+                                "'answered' calls, or 'wait' = P(time in queue <= T).")] = None,
+    config: ConfigOpt = None,
 ):
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
-    from erlang.table import staff as staff_frame
+    from erlang.table import staff_with_config
     from wfmcore import schema
+    from wfmcore.config import load_config
     from wfmcore.io import check_output_path, write_csv_atomic
 
     with user_errors():
-        target = _target(sl_target, sl_threshold_s, asa_target_s, max_occupancy, patience_s,
-                         max_abandon, shrinkage, sl_convention, min_agents)
-        check_output_path(out, [forecast_csv])
+        cfg = load_config(config) if config is not None else None
+        check_output_path(out, [forecast_csv] + ([config] if config else []))
         frame = schema.read_table(forecast_csv)
-        result = staff_frame(frame, target, aht_s=aht_s, interval_min=interval_min,
-                             source=str(forecast_csv))
+        result = staff_with_config(
+            frame, cfg, aht_s=aht_s, interval_min=interval_min, source=str(forecast_csv),
+            sl_target=sl_target, sl_threshold_s=sl_threshold_s, asa_target_s=asa_target_s,
+            max_occupancy=max_occupancy, patience_s=patience_s, max_abandon=max_abandon,
+            shrinkage=shrinkage, min_agents=min_agents, sl_convention=sl_convention)
         write_csv_atomic(result, out, inputs=[forecast_csv])
         n_open = int((result["offered"] > 0).sum())
+        model = "erlang_a" if result["p_abandon"].notna().any() else "erlang_c"
         typer.echo(
-            f"{len(result)} intervals ({n_open} with calls), {target.model}: "
+            f"{len(result)} intervals ({n_open} with calls), {model}: "
             f"peak {int(result['agents'].max())} agents, "
             f"{result['agents'].sum() * _interval_hours(result, interval_min):,.1f} agent-hours "
             f"on the phones, peak scheduled {int(result['scheduled_agents'].max())} -> {out}")
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Config file to write.")] = Path("wfm.toml"),
+):
+    """Write a commented example wfm.toml (targets, shrinkage, AHT, patience, queues)."""
+    from wfmcore.config import write_example_config
+
+    with user_errors():
+        write_example_config(path)
+        typer.echo(f"wrote {path}: edit it, then pass --config {path}")
 
 
 def _interval_hours(result, interval_min):

@@ -58,3 +58,45 @@ def staff(frame, target: ServiceTarget | None = None, *, aht_s: float | None = N
     out["occupancy"] = k["occupancy"]
     out["p_abandon"] = k["p_abandon"] if target.patience_s is not None else np.nan
     return out
+
+
+def staff_with_config(frame, config=None, *, aht_s: float | None = None,
+                      interval_min: float | None = None, source: str = "forecast",
+                      **target_overrides):
+    """Staff a frame with settings from a ``wfm.toml`` (:class:`wfmcore.config.Config`).
+
+    Precedence: ``target_overrides`` / ``aht_s`` given here (command-line options) > the
+    queue's ``[queues.NAME]`` table > the file's general tables > built-in defaults. With
+    per-queue settings each queue is staffed with its own target; rows keep their order.
+    """
+    import pandas as pd
+
+    from wfmcore.config import Config
+
+    config = config or Config()
+    if interval_min is None:
+        schema.require_columns(frame, schema.FORECAST_REQUIRED, source)
+        times = schema.parse_times(frame, "interval_start", source)
+        groups = frame["queue"] if "queue" in frame.columns else np.zeros(len(frame))
+        interval_min = schema.interval_minutes(times, groups, source)
+
+    def aht_for(queue):
+        if aht_s is not None:
+            return aht_s
+        q = config.queues.get(queue, {}) if queue is not None else {}
+        return q.get("aht_s", config.staffing.get("aht_s"))
+
+    if "queue" not in frame.columns or not config.queues:
+        target = ServiceTarget(**config.target_kwargs(None, **target_overrides))
+        return staff(frame, target, aht_s=aht_for(None), interval_min=interval_min,
+                     source=source)
+    unknown = sorted(set(config.queues) - set(frame["queue"].astype(str)))
+    if unknown:
+        raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not in "
+                         f"{source}")
+    parts = []
+    for queue, rows in frame.groupby(frame["queue"].astype(str), sort=False):
+        target = ServiceTarget(**config.target_kwargs(queue, **target_overrides))
+        parts.append(staff(rows, target, aht_s=aht_for(queue), interval_min=interval_min,
+                           source=source))
+    return pd.concat(parts).loc[frame.index]

@@ -1,0 +1,227 @@
+"""``wfm.toml``: one file for targets, shrinkage, handle time, patience, queues, shift rules.
+
+Every key is checked when the file is read: an unknown key, a wrong type or a share written
+as a percentage (80 instead of 0.8) is an :class:`InputError` naming the file and the key.
+Command-line options override the file; the file overrides the built-in defaults.
+
+Shrinkage is given as components that compound (each applies to the time the previous
+ones left): s = 1 - prod(1 - s_i)   (e.g. absence 0.08, training 0.05 -> 0.126).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wfmcore.errors import InputError
+
+# key -> (kind, description). kinds: share (0-1), share1 (0-1 inclusive of 1), seconds,
+# positive, count, text, bool
+TARGET_KEYS = {
+    "sl_target": ("share0", "share of calls answered within sl_threshold_s (0 = no target)"),
+    "sl_threshold_s": ("seconds0", "service-level threshold, seconds"),
+    "asa_target_s": ("seconds", "maximum average speed of answer, seconds"),
+    "max_occupancy": ("share1", "occupancy cap, share"),
+    "max_abandon": ("share", "maximum share of calls abandoned (needs patience_s)"),
+    "sl_convention": ("text", "offered | answered | wait"),
+}
+STAFFING_KEYS = {
+    "aht_s": ("seconds", "average handle time when the history has none, seconds"),
+    "patience_s": ("seconds", "mean caller patience for Erlang A, seconds"),
+    "min_agents": ("count", "minimum agents in every open interval"),
+}
+FORECAST_KEYS = {
+    "horizon": ("text", "how far ahead, e.g. 1w, 2w, 10d"),
+    "freq": ("text", "15min | 30min | 60min"),
+    "model": ("text", "auto or a model name"),
+    "level": ("share", "prediction-interval level, e.g. 0.8"),
+    "country": ("text", "public-holiday calendar, e.g. US"),
+    "special_days": ("text", "CSV of special days (closures, campaigns)"),
+}
+QUEUE_KEYS = {**TARGET_KEYS, **STAFFING_KEYS}
+SECTIONS = ("targets", "staffing", "shrinkage", "forecast", "queues", "shifts")
+
+
+@dataclass
+class Config:
+    """The parsed file: plain values; ``None`` where the file is silent."""
+
+    path: Path | None = None
+    targets: dict[str, Any] = field(default_factory=dict)
+    staffing: dict[str, Any] = field(default_factory=dict)
+    shrinkage_components: dict[str, float] = field(default_factory=dict)
+    forecast: dict[str, Any] = field(default_factory=dict)
+    queues: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shifts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shrinkage(self) -> float:
+        """Total shrinkage s = 1 - prod(1 - s_i) over the components."""
+        keep = 1.0
+        for s in self.shrinkage_components.values():
+            keep *= 1.0 - s
+        return 1.0 - keep
+
+    def target_kwargs(self, queue: str | None = None, **overrides) -> dict[str, Any]:
+        """Keyword arguments for :class:`erlang.ServiceTarget`: file values, then the
+        queue's own section, then ``overrides`` that are not None (command-line options)."""
+        out: dict[str, Any] = {}
+        out.update(self.targets)
+        out.update({k: v for k, v in self.staffing.items() if k in ("patience_s",
+                                                                   "min_agents")})
+        if self.shrinkage_components:
+            out["shrinkage"] = self.shrinkage
+        if queue is not None and queue in self.queues:
+            q = self.queues[queue]
+            out.update({k: v for k, v in q.items() if k in TARGET_KEYS or k in (
+                "patience_s", "min_agents")})
+        out.update({k: v for k, v in overrides.items() if v is not None})
+        return out
+
+
+def _check_value(path: Path, key: str, value: Any, kind: str) -> Any:
+    where = f"{path}: key '{key}'"
+    if kind == "text":
+        if not isinstance(value, str):
+            raise InputError(f"{where} must be text (in quotes); got {value!r}")
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise InputError(f"{where} must be true or false; got {value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"{where} must be a number; got {value!r}")
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        raise InputError(f"{where} must be a finite number; got {value!r}")
+    if kind in ("share", "share0", "share1"):
+        hint = f" ({value:g}% is {value / 100:g})" if 1 < value <= 100 else ""
+        ok = {"share": 0 < value < 1, "share0": 0 <= value < 1,
+              "share1": 0 < value <= 1}[kind]
+        if not ok:
+            bounds = {"share": "(0, 1)", "share0": "[0, 1)", "share1": "(0, 1]"}[kind]
+            raise InputError(f"{where} must be a share in {bounds}; got {value:g}{hint}")
+        return value
+    if kind == "seconds":
+        if value <= 0:
+            raise InputError(f"{where} must be > 0 seconds; got {value:g}")
+        return value
+    if kind == "seconds0":
+        if value < 0:
+            raise InputError(f"{where} must be >= 0 seconds; got {value:g}")
+        return value
+    if kind == "count":
+        if value < 0 or value != int(value):
+            raise InputError(f"{where} must be a whole number >= 0; got {value:g}")
+        return int(value)
+    raise AssertionError(kind)
+
+
+def _section(path: Path, name: str, table: Any, keys: dict[str, tuple[str, str]]) -> dict:
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: [{name}] must be a table of keys")
+    out = {}
+    for key, value in table.items():
+        if key not in keys:
+            raise InputError(f"{path}: unknown key '{name}.{key}' (known in [{name}]: "
+                             f"{', '.join(keys)})")
+        out[key] = _check_value(path, f"{name}.{key}", value, keys[key][0])
+    return out
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a ``wfm.toml``."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: config file not found")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{p}: not valid TOML ({exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: not a UTF-8 text file") from None
+    for key in raw:
+        if key not in SECTIONS:
+            raise InputError(f"{p}: unknown section or key '{key}' (known sections: "
+                             f"{', '.join(SECTIONS)})")
+    cfg = Config(path=p)
+    cfg.targets = _section(p, "targets", raw.get("targets", {}), TARGET_KEYS)
+    conv = cfg.targets.get("sl_convention")
+    if conv is not None and conv not in ("offered", "answered", "wait"):
+        raise InputError(f"{p}: key 'targets.sl_convention' must be offered, answered or wait;"
+                         f" got {conv!r}")
+    cfg.staffing = _section(p, "staffing", raw.get("staffing", {}), STAFFING_KEYS)
+    shrink = raw.get("shrinkage", {})
+    if not isinstance(shrink, dict):
+        raise InputError(f"{p}: [shrinkage] must be a table of named components")
+    cfg.shrinkage_components = {k: _check_value(p, f"shrinkage.{k}", v, "share0")
+                                for k, v in shrink.items()}
+    if cfg.shrinkage >= 1:
+        raise InputError(f"{p}: [shrinkage] components add up to 100 %")
+    cfg.forecast = _section(p, "forecast", raw.get("forecast", {}), FORECAST_KEYS)
+    queues = raw.get("queues", {})
+    if not isinstance(queues, dict):
+        raise InputError(f"{p}: [queues] must hold one [queues.NAME] table per queue")
+    for name, table in queues.items():
+        cfg.queues[name] = _section(p, f"queues.{name}", table, QUEUE_KEYS)
+    shifts = raw.get("shifts", {})
+    if not isinstance(shifts, dict):
+        raise InputError(f"{p}: [shifts] must be a table")
+    cfg.shifts = shifts
+    every_queue_patient = bool(cfg.queues) and all("patience_s" in q
+                                                   for q in cfg.queues.values())
+    if ("max_abandon" in cfg.targets and "patience_s" not in cfg.staffing
+            and not every_queue_patient):
+        raise InputError(f"{p}: key 'targets.max_abandon' needs 'staffing.patience_s' "
+                         "(abandonment is modelled by Erlang A)")
+    return cfg
+
+
+EXAMPLE = """\
+# wfm.toml - settings for wfm staff / plan / whatif. Command-line options override these.
+# Shares are written 0-1 (0.8 = 80 %), times in seconds.
+
+[targets]
+sl_target = 0.8          # share of calls answered within sl_threshold_s (0 = no target)
+sl_threshold_s = 20
+# asa_target_s = 30      # maximum average speed of answer
+# max_occupancy = 0.9    # occupancy cap
+# max_abandon = 0.05     # maximum share abandoned (needs staffing.patience_s: Erlang A)
+sl_convention = "offered"  # divide by offered calls (abandons count against); or answered, wait
+
+[staffing]
+aht_s = 300              # average handle time when the history has none
+# patience_s = 180       # mean caller patience: switches from Erlang C to Erlang A
+min_agents = 0           # minimum agents in every open interval
+
+[shrinkage]              # components compound: s = 1 - (1 - 0.08)(1 - 0.05)(1 - 0.03)
+absence = 0.08
+training = 0.05
+meetings = 0.03
+
+[forecast]
+horizon = "1w"
+freq = "15min"
+model = "auto"
+level = 0.8
+# country = "US"         # public-holiday calendar
+
+# One table per queue overrides the settings above for that queue:
+# [queues.sales]
+# aht_s = 360
+# patience_s = 150
+# sl_target = 0.9
+"""
+
+
+def write_example_config(path: Path | str) -> Path:
+    """Write the commented example above (refuses to overwrite an existing file)."""
+    from wfmcore.io import write_atomic
+
+    p = Path(path)
+    if p.exists():
+        raise InputError(f"{p}: already exists; remove it or choose another name")
+    return write_atomic(p, lambda tmp: tmp.write_text(EXAMPLE, encoding="utf-8"))
