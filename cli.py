@@ -185,6 +185,74 @@ def init(
         typer.echo(f"wrote {path}: edit it, then pass --config {path}")
 
 
+@app.command()
+def kpis(
+    history: Annotated[Path, typer.Argument(help="Interval history (CSV/Excel): interval_start, "
+                                            "offered [, queue, handled, abandoned, aht_s, "
+                                            "answered_in_sl, asa_s, wait_s, staffed_agents].")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Scorecard CSV to write.")
+                   ] = None,
+    sl_target: Annotated[float | None, typer.Option("--sl-target", help="[default: 0.8]")
+                         ] = None,
+    asa_target_s: Annotated[float | None, typer.Option("--asa-target-s", help="[default: 20]")
+                            ] = None,
+    max_abandon: Annotated[float | None, typer.Option("--max-abandon", help="[default: 0.05]")
+                           ] = None,
+    max_occupancy: Annotated[float | None, typer.Option("--max-occupancy",
+                                                        help="[default: 0.9]")] = None,
+    short_abandon: Annotated[bool, typer.Option(
+        "--short-abandon", help="Leave short abandons (column short_abandoned) out of service "
+                                "level and abandonment.")] = False,
+    config: ConfigOpt = None,
+):
+    """Contact-centre KPI scorecard per queue, day and week, with misses flagged, and the
+    mean caller patience (for Erlang A) where waits and abandons are recorded."""
+    from erlang import scorecard as sc
+    from wfmcore import schema
+    from wfmcore.config import load_config
+    from wfmcore.io import check_output_path, write_csv_atomic
+
+    with user_errors():
+        cfg_t = load_config(config).targets if config is not None else {}
+        given = {"sl_target": sl_target, "asa_target_s": asa_target_s,
+                 "max_abandon": max_abandon, "max_occupancy": max_occupancy}
+        kw = {k: v for k, v in cfg_t.items() if k in given or k == "sl_threshold_s"}
+        kw.update({k: v for k, v in given.items() if v is not None})
+        targets = sc.KpiTargets(**kw)
+        if out is not None:
+            check_output_path(out, [history])
+        hist = sc.read_history(schema.read_table(history), source=str(history))
+        card = sc.scorecard(hist, targets, short_abandon=short_abandon)
+        if out is not None:
+            write_csv_atomic(card, out, inputs=[history])
+        typer.echo(sc_report(card, hist))
+        if out is not None:
+            typer.echo(f"scorecard ({len(card)} rows) -> {out}")
+
+
+def sc_report(card, hist) -> str:
+    """Weekly lines of the scorecard and the patience estimate, for the screen."""
+    from erlang import scorecard as sc
+
+    week = card[card["period"] == "week"]
+    cols = [c for c in ("offered", "service_level", "asa_s", "abandon_rate", "aht_s",
+                        "occupancy") if c in week]
+    fmt = {"offered": "{:,.0f}", "service_level": "{:.1%}", "asa_s": "{:.1f}",
+           "abandon_rate": "{:.1%}", "aht_s": "{:.0f}", "occupancy": "{:.1%}"}
+    lines = ["week of      queue         " + " ".join(f"{c:>13}" for c in cols) + "  misses"]
+    for _, r in week.iterrows():
+        vals = " ".join(f"{fmt[c].format(r[c]) if r[c] == r[c] else '':>13}" for c in cols)
+        lines.append(f"{r['period_start']}  {str(r['queue'])[:12]:<12}  {vals}  {r['misses']}")
+    days = card[card["period"] == "day"]
+    lines.append(f"{len(days)} queue-days, {int((days['misses'] != '').sum())} with a missed "
+                 "target")
+    if {"wait_s", "abandoned"} <= set(hist.columns):
+        pat = sc.estimate_patience(hist)
+        lines.append("mean patience (total wait / abandons): " + ", ".join(
+            f"{q} {p:.0f} s ({int(n)} abandons)" for q, p, n in pat.itertuples(index=False)))
+    return "\n".join(lines)
+
+
 def _interval_hours(result, interval_min):
     if interval_min is not None:
         return interval_min / 60.0

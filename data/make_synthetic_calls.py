@@ -10,14 +10,16 @@ in naive US local time, which includes the spring DST change of Sunday 2025-03-0
 
 Calls offered are Poisson around a weekday x time-of-day profile (with a weekly trend and a
 US public holiday, Presidents' Day 2025-02-17, at 40 % volume). Each interval is staffed
-with Erlang A at 80/20 for its expected load plus noise (under- and over-staffing happen),
-and the outcomes are drawn from Erlang A at that staffing (patience 120-240 s by queue):
+with Erlang A at 80/20 and <= 5 % abandoned for its expected load, times noise (under- and
+over-staffing happen), and the outcomes are drawn from Erlang A at that staffing (patience 120-240 s by queue):
 abandoned ~ Binomial(offered, P(abandon)), answered within 20 s ~ Binomial(handled, ...),
-total waiting time = offered x P(abandon) x patience (Little's law for abandonment) with
-noise. Seeded: the same script always writes the same file.
+ASA from Erlang A with noise, and total waiting time = ASA x handled + abandoned x the mean
+wait of callers who hang up, (E[W] - ASA (1 - P_ab)) / P_ab with E[W] = P_ab x patience
+(Little's law for abandonment). Seeded: the same script always writes the same file.
 
-Columns: interval_start, queue, offered, handled, abandoned, aht_s, answered_within_20s,
-wait_s (total seconds waited by all callers), staffed_agents.
+Columns: interval_start, queue, offered, handled, abandoned, aht_s, answered_in_sl (answered
+within the 20 s threshold), asa_s (mean wait of answered calls), wait_s (total seconds waited
+by all callers, answered or not), staffed_agents (agents logged in).
 
 Run from the project root:  python data/make_synthetic_calls.py
 """
@@ -76,7 +78,8 @@ def main() -> None:
             offered = rng.poisson(mean_calls)
             aht = np.clip(rng.normal(aht_mean, 0.08 * aht_mean, len(slots))
                           * (1 + 0.05 * np.sin(hours / 24 * 2 * np.pi)), 60, None)
-            target = ServiceTarget(sl_target=0.8, sl_threshold_s=20, patience_s=patience)
+            target = ServiceTarget(sl_target=0.8, sl_threshold_s=20, patience_s=patience,
+                                   max_abandon=0.05)
             load = mean_calls * aht / 900.0
             planned = required_agents(load, aht, target)
             staffed = np.maximum(1, np.round(planned * rng.normal(1.0, 0.08, len(slots))))
@@ -85,12 +88,17 @@ def main() -> None:
             handled = offered - abandoned
             share_fast = np.clip(k["service_level"] / np.maximum(1 - k["p_abandon"], 1e-9), 0, 1)
             within = rng.binomial(handled, share_fast)
-            wait = offered * k["p_abandon"] * patience * rng.lognormal(0, 0.1, len(slots))
+            asa = np.where(handled > 0, k["asa_s"] * rng.lognormal(0, 0.15, len(slots)), np.nan)
+            # mean wait of those who hang up: (E[W] - ASA (1 - P_ab)) / P_ab, E[W] = P_ab patience
+            p_ab = np.maximum(k["p_abandon"], 1e-12)
+            wait_abandoned = np.maximum(0.0, (p_ab * patience - k["asa_s"] * (1 - p_ab)) / p_ab)
+            wait = np.nan_to_num(asa) * handled + abandoned * wait_abandoned
             aht_out = np.where(handled > 0, np.round(aht, 1), np.nan)
             rows.append(pd.DataFrame({
                 "interval_start": slots.strftime("%Y-%m-%d %H:%M"), "queue": queue,
                 "offered": offered, "handled": handled, "abandoned": abandoned,
-                "aht_s": aht_out, "answered_within_20s": within, "wait_s": np.round(wait, 1),
+                "aht_s": aht_out, "answered_in_sl": within, "asa_s": np.round(asa, 2),
+                "wait_s": np.round(wait, 1),
                 "staffed_agents": staffed.astype(int)}))
     out = pd.concat(rows).sort_values(["queue", "interval_start"], kind="stable")
     path = Path(__file__).with_name("synthetic_calls.csv")
