@@ -253,6 +253,127 @@ def sc_report(card, hist) -> str:
     return "\n".join(lines)
 
 
+def _floats(text: str | None, flag: str) -> list[float]:
+    if text is None:
+        return []
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise InputError(f"{flag} takes numbers separated by commas; got {text!r}") from None
+
+
+@app.command()
+def whatif(
+    forecast_csv: Annotated[Path, typer.Argument(help="Forecast file (interval_start, offered "
+                                                 "[, queue, aht_s]).")],
+    volume: Annotated[str | None, typer.Option(
+        "--volume", help="Volume multipliers, e.g. 0.9,1,1.1.")] = None,
+    aht: Annotated[str | None, typer.Option("--aht", help="AHT multipliers, e.g. 1,1.05.")
+                   ] = None,
+    sl_target: Annotated[str | None, typer.Option(
+        "--sl-target", help="Service-level targets, e.g. 0.8,0.9.")] = None,
+    sl_threshold_s: Annotated[str | None, typer.Option(
+        "--sl-threshold-s", help="Thresholds in seconds, e.g. 20,30.")] = None,
+    shrinkage: Annotated[str | None, typer.Option("--shrinkage", help="e.g. 0.3,0.35.")] = None,
+    patience_s: Annotated[str | None, typer.Option(
+        "--patience-s", help="Mean patience values (Erlang A), e.g. 60,120.")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="erlang_c and/or erlang_a, e.g. erlang_c,erlang_a.")] = None,
+    scenarios: Annotated[Path | None, typer.Option(
+        "--scenarios", help="TOML file with [[scenario]] tables (instead of the grid).")] = None,
+    headcount: Annotated[Path | None, typer.Option(
+        "--headcount", help="CSV of agents per interval (interval_start [, queue], agents): "
+                            "evaluate it instead of solving.")] = None,
+    aht_s: AhtOpt = None,
+    fte_hours: Annotated[float, typer.Option("--fte-hours", help="Paid hours of one FTE "
+                                             "in the forecast period.")] = 37.5,
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="Comparison table: .csv or .xlsx.")] = None,
+    chart: Annotated[Path | None, typer.Option("--chart", help="PNG chart to write.")] = None,
+    config: ConfigOpt = None,
+):
+    """Compare scenarios side by side: volume, AHT, targets, shrinkage, patience, model, or a
+    given headcount per interval."""
+    from erlang import whatif as wi
+    from erlang.staffing import ServiceTarget
+    from wfmcore import schema
+    from wfmcore.config import load_config
+    from wfmcore.io import check_output_path, write_atomic
+
+    with user_errors():
+        cfg = load_config(config) if config is not None else None
+        inputs = [p for p in (forecast_csv, scenarios, headcount, config) if p is not None]
+        for p in (out, chart):
+            if p is not None:
+                check_output_path(p, inputs)
+        base = ServiceTarget(**(cfg.target_kwargs() if cfg else {}))
+        if aht_s is None and cfg is not None:
+            aht_s = cfg.staffing.get("aht_s")
+        if scenarios is not None:
+            scs = wi.load_scenarios(scenarios)
+            if scs[0].name != "base":
+                scs = [wi.Scenario(name="base")] + scs
+        else:
+            models = [m.strip() for m in model.split(",")] if model else []
+            scs = wi.grid(volume=_floats(volume, "--volume"), aht=_floats(aht, "--aht"),
+                          sl_target=_floats(sl_target, "--sl-target"),
+                          sl_threshold_s=_floats(sl_threshold_s, "--sl-threshold-s"),
+                          shrinkage=_floats(shrinkage, "--shrinkage"),
+                          patience_s=_floats(patience_s, "--patience-s"), model=models)
+        frame = schema.read_table(forecast_csv)
+        counts = None
+        if headcount is not None:
+            counts = wi_headcount(frame, schema.read_table(headcount), str(headcount))
+        table = wi.run_scenarios(frame, scs, base, aht_s=aht_s, headcount=counts,
+                                 fte_hours=fte_hours, source=str(forecast_csv))
+        typer.echo(whatif_report(table))
+        if out is not None:
+            if out.suffix.lower() == ".xlsx":
+                write_atomic(out, lambda p: table.to_excel(p, index=False, sheet_name="whatif"),
+                             inputs=inputs)
+            else:
+                write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=inputs)
+            typer.echo(f"table -> {out}")
+        if chart is not None:
+            write_atomic(chart, lambda p: wi.plot_scenarios(table, p), inputs=inputs)
+            typer.echo(f"chart -> {chart}")
+
+
+def wi_headcount(frame, counts, source):
+    """Agents per forecast row from a headcount file, matched on (queue,) interval_start."""
+    import numpy as np
+
+    from wfmcore import schema
+
+    schema.require_columns(counts, ("interval_start", "agents"), source)
+    key = ["interval_start"] + (["queue"] if "queue" in frame.columns else [])
+    left = frame[key].copy()
+    left["interval_start"] = schema.parse_times(frame, "interval_start", "forecast")
+    right = counts[key].copy()
+    right["interval_start"] = schema.parse_times(counts, "interval_start", source)
+    right["agents"] = schema.numeric_column(counts, "agents", source)
+    merged = left.merge(right, on=key, how="left")
+    if merged["agents"].isna().any():
+        i = int(np.argmax(merged["agents"].isna().to_numpy()))
+        raise InputError(f"{source}: no agents given for interval "
+                         f"{frame['interval_start'].iloc[i]} (forecast row {i + 2})")
+    if (merged["agents"] != np.floor(merged["agents"])).any():
+        raise InputError(f"{source}: column 'agents' must hold whole numbers")
+    return merged["agents"].to_numpy()
+
+
+def whatif_report(table) -> str:
+    cols = [("agent_hours", "{:,.0f}"), ("fte", "{:,.1f}"), ("service_level", "{:.1%}"),
+            ("asa_s", "{:.1f}"), ("abandon_rate", "{:.2%}"), ("occupancy", "{:.1%}")]
+    width = max(8, table["scenario"].str.len().max())
+    head = f"{'scenario':<{width}} " + " ".join(f"{c:>13}" for c, _ in cols) + "  ΔFTE"
+    lines = [head]
+    for _, r in table.iterrows():
+        vals = " ".join(f"{f.format(r[c]):>13}" for c, f in cols)
+        lines.append(f"{r['scenario']:<{width}} {vals}  {r['fte_vs_base']:+.1f}")
+    return "\n".join(lines)
+
+
 def _interval_hours(result, interval_min):
     if interval_min is not None:
         return interval_min / 60.0

@@ -1,0 +1,219 @@
+"""What-if scenarios: the same forecast under other volumes, handle times, targets, models.
+
+A scenario changes the base in a few named ways (volume x factor, AHT x factor, service-level
+target and threshold, ASA / abandonment / occupancy targets, shrinkage, patience, Erlang C or
+A) and is either *solved* (required agents per interval) or, with a given headcount per
+interval, *evaluated* ("what service level do these people give?").
+
+Period KPIs are call-weighted totals, never averages of interval ratios:
+service level = sum(SL_i x offered_i) / sum(offered_i); abandonment likewise;
+ASA = sum(ASA_i x answered_i) / sum(answered_i); occupancy = sum(A_i (1 - P_ab,i)) / sum(N_i).
+Agent-hours = sum(N_i) x interval hours; FTE = scheduled agent-hours / ``fte_hours``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from erlang.staffing import ServiceTarget, kpis, required_agents, scheduled_agents
+from wfmcore import schema
+from wfmcore.errors import InputError
+
+SCENARIO_KEYS = ("name", "volume", "aht", "sl_target", "sl_threshold_s", "asa_target_s",
+                 "max_abandon", "max_occupancy", "shrinkage", "patience_s", "model")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """Changes against the base; ``None`` keeps the base value.
+
+    ``volume`` and ``aht`` are multipliers (1.1 = +10 %); ``model`` is "erlang_c" or
+    "erlang_a" (Erlang A needs a patience, from the scenario or the base).
+    """
+
+    name: str
+    volume: float = 1.0
+    aht: float = 1.0
+    sl_target: float | None = None
+    sl_threshold_s: float | None = None
+    asa_target_s: float | None = None
+    max_abandon: float | None = None
+    max_occupancy: float | None = None
+    shrinkage: float | None = None
+    patience_s: float | None = None
+    model: str | None = None
+
+    def __post_init__(self):
+        for f in ("volume", "aht"):
+            v = getattr(self, f)
+            if not (isinstance(v, int | float) and v > 0 and np.isfinite(v)):
+                raise InputError(f"scenario '{self.name}': {f} must be a multiplier > 0 "
+                                 f"(1.1 = +10 %); got {v!r}")
+        if self.model not in (None, "erlang_c", "erlang_a"):
+            raise InputError(f"scenario '{self.name}': model must be erlang_c or erlang_a; "
+                             f"got {self.model!r}")
+
+    def target(self, base: ServiceTarget) -> ServiceTarget:
+        """The base target with this scenario's changes (validated like any target)."""
+        changes = {k: v for k, v in asdict(self).items()
+                   if k not in ("name", "volume", "aht", "model") and v is not None}
+        try:
+            t = replace(base, **changes)
+        except InputError as exc:
+            raise InputError(f"scenario '{self.name}': {exc}") from None
+        if self.model == "erlang_c":
+            t = replace(t, patience_s=None, max_abandon=None)
+        elif self.model == "erlang_a" and t.patience_s is None:
+            raise InputError(f"scenario '{self.name}': erlang_a needs patience_s")
+        return t
+
+
+def load_scenarios(path: Path | str) -> list[Scenario]:
+    """Scenarios from a TOML file: one ``[[scenario]]`` table each, keys as in Scenario."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: scenario file not found")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{p}: not valid TOML ({exc})") from None
+    extra = set(raw) - {"scenario"}
+    if extra:
+        raise InputError(f"{p}: unknown key '{sorted(extra)[0]}' (write one [[scenario]] table "
+                         "per scenario)")
+    tables = raw.get("scenario", [])
+    if not tables:
+        raise InputError(f"{p}: no [[scenario]] tables")
+    out = []
+    for i, t in enumerate(tables, start=1):
+        unknown = set(t) - set(SCENARIO_KEYS)
+        if unknown:
+            raise InputError(f"{p}: scenario {i}: unknown key '{sorted(unknown)[0]}' "
+                             f"(known: {', '.join(SCENARIO_KEYS)})")
+        kw = dict(t)
+        kw.setdefault("name", f"scenario {i}")
+        try:
+            out.append(Scenario(**kw))
+        except TypeError as exc:
+            raise InputError(f"{p}: scenario {i}: {exc}") from None
+        except InputError as exc:
+            raise InputError(f"{p}: {exc}") from None
+    return out
+
+
+def grid(**axes) -> list[Scenario]:
+    """The Cartesian product of value lists, e.g. grid(volume=[1, 1.1], sl_target=[.8, .9]).
+
+    The first combination of base values is the base scenario named "base"."""
+    axes = {k: list(v) for k, v in axes.items() if v}
+    if not axes:
+        return [Scenario(name="base")]
+    names = list(axes)
+    out = []
+    for combo in itertools.product(*(axes[n] for n in names)):
+        kw = dict(zip(names, combo, strict=True))
+        label = ", ".join(_label(k, v) for k, v in kw.items() if not _is_neutral(k, v))
+        out.append(Scenario(name=label or "base", **kw))
+    return out
+
+
+def _is_neutral(key, value):
+    return key in ("volume", "aht") and value == 1.0
+
+
+def _label(key, value):
+    if key in ("volume", "aht"):
+        return f"{key} {value - 1:+.0%}"
+    if key in ("sl_target", "max_abandon", "max_occupancy", "shrinkage"):
+        return f"{key} {value:.0%}"
+    return f"{key} {value:g}" if isinstance(value, float | int) else f"{key} {value}"
+
+
+def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: ServiceTarget, *,
+                  aht_s: float | None = None, interval_min: float | None = None,
+                  headcount: np.ndarray | None = None, fte_hours: float = 37.5,
+                  source: str = "forecast") -> pd.DataFrame:
+    """One row per scenario: agent-hours, FTE, service level, ASA, abandonment, occupancy,
+    and their differences to the first scenario (the base).
+
+    ``headcount`` (agents per row of ``forecast``) evaluates that staffing instead of solving.
+    """
+    schema.require_columns(forecast, schema.FORECAST_REQUIRED, source)
+    times = schema.parse_times(forecast, "interval_start", source)
+    calls = schema.numeric_column(forecast, "offered", source)
+    if "aht_s" in forecast.columns:
+        aht = schema.numeric_column(forecast, "aht_s", source, allow_nan=aht_s is not None)
+        if aht_s is not None:
+            aht = np.where(np.isnan(aht), aht_s, aht)
+    elif aht_s is not None:
+        aht = np.full(len(forecast), float(aht_s))
+    else:
+        raise InputError(f"{source}: no 'aht_s' column and no --aht-s given")
+    if interval_min is None:
+        groups = forecast["queue"] if "queue" in forecast.columns else np.zeros(len(forecast))
+        interval_min = schema.interval_minutes(times, groups, source)
+    if fte_hours <= 0:
+        raise InputError(f"fte_hours must be > 0; got {fte_hours!r}")
+    hours = interval_min / 60.0
+    rows = []
+    for sc in scenarios:
+        target = sc.target(base)
+        c = calls * sc.volume
+        h = aht * sc.aht
+        load = c * h / (interval_min * 60.0)
+        n = (np.asarray(headcount, dtype=float) if headcount is not None
+             else required_agents(load, h, target))
+        k = kpis(n, load, h, target)
+        sched = scheduled_agents(n, target.shrinkage)
+        answered = c * (1 - k["p_abandon"])
+        total = c.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rows.append({
+                "scenario": sc.name,
+                "model": target.model,
+                "calls": total,
+                "agent_hours": float(n.sum() * hours),
+                "scheduled_hours": float(sched.sum() * hours),
+                "fte": float(sched.sum() * hours / fte_hours),
+                "peak_agents": int(n.max()) if n.size else 0,
+                "service_level": float((k["service_level"] * c).sum() / total),
+                "asa_s": float(np.nansum(np.where(answered > 0, k["asa_s"] * answered, 0))
+                               / answered.sum()),
+                "abandon_rate": float((k["p_abandon"] * c).sum() / total),
+                "occupancy": float((load * (1 - k["p_abandon"])).sum() / n.sum()),
+            })
+    table = pd.DataFrame(rows)
+    for col in ("agent_hours", "fte", "service_level", "asa_s", "abandon_rate", "occupancy"):
+        table[f"{col}_vs_base"] = table[col] - table[col].iloc[0]
+    return table
+
+
+def plot_scenarios(table: pd.DataFrame, path: Path | str) -> None:
+    """Bar chart: scheduled FTE per scenario, service level and abandonment on a second axis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(table) + 2), 4.5))
+    x = np.arange(len(table))
+    ax.bar(x, table["fte"], color="#4C72B0", label="FTE (scheduled)")
+    ax.set_ylabel("FTE")
+    ax.set_xticks(x, table["scenario"], rotation=30, ha="right")
+    ax2 = ax.twinx()
+    ax2.plot(x, table["service_level"] * 100, "o-", color="#DD8452", label="service level %")
+    ax2.plot(x, table["abandon_rate"] * 100, "s--", color="#C44E52", label="abandoned %")
+    ax2.set_ylabel("%")
+    ax2.set_ylim(0, 105)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles, [h.get_label() for h in handles], loc="lower right", fontsize=8)
+    ax.set_title("What-if scenarios: staff needed and service delivered")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

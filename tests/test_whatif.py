@@ -1,0 +1,76 @@
+"""`wfm whatif`: scenario grid, scenario files, given headcounts; numbers by hand/textbook."""
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from erlang import ServiceTarget
+from erlang.whatif import Scenario, grid, load_scenarios, run_scenarios
+from wfmcore.errors import InputError
+
+runner = CliRunner()
+# Two half-hours of 100 calls, AHT 180 s: 10 Erlangs each (the textbook example).
+FC = pd.DataFrame({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:30"],
+                   "offered": [100.0, 100.0]})
+
+
+def test_base_and_target_scenarios_match_the_textbook():
+    table = run_scenarios(FC, grid(sl_target=[0.8, 0.9]), ServiceTarget(), aht_s=180)
+    base, high = table.iloc[0], table.iloc[1]
+    # 80/20 -> 14 agents (SL 0.88835); 90/20 -> 15 agents (SL 0.94147): Erlang C tables
+    assert base["agent_hours"] == 14.0  # 14 agents x 2 half-hours
+    assert base["service_level"] == pytest.approx(0.88835, abs=5e-6)
+    assert high["agent_hours"] == 15.0
+    assert high["service_level"] == pytest.approx(0.94147, abs=5e-5)
+    assert high["agent_hours_vs_base"] == 1.0
+    assert base["fte"] == pytest.approx(14.0 / 37.5)  # hand: scheduled hours / FTE hours
+
+
+def test_volume_and_aht_multipliers_equal_scaled_inputs():
+    table = run_scenarios(FC, [Scenario(name="base"), Scenario(name="v", volume=1.2),
+                               Scenario(name="a", aht=1.2)], ServiceTarget(), aht_s=180)
+    scaled = run_scenarios(FC.assign(offered=120.0), [Scenario(name="x")], ServiceTarget(),
+                           aht_s=180)
+    # +20 % calls and +20 % AHT give the same load (12 Erl) - same agents; SL differs by AHT
+    assert table.iloc[1]["agent_hours"] == scaled.iloc[0]["agent_hours"]
+    assert table.iloc[2]["agent_hours"] >= table.iloc[0]["agent_hours"]
+
+
+def test_given_headcount_is_evaluated_not_solved():
+    table = run_scenarios(FC, [Scenario(name="base")], ServiceTarget(), aht_s=180,
+                          headcount=[13, 13])
+    assert table.iloc[0]["service_level"] == pytest.approx(0.79559, abs=5e-6)  # textbook N=13
+
+
+def test_scenario_file(tmp_path):
+    p = tmp_path / "s.toml"
+    p.write_text('[[scenario]]\nname = "busy"\nvolume = 1.1\n\n[[scenario]]\nname = "A"\n'
+                 'model = "erlang_a"\npatience_s = 120\n')
+    scs = load_scenarios(p)
+    assert [s.name for s in scs] == ["busy", "A"]
+    p.write_text('[[scenario]]\nvolum = 1.1\n')
+    with pytest.raises(InputError, match="unknown key 'volum'"):
+        load_scenarios(p)
+    p.write_text('[[scenario]]\nsl_target = 80\n')
+    with pytest.raises(InputError, match="80% is 0.8"):
+        run_scenarios(FC, load_scenarios(p), ServiceTarget(), aht_s=180)
+
+
+def test_cli_whatif_writes_table_and_chart(tmp_path):
+    src = tmp_path / "fc.csv"
+    FC.to_csv(src, index=False)
+    out, chart = tmp_path / "w.xlsx", tmp_path / "w.png"
+    res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--volume", "1,1.1",
+                              "-o", str(out), "--chart", str(chart)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_excel(out)
+    assert list(table["scenario"]) == ["base", "volume +10%"]
+    assert chart.stat().st_size > 10_000
+    hc = tmp_path / "hc.csv"
+    pd.DataFrame({"interval_start": ["2026-03-02 08:00"], "agents": [13]}).to_csv(hc,
+                                                                                  index=False)
+    res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--headcount", str(hc)])
+    assert res.exit_code == 2 and "no agents given for interval 2026-03-02 08:30" in res.stderr
+    res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--volume", "x"])
+    assert res.exit_code == 2 and "--volume" in res.stderr
