@@ -253,6 +253,116 @@ def sc_report(card, hist) -> str:
     return "\n".join(lines)
 
 
+@app.command("forecast")
+def forecast_cmd(
+    history: Annotated[Path, typer.Argument(
+        help="Interval history: CSV, .xlsx or .parquet with interval_start, offered "
+             "[, queue, aht_s, handled, abandoned] (or unique_id, ds, y).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Forecast CSV to write.")] = Path(
+        "forecast.csv"),
+    horizon: Annotated[str | None, typer.Option(
+        "--horizon", help="Forecast every open interval of the next period: 1w, 2w, 10d. "
+                          "[default: 1w]")] = None,
+    intervals: Annotated[Path | None, typer.Option(
+        "--intervals", help="CSV of interval_start values to forecast instead (a given week, "
+                            "or to compare with actuals).")] = None,
+    freq: Annotated[str | None, typer.Option(
+        "--freq", help="Aggregate the history first: 15min, 30min or 60min.")] = None,
+    model: Annotated[str, typer.Option(
+        "--model", help="auto (blend of the two best in the backtest), seasonal_naive, "
+                        "weekday_avg8, day_profile or svd.")] = "auto",
+    level: Annotated[float, typer.Option(
+        "--level", help="Prediction-interval coverage as a share: 0.8 -> offered_lo80, "
+                        "offered_hi80.")] = 0.8,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="Public holidays of this country (ISO code, e.g. US) are closed "
+                          "days.")] = None,
+    special_days: Annotated[Path | None, typer.Option(
+        "--special-days", help="CSV: date, kind (closed|open|event), uplift (0.2 = +20%).")
+    ] = None,
+    tz: Annotated[str | None, typer.Option(
+        "--tz", help="Time zone of the local timestamps (e.g. America/New_York): DST days get "
+                     "their real intervals and a utc_offset_min column.")] = None,
+    aht_s: AhtOpt = None,
+):
+    """Forecast calls offered per interval with a backtest-calibrated interval (feeds
+    `wfm staff`)."""
+    import forecast as fc
+    from wfmcore.io import check_output_path
+
+    with user_errors():
+        if horizon is not None and intervals is not None:
+            raise InputError("--horizon and --intervals exclude each other; give one")
+        inputs = [p for p in (history, intervals, special_days) if p is not None]
+        check_output_path(out, inputs)
+        result = fc.run_forecast(history, horizon=horizon or "1w", intervals=intervals,
+                                 freq=freq, model=model, level=level, country=country,
+                                 special_days=special_days, aht_s=aht_s, tz=tz)
+        fc.write_forecast(result, out, inputs=inputs)
+    for note in result.attrs["notes"]:
+        typer.echo(f"wfm: note: {note}", err=True)
+    ev = result.attrs["evidence"]
+    if len(ev):
+        typer.echo("backtest MASE on the last weeks of the history: " + ", ".join(
+            f"{r.model} {r.mase:.3f}" for r in ev.itertuples()), err=True)
+    typer.echo(f"{len(result)} intervals, {result['offered'].sum():,.0f} calls, model "
+               f"{result['model'].iloc[0]} -> {out}")
+
+
+@app.command("backtest")
+def backtest_cmd(
+    history: Annotated[Path, typer.Argument(help="Interval history (as for `wfm forecast`).")],
+    folds: Annotated[int, typer.Option("--folds", help="Weekly origins scored: the last N "
+                                                       "weeks.")] = 10,
+    horizon: Annotated[str, typer.Option("--horizon", help="Horizon per origin: 1w, 2w, 10d.")
+                       ] = "1w",
+    freq: Annotated[str | None, typer.Option(
+        "--freq", help="Aggregate the history first: 15min, 30min or 60min.")] = None,
+    level: Annotated[float, typer.Option("--level", help="Prediction-interval coverage as a "
+                                                         "share.")] = 0.8,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="Public holidays of this country are closed days.")] = None,
+    special_days: Annotated[Path | None, typer.Option(
+        "--special-days", help="CSV: date, kind (closed|open|event), uplift.")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of the timestamps.")] = None,
+    aht_s: Annotated[float | None, typer.Option(
+        "--aht-s", help="AHT that prices forecast errors in agents (default: the history's, "
+                        "else 300 s).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="Also write the table (.json or .csv).")] = None,
+):
+    """Rolling-origin backtest: MASE, WAPE, bias, interval coverage and the staffing
+    consequence per model; marks the winner. Each origin uses only the weeks before it."""
+    import sys
+
+    import forecast as fc
+    from wfmcore.io import check_output_path, write_atomic
+
+    with user_errors():
+        if out is not None:
+            check_output_path(out, [history])
+        with typer.progressbar(length=folds + 8, label="backtest", file=sys.stderr) as bar:
+            table = fc.run_backtest(history, folds=folds, horizon=horizon, freq=freq,
+                                    level=level, country=country, special_days=special_days,
+                                    tz=tz, progress=bar.update, aht_s=aht_s)
+        if out is not None:
+            if out.suffix.lower() == ".json":
+                write_atomic(out, lambda p: table.to_json(p, orient="records", indent=2),
+                             inputs=[history])
+            else:
+                write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=[history])
+    for note in table.attrs["notes"]:
+        typer.echo(f"wfm: note: {note}", err=True)
+    if as_json:
+        typer.echo(table.to_json(orient="records", indent=2))
+    else:
+        cols = [c for c in ("queue", "model", "folds", "mase", "wape", "bias", "coverage",
+                            "agents_mae", "understaffed", "chosen", "winner")
+                if c in table.columns]
+        typer.echo(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
 def _floats(text: str | None, flag: str) -> list[float]:
     if text is None:
         return []

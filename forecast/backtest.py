@@ -1,0 +1,293 @@
+"""Rolling-origin backtests, interval calibration and model selection.
+
+Origins are weekly, counted back from the day after the history ends: origin ``o`` fits on
+the days before ``o`` and forecasts the open days in ``[o, o + horizon)``. Each fold is
+scored by MASE (scaled by that fold's in-sample weekly seasonal-naive MAE), WAPE, bias and
+interval coverage.
+
+Prediction intervals are calibrated from the model's own errors in earlier folds, not from
+model theory. Errors are standardised with an overdispersed-Poisson variance
+``Var(y | f) = f + phi f^2`` (Poisson sampling noise plus a multiplicative level error; phi
+from the method of moments), and the empirical quantiles of the standardised errors give the
+interval: ``f + q * sqrt(f + phi f^2)``, clipped at 0. The same earlier folds rank the models
+for ``model='auto'`` (lowest mean MASE wins); the winner is recorded in the ``model`` column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from forecast.metrics import bias, coverage, mae, wape, weekly_naive_scale
+from forecast.models import Model, NotEnoughHistory
+from forecast.panel import Panel
+
+
+@dataclass
+class Fold:
+    model: str
+    origin: pd.Timestamp
+    days: pd.DatetimeIndex = None
+    forecast: np.ndarray = None      # (n_days, n_slots)
+    actual: np.ndarray = None
+    mask: np.ndarray = None          # cells to score: slot open and actual known
+    scale: float = float("nan")
+    error: str | None = None         # why the model stepped aside
+    fit_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def pairs(self, week: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(actual, forecast) over the scored cells; ``week`` = 0, 1, ...: only the days
+        that many whole weeks after the origin."""
+        mask = self.mask
+        if week is not None:
+            wk = ((self.days - self.origin).days // 7).to_numpy()
+            mask = mask & (wk == week)[:, None]
+        return self.actual[mask], self.forecast[mask]
+
+    @property
+    def mase(self) -> float:
+        y, f = self.pairs()
+        return mae(y, f) / self.scale
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Interval recipe: lo/hi = f + q_lo/q_hi * sqrt(f + phi f^2)."""
+
+    level: float
+    phi: float
+    q_lo: float
+    q_hi: float
+    n_folds: int
+    source: str = "backtest"       # or 'poisson' when there was no earlier fold
+
+    def interval(self, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sd = np.sqrt(np.maximum(f, 0) + self.phi * f ** 2)
+        return np.maximum(f + self.q_lo * sd, 0.0), np.maximum(f + self.q_hi * sd, 0.0)
+
+
+def weekly_origins(panel: Panel, n: int, horizon_days: int = 7) -> list[pd.Timestamp]:
+    """The last ``n`` weekly origins whose whole horizon lies inside the history."""
+    end = panel.days.max() + pd.Timedelta(days=1)
+    first_possible = panel.days.min() + pd.Timedelta(days=7)
+    out = []
+    o = end - pd.Timedelta(days=horizon_days)
+    while len(out) < n and o >= first_possible:
+        out.append(o)
+        o -= pd.Timedelta(days=7)
+    return sorted(out)
+
+
+def run_fold(panel: Panel, model: Model, origin: pd.Timestamp, horizon_days: int) -> Fold:
+    import time
+    train = panel.truncate(origin)
+    stop = origin + pd.Timedelta(days=horizon_days)
+    test = (panel.days >= origin) & (panel.days < stop)
+    days = panel.days[test]
+    fold = Fold(model=model.name, origin=origin, days=days)
+    if not test.any():
+        fold.error = "no open day in the horizon"
+        return fold
+    t0 = time.perf_counter()
+    try:
+        model.fit(train)
+        F = model.predict(days)
+    except NotEnoughHistory as exc:
+        fold.error = str(exc)
+        return fold
+    fold.fit_s = time.perf_counter() - t0
+    A = panel.Y[test]
+    fold.forecast, fold.actual = F, A
+    fold.mask = train.slot_open[days.day_of_week.to_numpy()] & ~np.isnan(A)
+    fold.scale = weekly_naive_scale(train.days, train.Y)
+    return fold
+
+
+def run_folds(panel: Panel, models: list[Model], origins: list[pd.Timestamp],
+              horizon_days: int = 7, progress=None) -> dict[tuple[str, pd.Timestamp], Fold]:
+    out = {}
+    for o in origins:
+        for m in models:
+            out[(m.name, o)] = run_fold(panel, m, o, horizon_days)
+        if progress is not None:
+            progress(1)
+    return out
+
+
+def calibrate(folds: list[Fold], level: float, week: int | None = None) -> Calibration:
+    """Interval recipe from the errors of earlier folds (see module docstring); with
+    ``week``, from their days that many whole weeks after the origin (errors grow with the
+    horizon)."""
+    good = [f for f in folds if f.ok and f.pairs(week)[0].size]
+    a = (1 - level) / 2
+    if not good:
+        z = norm.ppf(1 - a)
+        return Calibration(level, 0.0, -z, z, 0, source="poisson")
+    y = np.concatenate([f.pairs(week)[0] for f in good])
+    fc = np.maximum(np.concatenate([f.pairs(week)[1] for f in good]), 1e-9)
+    phi = max(0.0, float(np.sum((y - fc) ** 2 - fc) / np.sum(fc ** 2)))
+    z = (y - fc) / np.sqrt(fc + phi * fc ** 2)
+    # Errors within a fold share that week's level error, so the folds (not the intervals)
+    # are the independent draws: widen as split-conformal prediction does for n draws,
+    # tail share a -> a * n / (n + 1).
+    n = len(good)
+    a_n = a * n / (n + 1)
+    q_lo, q_hi = np.quantile(z, [a_n, 1 - a_n])
+    return Calibration(level, phi, float(q_lo), float(q_hi), len(good))
+
+
+def inner_origins(origins: list[pd.Timestamp], origin: pd.Timestamp, horizon_days: int,
+                  n: int) -> list[pd.Timestamp]:
+    """The last ``n`` origins whose horizon ends by ``origin`` (no look-ahead)."""
+    return [o for o in origins if o + pd.Timedelta(days=horizon_days) <= origin][-n:]
+
+
+def rank_models(folds: dict, names: list[str], origins: list[pd.Timestamp]) -> list[str]:
+    """Model names by mean MASE, compared on the same folds.
+
+    Uses the folds in which every model answered (at least two of them), so a model that
+    stepped aside in the earliest, shortest-history folds is still compared fairly;
+    otherwise only the models that answered every fold are ranked.
+    """
+    common = [o for o in origins if all(folds.get((n, o)) is not None and folds[(n, o)].ok
+                                        for n in names)]
+    if len(common) < 2:
+        common = origins
+    scores = {}
+    for name in names:
+        fs = [folds.get((name, o)) for o in common]
+        if fs and all(f is not None and f.ok for f in fs):
+            scores[name] = float(np.mean([f.mase for f in fs]))
+    return sorted(scores, key=lambda n: (scores[n], names.index(n)))
+
+
+def blend_fold(res: dict, names: list[str], origin: pd.Timestamp) -> Fold:
+    """Equal-weight mean of the members' forecasts at ``origin`` (a forecast combination)."""
+    fs = [res[(n, origin)] for n in names]
+    label = "+".join(names)
+    bad = [f for f in fs if not f.ok]
+    if bad:
+        return Fold(model=label, origin=origin, error=bad[0].error)
+    f0 = fs[0]
+    return Fold(model=label, origin=origin, days=f0.days,
+                forecast=np.mean([f.forecast for f in fs], axis=0), actual=f0.actual,
+                mask=f0.mask, scale=f0.scale, fit_s=sum(f.fit_s for f in fs))
+
+
+AUTO_BLEND = 2   # auto = mean of the best AUTO_BLEND models of the earlier folds
+
+
+def auto_choice(res: dict, names: list[str], inner: list[pd.Timestamp],
+                origin: pd.Timestamp) -> list[str]:
+    """Members of ``auto`` at ``origin``: the best models over the earlier folds ``inner``
+    that can also answer at ``origin``; the first model (the baseline) if none can."""
+    ranked = rank_models(res, names, inner) if inner else []
+    ok_here = [n for n in ranked if res[(n, origin)].ok]
+    if not ok_here:
+        ok_here = [n for n in names if res[(n, origin)].ok][:1] or names[:1]
+    return sorted(ok_here[:AUTO_BLEND], key=names.index)
+
+
+@dataclass
+class BacktestResult:
+    table: pd.DataFrame                           # one row per model
+    folds: pd.DataFrame                           # one row per model x origin
+    notes: list[str] = field(default_factory=list)
+
+
+def staffing_errors(actual: np.ndarray, forecast: np.ndarray, aht_s: float,
+                    interval_min: float) -> tuple[float, float]:
+    """What a forecast error costs in agents: Erlang C at 80/20 on the actual and on the
+    forecast calls of every interval; returns (mean absolute agent error, share of intervals
+    where the forecast staffing is below what the actual calls needed)."""
+    from erlang import required_agents
+
+    if actual.size == 0:
+        return float("nan"), float("nan")
+    to_erl = aht_s / (interval_min * 60.0)
+    need = required_agents(np.maximum(actual, 0) * to_erl, aht_s)
+    plan = required_agents(np.maximum(forecast, 0) * to_erl, aht_s)
+    return float(np.abs(plan - need).mean()), float((plan < need).mean())
+
+
+def backtest(panel: Panel, models: list[Model], *, folds: int = 10, horizon_days: int = 7,
+             level: float = 0.8, cal_folds: int = 8, progress=None,
+             aht_s: float = 300.0) -> BacktestResult:
+    """Rolling-origin backtest of ``models`` and of ``auto`` over the last ``folds`` origins.
+
+    ``auto`` at each origin blends the models with the lowest mean MASE over the
+    ``cal_folds`` folds that ended before that origin, and every interval at an origin is
+    calibrated on those same earlier folds, so nothing is scored with hindsight.
+    """
+    all_origins = weekly_origins(panel, folds + cal_folds, horizon_days)
+    outer = all_origins[-folds:]
+    res = run_folds(panel, models, all_origins, horizon_days, progress=progress)
+    names = [m.name for m in models]
+    rows, notes = [], []
+    for o in outer:
+        inner = inner_origins(all_origins, o, horizon_days, cal_folds)
+        for name in names + ["auto"]:
+            if name == "auto":
+                members = auto_choice(res, names, inner, o)
+                f = blend_fold(res, members, o)
+                cal_folds_ = [blend_fold(res, members, i) for i in inner]
+            else:
+                f = res[(name, o)]
+                cal_folds_ = [res[(name, i)] for i in inner]
+            chosen = f.model
+            if not f.ok:
+                rows.append(dict(model=name, origin=o, chosen=chosen, error=f.error))
+                continue
+            y, fc, lo, hi = [], [], [], []
+            n_cal = 0
+            for w in range((horizon_days + 6) // 7):     # one calibration per forecast week
+                yw, fw = f.pairs(week=w)
+                cal = calibrate(cal_folds_, level, week=w)
+                lw, hw = cal.interval(fw)
+                y, fc, lo, hi = y + [yw], fc + [fw], lo + [lw], hi + [hw]
+                n_cal = max(n_cal, cal.n_folds)
+            y, fc, lo, hi = (np.concatenate(v) for v in (y, fc, lo, hi))
+            agents_mae, understaffed = staffing_errors(y, fc, aht_s, panel.interval_min)
+            rows.append(dict(model=name, origin=o, chosen=chosen, error=None, mase=f.mase,
+                             mae=mae(y, fc), scale=f.scale, abs_err=float(np.abs(y - fc).sum()),
+                             sum_err=float((fc - y).sum()), calls=float(y.sum()),
+                             coverage=coverage(y, lo, hi), n=int(y.size), fit_s=f.fit_s,
+                             cal_folds=n_cal, agents_mae=agents_mae,
+                             understaffed=understaffed))
+    fold_df = pd.DataFrame(rows) if rows else pd.DataFrame(
+        columns=["model", "origin", "chosen", "error"])
+    table = summarise(fold_df, level)
+    for name in names:
+        errs = fold_df.loc[(fold_df.model == name) & fold_df.error.notna(), "error"]
+        if len(errs):
+            notes.append(f"{name}: stepped aside in {len(errs)} fold(s): {errs.iloc[0]}")
+    return BacktestResult(table, fold_df, notes)
+
+
+def summarise(fold_df: pd.DataFrame, level: float) -> pd.DataFrame:
+    ok = fold_df[fold_df.error.isna()]
+    rows = []
+    for name, g in ok.groupby("model", sort=False):
+        rows.append(dict(model=name, folds=len(g), mase=g.mase.mean(),
+                         wape=g.abs_err.sum() / g.calls.sum(), bias=g.sum_err.sum() / g.calls.sum(),
+                         coverage=(g.coverage * g.n).sum() / g.n.sum(), level=level,
+                         fit_s_median=g.fit_s.median(),
+                         agents_mae=(g.agents_mae * g.n).sum() / g.n.sum(),
+                         understaffed=(g.understaffed * g.n).sum() / g.n.sum(),
+                         chosen=", ".join(sorted(set(g.chosen))) if name == "auto" else name))
+    t = pd.DataFrame(rows)
+    if len(t):
+        t["winner"] = t.mase == t.mase.min()
+    return t
+
+
+# exported helpers used by the pipeline
+__all__ = ["Calibration", "Fold", "BacktestResult", "backtest", "calibrate", "rank_models",
+           "run_fold", "run_folds", "weekly_origins", "inner_origins", "wape", "bias"]

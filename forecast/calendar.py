@@ -1,0 +1,173 @@
+"""Open, closed and missing days; opening hours learned from history; special days.
+
+A contact centre's history has no rows when the centre is *closed* (weekends of a weekday
+centre, public holidays) and sometimes no rows because data is *missing* (an export gap).
+The two must not be confused: a closed day is not forecast and the day after a closure
+carries the calls that could not be made (the Tuesday after Labor Day 2003 had +34 % calls
+in the bank data), whereas a missing day is simply unknown.
+
+Rules, in order, for a weekday on which the centre normally opens (see :func:`open_weekdays`):
+1. a special-days file entry ``closed`` / ``open`` decides;
+2. a public holiday of ``country`` (``holidays`` package) is closed, unless history shows the
+   centre open on that holiday (e.g. the bank was open on Columbus Day 2003-10-13);
+3. otherwise, a day without rows in the history is *missing* - or, when no calendar is given
+   (no ``country``, no special days), *closed* (we cannot tell; closures are far more common).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wfmcore import InputError
+
+SPECIAL_KINDS = ("closed", "open", "event")
+
+
+def read_special_days(source) -> pd.DataFrame:
+    """Read a special-days CSV: ``date`` (YYYY-MM-DD), ``kind`` (closed|open|event, default
+    closed) and optional ``uplift`` (share of extra calls, e.g. 0.2 for +20 %)."""
+    if isinstance(source, pd.DataFrame):
+        raw, name, off = source.copy(), "<special days>", 1
+    else:
+        name = str(source)
+        if not Path(source).exists():
+            raise InputError(f"{name}: file not found")
+        raw = pd.read_csv(source, dtype=str, keep_default_na=False, skipinitialspace=True)
+        off = 2
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    if "date" not in raw.columns:
+        raise InputError(f"{name}: no column 'date' (columns: {', '.join(raw.columns)})")
+    out = pd.DataFrame(index=raw.index)
+    dates = pd.to_datetime(raw["date"].astype(str).str.strip(), errors="coerce", format="ISO8601")
+    for i in np.flatnonzero(dates.isna().to_numpy()):
+        raise InputError(f"{name}: line {i + off}: column 'date' is {raw['date'].iloc[i]!r}; "
+                         "not a date (expected YYYY-MM-DD)")
+    out["date"] = dates.dt.normalize()
+    kind = raw["kind"].str.strip().str.lower() if "kind" in raw else pd.Series("closed",
+                                                                              index=raw.index)
+    kind = kind.replace("", "closed")
+    for i in np.flatnonzero(~kind.isin(SPECIAL_KINDS).to_numpy()):
+        raise InputError(f"{name}: line {i + off}: column 'kind' is {kind.iloc[i]!r}; "
+                         f"expected one of {', '.join(SPECIAL_KINDS)}")
+    out["kind"] = kind
+    if "uplift" in raw:
+        text = raw["uplift"].astype(str).str.strip()
+        up = pd.to_numeric(text.replace("", "0"), errors="coerce")
+        for i in np.flatnonzero((up.isna() | (up <= -1)).to_numpy()):
+            raise InputError(f"{name}: line {i + off}: column 'uplift' is {text.iloc[i]!r}; "
+                             "expected a share > -1 (0.2 means +20 % calls)")
+        out["uplift"] = up.astype(float)
+    else:
+        out["uplift"] = 0.0
+    return out.reset_index(drop=True)
+
+
+@dataclass
+class Calendar:
+    """Public holidays of ``country`` (ISO code, e.g. 'US', optional ``subdiv``) + special days."""
+
+    country: str | None = None
+    subdiv: str | None = None
+    special_days: pd.DataFrame | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if self.special_days is not None and not isinstance(self.special_days, pd.DataFrame):
+            self.special_days = read_special_days(self.special_days)
+        if self.country is not None:
+            try:
+                import holidays
+            except ImportError:
+                raise InputError("a holiday calendar needs the 'holidays' package "
+                                 "(pip install holidays)") from None
+            try:
+                self._hol = holidays.country_holidays(self.country, subdiv=self.subdiv)
+            except NotImplementedError:
+                raise InputError(f"country must be an ISO 3166 code known to the 'holidays' "
+                                 f"package, e.g. 'US'; got {self.country!r}") from None
+
+    @property
+    def known(self) -> bool:
+        return self.country is not None or self.special_days is not None
+
+    def holiday(self, day: pd.Timestamp) -> str | None:
+        if self.country is None:
+            return None
+        return self._hol.get(day.date())
+
+    def special(self, day: pd.Timestamp) -> tuple[str, float] | None:
+        if self.special_days is None:
+            return None
+        if "map" not in self._cache:
+            self._cache["map"] = {r.date: (r.kind, float(r.uplift))
+                                  for r in self.special_days.itertuples()}
+        return self._cache["map"].get(day)
+
+
+def open_weekdays(days: pd.DatetimeIndex, weeks: int = 8) -> np.ndarray:
+    """Boolean[7] (Monday=0): weekdays with rows in at least half of the last ``weeks`` weeks."""
+    last = days.max()
+    recent = days[days > last - pd.Timedelta(days=7 * weeks)]
+    n_weeks = max(1, min(weeks, int(np.ceil((last - days.min()).days / 7 + 1e-9)) or 1))
+    counts = np.bincount(recent.day_of_week, minlength=7)
+    return counts >= max(1, n_weeks / 2)
+
+
+def day_table(history_days: pd.DatetimeIndex, end: pd.Timestamp | None,
+              calendar: Calendar) -> pd.DataFrame:
+    """One row per calendar day from the first history day to ``end`` (inclusive).
+
+    Columns: ``weekday``, ``in_history`` (has rows), ``status`` ('open', 'closed', 'missing',
+    'off' = weekday on which the centre never opens), ``holiday`` (name or ''), ``uplift``,
+    and the closure flags ``pre_closure`` (the next calendar day is closed),
+    ``post_closure1`` / ``post_closure2`` (the previous / the one before that calendar day
+    was closed, the day in between open).
+    Future days (after the history) are 'open' unless closed by the calendar.
+    """
+    history_days = pd.DatetimeIndex(history_days).normalize().unique().sort_values()
+    last_hist = history_days.max()
+    end = max(end, last_hist) if end is not None else last_hist
+    all_days = pd.date_range(history_days.min(), end, freq="D")
+    open_wd = open_weekdays(history_days)
+    present = set(history_days)
+    open_holidays = {calendar.holiday(d) for d in history_days} - {None}
+    rows = []
+    for d in all_days:
+        wd = d.weekday()
+        hol = calendar.holiday(d) or ""
+        spec = calendar.special(d)
+        uplift = spec[1] if spec else 0.0
+        if d in present:
+            status = "open"
+        elif spec and spec[0] == "closed":
+            status = "closed"
+        elif not open_wd[wd] and not (spec and spec[0] == "open"):
+            status = "off"
+        elif d > last_hist:
+            status = "closed" if (hol and hol not in open_holidays
+                                  and not (spec and spec[0] == "open")) else "open"
+        elif hol or not calendar.known:
+            status = "closed"
+        else:
+            status = "missing"
+        rows.append((d, wd, d in present, status, hol, uplift))
+    t = pd.DataFrame(rows, columns=["date", "weekday", "in_history", "status", "holiday",
+                                    "uplift"]).set_index("date")
+    # Flags use calendar adjacency: a closure right before/after the day. A Friday holiday
+    # is followed by the weekend, so the Monday after it is *not* flagged (bank 2003: Mon
+    # 2003-07-07 after Fri 07-04 had ordinary volume; Tue 2003-05-27 after Memorial Day
+    # had +26 %, Tue 2003-09-02 after Labor Day +34 %).
+    closed = (t["status"] == "closed").to_numpy()
+    is_open = (t["status"] == "open").to_numpy()
+    prev1 = np.r_[False, closed[:-1]]
+    prev2 = np.r_[False, False, closed[:-2]]
+    nxt = np.r_[closed[1:], False]
+    t["pre_closure"] = is_open & nxt
+    t["post_closure1"] = is_open & prev1
+    t["post_closure2"] = is_open & prev2 & ~prev1
+    return t
+

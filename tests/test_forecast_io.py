@@ -1,0 +1,158 @@
+"""Reading, validating and aggregating interval history (forecast.io)."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import forecast
+from forecast.io import aggregate, parse_freq, read_history
+from wfmcore import InputError
+
+DATA = Path(__file__).parent / "data" / "forecast"
+BANK = Path(__file__).parents[1] / "data" / "bank_calls_5min.csv"
+
+
+def test_packages_resolve_to_this_repo():
+    import erlang
+    import shifts
+    import wfmcore
+    root = Path(__file__).parents[1].resolve()
+    for mod in (forecast, erlang, shifts, wfmcore):
+        assert Path(mod.__file__).resolve().is_relative_to(root), mod.__name__
+
+
+def write(tmp_path, text, name="h.csv"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+GOOD = "interval_start,offered\n2024-03-04 09:00,10\n2024-03-04 09:15,12\n2024-03-04 09:30,9\n"
+
+
+# Each bad file differs from GOOD in one cell; line numbers count the header as line 1.
+BAD = [
+    ("interval_start,offered\n2024-03-04 09:00,10\n2024-03-04 13:75,12\n",
+     r"h\.csv: line 3: column 'interval_start' is '2024-03-04 13:75'; not a timestamp"),
+    ("interval_start,offered\n2024-03-04 09:00,10\n2024-03-04 09:15,ten\n",
+     r"h\.csv: line 3: column 'offered' is 'ten'; not a number"),
+    ("interval_start,offered\n2024-03-04 09:00,10\n2024-03-04 09:15,-1\n",
+     r"h\.csv: line 3: column 'offered' is '-1'; calls must be >= 0 \(1 rows like this\)"),
+    ("interval_start,offered\n2024-03-04 09:00,10\n2024-03-04 09:15,\n",
+     r"h\.csv: line 3: column 'offered' is ''; calls offered must be given"),
+    ("interval_start,offered\n2024-03-04 09:00,10\n2024-03-04 09:15,3\n2024-03-04 09:00,4\n",
+     r"h\.csv: lines 2, 4: column 'interval_start' 2024-03-04 09:00 appears more than once"),
+    ("interval_start,offered\n2024-03-04 09:00,1\n2024-03-04 09:15,1\n2024-03-04 09:30,1\n"
+     "2024-03-04 09:35,1\n",
+     r"h\.csv: line 5: column 'interval_start' is 2024-03-04 09:35, not on the 15-minute grid"),
+    ("interval_start,offered,aht_s\n2024-03-04 09:00,10,180\n2024-03-04 09:15,12,0\n",
+     r"h\.csv: line 3: column 'aht_s' is '0' but calls were handled; AHT must be > 0"),
+    ("interval_start,calls\n2024-03-04 09:00,10\n",
+     r"h\.csv: cannot tell the interval length"),
+    ("when,offered\n2024-03-04 09:00,10\n",
+     r"h\.csv: no column 'interval_start' \(columns are 'when', 'offered'\)"),
+]
+
+
+@pytest.mark.parametrize(("text", "match"), BAD, ids=[
+    "bad-timestamp", "non-numeric", "negative", "blank-count", "duplicate", "mixed-intervals",
+    "aht-zero", "one-interval", "no-timestamp-column"])
+def test_validation_messages_name_file_line_column(tmp_path, text, match):
+    with pytest.raises(InputError, match=match):
+        read_history(write(tmp_path, text))
+
+
+def test_frame_input_reports_data_rows():
+    frame = pd.DataFrame({"interval_start": ["2024-03-04 09:00", "nope"], "offered": [1, 2]})
+    with pytest.raises(InputError, match=r"<frame>: data row 2: column 'interval_start'"):
+        read_history(frame)
+
+
+def test_missing_file():
+    with pytest.raises(InputError, match=r"nope\.csv: file not found"):
+        read_history("nope.csv")
+
+
+@pytest.mark.parametrize(("step", "freq"), [(5, "5min"), (15, "15min"), (30, "30min"),
+                                            (60, "60min")], ids=["5", "15", "30", "60"])
+def test_interval_detection(step, freq):
+    starts = pd.date_range("2024-03-04 08:00", periods=10, freq=freq)
+    frame = pd.DataFrame({"interval_start": starts, "offered": 1})
+    assert read_history(frame).attrs["interval_min"] == step
+
+
+def test_interval_detection_tolerates_gaps_and_days():
+    # 30-minute data with a missing 09:00 row and two days: still 30 minutes.
+    starts = pd.to_datetime(["2024-03-04 08:00", "2024-03-04 08:30", "2024-03-04 09:30",
+                             "2024-03-05 08:00", "2024-03-05 08:30", "2024-03-05 09:00"])
+    assert read_history(pd.DataFrame({"interval_start": starts, "offered": 3})).attrs[
+        "interval_min"] == 30
+
+
+def test_vendor_export_columns_and_aht_weighting():
+    h = read_history(DATA / "vendor_export.csv")
+    assert list(h.columns) == ["interval_start", "offered", "aht_s", "handled"]
+    assert h.attrs["interval_min"] == 15
+    agg = aggregate(h, 30)
+    # Hand calculation: 09:00 bin = 10 + 20 offered, 9 + 18 handled,
+    # AHT = (9*200 + 18*300) / 27 = 266.667 s; 09:30 bin: the empty AHT had 0 calls.
+    assert agg["offered"].tolist() == [30.0, 6.0]
+    assert agg["handled"].tolist() == [27.0, 6.0]
+    assert agg["aht_s"].tolist() == pytest.approx([7200 / 27, 150.0])
+
+
+def test_long_format_unique_id_ds_y():
+    h = read_history(DATA / "long_format.csv")
+    assert list(h.columns) == ["queue", "interval_start", "offered"]
+    assert h.groupby("queue")["offered"].sum().to_dict() == {"sales": 27.0, "support": 16.0}
+    assert h.attrs["interval_min"] == 30
+
+
+def test_user_column_map(tmp_path):
+    p = write(tmp_path, "Start,Inbound\n2024-03-04 09:00,4\n2024-03-04 09:30,5\n")
+    h = read_history(p, column_map={"Start": "interval_start", "Inbound": "offered"})
+    assert h["offered"].sum() == 9
+    with pytest.raises(InputError, match=r"column_map target 'calls' is not one of"):
+        read_history(p, column_map={"Inbound": "calls"})
+
+
+def test_excel_round_trip(tmp_path):
+    pytest.importorskip("openpyxl")
+    h = read_history(DATA / "vendor_export.csv")
+    out = tmp_path / "h.xlsx"
+    h.to_excel(out, index=False)
+    back = read_history(out)
+    pd.testing.assert_frame_equal(back, h, check_dtype=False)
+
+
+def test_bank_aggregation_sums_hand_check():
+    # First 30 minutes of 2003-03-03 in the bank file: 111+113+76+82+91+87 = 560 calls
+    # (six 5-minute rows read off the CSV).
+    h = read_history(BANK).head(169 * 2)
+    assert h.attrs["interval_min"] == 5
+    agg = aggregate(h, 30)
+    assert agg["offered"].iloc[0] == 560
+    assert agg["offered"].sum() == h["offered"].sum()
+    # 07:00-21:05 in 5-minute steps = 169 intervals; at 30 minutes 07:00..21:00 = 29 bins.
+    assert (agg["interval_start"].dt.date == pd.Timestamp("2003-03-03").date()).sum() == 29
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 500), min_size=12, max_size=12),
+       st.sampled_from([15, 30, 60]))
+def test_aggregation_preserves_calls(counts, coarse):
+    starts = pd.date_range("2024-03-04 08:00", periods=12, freq="5min")
+    h = read_history(pd.DataFrame({"interval_start": starts, "offered": counts}))
+    agg = aggregate(h, coarse)
+    assert agg["offered"].sum() == sum(counts)
+    assert len(agg) == int(np.ceil(60 / coarse))
+
+
+def test_parse_freq():
+    assert parse_freq("15min") == 15 and parse_freq("1h") == 60 and parse_freq(None) is None
+    with pytest.raises(InputError, match=r"freq must be one of"):
+        parse_freq("7min")
