@@ -35,6 +35,9 @@ sys.path.insert(0, str(ROOT))
 from erlang import ServiceTarget, erlang_a, erlang_c, required_agents  # noqa: E402
 from erlang.erlang_b import blocking  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from _results import write_section  # noqa: E402
+
 PEER_VENV = ROOT / "bench" / ".peer-venv"
 AHT_S = 300.0
 INTERVAL_MIN = 15
@@ -225,17 +228,7 @@ def main():
     lines += [f"| {k} | {v:.2e} |" for k, v in worst.items()]
     text = "\n".join(lines) + "\n"
     print(text)
-    write_section(text, "## Erlang staffing")
-
-
-def write_section(text: str, heading: str):
-    """Replace (or append) this benchmark's section of bench/RESULTS.md."""
-    path = ROOT / "bench" / "RESULTS.md"
-    old = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    parts = old.split("\n## ")
-    keep = [parts[0].rstrip() + "\n"] + ["## " + p.rstrip() + "\n" for p in parts[1:]
-                                         if not ("## " + p).startswith(heading)]
-    path.write_text("\n".join(keep + [text]))
+    write_section("erlang", text)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ naive and the 8-week same-weekday average in the same run, at 5/15/30/60-minute 
 Also: the 10 origins *before* those (the check that nothing is tuned to the last 10 weeks),
 holiday-affected weeks, two synthetic series (trend; 7-day centre), and timings.
 
-Run:  .venv/bin/python bench/bench_forecast.py   (writes bench/RESULTS_forecast.md)
+Run:  .venv/bin/python bench/bench_forecast.py   (writes its section of bench/RESULTS.md)
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from forecast.models import _FIT_CACHE, candidates  # noqa: E402
 from forecast.panel import build_panel  # noqa: E402
 from forecast.synthetic import poisson_history  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from _results import write_section  # noqa: E402
+
 BANK = ROOT / "data" / "bank_calls_5min.csv"
-OUT = ROOT / "bench" / "RESULTS_forecast.md"
 LEVELS = (5, 15, 30, 60)
 PUBLISHED = ("Published on this protocol (issue 3): seasonal naive 1.12-1.15, the 8-week "
              "same-weekday average 0.88-0.92, statsforecast MSTL/AutoETS, Prophet, TBATS, "
@@ -180,7 +182,7 @@ def main():
               f"{three:.1f} |", ""]
     print("single fits:", single, "run_forecast median", statistics.median(times),
           "3-level backtest", three)
-    OUT.write_text("\n".join(lines) + "\n")
+    write_section("forecast", "\n".join(lines))
     print(f"\nwrote {OUT}")
 
 
