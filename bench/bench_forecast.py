@@ -183,7 +183,7 @@ def main():
     print("single fits:", single, "run_forecast median", statistics.median(times),
           "3-level backtest", three)
     write_section("forecast", "\n".join(lines))
-    print(f"\nwrote {OUT}")
+    print("\nwrote its section of bench/RESULTS.md")
 
 
 def _has_tabulate():
