@@ -363,6 +363,44 @@ def backtest_cmd(
         typer.echo(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
+@app.command()
+def schedule(
+    requirements_csv: Annotated[Path | None, typer.Argument(
+        help="Required agents per interval: the output of `wfm staff` (interval_start, "
+             "optional queue, scheduled_agents or agents).", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="Output folder (created if needed).", show_default=False)] = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="Rules TOML (shift types, breaks, opening hours, limits); default: "
+                        "built-in rules.", show_default=False)] = None,
+    time_limit_s: Annotated[float, typer.Option(
+        "--time-limit-s", help="Solver time budget for all days together, seconds.")] = 60.0,
+    gap: Annotated[float, typer.Option(
+        "--gap", help="Relative MIP gap at which a day stops (share: 0.005 = 0.5 %).")] = 0.005,
+    init_rules: Annotated[Path | None, typer.Option(
+        "--init-rules", help="Write a commented example rules file (the built-in defaults) "
+                             "and exit.", show_default=False)] = None,
+):
+    """Cost-optimal shifts with breaks covering the required agents (integer programme,
+    HiGHS). Writes shifts.csv, coverage.csv, coverage.png and schedule.xlsx into OUTDIR."""
+    import shifts
+
+    with user_errors():
+        if init_rules is not None:
+            typer.echo(f"wrote {shifts.write_example_rules(init_rules)}")
+            return
+        if requirements_csv is None or out is None:
+            raise InputError("give REQUIREMENTS.csv and -o OUTDIR (or --init-rules FILE)")
+        rule_set = shifts.load_rules(rules) if rules is not None else None
+        result = shifts.schedule(shifts.read_requirements(requirements_csv), rule_set,
+                                 time_limit_s=time_limit_s, gap=gap,
+                                 source=str(requirements_csv))
+        inputs = [requirements_csv] + ([rules] if rules is not None else [])
+        written = shifts.write_outputs(result, out, inputs=inputs)
+        typer.echo("\n".join(shifts.summary_lines(result.summary)))
+        typer.echo(f"wrote {', '.join(str(p) for p in written)}")
+
+
 def _floats(text: str | None, flag: str) -> list[float]:
     if text is None:
         return []

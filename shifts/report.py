@@ -1,0 +1,177 @@
+"""Schedule outputs: shifts.csv, coverage.csv, coverage.png, schedule.xlsx (each atomic)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from shifts.requirements import TIME_FORMAT
+from wfmcore import InputError, write_atomic
+from wfmcore.io import write_csv_atomic
+
+
+def shifts_table(result) -> pd.DataFrame:
+    """The shifts frame with times as ``YYYY-MM-DD HH:MM`` text, as written to shifts.csv."""
+    out = result.shifts.copy()
+    for c in ("start", "end"):
+        out[c] = out[c].dt.strftime(TIME_FORMAT)
+    return out
+
+
+def coverage_table(result) -> pd.DataFrame:
+    out = result.coverage.copy()
+    out["interval_start"] = out["interval_start"].dt.strftime(TIME_FORMAT)
+    return out
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """The on-screen summary, one line per quantity with its unit."""
+    s = summary
+    return [
+        f"paid hours               {s['paid_hours']:,.2f} h",
+        f"under-covered intervals  {s['under_covered_intervals']} "
+        f"({s['under_agent_hours']:,.2f} agent-hours short)",
+        f"LP bound                 {s['lp_bound']:,.2f} (cost units; = paid hours at weight 1)",
+        f"gap                      {100 * s['gap']:.3f} % (objective {s['objective']:,.2f} "
+        f"vs proven bound {s['bound']:,.2f})",
+        f"solve time               {s['solve_time_s']:.2f} s over {s['days']} day(s)",
+        f"status                   {s['status']}",
+    ]
+
+
+def _plot_coverage(result, path: Path) -> None:
+    """Required vs scheduled agents per interval: one panel per day (up to 7 days, one row
+    per queue), otherwise one time axis per queue."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    cov = result.coverage
+    queues = list(dict.fromkeys(cov["queue"])) if "queue" in cov.columns else [None]
+    dates = sorted(cov["interval_start"].dt.date.unique())
+    per_day = len(dates) <= 7
+    ncol = len(dates) if per_day else 1
+    size = (max(9.0, 3.4 * ncol), 0.6 + 3.6 * len(queues))
+    fig, axes = plt.subplots(len(queues), ncol, figsize=size, squeeze=False, sharey="row")
+    step = pd.Timedelta(minutes=result.interval_min)
+    for qi, q in enumerate(queues):
+        part = cov if q is None else cov[cov["queue"] == q]
+        first = True
+        for day, d in part.groupby(part["interval_start"].dt.date):
+            ax = axes[qi, dates.index(day) if per_day else 0]
+            x = list(d["interval_start"]) + [d["interval_start"].iloc[-1] + step]
+            req = list(d["required"]) + [d["required"].iloc[-1]]
+            sch = list(d["scheduled"]) + [d["scheduled"].iloc[-1]]
+            short = [s < r for s, r in zip(sch, req, strict=True)]
+            ax.step(x, req, where="post", color="black", lw=1.2,
+                    label="required" if first else None)
+            ax.step(x, sch, where="post", color="tab:blue", lw=1.2,
+                    label="scheduled (net of breaks)" if first else None)
+            ax.fill_between(x, req, sch, step="post", where=short, color="tab:red", alpha=0.4,
+                            label="under-covered" if first else None)
+            if per_day:
+                ax.set_title(f"{day:%a %Y-%m-%d}" + ("" if q is None else f", queue {q}"),
+                             fontsize=10)
+                ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+                ax.set_xlabel("local time")
+            else:
+                ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M"))
+                ax.set_xlabel("interval start (local time)")
+                ax.set_title("" if q is None else f"queue {q}", fontsize=10)
+            ax.grid(alpha=0.3)
+            first = False
+        axes[qi, 0].set_ylabel("agents")
+    span = f"{dates[0]}" if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    fig.suptitle(f"Coverage: required vs scheduled agents per {result.interval_min}-min "
+                 f"interval, {span}", fontsize=11)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.autofmt_xdate()
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.savefig(path, dpi=100, format="png")
+    plt.close(fig)
+
+
+def _sheet_name(queue, day) -> str:
+    name = f"{queue} {day}" if queue else f"{day}"
+    for ch in '[]:*?/\\':
+        name = name.replace(ch, "_")
+    return name[:31]
+
+
+def _write_xlsx(result, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.chart import LineChart, Reference
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "summary"
+    ws.append(["quantity", "value"])
+    for k, v in result.summary.items():
+        ws.append([k, v])
+    ws.append([])
+    days = result.days.copy()
+    ws.append(list(days.columns))
+    for row in days.itertuples(index=False):
+        ws.append([str(v) if not isinstance(v, int | float) else v for v in row])
+    shifts = shifts_table(result)
+    cov = coverage_table(result)
+    has_q = "queue" in shifts.columns
+    sday = result.shifts["start"].dt.date
+    cday = result.coverage["interval_start"].dt.date
+    keys = result.coverage.assign(_d=cday)[["queue", "_d"] if has_q else ["_d"]].drop_duplicates()
+    for key in keys.itertuples(index=False):
+        q, d = (key[0], key[1]) if has_q else ("", key[0])
+        ws = wb.create_sheet(_sheet_name(q, d))
+        smask = (sday == d) & ((shifts["queue"] == q) if has_q else True)
+        cmask = (cday == d) & ((cov["queue"] == q) if has_q else True)
+        s_part = shifts[smask].drop(columns=["queue"] if has_q else [])
+        c_part = cov[cmask].drop(columns=["queue"] if has_q else [])
+        ws.append(["coverage"] + [""] * (len(c_part.columns) - 1) + ["", "shifts"])
+        header = list(c_part.columns) + [""] + list(s_part.columns)
+        ws.append(header)
+        c_rows = c_part.values.tolist()
+        s_rows = s_part.values.tolist()
+        for i in range(max(len(c_rows), len(s_rows))):
+            left = c_rows[i] if i < len(c_rows) else [None] * len(c_part.columns)
+            right = s_rows[i] if i < len(s_rows) else [None] * len(s_part.columns)
+            ws.append([_cell(v) for v in left] + [None] + [_cell(v) for v in right])
+        n = len(c_rows)
+        if n:
+            chart = LineChart()
+            chart.title = f"Required vs scheduled agents, {d}"
+            chart.y_axis.title = "agents"
+            chart.x_axis.title = "interval start (local time)"
+            data = Reference(ws, min_col=2, max_col=3, min_row=2, max_row=n + 2)
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(Reference(ws, min_col=1, min_row=3, max_row=n + 2))
+            chart.width, chart.height = 24, 9
+            ws.add_chart(chart, f"{chr(ord('A') + len(header) + 1)}3")
+        ws.column_dimensions["A"].width = 18
+    wb.save(path)
+
+
+def _cell(v):
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def write_outputs(result, outdir: Path | str, inputs: Iterable[Path | str] = ()) -> list[Path]:
+    """Write shifts.csv, coverage.csv, coverage.png and schedule.xlsx into ``outdir``
+    (created if needed), each atomically; refuse to overwrite any of ``inputs``."""
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError(f"{outdir}: output folder is a file")
+    outdir.mkdir(parents=True, exist_ok=True)
+    inputs = list(inputs)
+    return [
+        write_csv_atomic(shifts_table(result), outdir / "shifts.csv", inputs=inputs),
+        write_csv_atomic(coverage_table(result), outdir / "coverage.csv", inputs=inputs),
+        write_atomic(outdir / "coverage.png", lambda p: _plot_coverage(result, p), inputs=inputs),
+        write_atomic(outdir / "schedule.xlsx", lambda p: _write_xlsx(result, p), inputs=inputs),
+    ]

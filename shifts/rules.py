@@ -1,0 +1,445 @@
+"""Scheduling rules: shift types, breaks with windows, opening hours, limits (TOML -> objects).
+
+All times are whole minutes. A shift type is defined by its *paid* length ``paid_min``; its
+span on the clock is ``paid_min`` plus its unpaid breaks. Every break has a nominal start
+``nominal_start_min`` (minutes after the shift start) and may start anywhere from
+``window_min`` minutes earlier to ``window_min`` minutes later.
+
+The break windows of one shift type must follow each other without overlapping (the latest
+end of a break is no later than the earliest start of the next one). The scheduling model
+(:mod:`shifts.model`) relies on this: it is what makes any combination of break times inside
+their windows a valid day for one agent, so the implicit break placement is exact.
+
+Built-in defaults (issue 4), used when no rules file is given:
+starts every 15 minutes; opening hours taken from the requirement file;
+
+======  ========  ====================================================================
+type    paid      breaks (nominal start after shift start, each window +/- 30 min)
+======  ========  ====================================================================
+4h      4:00      15 min paid at 2:00
+6h      6:00      15 min paid at 2:00; 30 min unpaid lunch at 3:30 (span 6:30)
+8h      8:00      15 min paid at 2:00; 60 min unpaid lunch at 4:00; 15 min paid at 6:45
+                  (span 9:00)
+======  ========  ====================================================================
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wfmcore import InputError, write_atomic
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _whole_minutes(name: str, value, *, minimum: int = 0) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError(f"'{name}' must be a whole number of minutes >= {minimum}; "
+                         f"got {value!r}")
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BreakRule:
+    """One break of a shift type: ``duration_min`` long, paid or not, starting within
+    ``nominal_start_min`` +/- ``window_min`` minutes after the shift start."""
+
+    name: str
+    duration_min: int
+    paid: bool
+    nominal_start_min: int
+    window_min: int = 30
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise InputError(f"'name' of a break must be a non-empty string; got {self.name!r}")
+        _whole_minutes("duration_min", self.duration_min, minimum=1)
+        _whole_minutes("nominal_start_min", self.nominal_start_min, minimum=1)
+        _whole_minutes("window_min", self.window_min, minimum=0)
+        if not isinstance(self.paid, bool):
+            raise InputError(f"'paid' of break {self.name!r} must be true or false; "
+                             f"got {self.paid!r}")
+        if self.earliest_start_min < 1:
+            raise InputError(
+                f"break {self.name!r}: window starts at {self.earliest_start_min} min, before "
+                f"the shift starts ('nominal_start_min' {self.nominal_start_min} - 'window_min' "
+                f"{self.window_min} must be >= 1)")
+
+    @property
+    def earliest_start_min(self) -> int:
+        return self.nominal_start_min - self.window_min
+
+    @property
+    def latest_start_min(self) -> int:
+        return self.nominal_start_min + self.window_min
+
+    @property
+    def latest_end_min(self) -> int:
+        return self.latest_start_min + self.duration_min
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShiftType:
+    """A shift type: ``paid_min`` paid minutes, its breaks in order, a cost weight per paid
+    hour, and optional limits per day: ``max_per_day`` shifts of this type, and
+    ``max_share_of_paid_hours`` (0-1) of the day's paid hours."""
+
+    name: str
+    paid_min: int
+    breaks: tuple[BreakRule, ...] = ()
+    cost_weight: float = 1.0
+    max_per_day: int | None = None
+    max_share_of_paid_hours: float | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise InputError(f"'name' of a shift type must be a non-empty string; "
+                             f"got {self.name!r}")
+        _whole_minutes("paid_min", self.paid_min, minimum=1)
+        object.__setattr__(self, "breaks", tuple(self.breaks))
+        w = self.cost_weight
+        if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) or w <= 0:
+            raise InputError(f"'cost_weight' of shift type {self.name!r} must be a number > 0; "
+                             f"got {w!r}")
+        if self.max_per_day is not None:
+            m = self.max_per_day
+            if isinstance(m, bool) or not isinstance(m, int) or m < 0:
+                raise InputError(f"'max_per_day' of shift type {self.name!r} must be a whole "
+                                 f"number >= 0; got {m!r}")
+        s = self.max_share_of_paid_hours
+        if s is not None and (isinstance(s, bool) or not isinstance(s, int | float)
+                              or not 0 <= s <= 1):
+            raise InputError(f"'max_share_of_paid_hours' of shift type {self.name!r} must be a "
+                             f"share in [0, 1] (30% is 0.3); got {s!r}")
+        for b in self.breaks:
+            if not isinstance(b, BreakRule):
+                raise InputError(f"breaks of shift type {self.name!r} must be BreakRule objects")
+        for prev, nxt in zip(self.breaks, self.breaks[1:], strict=False):
+            if prev.latest_end_min > nxt.earliest_start_min:
+                raise InputError(
+                    f"shift type {self.name!r}: the window of break {prev.name!r} (may end at "
+                    f"{_hhmm(prev.latest_end_min)}) overlaps the window of the next break "
+                    f"{nxt.name!r} (may start at {_hhmm(nxt.earliest_start_min)}); break "
+                    "windows must be in order and must not overlap")
+        if self.breaks and self.breaks[-1].latest_end_min >= self.span_min:
+            b = self.breaks[-1]
+            raise InputError(
+                f"shift type {self.name!r}: break {b.name!r} may end at "
+                f"{_hhmm(b.latest_end_min)} after the start, not before the shift ends at "
+                f"{_hhmm(self.span_min)}; its window must lie inside the shift")
+
+    @property
+    def unpaid_min(self) -> int:
+        return sum(b.duration_min for b in self.breaks if not b.paid)
+
+    @property
+    def span_min(self) -> int:
+        """Minutes from the start to the end of the shift, unpaid breaks included."""
+        return self.paid_min + self.unpaid_min
+
+    @property
+    def paid_hours(self) -> float:
+        return self.paid_min / 60.0
+
+    @property
+    def cost(self) -> float:
+        """Cost of one shift: ``cost_weight`` x paid hours."""
+        return self.cost_weight * self.paid_hours
+
+
+def _default_shift_types() -> tuple[ShiftType, ...]:
+    def brk(minutes):
+        return BreakRule(name="break", duration_min=15, paid=True, nominal_start_min=minutes)
+
+    return (
+        ShiftType(name="4h", paid_min=240, breaks=(brk(120),)),
+        ShiftType(name="6h", paid_min=360, breaks=(
+            brk(120),
+            BreakRule(name="lunch", duration_min=30, paid=False, nominal_start_min=210))),
+        ShiftType(name="8h", paid_min=480, breaks=(
+            brk(120),
+            BreakRule(name="lunch", duration_min=60, paid=False, nominal_start_min=240),
+            brk(405))),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rules:
+    """All scheduling rules.
+
+    ``opening``: ``None`` takes each day's opening hours from the requirement file (from its
+    first interval to the end of its last); otherwise a mapping weekday (``"mon"`` ...
+    ``"sun"``) -> ``(open_min, close_min)`` minutes after midnight, or ``None`` when closed.
+    Weekdays missing from the mapping are closed.
+    ``under_penalty_per_agent_hour``: cost of one agent-hour of under-coverage, in the same
+    units as shift costs (``cost_weight`` x paid hours); it only matters when the requirement
+    cannot be met (closed hours, a headcount cap, limits).
+    """
+
+    start_step_min: int = 15
+    shift_types: tuple[ShiftType, ...] = field(default_factory=_default_shift_types)
+    opening: Mapping[str, tuple[int, int] | None] | None = None
+    max_agents_per_day: int | None = None
+    under_penalty_per_agent_hour: float = 1000.0
+
+    def __post_init__(self):
+        _whole_minutes("start_step_min", self.start_step_min, minimum=1)
+        if 1440 % self.start_step_min:
+            raise InputError(f"'start_step_min' must divide a day (1440 min); "
+                             f"got {self.start_step_min}")
+        object.__setattr__(self, "shift_types", tuple(self.shift_types))
+        if not self.shift_types:
+            raise InputError("at least one shift type is needed ('shift_type' is empty)")
+        names = [t.name for t in self.shift_types]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise InputError(f"shift type names must be unique; {dup[0]!r} appears twice")
+        m = self.max_agents_per_day
+        if m is not None and (isinstance(m, bool) or not isinstance(m, int) or m < 0):
+            raise InputError(f"'max_agents_per_day' must be a whole number >= 0; got {m!r}")
+        p = self.under_penalty_per_agent_hour
+        if isinstance(p, bool) or not isinstance(p, int | float) or not math.isfinite(p) or p <= 0:
+            raise InputError(f"'under_penalty_per_agent_hour' must be a number > 0; got {p!r}")
+        shares = [t.max_share_of_paid_hours for t in self.shift_types]
+        if all(s is not None for s in shares) and sum(shares) < 1:
+            raise InputError(
+                "contradictory limits: every shift type has 'max_share_of_paid_hours' and they "
+                f"add up to {sum(shares):g} < 1, so no schedule with paid hours can satisfy them")
+        if self.opening is not None:
+            opening = {}
+            for day, hours in dict(self.opening).items():
+                if day not in WEEKDAYS:
+                    raise InputError(f"'opening' weekday must be one of {', '.join(WEEKDAYS)}; "
+                                     f"got {day!r}")
+                if hours is not None:
+                    o, c = hours
+                    if not (isinstance(o, int) and isinstance(c, int) and 0 <= o < c <= 1440):
+                        raise InputError(f"'opening' {day}: need 0 <= open < close <= 24:00 "
+                                         f"(minutes); got {hours!r}")
+                    hours = (o, c)
+                opening[day] = hours
+            object.__setattr__(self, "opening", {d: opening.get(d) for d in WEEKDAYS})
+            open_days = [(c - o, d) for d, (o, c) in
+                         ((d, h) for d, h in self.opening.items() if h)]
+            longest_min, longest_day = max(open_days) if open_days else (0, None)
+            for t in self.shift_types:
+                if t.span_min > longest_min:
+                    where = (f"the longest opening ({longest_day}) is {_hhmm(longest_min)}"
+                             if longest_day else "every day is closed")
+                    raise InputError(f"shift type {t.name!r} spans {_hhmm(t.span_min)} but "
+                                     f"{where}; it could never be scheduled")
+
+    @property
+    def grid_min(self) -> int:
+        """Greatest common divisor of every minute quantity in the rules."""
+        g = self.start_step_min
+        for t in self.shift_types:
+            g = math.gcd(g, t.span_min)
+            for b in t.breaks:
+                g = math.gcd(g, b.duration_min, b.earliest_start_min, b.window_min or g)
+        if self.opening:
+            for h in self.opening.values():
+                if h:
+                    g = math.gcd(g, h[0], h[1])
+        return g
+
+
+DEFAULT_RULES = Rules()
+
+# ---------------------------------------------------------------------------------- TOML
+
+_TOP_KEYS = {"start_step_min", "under_penalty_per_agent_hour", "max_agents_per_day",
+             "opening", "shift_type"}
+_SHIFT_KEYS = {"name", "paid_min", "cost_weight", "max_per_day", "max_share_of_paid_hours",
+               "breaks"}
+_BREAK_KEYS = {"name", "duration_min", "paid", "nominal_start_min", "window_min"}
+
+
+def _parse_hours(text, where: str) -> tuple[int, int] | None:
+    if isinstance(text, str) and text.strip().lower() == "closed":
+        return None
+    try:
+        o, c = str(text).split("-")
+        oh, om = (int(v) for v in o.strip().split(":"))
+        ch, cm = (int(v) for v in c.strip().split(":"))
+        if not (0 <= om < 60 and 0 <= cm < 60):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise InputError(f"{where} must be \"HH:MM-HH:MM\" or \"closed\"; got {text!r}") from None
+    return oh * 60 + om, ch * 60 + cm
+
+
+def _check_keys(table, known: set[str], where: str) -> None:
+    if not isinstance(table, dict):
+        raise InputError(f"{where} must be a table; got {table!r}")
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InputError(f"{where}: unknown key {unknown[0]!r} (known keys: "
+                         f"{', '.join(sorted(known))})")
+
+
+def rules_from_dict(data: dict, source: str = "rules") -> Rules:
+    """Build :class:`Rules` from a parsed TOML document; errors name the table and key."""
+    _check_keys(data, _TOP_KEYS, source)
+    kw = {k: data[k] for k in ("start_step_min", "under_penalty_per_agent_hour",
+                               "max_agents_per_day") if k in data}
+    if "opening" in data:
+        _check_keys(data["opening"], set(WEEKDAYS), f"{source}: [opening]")
+        kw["opening"] = {d: _parse_hours(v, f"{source}: [opening] key '{d}'")
+                         for d, v in data["opening"].items()}
+    if "shift_type" in data:
+        tables = data["shift_type"]
+        if not isinstance(tables, list):
+            raise InputError(f"{source}: 'shift_type' must be an array of tables "
+                             "([[shift_type]])")
+        types = []
+        for i, t in enumerate(tables, start=1):
+            where = f"{source}: [[shift_type]] #{i}"
+            _check_keys(t, _SHIFT_KEYS, where)
+            if "name" in t:
+                where += f" ({t['name']!r})"
+            breaks = []
+            brk_tables = t.get("breaks", [])
+            if not isinstance(brk_tables, list):
+                raise InputError(f"{where}: 'breaks' must be an array of tables "
+                                 "([[shift_type.breaks]])")
+            for j, b in enumerate(brk_tables, start=1):
+                bwhere = f"{where} [[shift_type.breaks]] #{j}"
+                _check_keys(b, _BREAK_KEYS, bwhere)
+                missing = sorted({"name", "duration_min", "paid", "nominal_start_min"} - set(b))
+                if missing:
+                    raise InputError(f"{bwhere}: missing key {missing[0]!r}")
+                try:
+                    breaks.append(BreakRule(**b))
+                except InputError as e:
+                    raise InputError(f"{bwhere}: {e}") from None
+            missing = sorted({"name", "paid_min"} - set(t))
+            if missing:
+                raise InputError(f"{where}: missing key {missing[0]!r}")
+            try:
+                types.append(ShiftType(**{**t, "breaks": tuple(breaks)}))
+            except InputError as e:
+                raise InputError(f"{where}: {e}") from None
+        kw["shift_types"] = tuple(types)
+    try:
+        return Rules(**kw)
+    except InputError as e:
+        raise InputError(f"{source}: {e}") from None
+
+
+def load_rules(path: Path | str) -> Rules:
+    """Read rules from a TOML file (see :func:`write_example_rules` for the format)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise InputError(f"{path}: rules file not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{path}: not valid TOML: {e}") from None
+    return rules_from_dict(data, source=str(path))
+
+
+EXAMPLE_RULES_TOML = '''\
+# Rules for `wfm schedule`. All times are whole minutes; the values below are the built-in
+# defaults, used when no rules file is given.
+
+start_step_min = 15                  # shifts may start every 15 minutes (clock time)
+under_penalty_per_agent_hour = 1000  # cost of one agent-hour of under-coverage (cost units =
+                                     # cost_weight x paid hours); used only when the
+                                     # requirement cannot be met
+# max_agents_per_day = 120           # headcount cap per day (no cap when absent)
+
+# Opening hours per weekday, "HH:MM-HH:MM" or "closed"; weekdays left out are closed.
+# Without an [opening] table each day is open from the first to the end of the last
+# interval of the requirement file. Shifts lie entirely inside the opening hours.
+# [opening]
+# mon = "07:00-21:15"
+# tue = "07:00-21:15"
+# wed = "07:00-21:15"
+# thu = "07:00-21:15"
+# fri = "07:00-21:15"
+# sat = "closed"
+# sun = "closed"
+
+# Shift types. paid_min is the paid length; unpaid breaks lengthen the shift on the clock.
+# cost_weight multiplies paid hours (e.g. 1.25 for a premium). Optional limits:
+# max_per_day (shifts of this type per day), max_share_of_paid_hours (0-1, e.g. 0.3).
+# Each break starts between nominal_start_min - window_min and nominal_start_min +
+# window_min after the shift start; the windows of one shift type must not overlap.
+
+[[shift_type]]
+name = "4h"
+paid_min = 240
+cost_weight = 1.0
+# max_share_of_paid_hours = 0.3
+
+[[shift_type.breaks]]
+name = "break"
+duration_min = 15
+paid = true
+nominal_start_min = 120
+window_min = 30
+
+[[shift_type]]
+name = "6h"
+paid_min = 360
+cost_weight = 1.0
+
+[[shift_type.breaks]]
+name = "break"
+duration_min = 15
+paid = true
+nominal_start_min = 120
+window_min = 30
+
+[[shift_type.breaks]]
+name = "lunch"
+duration_min = 30
+paid = false
+nominal_start_min = 210
+window_min = 30
+
+[[shift_type]]
+name = "8h"
+paid_min = 480
+cost_weight = 1.0
+
+[[shift_type.breaks]]
+name = "break"
+duration_min = 15
+paid = true
+nominal_start_min = 120
+window_min = 30
+
+[[shift_type.breaks]]
+name = "lunch"
+duration_min = 60
+paid = false
+nominal_start_min = 240
+window_min = 30
+
+[[shift_type.breaks]]
+name = "break"
+duration_min = 15
+paid = true
+nominal_start_min = 405
+window_min = 30
+'''
+
+
+def write_example_rules(path: Path | str, overwrite: bool = False) -> Path:
+    """Write a commented example rules file that loads back to the built-in defaults.
+
+    An existing file is kept (InputError) unless ``overwrite``.
+    """
+    if Path(path).exists() and not overwrite:
+        raise InputError(f"{path}: already exists; remove it or choose another file name")
+    return write_atomic(path, lambda p: Path(p).write_text(EXAMPLE_RULES_TOML, encoding="utf-8"))
