@@ -18,11 +18,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## set up .venv and staff the bundled example forecast -> out/demo/
-	mkdir -p out/demo
-	$(BIN)/wfm erlang --calls 100 --interval-min 30 --aht-s 180
-	$(BIN)/wfm staff data/example_forecast.csv --aht-s 240 --shrinkage 0.3 -o out/demo/requirements.csv
-	@echo "outputs written to out/demo/"
+demo: $(STAMP)  ## set up .venv and plan next week on the real bank data -> out/demo/
+	@echo "Planning the week after the bank history (data/bank_calls_5min.csv)."
+	@echo "The data has no handle times: AHT is assumed to be 300 s; 80/20 target, 30 % shrinkage."
+	$(BIN)/wfm plan data/bank_calls_5min.csv --freq 15min --country US --aht-s 300 \
+		--shrinkage 0.3 -o out/demo
+	@echo "Open out/demo/report.html and out/demo/plan.xlsx"
 
 test: $(STAMP)  ## set up .venv and run the full test suite
 	$(BIN)/python -m pytest

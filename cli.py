@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -399,6 +400,62 @@ def schedule(
         written = shifts.write_outputs(result, out, inputs=inputs)
         typer.echo("\n".join(shifts.summary_lines(result.summary)))
         typer.echo(f"wrote {', '.join(str(p) for p in written)}")
+
+
+@app.command()
+def plan(
+    history: Annotated[Path, typer.Argument(help="Interval history (as for `wfm forecast`).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (created if needed).")],
+    horizon: Annotated[str | None, typer.Option(
+        "--horizon", help="How far ahead: 1w, 2w, 10d. [default: 1w]")] = None,
+    config: ConfigOpt = None,
+    freq: Annotated[str | None, typer.Option(
+        "--freq", help="Plan at 15min, 30min or 60min (aggregates the history).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Forecast model [default: auto]")
+                     ] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="Public holidays of this country are closed days.")] = None,
+    aht_s: AhtOpt = None,
+    sl_target: Annotated[float | None, typer.Option("--sl-target", help="[default: 0.8]")
+                         ] = None,
+    sl_threshold_s: Annotated[float | None, typer.Option(
+        "--sl-threshold-s", help="[default: 20]")] = None,
+    asa_target_s: AsaOpt = None,
+    max_occupancy: OccOpt = None,
+    patience_s: PatienceOpt = None,
+    max_abandon: AbandonOpt = None,
+    shrinkage: Annotated[float | None, typer.Option("--shrinkage", help="[default: 0]")] = None,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="Shift rules TOML (else [shifts] of the config, else built-in).")
+    ] = None,
+    time_limit_s: Annotated[float, typer.Option("--time-limit-s")] = 60.0,
+    gap: Annotated[float, typer.Option("--gap")] = 0.005,
+    replications: Annotated[int, typer.Option(
+        "--replications", help="Simulation replications per day.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 0,
+):
+    """Forecast -> staff -> schedule in one go: forecast.csv, requirements.csv, shifts.csv,
+    coverage.csv, plan.xlsx and a self-contained report.html."""
+    import shifts
+    from wfmcore.config import load_config
+    from wfmcore.plan import STEPS, run_plan, summary_lines
+
+    with user_errors():
+        cfg = load_config(config) if config is not None else None
+        rule_set = shifts.load_rules(rules) if rules is not None else None
+        with typer.progressbar(length=len(STEPS), label="plan", file=sys.stderr) as bar:
+            result = run_plan(
+                history, out, config=cfg, horizon=horizon, freq=freq, model=model,
+                country=country, aht_s=aht_s, time_limit_s=time_limit_s, gap=gap,
+                replications=replications, seed=seed, rules=rule_set,
+                progress=lambda _name: bar.update(1),
+                sl_target=sl_target, sl_threshold_s=sl_threshold_s, asa_target_s=asa_target_s,
+                max_occupancy=max_occupancy, patience_s=patience_s, max_abandon=max_abandon,
+                shrinkage=shrinkage)
+    for note in result.notes:
+        typer.echo(f"wfm: note: {note}", err=True)
+    typer.echo("\n".join(summary_lines(result.summary)))
+    typer.echo(f"outputs in {out}/: " + ", ".join(sorted(p.name for p in result.files)))
 
 
 def _floats(text: str | None, flag: str) -> list[float]:

@@ -1,0 +1,82 @@
+"""`wfm plan` end to end on reduced real data: the numbers crossing stage boundaries agree."""
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory):
+    # 10 weeks of the real bank data (data/README.md) -> a one-week plan at 30 minutes
+    d = pd.read_csv("data/bank_calls_5min.csv", parse_dates=["interval_start"])
+    d = d[d["interval_start"] >= "2003-08-18"]
+    root = tmp_path_factory.mktemp("plan")
+    hist = root / "history.csv"
+    d.assign(interval_start=d["interval_start"].dt.strftime("%Y-%m-%d %H:%M")).to_csv(
+        hist, index=False)
+    out = root / "out"
+    res = runner.invoke(app, ["plan", str(hist), "--freq", "30min", "--country", "US",
+                              "--aht-s", "300", "--shrinkage", "0.2", "--replications", "4",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    return out, res.stdout
+
+
+def test_all_outputs_written(planned):
+    out, stdout = planned
+    names = {p.name for p in out.iterdir()}
+    assert {"forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "plan.xlsx",
+            "report.html"} <= names
+    for key in ("calls forecast", "paid hours", "FTE", "service level (Erlang)",
+                "service level (simulated)"):
+        assert key in stdout
+
+
+def _summary(out):
+    text = (out / "report.html").read_text()
+    return json.loads(re.search(r"id='wfm-summary'>(.*?)</script>", text, re.S).group(1))
+
+
+def test_forecast_volume_in_report_equals_forecast_csv(planned):
+    out, _ = planned
+    fc = pd.read_csv(out / "forecast.csv")
+    req = pd.read_csv(out / "requirements.csv")
+    s = _summary(out)
+    assert s["calls"] == pytest.approx(fc["offered"].sum(), rel=1e-9)
+    assert len(req) == len(fc) and req["offered"].sum() == pytest.approx(fc["offered"].sum())
+
+
+def test_paid_hours_equal_shifts_csv_and_coverage_equals_workbook(planned):
+    out, _ = planned
+    sh = pd.read_csv(out / "shifts.csv")
+    s = _summary(out)
+    assert s["paid_hours"] == pytest.approx(float((sh["paid_hours"] * sh["agents"]).sum()))
+    cov = pd.read_csv(out / "coverage.csv")
+    book = pd.read_excel(out / "plan.xlsx", sheet_name=None)
+    assert {"summary", "forecast", "requirements", "shifts", "coverage"} <= set(book)
+    wb = book["coverage"]
+    assert list(wb["required"]) == list(cov["required"])
+    assert list(wb["scheduled"]) == list(cov["scheduled"])
+    summ = dict(zip(book["summary"]["quantity"], book["summary"]["value"], strict=True))
+    assert float(summ["paid_hours"]) == pytest.approx(s["paid_hours"])
+    # the schedule covers scheduled_agents = ceil(agents / 0.8): no interval under-covered
+    assert s["under_covered_intervals"] == 0
+    req = pd.read_csv(out / "requirements.csv")
+    assert (cov["required"].to_numpy() == req["scheduled_agents"].to_numpy()).all()
+
+
+def test_report_is_self_contained(planned):
+    out, _ = planned
+    text = (out / "report.html").read_text()
+    assert "http://" not in text and "https://" not in text
+    srcs = re.findall(r"src='([^']{0,30})", text)
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    s = _summary(out)
+    assert 0.5 < s["service_level"] <= 1 and 0 < s["sim_service_level"] <= 1

@@ -1,0 +1,261 @@
+"""``wfm plan``: history -> forecast -> required agents -> shifts, in one go.
+
+Each stage is the same library call the single commands make (``forecast.run_forecast``,
+``erlang.table.staff_with_config``, ``shifts.schedule``), and each hands the next one the
+file it wrote, so what the report shows is what the files hold. Outputs in OUTDIR:
+``forecast.csv``, ``requirements.csv``, ``shifts.csv``, ``coverage.csv`` (plus the schedule's
+``coverage.png`` and ``schedule.xlsx``), ``plan.xlsx`` and ``report.html``.
+
+The schedule is checked two ways: the Erlang engine gives the service level of the agents
+it puts on the phones in every interval, and the simulator replays the whole period with
+those agents (queues carry over from one interval to the next, which the interval-by-interval
+formulas ignore). Agents on the phones = scheduled agents (net of breaks) x (1 - shrinkage),
+rounded down.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wfmcore.config import Config
+from wfmcore.errors import InputError
+
+STEPS = ("read and forecast", "staff", "schedule", "check service", "write outputs")
+
+
+@dataclass
+class PlanResult:
+    forecast: pd.DataFrame
+    requirements: pd.DataFrame
+    schedule: object                    # shifts.ScheduleResult
+    coverage: pd.DataFrame              # coverage.csv plus the service check columns
+    history: pd.DataFrame
+    evidence: pd.DataFrame
+    summary: dict
+    notes: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def _horizon_weeks(requirements: pd.DataFrame) -> float:
+    days = pd.to_datetime(requirements["interval_start"]).dt.normalize().nunique()
+    return max(1.0, math.ceil(days / 7))
+
+
+def run_plan(history, outdir, *, config: Config | None = None, horizon: str | None = None,
+             freq: str | None = None, model: str | None = None, level: float | None = None,
+             country: str | None = None, special_days=None, aht_s: float | None = None,
+             time_limit_s: float = 60.0, gap: float = 0.005, replications: int = 10,
+             seed: int = 0, fte_hours: float = 37.5, rules=None, progress=None,
+             **target_overrides) -> PlanResult:
+    """Run the whole chain and write every output into ``outdir`` (created if needed).
+
+    Options given here win over ``config`` (a :class:`wfmcore.config.Config`), which wins
+    over the built-in defaults. ``progress(step_name)`` is called after each stage.
+    """
+    import forecast as fc
+    import shifts
+    from erlang.table import staff_with_config
+    from wfmcore import schema
+    from wfmcore.io import check_output_path
+
+    config = config or Config()
+    fcfg = config.forecast
+    tick = progress or (lambda _name: None)
+    outdir = Path(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        raise InputError(f"{outdir}: output folder is a file")
+    inputs = [p for p in (history if isinstance(history, str | Path) else None, special_days,
+                          config.path) if p is not None]
+    for name in ("forecast.csv", "requirements.csv", "plan.xlsx", "report.html"):
+        check_output_path(outdir / name, inputs)
+    if aht_s is None:
+        aht_s = config.staffing.get("aht_s")
+
+    hist = fc.read_history(history)
+    result = fc.run_forecast(
+        hist, horizon=horizon or fcfg.get("horizon", "1w"), freq=freq or fcfg.get("freq"),
+        model=model or fcfg.get("model", "auto"), level=level or fcfg.get("level", 0.8),
+        country=country or fcfg.get("country"),
+        special_days=special_days or fcfg.get("special_days"), aht_s=aht_s)
+    outdir.mkdir(parents=True, exist_ok=True)
+    files = [fc.write_forecast(result, outdir / "forecast.csv", inputs=inputs)]
+    tick(STEPS[0])
+
+    forecast_frame = schema.read_table(outdir / "forecast.csv")
+    requirements = staff_with_config(forecast_frame, config, aht_s=aht_s,
+                                     source=str(outdir / "forecast.csv"), **target_overrides)
+    from wfmcore.io import write_csv_atomic
+
+    files.append(write_csv_atomic(requirements, outdir / "requirements.csv", inputs=inputs))
+    tick(STEPS[1])
+
+    if rules is None and config.shifts:
+        rules = shifts.rules_from_dict(config.shifts, source=f"{config.path}: [shifts]")
+    req_frame = shifts.read_requirements(outdir / "requirements.csv")
+    sched = shifts.schedule(req_frame, rules, time_limit_s=time_limit_s, gap=gap,
+                            source=str(outdir / "requirements.csv"))
+    files += shifts.write_outputs(sched, outdir, inputs=inputs)
+    tick(STEPS[2])
+
+    coverage = pd.read_csv(outdir / "coverage.csv")
+    coverage, service = check_service(coverage, requirements, config, target_overrides,
+                                      replications=replications, seed=seed)
+    tick(STEPS[3])
+
+    from erlang import ServiceTarget
+
+    base_target = ServiceTarget(**config.target_kwargs(None, **target_overrides))
+    interval_h = float(result.attrs.get("interval_min", 15)) / 60.0
+    weeks = _horizon_weeks(requirements)
+    s = sched.summary
+    summary = {
+        "calls": float(requirements["offered"].sum()),
+        "agent_hours": float(requirements["agents"].sum() * interval_h),
+        "scheduled_agent_hours": float(requirements["scheduled_agents"].sum() * interval_h),
+        "paid_hours": float(s["paid_hours"]),
+        "fte": float(s["paid_hours"]) / (fte_hours * weeks),
+        "fte_hours_per_week": fte_hours,
+        "lp_bound": float(s["lp_bound"]),
+        "gap": float(s["gap"]),
+        "under_covered_intervals": int(s["under_covered_intervals"]),
+        "solve_time_s": float(s["solve_time_s"]),
+        "sl_target": base_target.sl_target,
+        "sl_threshold_s": base_target.sl_threshold_s,
+        **service,
+    }
+    plan = PlanResult(forecast=result, requirements=requirements, schedule=sched,
+                      coverage=coverage, history=hist,
+                      evidence=result.attrs.get("evidence", pd.DataFrame()), summary=summary,
+                      notes=list(result.attrs.get("notes", [])), files=files)
+    from wfmcore import report
+
+    plan.files.append(report.write_workbook(plan, outdir / "plan.xlsx", inputs=inputs))
+    plan.files.append(report.write_html(plan, outdir / "report.html", inputs=inputs))
+    tick(STEPS[4])
+    return plan
+
+
+def check_service(coverage: pd.DataFrame, requirements: pd.DataFrame, config: Config,
+                  target_overrides: dict, *, replications: int = 10, seed: int = 0):
+    """Service the schedule delivers: Erlang per interval and simulated, per queue.
+
+    Adds ``on_phone``, ``service_level``, ``asa_s``, ``p_abandon`` (Erlang) and
+    ``sim_service_level`` (+ ``_lo``/``_hi``) to the coverage frame; returns it and the
+    call-weighted period totals.
+    """
+    from erlang import ServiceTarget, kpis
+    from erlang.simulate import simulate
+
+    req = requirements.copy()
+    req["_key"] = pd.to_datetime(req["interval_start"]).dt.strftime("%Y-%m-%d %H:%M")
+    cov = coverage.copy()
+    cov["_key"] = pd.to_datetime(cov["interval_start"]).dt.strftime("%Y-%m-%d %H:%M")
+    has_q = "queue" in req.columns and "queue" in cov.columns
+    keys = ["_key"] + (["queue"] if has_q else [])
+    if has_q:
+        req["queue"] = req["queue"].astype(str)
+        cov["queue"] = cov["queue"].astype(str)
+    merged = cov.merge(req[keys + ["offered", "traffic_erl"] + (
+        ["aht_s"] if "aht_s" in req.columns else [])], on=keys, how="left")
+    if merged["offered"].isna().any():
+        raise InputError("coverage and requirements do not line up (internal error)")
+    if "aht_s" not in merged.columns or merged["aht_s"].isna().any():
+        aht = (merged["traffic_erl"] * 0 + (config.staffing.get("aht_s") or np.nan))
+        merged["aht_s"] = merged.get("aht_s", aht).fillna(aht)
+    interval_min = _interval_min(merged)
+    out_parts, totals = [], {"offered": 0.0, "sl": 0.0, "ab": 0.0, "asa_w": 0.0, "ans": 0.0}
+    groups = merged.groupby("queue", sort=False) if has_q else [(None, merged)]
+    sims = []
+    for q, g in groups:
+        target = ServiceTarget(**config.target_kwargs(q, **target_overrides))
+        on_phone = np.floor(g["scheduled"].to_numpy(float) * (1 - target.shrinkage) + 1e-9)
+        aht = g["aht_s"].to_numpy(float)
+        aht = np.where(np.isfinite(aht) & (aht > 0), aht, 300.0)
+        load = g["offered"].to_numpy(float) * aht / (interval_min * 60.0)
+        k = kpis(on_phone, load, aht, target)
+        g = g.assign(on_phone=on_phone.astype(int), service_level=k["service_level"],
+                     asa_s=k["asa_s"], p_abandon=k["p_abandon"])
+        # simulate each day on its own (the centre empties overnight), seeded per day
+        day = pd.to_datetime(g["interval_start"]).dt.normalize().to_numpy()
+        sim_cols = {c: np.full(len(g), np.nan) for c in
+                    ("sim_service_level", "sim_service_level_lo", "sim_service_level_hi")}
+        for d in np.unique(day):
+            rows = np.flatnonzero(day == d)
+            sim = simulate(g["offered"].to_numpy(float)[rows], aht[rows],
+                           on_phone[rows].astype(int), interval_min,
+                           sl_threshold_s=target.sl_threshold_s, patience_s=target.patience_s,
+                           seed=np.random.SeedSequence([seed, len(sims)]),
+                           replications=replications)
+            si = sim.intervals
+            sim_cols["sim_service_level"][rows] = si["service_level"].to_numpy()
+            sim_cols["sim_service_level_lo"][rows] = si["service_level_lo"].to_numpy()
+            sim_cols["sim_service_level_hi"][rows] = si["service_level_hi"].to_numpy()
+            per_rep = sim.replications.groupby("replication")[
+                ["offered", "answered_within_threshold"]].sum()
+            sims.append(per_rep)
+        g = g.assign(**sim_cols)
+        c = g["offered"].to_numpy(float)
+        answered = c * (1 - k["p_abandon"])
+        totals["offered"] += c.sum()
+        totals["sl"] += float((k["service_level"] * c).sum())
+        totals["ab"] += float((k["p_abandon"] * c).sum())
+        finite = np.isfinite(k["asa_s"]) & (answered > 0)
+        totals["asa_w"] += float((k["asa_s"][finite] * answered[finite]).sum())
+        totals["ans"] += float(answered[finite].sum())
+        out_parts.append(g)
+    out = pd.concat(out_parts).drop(columns=["_key"])
+    # whole period: per replication, calls answered within T over calls offered, summed over
+    # every day and queue; a t interval over the replications
+    reps = sum(sims[1:], sims[0]) if sims else None
+    sl_r = (reps["answered_within_threshold"] / reps["offered"].clip(lower=1e-12)).to_numpy()
+    sim_sl = float(reps["answered_within_threshold"].sum() / max(reps["offered"].sum(), 1e-12))
+    lo = hi = float("nan")
+    if sl_r.size > 1:
+        from scipy import stats
+
+        half = stats.t.ppf(0.975, sl_r.size - 1) * sl_r.std(ddof=1) / math.sqrt(sl_r.size)
+        lo, hi = max(0.0, sim_sl - half), min(1.0, sim_sl + half)
+    off = max(totals["offered"], 1e-12)
+    service = {
+        "service_level": totals["sl"] / off,
+        "asa_s": totals["asa_w"] / max(totals["ans"], 1e-12),
+        "abandon_rate": totals["ab"] / off,
+        "sim_service_level": sim_sl,
+        "sim_service_level_lo": lo,
+        "sim_service_level_hi": hi,
+        "sim_replications": replications,
+    }
+    return out, service
+
+
+def _interval_min(frame: pd.DataFrame) -> float:
+    from wfmcore import schema
+
+    times = pd.to_datetime(frame["interval_start"])
+    groups = frame["queue"] if "queue" in frame.columns else np.zeros(len(frame))
+    return schema.interval_minutes(times, groups, "coverage")
+
+
+def summary_lines(summary: dict) -> list[str]:
+    """The one-screen summary of a plan."""
+    s = summary
+    sim_ci = ""
+    if not math.isnan(s.get("sim_service_level_lo", math.nan)):
+        sim_ci = f" (95 % CI {s['sim_service_level_lo']:.1%} - {s['sim_service_level_hi']:.1%})"
+    return [
+        f"calls forecast           {s['calls']:,.0f}",
+        f"agent-hours on phones    {s['agent_hours']:,.1f} h required",
+        f"paid hours               {s['paid_hours']:,.1f} h in shifts "
+        f"(LP bound {s['lp_bound']:,.1f}, gap {100 * s['gap']:.2f} %)",
+        f"FTE                      {s['fte']:,.1f} (at {s['fte_hours_per_week']:g} h a week)",
+        f"under-covered intervals  {s['under_covered_intervals']}",
+        f"service level (Erlang)   {s['service_level']:.1%}   ASA {s['asa_s']:.1f} s   "
+        f"abandoned {s['abandon_rate']:.2%}",
+        f"service level (simulated) {s['sim_service_level']:.1%}{sim_ci}, "
+        f"{s['sim_replications']} replications",
+    ]

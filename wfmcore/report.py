@@ -1,0 +1,294 @@
+"""The plan's workbook (``plan.xlsx``) and self-contained report (``report.html``).
+
+The HTML file embeds its pictures as base64 PNG and needs nothing else, so it opens offline
+in any browser. It also carries the plan summary as JSON (``<script id="wfm-summary">``) so
+tools and tests can read the same numbers the page shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wfmcore.io import write_atomic
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    _plt().close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _days(frame: pd.DataFrame) -> list:
+    return sorted(pd.to_datetime(frame["interval_start"]).dt.normalize().unique())
+
+
+def chart_history_and_forecast(plan) -> str:
+    """Daily calls: the last 8 weeks of history and the forecast days (with the band)."""
+    plt = _plt()
+    hist = plan.history.copy()
+    hist["day"] = pd.to_datetime(hist["interval_start"]).dt.normalize()
+    daily = hist.groupby("day")["offered"].sum()
+    daily = daily[daily.index >= daily.index.max() - pd.Timedelta(weeks=8)]
+    fc = plan.forecast.copy()
+    fc["day"] = pd.to_datetime(fc["interval_start"]).dt.normalize()
+    lo_col = next(c for c in fc.columns if c.startswith("offered_lo"))
+    hi_col = next(c for c in fc.columns if c.startswith("offered_hi"))
+    fday = fc.groupby("day")[["offered", lo_col, hi_col]].sum()
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    ax.plot(daily.index, daily.values, "o-", color="black", ms=3, lw=1, label="history")
+    ax.plot(fday.index, fday["offered"], "o-", color="#1f77b4", ms=4, label="forecast")
+    ax.fill_between(fday.index, fday[lo_col], fday[hi_col], color="#1f77b4", alpha=0.2,
+                    label=f"sum of the interval {lo_col[-2:]} % bounds")
+    ax.set_title("Calls offered per day: recent history and the forecast")
+    ax.set_ylabel("calls per day")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.autofmt_xdate()
+    return _png(fig)
+
+
+def chart_intraday_forecast(plan) -> str:
+    """Calls per interval for each forecast day, with the prediction band."""
+    plt = _plt()
+    fc = plan.forecast.copy()
+    fc["t"] = pd.to_datetime(fc["interval_start"])
+    if "queue" in fc.columns:
+        fc = fc.groupby("t", as_index=False).sum(numeric_only=True)
+    lo_col = next(c for c in fc.columns if c.startswith("offered_lo"))
+    hi_col = next(c for c in fc.columns if c.startswith("offered_hi"))
+    days = sorted(fc["t"].dt.normalize().unique())
+    fig, axes = plt.subplots(1, len(days), figsize=(3.2 * len(days), 3), sharey=True,
+                             squeeze=False)
+    for ax, d in zip(axes[0], days, strict=True):
+        g = fc[fc["t"].dt.normalize() == d]
+        hours = g["t"].dt.hour + g["t"].dt.minute / 60
+        ax.fill_between(hours, g[lo_col], g[hi_col], step="post", alpha=0.25, color="#1f77b4")
+        ax.step(hours, g["offered"], where="post", color="#1f77b4")
+        ax.set_title(pd.Timestamp(d).strftime("%a %Y-%m-%d"), fontsize=9)
+        ax.set_xlabel("hour")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("calls per interval")
+    fig.suptitle("Forecast calls per interval with the prediction band", fontsize=10, y=1.03)
+    return _png(fig)
+
+
+def chart_service(plan) -> str:
+    """Service level per interval: Erlang and simulated (95 % CI), against the target."""
+    plt = _plt()
+    cov = plan.coverage.copy()
+    cov["t"] = pd.to_datetime(cov["interval_start"])
+    if "queue" in cov.columns:
+        w = cov["offered"].clip(lower=1e-12)
+        cov = cov.assign(**{c: cov[c] * w for c in ("service_level", "sim_service_level",
+                                                    "sim_service_level_lo",
+                                                    "sim_service_level_hi")}, w=w)
+        cov = cov.groupby("t", as_index=False).sum(numeric_only=True)
+        for c in ("service_level", "sim_service_level", "sim_service_level_lo",
+                  "sim_service_level_hi"):
+            cov[c] = cov[c] / cov["w"]
+    days = sorted(cov["t"].dt.normalize().unique())
+    fig, axes = plt.subplots(1, len(days), figsize=(3.2 * len(days), 3), sharey=True,
+                             squeeze=False)
+    target = plan.summary.get("sl_target")
+    for ax, d in zip(axes[0], days, strict=True):
+        g = cov[cov["t"].dt.normalize() == d]
+        hours = g["t"].dt.hour + g["t"].dt.minute / 60
+        ax.fill_between(hours, 100 * g["sim_service_level_lo"], 100 * g["sim_service_level_hi"],
+                        step="post", alpha=0.2, color="#DD8452")
+        ax.step(hours, 100 * g["sim_service_level"], where="post", color="#DD8452",
+                label="simulated (95 % CI)")
+        ax.step(hours, 100 * g["service_level"], where="post", color="#4C72B0", label="Erlang")
+        if target:
+            ax.axhline(100 * target, color="grey", ls="--", lw=1, label="target")
+        ax.set_title(pd.Timestamp(d).strftime("%a %Y-%m-%d"), fontsize=9)
+        ax.set_xlabel("hour")
+        ax.set_ylim(0, 102)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("service level %")
+    axes[0][0].legend(fontsize=7, loc="lower left")
+    fig.suptitle("Service level the schedule delivers, per interval", fontsize=10, y=1.03)
+    return _png(fig)
+
+
+def daily_table(plan) -> pd.DataFrame:
+    """Per day: calls, required agent-hours, scheduled agent-hours, Erlang and simulated SL."""
+    req = plan.requirements.copy()
+    req["day"] = pd.to_datetime(req["interval_start"]).dt.strftime("%Y-%m-%d")
+    interval_h = float(plan.forecast.attrs.get("interval_min", 15)) / 60.0
+    cov = plan.coverage.copy()
+    cov["day"] = pd.to_datetime(cov["interval_start"]).dt.strftime("%Y-%m-%d")
+    cov["w_sl"] = cov["service_level"] * cov["offered"]
+    cov["w_sim"] = cov["sim_service_level"] * cov["offered"]
+    a = req.groupby("day").agg(calls=("offered", "sum"), required_agents_sum=("agents", "sum"))
+    b = cov.groupby("day").agg(scheduled_sum=("scheduled", "sum"), w_sl=("w_sl", "sum"),
+                               w_sim=("w_sim", "sum"), offered=("offered", "sum"))
+    out = pd.DataFrame({
+        "calls": a["calls"],
+        "required_agent_hours": a["required_agents_sum"] * interval_h,
+        "scheduled_agent_hours": b["scheduled_sum"] * interval_h,
+        "service_level": b["w_sl"] / b["offered"].clip(lower=1e-12),
+        "sim_service_level": b["w_sim"] / b["offered"].clip(lower=1e-12),
+    })
+    return out.reset_index()
+
+
+def _fmt_table(frame: pd.DataFrame, formats: dict | None = None) -> str:
+    formats = formats or {}
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for _, r in frame.iterrows():
+        cells = []
+        for c in frame.columns:
+            v = r[c]
+            f = formats.get(c)
+            if f and isinstance(v, int | float | np.integer | np.floating) and not (
+                    isinstance(v, float) and math.isnan(v)):
+                text = f.format(v)
+            else:
+                text = "" if (isinstance(v, float) and math.isnan(v)) else str(v)
+            cells.append(f"<td>{html.escape(text)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;
+max-width:1400px}
+h1{font-size:22px} h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}
+td,th{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f3f3f3}
+td:first-child,th:first-child{text-align:left} img{max-width:100%}
+.kpi{display:inline-block;margin:6px 18px 6px 0} .kpi b{display:block;font-size:20px}
+.note{color:#666;font-size:12px}
+"""
+
+
+def render_html(plan) -> str:
+    s = plan.summary
+    kpis = [("calls forecast", f"{s['calls']:,.0f}"),
+            ("agent-hours required", f"{s['agent_hours']:,.0f}"),
+            ("paid hours", f"{s['paid_hours']:,.0f}"), ("FTE", f"{s['fte']:,.1f}"),
+            ("service level (Erlang)", f"{s['service_level']:.1%}"),
+            ("simulated service level", f"{s['sim_service_level']:.1%}"),
+            ("ASA", f"{s['asa_s']:.1f} s"), ("abandoned", f"{s['abandon_rate']:.2%}")]
+    cover_png = ""
+    cov_file = Path(plan.files[0]).parent / "coverage.png" if plan.files else None
+    if cov_file is not None and cov_file.exists():
+        cover_png = base64.b64encode(cov_file.read_bytes()).decode("ascii")
+    evidence = plan.evidence.copy() if plan.evidence is not None else pd.DataFrame()
+    ev_html = _fmt_table(evidence, {"mase": "{:.3f}", "wape": "{:.3f}", "bias": "{:+.3f}",
+                                    "coverage": "{:.2f}"}) if len(evidence) else (
+        "<p>No backtest evidence (history too short).</p>")
+    model = ", ".join(sorted(set(plan.forecast["model"].astype(str))))
+    daily = _fmt_table(daily_table(plan), {"calls": "{:,.0f}",
+                                           "required_agent_hours": "{:,.1f}",
+                                           "scheduled_agent_hours": "{:,.1f}",
+                                           "service_level": "{:.1%}",
+                                           "sim_service_level": "{:.1%}"})
+    sched = plan.schedule.summary
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in plan.notes)
+    data = json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
+                       for k, v in s.items()})
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        "<title>wfm plan</title>", f"<style>{CSS}</style></head><body>",
+        "<h1>Staffing plan</h1>",
+        f"<p class='note'>{html.escape(_period(plan))}; forecast model: "
+        f"{html.escape(model)}.</p>",
+        "<div>" + "".join(f"<span class='kpi'>{html.escape(k)}<b>{html.escape(v)}</b></span>"
+                          for k, v in kpis) + "</div>",
+        "<h2>History and forecast</h2>",
+        f"<img alt='daily calls' src='data:image/png;base64,{chart_history_and_forecast(plan)}'>",
+        f"<img alt='intraday forecast' src='data:image/png;base64,{chart_intraday_forecast(plan)}'>",
+        "<h2>Required vs scheduled agents</h2>",
+        (f"<img alt='coverage' src='data:image/png;base64,{cover_png}'>" if cover_png else ""),
+        f"<p>Paid hours {sched['paid_hours']:,.1f} h; LP bound {sched['lp_bound']:,.1f}; gap "
+        f"{100 * sched['gap']:.2f} %; under-covered intervals "
+        f"{sched['under_covered_intervals']}; solve time {sched['solve_time_s']:.1f} s.</p>",
+        "<h2>Service level per interval</h2>",
+        f"<img alt='service level' src='data:image/png;base64,{chart_service(plan)}'>",
+        "<h2>Per day</h2>", daily,
+        "<h2>Model choice and its backtest evidence</h2>",
+        "<p class='note'>MASE: mean absolute error scaled by the in-sample weekly "
+        "seasonal-naive error (below 1 beats it); computed on the weeks before the forecast."
+        "</p>", ev_html,
+        (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""),
+        f"<script type='application/json' id='wfm-summary'>{data}</script>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _period(plan) -> str:
+    t = pd.to_datetime(plan.forecast["interval_start"])
+    return (f"{t.min():%a %Y-%m-%d} to {t.max():%a %Y-%m-%d}, "
+            f"{int(plan.forecast.attrs.get('interval_min', 15))}-minute intervals")
+
+
+def write_html(plan, path, inputs=()) -> Path:
+    text = render_html(plan)
+    return write_atomic(path, lambda p: Path(p).write_text(text, encoding="utf-8"),
+                        inputs=inputs)
+
+
+def write_workbook(plan, path, inputs=()) -> Path:
+    """plan.xlsx: summary, daily, forecast, requirements, shifts, coverage, with charts."""
+    from openpyxl.chart import LineChart, Reference
+
+    shifts_csv = Path(plan.files[0]).parent / "shifts.csv" if plan.files else None
+    shifts_frame = pd.read_csv(shifts_csv) if shifts_csv and shifts_csv.exists() else \
+        pd.DataFrame()
+    summary = pd.DataFrame({"quantity": list(plan.summary),
+                            "value": [v for v in plan.summary.values()]})
+
+    def write(p):
+        with pd.ExcelWriter(p, engine="openpyxl") as xw:
+            summary.to_excel(xw, sheet_name="summary", index=False)
+            daily_table(plan).to_excel(xw, sheet_name="daily", index=False)
+            fc = plan.forecast.copy()
+            fc["interval_start"] = pd.to_datetime(fc["interval_start"]).dt.strftime(
+                "%Y-%m-%d %H:%M")
+            fc.to_excel(xw, sheet_name="forecast", index=False)
+            plan.requirements.to_excel(xw, sheet_name="requirements", index=False)
+            shifts_frame.to_excel(xw, sheet_name="shifts", index=False)
+            plan.coverage.to_excel(xw, sheet_name="coverage", index=False)
+            book = xw.book
+            _line_chart(book["forecast"], LineChart, Reference, len(fc),
+                        [list(fc.columns).index(c) + 1 for c in fc.columns
+                         if c.startswith("offered")], "Forecast calls per interval", "calls")
+            cols = list(plan.coverage.columns)
+            _line_chart(book["coverage"], LineChart, Reference, len(plan.coverage),
+                        [cols.index("required") + 1, cols.index("scheduled") + 1],
+                        "Required vs scheduled agents", "agents")
+
+    return write_atomic(path, write, inputs=inputs)
+
+
+def _line_chart(ws, LineChart, Reference, n_rows, col_numbers, title, y_title):
+    chart = LineChart()
+    chart.title = title
+    chart.y_axis.title = y_title
+    chart.x_axis.title = "interval"
+    chart.height, chart.width = 9, 28
+    for c in col_numbers:
+        chart.add_data(Reference(ws, min_col=c, min_row=1, max_row=n_rows + 1),
+                       titles_from_data=True)
+    ws.add_chart(chart, "A" + str(n_rows + 4) if n_rows < 30 else "M2")
