@@ -470,7 +470,8 @@ def _floats(text: str | None, flag: str) -> list[float]:
 @app.command()
 def whatif(
     forecast_csv: Annotated[Path, typer.Argument(help="Forecast file (interval_start, offered "
-                                                 "[, queue, aht_s]).")],
+                                                 "[, queue, aht_s]), or a history with "
+                                                 "--from-history.")],
     volume: Annotated[str | None, typer.Option(
         "--volume", help="Volume multipliers, e.g. 0.9,1,1.1.")] = None,
     aht: Annotated[str | None, typer.Option("--aht", help="AHT multipliers, e.g. 1,1.05.")
@@ -491,7 +492,15 @@ def whatif(
                             "evaluate it instead of solving.")] = None,
     aht_s: AhtOpt = None,
     fte_hours: Annotated[float, typer.Option("--fte-hours", help="Paid hours of one FTE "
-                                             "in the forecast period.")] = 37.5,
+                                             "a week.")] = 37.5,
+    paid_hours: Annotated[bool, typer.Option(
+        "--paid-hours/--no-paid-hours", help="Schedule every scenario's shifts (default "
+                                             "rules) to report paid hours.")] = True,
+    from_history: Annotated[bool, typer.Option(
+        "--from-history", help="The file is an interval history: forecast it first (auto "
+                               "model) and run the scenarios on that forecast.")] = False,
+    horizon: Annotated[str, typer.Option(
+        "--horizon", help="With --from-history: how far ahead to forecast.")] = "1w",
     out: Annotated[Path | None, typer.Option(
         "-o", "--out", help="Comparison table: .csv or .xlsx.")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="PNG chart to write.")] = None,
@@ -499,6 +508,8 @@ def whatif(
 ):
     """Compare scenarios side by side: volume, AHT, targets, shrinkage, patience, model, or a
     given headcount per interval."""
+    import pandas as pd
+
     from erlang import whatif as wi
     from erlang.staffing import ServiceTarget
     from wfmcore import schema
@@ -526,11 +537,29 @@ def whatif(
                           shrinkage=_floats(shrinkage, "--shrinkage"),
                           patience_s=_floats(patience_s, "--patience-s"), model=models)
         frame = schema.read_table(forecast_csv)
+        if from_history:
+            import forecast as fc
+
+            predicted = fc.run_forecast(forecast_csv, horizon=horizon, aht_s=aht_s)
+            frame = predicted.assign(interval_start=pd.to_datetime(
+                predicted["interval_start"]).dt.strftime("%Y-%m-%d %H:%M"))
         counts = None
         if headcount is not None:
             counts = wi_headcount(frame, schema.read_table(headcount), str(headcount))
-        table = wi.run_scenarios(frame, scs, base, aht_s=aht_s, headcount=counts,
-                                 fte_hours=fte_hours, source=str(forecast_csv))
+        pricer = None
+        if paid_hours:
+            import shifts
+
+            rule_set = (shifts.rules_from_dict(cfg.shifts, source=f"{cfg.path}: [shifts]")
+                        if cfg is not None and cfg.shifts else None)
+
+            def pricer(req):
+                return shifts.schedule(req, rule_set, time_limit_s=30).summary["paid_hours"]
+
+        with typer.progressbar(length=len(scs), label="scenarios", file=sys.stderr) as bar:
+            table = wi.run_scenarios(frame, scs, base, aht_s=aht_s, headcount=counts,
+                                     fte_hours=fte_hours, source=str(forecast_csv),
+                                     paid_hours=pricer, progress=lambda: bar.update(1))
         typer.echo(whatif_report(table))
         if out is not None:
             if out.suffix.lower() == ".xlsx":
@@ -568,13 +597,14 @@ def wi_headcount(frame, counts, source):
 
 
 def whatif_report(table) -> str:
-    cols = [("agent_hours", "{:,.0f}"), ("fte", "{:,.1f}"), ("service_level", "{:.1%}"),
-            ("asa_s", "{:.1f}"), ("abandon_rate", "{:.2%}"), ("occupancy", "{:.1%}")]
+    cols = [("agent_hours", "{:,.0f}"), ("paid_hours", "{:,.0f}"), ("fte", "{:,.1f}"),
+            ("service_level", "{:.1%}"), ("asa_s", "{:.1f}"), ("abandon_rate", "{:.2%}"),
+            ("occupancy", "{:.1%}")]
     width = max(8, table["scenario"].str.len().max())
     head = f"{'scenario':<{width}} " + " ".join(f"{c:>13}" for c, _ in cols) + "  ΔFTE"
     lines = [head]
     for _, r in table.iterrows():
-        vals = " ".join(f"{f.format(r[c]):>13}" for c, f in cols)
+        vals = " ".join(f"{f.format(r[c]) if r[c] == r[c] else '-':>13}" for c, f in cols)
         lines.append(f"{r['scenario']:<{width}} {vals}  {r['fte_vs_base']:+.1f}")
     return "\n".join(lines)
 

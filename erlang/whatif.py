@@ -8,7 +8,8 @@ interval, *evaluated* ("what service level do these people give?").
 Period KPIs are call-weighted totals, never averages of interval ratios:
 service level = sum(SL_i x offered_i) / sum(offered_i); abandonment likewise;
 ASA = sum(ASA_i x answered_i) / sum(answered_i); occupancy = sum(A_i (1 - P_ab,i)) / sum(N_i).
-Agent-hours = sum(N_i) x interval hours; FTE = scheduled agent-hours / ``fte_hours``.
+Agent-hours = sum(N_i) x interval hours. FTE = paid hours of the scenario's shifts (when a
+scheduler is given) or else scheduled agent-hours, over ``fte_hours`` x weeks.
 """
 
 from __future__ import annotations
@@ -138,11 +139,14 @@ def _label(key, value):
 def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: ServiceTarget, *,
                   aht_s: float | None = None, interval_min: float | None = None,
                   headcount: np.ndarray | None = None, fte_hours: float = 37.5,
-                  source: str = "forecast") -> pd.DataFrame:
+                  source: str = "forecast", paid_hours=None, progress=None) -> pd.DataFrame:
     """One row per scenario: agent-hours, FTE, service level, ASA, abandonment, occupancy,
     and their differences to the first scenario (the base).
 
     ``headcount`` (agents per row of ``forecast``) evaluates that staffing instead of solving.
+    ``paid_hours(requirements_frame) -> float`` (e.g. a shift scheduler) prices each
+    scenario's scheduled agents in paid hours; FTE then uses paid hours. ``progress()`` is
+    called after each scenario.
     """
     schema.require_columns(forecast, schema.FORECAST_REQUIRED, source)
     times = schema.parse_times(forecast, "interval_start", source)
@@ -173,6 +177,15 @@ def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: Servi
         sched = scheduled_agents(n, target.shrinkage)
         answered = c * (1 - k["p_abandon"])
         total = c.sum()
+        paid = float("nan")
+        if paid_hours is not None:
+            req = forecast[["interval_start"] + (["queue"] if "queue" in forecast.columns
+                                                 else [])].copy()
+            req["offered"] = c
+            req["agents"] = n.astype(int)
+            req["scheduled_agents"] = sched.astype(int)
+            paid = float(paid_hours(req))
+        weeks = max(1.0, np.ceil(times.dt.normalize().nunique() / 7))
         with np.errstate(divide="ignore", invalid="ignore"):
             rows.append({
                 "scenario": sc.name,
@@ -180,7 +193,9 @@ def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: Servi
                 "calls": total,
                 "agent_hours": float(n.sum() * hours),
                 "scheduled_hours": float(sched.sum() * hours),
-                "fte": float(sched.sum() * hours / fte_hours),
+                "paid_hours": paid,
+                "fte": float((paid if paid == paid else sched.sum() * hours)
+                             / (fte_hours * weeks)),
                 "peak_agents": int(n.max()) if n.size else 0,
                 "service_level": float((k["service_level"] * c).sum() / total),
                 "asa_s": float(np.nansum(np.where(answered > 0, k["asa_s"] * answered, 0))
@@ -188,8 +203,11 @@ def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: Servi
                 "abandon_rate": float((k["p_abandon"] * c).sum() / total),
                 "occupancy": float((load * (1 - k["p_abandon"])).sum() / n.sum()),
             })
+        if progress is not None:
+            progress()
     table = pd.DataFrame(rows)
-    for col in ("agent_hours", "fte", "service_level", "asa_s", "abandon_rate", "occupancy"):
+    for col in ("agent_hours", "paid_hours", "fte", "service_level", "asa_s", "abandon_rate",
+                "occupancy"):
         table[f"{col}_vs_base"] = table[col] - table[col].iloc[0]
     return table
 

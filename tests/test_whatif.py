@@ -74,3 +74,23 @@ def test_cli_whatif_writes_table_and_chart(tmp_path):
     assert res.exit_code == 2 and "no agents given for interval 2026-03-02 08:30" in res.stderr
     res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--volume", "x"])
     assert res.exit_code == 2 and "--volume" in res.stderr
+
+
+def test_cli_whatif_from_history_with_paid_hours(tmp_path):
+    # 8 weeks of the real bank data (data/README.md), summed to hours by the forecaster
+    d = pd.read_csv("data/bank_calls_5min.csv", parse_dates=["interval_start"])
+    d = d[d["interval_start"] >= "2003-08-29"]
+    d["interval_start"] = d["interval_start"].dt.floor("60min")
+    d = d.groupby("interval_start", as_index=False)["offered"].sum()
+    d = d[d["interval_start"].dt.hour < 21]  # whole hours only, 07:00-20:59
+    hist = tmp_path / "h.csv"
+    d.assign(interval_start=d["interval_start"].dt.strftime("%Y-%m-%d %H:%M")).to_csv(
+        hist, index=False)
+    out = tmp_path / "w.csv"
+    res = runner.invoke(app, ["whatif", str(hist), "--from-history", "--aht-s", "300",
+                              "--volume", "1,1.2", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    t = pd.read_csv(out)
+    # shifts for more calls cost more paid hours; paid hours >= agent-hours on the phones
+    assert t["paid_hours"].iloc[1] > t["paid_hours"].iloc[0] >= t["agent_hours"].iloc[0]
+    assert t["fte"].iloc[0] == pytest.approx(t["paid_hours"].iloc[0] / 37.5)
