@@ -17,7 +17,6 @@ from erlang.staffing import (
 )
 
 
-
 def __getattr__(name):
     # The simulator pulls in pandas and scipy.stats: load it only when asked for, so that
     # `wfm erlang` stays quick.

@@ -40,6 +40,10 @@ from erlang._special import log_inv_erlang_b, poisson_logpmf
 
 SL_CONVENTIONS = ("offered", "answered", "wait")
 
+#: At most this many terms per interval in the series sums (reached only when
+#: patience / AHT x load is above ~10^8, far outside contact-centre practice).
+MAX_TERMS = 200_000
+
 
 def _log_a_function(x, z, *, with_parts=False):
     """log A(x, z) (and, with ``with_parts``, log(A - 1) and log(A - A1), A1 = (x/z)(A - 1)).
@@ -58,7 +62,9 @@ def _log_a_function(x, z, *, with_parts=False):
     if ser.any():
         xs, zs = x[ser], z[ser]
         # Terms fall at least by z/(x+1) each: enough terms for 1e-17 relative, per element.
-        n_terms = np.ceil(39.2 / -np.log(np.minimum(zs / (xs + 1.0), 1 - 1e-16))) + 1
+        with np.errstate(divide="ignore"):
+            n_terms = np.ceil(39.2 / -np.log(np.minimum(zs / (xs + 1.0), 1 - 1e-16))) + 1
+        n_terms = np.minimum(n_terms, MAX_TERMS)
         order = np.argsort(-n_terms, kind="stable")   # longest first: actives are a prefix
         xs, zs, n_terms = xs[order], zs[order], n_terms[order]
         term = np.ones(xs.shape)
@@ -78,14 +84,16 @@ def _log_a_function(x, z, *, with_parts=False):
         inv[order] = np.arange(order.size)
         s_all, s_m1, s_ab = s_all[inv], s_m1[inv], s_ab[inv]
         log_a[ser] = np.log(s_all)
-        log_am1[ser] = np.log(s_m1)
+        with np.errstate(divide="ignore"):
+            log_am1[ser] = np.log(s_m1)
         log_ab[ser] = np.log(s_ab)
     gam = ~ser
     if gam.any():
         xg, zg = x[gam], z[gam]
-        la = np.log(p_xz[gam]) - poisson_logpmf(xg, zg)
+        la = np.maximum(np.log(p_xz[gam]) - poisson_logpmf(xg, zg), 0.0)  # A >= 1
         log_a[gam] = la
-        log_am1[gam] = la + np.log(-np.expm1(-la))
+        with np.errstate(divide="ignore"):
+            log_am1[gam] = la + np.log(-np.expm1(-la))
         ratio = xg / zg
         below = ratio < 1  # both terms of A (1 - x/z) + x/z positive: no cancellation
         lab = np.empty(xg.shape)
@@ -102,51 +110,81 @@ def _log_a_function(x, z, *, with_parts=False):
 def _mean_harmonic(x, y):
     """E_c[psi(x + J + 2) - psi(x + 1)] with c_j proportional to y^j / Gamma(x + j + 2), j >= 0.
 
-    Summed over a window around the mode of c (j* = max(0, y - x - 1)) that holds all but
-    ~1e-30 of its mass: width 12 sqrt(y) + 20 on each side.
+    m = x + J + 1 is a Poisson(y) variable restricted to m >= x + 1. Three regimes:
+
+    * restriction far below the mode (y > 10^4, x + 1 < y - 15 sqrt(y)): the Taylor series of
+      psi(m + 1) around y with the Poisson central moments up to the 6th (error ~13 / y^4);
+    * otherwise the terms are summed: from j = 0 while they matter (they fall by
+      y / (x + j + 2) each, and like exp(-j^2 / 2x) near x = y) when x + 1 >= y, or over a
+      window of 12 sqrt(y) + 20 around the mode j* = y - x - 1 when the queue is overloaded.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
+    out = np.empty(x.shape)
+    sq = np.sqrt(np.maximum(y, 1.0))
+    mom = (y > 1e4) & (x + 1.0 < y - 15.0 * sq)
+    if mom.any():
+        xm, ym = x[mom], y[mom]
+        z = ym + 1.0
+        mu = {2: ym, 3: ym, 4: 3 * ym ** 2 + ym, 5: 10 * ym ** 2 + ym,
+              6: 15 * ym ** 3 + 25 * ym ** 2 + ym}
+        e = special.digamma(z)
+        fact = 1.0
+        for k in range(2, 7):
+            fact *= k
+            e = e + special.polygamma(k, z) * mu[k] / fact
+        out[mom] = e - special.digamma(xm + 1.0)
+    rest = ~mom
+    if rest.any():
+        out[rest] = _mean_harmonic_sum(x[rest], y[rest])
+    return out
+
+
+def _mean_harmonic_sum(x, y):
+    stable = x + 1.0 >= y
     spread = 12.0 * np.sqrt(np.maximum(y, 1.0)) + 20.0
-    mode = np.maximum(0.0, np.floor(y - x - 1.0))
-    j_lo = np.maximum(0.0, mode - spread).astype(np.int64)
-    j_hi = (mode + spread).astype(np.int64)
-    n_terms = j_hi - j_lo + 1
-    jl = j_lo.astype(float)
-    # log weight relative to j_lo, and H_j at j_lo
-    log_w = np.zeros(x.shape)
+    mode = np.where(stable, 0.0, np.floor(y - x - 1.0))
+    with np.errstate(divide="ignore"):
+        by_ratio = np.ceil(39.2 / -np.log(np.minimum(y / (x + 2.0), 1 - 1e-16)))
+    n_stable = np.minimum(by_ratio, np.ceil(9.5 * np.sqrt(x + 2.0))) + 25.0
+    j_lo = np.where(stable, 0.0, np.maximum(0.0, mode - spread))
+    n_terms = np.where(stable, n_stable, mode + spread - j_lo + 1.0)
+    n_terms = np.minimum(n_terms, MAX_TERMS)
+    order = np.argsort(-n_terms, kind="stable")     # longest first: actives are a prefix
+    x, y, jl, n_terms = x[order], y[order], j_lo[order], n_terms[order]
+    # H_j at j_lo: psi difference, or the sum itself where psi would lose digits (small j)
     harm = special.digamma(x + jl + 2.0) - special.digamma(x + 1.0)
-    # psi differences lose digits when x is huge and j small: use the sum directly there
     small = jl < 50
     if small.any():
         harm[small] = 0.0
-        for i in range(int(jl[small].max()) + 1 if small.any() else 0):
+        for i in range(int(jl[small].max()) + 1):
             take = small & (i <= jl)
             harm[take] += 1.0 / (x[take] + i + 1.0)
+    log_w = np.zeros(x.shape)
     w_sum = np.zeros(x.shape)
     wh_sum = np.zeros(x.shape)
     log_y = np.log(y)
     max_log_w = np.full(x.shape, -np.inf)
-    # two passes would cost twice; instead rescale on the fly when a larger weight appears
-    for k in range(int(n_terms.max())):
-        live = k < n_terms
-        if not live.all():
-            idx = np.nonzero(live)[0]
-        else:
-            idx = slice(None)
-        j = jl[idx] + k
+    m = x.size
+    for k in range(int(n_terms[0]) if m else 0):
+        while m and n_terms[m - 1] <= k:
+            m -= 1
+        sl = slice(0, m)
         if k > 0:
-            log_w[idx] = log_w[idx] + log_y[idx] - np.log(x[idx] + j + 1.0)
-            harm[idx] = harm[idx] + 1.0 / (x[idx] + j + 1.0)
-        lw = log_w[idx]
-        m_old = max_log_w[idx]
+            jk = jl[sl] + k
+            log_w[sl] += log_y[sl] - np.log(x[sl] + jk + 1.0)
+            harm[sl] += 1.0 / (x[sl] + jk + 1.0)
+        lw = log_w[sl]
+        m_old = max_log_w[sl]
         m_new = np.maximum(m_old, lw)
-        scale = np.exp(m_old - m_new)
+        scale = np.exp(m_old - m_new)   # rescale on the fly when a larger weight appears
         w = np.exp(lw - m_new)
-        w_sum[idx] = w_sum[idx] * scale + w
-        wh_sum[idx] = wh_sum[idx] * scale + w * harm[idx]
-        max_log_w[idx] = m_new
-    return wh_sum / w_sum
+        w_sum[sl] = w_sum[sl] * scale + w
+        wh_sum[sl] = wh_sum[sl] * scale + w * harm[sl]
+        max_log_w[sl] = m_new
+    res = np.empty_like(w_sum)
+    res[order] = wh_sum / w_sum
+    return res
 
 
 def _sl_offered_direct(x, y, yu, log_rm1, log_d, fallback):
@@ -227,17 +265,23 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_conventio
         p_ab[live] = pab
         log_short[live] = np.minimum(ls, 0.0)
         sl_out[live] = sl
-        occ[live] = np.minimum(al * (1.0 - pab) / nl, 1.0)
+        # P(served) = P(no wait) + P(served after waiting) = K (R - 1) + K (x/y)(A - 1):
+        # exact even when nearly everybody hangs up (1 - P(abandon) would cancel)
+        p_no_wait = np.exp(log_rm1 - log_d)
+        p_served_waited = np.exp(log_a0m1 + np.log(x / y) - log_d)
+        p_served = p_no_wait + p_served_waited
+        occ[live] = np.minimum(al * p_served / nl, 1.0)
         if with_asa:
-            # P(served, wait > 0) = K A1 = K (x/y)(A - 1)
-            p_served_waited = np.exp(log_a0m1 + np.log(x / y) - log_d)
-            asa[live] = (p_served_waited / (1.0 - pab)) * patl * _mean_harmonic(x, y)
+            share_waited = np.divide(p_served_waited, p_served, out=np.zeros_like(p_served),
+                                     where=p_served > 0)
+            harm = np.where(share_waited > 0, _mean_harmonic(x, y), 0.0)
+            asa[live] = share_waited * patl * harm
         else:
             asa[live] = np.nan
     return {
         "p_wait": p_wait,
         "p_abandon": p_ab,
-        "service_level": sl_out,
+        "service_level": sl_out + 0.0,  # no -0.0
         "asa_s": asa,
         "occupancy": occ,
         "log_sl_shortfall": log_short,

@@ -16,15 +16,15 @@ from wfmcore.errors import InputError
 
 def _as_float_array(name, value):
     arr = np.asarray(value, dtype=float)
-    if np.isnan(arr).any():
-        raise InputError(f"{name} must be a number; got NaN")
+    if np.isnan(arr).any() or np.isinf(arr).any():
+        raise InputError(f"{name} must be a finite number")
     return arr
 
 
 def blocking(lines, traffic_erl):
     """Erlang-B blocking probability B(N, A) for ``lines`` = N servers and load A Erlangs.
 
-    Works on scalars or arrays. B(0, A) = 1; B(N, 0) = 0 for N >= 1.
+    Works on scalars or arrays. B(0, A) = 1 for A > 0; B(N, 0) = 0 (no calls, no blocking).
     """
     n = _as_float_array("lines", lines)
     a = _as_float_array("traffic_erl", traffic_erl)
@@ -34,7 +34,7 @@ def blocking(lines, traffic_erl):
         raise InputError("traffic_erl must be >= 0")
     n, a = np.broadcast_arrays(n, a)
     out = np.zeros(n.shape)
-    out[n == 0] = 1.0
+    out[(n == 0) & (a > 0)] = 1.0  # no lines: every call is blocked (no calls: none is)
     live = (n > 0) & (a > 0)
     log_r, _ = log_inv_erlang_b(n[live], a[live])
     out[live] = np.exp(-log_r)

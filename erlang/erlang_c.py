@@ -20,20 +20,29 @@ import numpy as np
 from erlang._special import log_inv_erlang_b
 
 
-def log_p_wait(agents, traffic_erl):
-    """log C(N, A) for N > A; 0 (C = 1) for N <= A. Arrays broadcast."""
+def _log_wait_terms(agents, traffic_erl):
+    """(log C, log(1 - C)) for N > A, from R = 1/B: C = 1 / (R(1 - rho) + rho) and
+    1 - C = (R - 1)(1 - rho) C, both without cancellation. N <= A: (0, -inf)."""
     n, a = np.broadcast_arrays(np.asarray(agents, dtype=float),
                                np.asarray(traffic_erl, dtype=float))
-    out = np.zeros(n.shape)
-    out[a == 0] = -np.inf  # no traffic: nobody ever waits
+    log_c = np.zeros(n.shape)
+    log_1mc = np.full(n.shape, -np.inf)
+    log_c[a == 0] = -np.inf  # no traffic: nobody ever waits
+    log_1mc[a == 0] = 0.0
     stable = (n > a) & (a > 0)
     ns, as_ = n[stable], a[stable]
-    log_r, _ = log_inv_erlang_b(ns, as_)
+    log_r, log_rm1 = log_inv_erlang_b(ns, as_)
     rho = as_ / ns
-    log_1m_rho = np.log1p(-rho)
-    # C = 1 / (R (1 - rho) + rho)  ->  log C = -(log R + log(1-rho) + log1p(rho / (R(1-rho))))
-    out[stable] = -(log_r + log_1m_rho + np.log1p(rho * np.exp(-(log_r + log_1m_rho))))
-    return out
+    log_1m_rho = np.log(ns - as_) - np.log(ns)  # N - A is exact in floating point (Sterbenz)
+    lc = -(log_r + log_1m_rho + np.log1p(rho * np.exp(-(log_r + log_1m_rho))))
+    log_c[stable] = lc
+    log_1mc[stable] = log_rm1 + log_1m_rho + lc
+    return log_c, log_1mc
+
+
+def log_p_wait(agents, traffic_erl):
+    """log C(N, A) for N > A; 0 (C = 1) for N <= A. Arrays broadcast."""
+    return _log_wait_terms(agents, traffic_erl)[0]
 
 
 def kpis(agents, traffic_erl, aht_s, sl_threshold_s):
@@ -44,17 +53,19 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s):
     """
     n, a, aht, t = np.broadcast_arrays(*(np.asarray(v, dtype=float)
                                          for v in (agents, traffic_erl, aht_s, sl_threshold_s)))
-    log_c = log_p_wait(n, a)
+    log_c, log_1mc = _log_wait_terms(n, a)
     stable = (n > a) | (a == 0)
     surplus = np.where(stable & (n > a), n - a, 1.0)
     log_tail = np.where(stable, log_c - surplus * t / aht, 0.0)
     p_wait = np.exp(log_c)
+    # SL = (1 - C) + C (1 - exp(-(N - A) T / AHT)): positive parts, exact even when SL is tiny
+    sl = np.exp(log_1mc) + p_wait * -np.expm1(-surplus * t / aht)
     with np.errstate(divide="ignore", invalid="ignore"):
         asa = np.where(stable, p_wait * aht / surplus, np.inf)
         occupancy = np.where(n > 0, np.minimum(a / n, 1.0), 0.0)
     return {
         "p_wait": p_wait,
-        "service_level": np.where(stable, -np.expm1(log_tail), 0.0),
+        "service_level": np.where(stable, np.minimum(sl, 1.0), 0.0),
         "asa_s": asa,
         "occupancy": occupancy,
         "p_abandon": np.zeros(n.shape),

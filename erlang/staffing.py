@@ -56,6 +56,7 @@ class ServiceTarget:
                 value = float(value)
             except (TypeError, ValueError):
                 raise InputError(f"{name} must be a number; got {value!r}") from None
+            object.__setattr__(self, name, value)  # plain float: messages show 0.8, not np
             if math.isnan(value):
                 raise InputError(f"{name} must be a number; got NaN")
             return value
@@ -66,7 +67,7 @@ class ServiceTarget:
             raise InputError(f"sl_target (--sl-target) must be a share in [0, 1) (0 = no target); "
                              f"got {self.sl_target!r}{hint}")
         thr = num("sl_threshold_s")
-        if thr is None or thr < 0:
+        if thr is None or thr < 0 or math.isinf(thr):
             raise InputError(f"sl_threshold_s (--sl-threshold-s) must be >= 0 seconds; got {self.sl_threshold_s!r}")
         asa = num("asa_target_s")
         if asa is not None and not (0 < asa < math.inf):
@@ -157,13 +158,15 @@ def _tol_log(value):
 
 
 def _max_agents(a):
-    """Search ceiling: far beyond any sane target (A + 60 sqrt(A) + 1000)."""
+    """Search ceiling above the stability / occupancy start: far beyond any sane target
+    (A + 60 sqrt(A) + 1000)."""
     return np.ceil(a + 60.0 * np.sqrt(a) + 1000.0)
 
 
 def _ceil_tol(x):
-    """ceil(x) that ignores float noise of relative size TARGET_RTOL above an integer."""
-    return np.ceil(np.asarray(x, dtype=float) * (1.0 - TARGET_RTOL))
+    """ceil(x) that ignores float noise above an integer (relative 1e-12, at most 1e-7)."""
+    x = np.asarray(x, dtype=float)
+    return np.ceil(x - np.minimum(np.abs(x) * TARGET_RTOL, 1e-7))
 
 
 def _required_erlang_c(a, aht, target: ServiceTarget):
@@ -179,6 +182,7 @@ def _required_erlang_c(a, aht, target: ServiceTarget):
         n = np.maximum(n, _ceil_tol(a / target.max_occupancy))
     log_r, _ = log_inv_erlang_b(n, a)
     res = np.zeros(a.shape)
+    n_start = n.copy()
     sl_short = (1.0 - target.sl_target) * (1 + TARGET_RTOL) if target.sl_target > 0 else None
     asa_max = target.asa_target_s * (1 + TARGET_RTOL) if target.asa_target_s is not None else None
     t = target.sl_threshold_s
@@ -190,7 +194,7 @@ def _required_erlang_c(a, aht, target: ServiceTarget):
     decay = np.exp(-t / ahti)                 # exp(-T/AHT): one more agent, one more factor
     tail = np.exp(-(ni - ai) * t / ahti)      # exp(-(N - A) T / AHT)
     found = np.zeros(idx.size)                # first N that met the targets (0 = none yet)
-    ceiling = _max_agents(ai)
+    ceiling = n_start[idx] + _max_agents(ai)
     steps = 0
     while idx.size:
         c = b / (1.0 - (ai / ni) * (1.0 - b))
@@ -221,7 +225,8 @@ def _required_erlang_c(a, aht, target: ServiceTarget):
             _raise_unreachable(ai[(ni > ceiling) & (found == 0)])
     rest = np.nonzero(res == 0)[0]
     if rest.size:
-        res[rest] = _required_erlang_c_log(n[rest], log_r[rest], a[rest], aht[rest], target)
+        res[rest] = _required_erlang_c_log(n[rest], log_r[rest], a[rest], aht[rest], target,
+                                           n_start[rest])
     return res
 
 
@@ -231,10 +236,10 @@ def _raise_unreachable(a):
                      "relax them")
 
 
-def _required_erlang_c_log(n, log_r, a, aht, target: ServiceTarget):
+def _required_erlang_c_log(n, log_r, a, aht, target: ServiceTarget, n_start):
     """The same search as ``_required_erlang_c`` on log(1/B), for B below 1e-250."""
     res = np.zeros(a.shape)
-    ceiling = _max_agents(a)
+    ceiling = n_start + _max_agents(a)
     log_sl_short = _tol_log(1.0 - target.sl_target) if target.sl_target > 0 else None
     log_asa = _tol_log(target.asa_target_s) if target.asa_target_s is not None else None
     t = target.sl_threshold_s
@@ -285,6 +290,9 @@ def _required_erlang_a(a, aht, target: ServiceTarget):
     lo = np.zeros(a.shape)  # N = 0 answers nobody: never feasible when A > 0
     hi = np.maximum(1.0, np.ceil(a + 2.0 * np.sqrt(a)))
     ceiling = _max_agents(a)
+    if target.max_occupancy is not None:
+        # occupancy A (1 - P_ab) / N <= A / N: the cap alone never needs more than A / cap
+        ceiling = np.maximum(ceiling, _ceil_tol(a / target.max_occupancy) + _max_agents(a))
     idx = np.arange(a.size)
     while idx.size:  # gallop up until hi is feasible
         ok = _feasible_erlang_a(hi[idx], a[idx], aht[idx], target)
@@ -305,6 +313,19 @@ def _required_erlang_a(a, aht, target: ServiceTarget):
     return hi
 
 
+def _check_solvable(target: ServiceTarget):
+    """Refuse target sets whose 'smallest N' is meaningless."""
+    if (target.sl_target == 0 and target.asa_target_s is None and target.max_occupancy is None
+            and target.max_abandon is None):
+        raise InputError("no service target to staff for: give --sl-target, --asa-target-s, "
+                         "--max-occupancy or --max-abandon (or --agents to evaluate)")
+    if (target.patience_s is not None and target.sl_convention != "offered"
+            and target.max_abandon is None):
+        raise InputError(f"sl_convention '{target.sl_convention}' with abandonment needs "
+                         "--max-abandon: without it, a tiny headcount meets the service level "
+                         "because most callers hang up")
+
+
 def required_agents(traffic_erl, aht_s, target: ServiceTarget | None = None):
     """Smallest whole number of agents meeting every target in ``target``, per interval.
 
@@ -313,6 +334,7 @@ def required_agents(traffic_erl, aht_s, target: ServiceTarget | None = None):
     (Mandelbaum & Zeltyn 2007).
     """
     target = target or ServiceTarget()
+    _check_solvable(target)
     check_load_inputs(traffic_erl, aht_s)
     a_in = np.asarray(traffic_erl, dtype=float)
     a, aht = np.broadcast_arrays(a_in, np.asarray(aht_s, dtype=float))
@@ -340,5 +362,7 @@ def scheduled_agents(required, shrinkage):
     if not 0 <= s < 1:
         raise InputError(f"shrinkage (--shrinkage) must be a share in [0, 1); got {shrinkage!r}")
     req = np.asarray(required, dtype=float)
+    if np.isnan(req).any() or (req < 0).any() or (req > 1e15).any():
+        raise InputError("agents must be a number from 0 to 10^15")
     out = _ceil_tol(req / (1.0 - s)).astype(np.int64)
     return int(out) if out.ndim == 0 else out

@@ -239,3 +239,42 @@ def test_erlang_a_tends_to_erlang_c_for_patient_callers():
     assert a["service_level"] == pytest.approx(c["service_level"], rel=1e-4)
     assert a["asa_s"] == pytest.approx(c["asa_s"], rel=1e-4)
     assert a["p_abandon"] < 1e-5
+
+
+def mp_mean_harmonic(x, y, j_lo, j_hi):
+    """E_c[psi(x+J+2) - psi(x+1)], c_j ~ y^j / Gamma(x+j+2), summed in mpmath over j_lo..j_hi."""
+    x, y = mp.mpf(x), mp.mpf(y)
+    logs = [j * mp.log(y) - mp.loggamma(x + j + 2) for j in range(j_lo, j_hi + 1)]
+    top = max(logs)
+    w = [mp.exp(v - top) for v in logs]
+    h = [mp.digamma(x + j + 2) - mp.digamma(x + 1) for j in range(j_lo, j_hi + 1)]
+    return sum(a * b for a, b in zip(w, h, strict=True)) / sum(w)
+
+
+@pytest.mark.parametrize(("x", "y", "j_lo", "j_hi"), [
+    (180_000.0, 200_000.0, 14_000, 26_000),   # overloaded, large: Poisson-moment branch
+    (210_000.0, 200_000.0, 0, 4_000),         # stable, large: terms summed from j = 0
+    (8_000.0, 10_000.0, 800, 3_200),          # overloaded, window around the mode
+    (3.0, 40.0, 0, 200),                      # small x, heavy overload
+], ids=["moments", "stable", "window", "small"])
+def test_asa_mean_harmonic_matches_mpmath(x, y, j_lo, j_hi):
+    # the ASA of Erlang A is patience x P(served after waiting)/P(served) x this mean
+    ref = mp_mean_harmonic(x, y, j_lo, j_hi)
+    assert rel(erlang_a._mean_harmonic(np.array([x]), np.array([y]))[0], ref) < 1e-10
+
+
+def test_erlang_c_small_service_level_keeps_its_digits():
+    # N barely above A: SL = 1 - C is tiny; mpmath at 60 digits (review finding, 6.5e-9 off
+    # before 1 - C was computed as (R - 1)(1 - rho) C)
+    for n, a, t in [(3, 2.9999999, 0.0), (14, 13.9999, 20.0), (1_000_001, 1e6, 0.0)]:
+        _, sl_ref, _ = mp_erlang_c(n, a, 300.0, t)
+        assert rel(erlang_c.kpis(n, a, 300.0, t)["service_level"], sl_ref) < 1e-12
+
+
+def test_erlang_a_extreme_patience_is_fast_and_finite():
+    # patience 10^9 s with AHT 10^-6 s used to hang (review finding); now bounded and finite
+    k = erlang_a.kpis(11, 10.0, 1e-6, 20.0, 1e9)
+    assert all(np.isfinite(float(v)) for v in k.values())
+    # nearly everyone waits and hangs up instantly: occupancy stays a share in [0, 1]
+    k = erlang_a.kpis(11, 10.0, 180.0, 20.0, 1e-100)
+    assert 0 <= float(k["occupancy"]) <= 1 and float(k["asa_s"]) == 0.0

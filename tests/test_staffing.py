@@ -82,8 +82,10 @@ CASES = [
     (50.0, 300.0, ServiceTarget(sl_target=0, patience_s=60.0, max_abandon=0.2)),
     (20.0, 300.0, ServiceTarget(sl_target=0.8, patience_s=180.0, max_abandon=0.05,
                                 asa_target_s=15, max_occupancy=0.9)),
-    (30.0, 300.0, ServiceTarget(sl_target=0.7, sl_convention="answered", patience_s=90.0)),
-    (30.0, 300.0, ServiceTarget(sl_target=0.7, sl_convention="wait", patience_s=90.0)),
+    (30.0, 300.0, ServiceTarget(sl_target=0.7, sl_convention="answered", patience_s=90.0,
+                                max_abandon=0.1)),
+    (30.0, 300.0, ServiceTarget(sl_target=0.7, sl_convention="wait", patience_s=90.0,
+                                max_abandon=0.1)),
 ]
 
 
@@ -176,6 +178,30 @@ def test_bad_targets_are_input_errors(kwargs, match):
 def test_bad_load_or_aht_are_input_errors(load, aht):
     with pytest.raises(InputError):
         required_agents(load, aht)
+
+
+def test_meaningless_targets_are_refused():
+    # no target at all: "the smallest N" would be 1 (Erlang A) or floor(A) + 1 (Erlang C)
+    with pytest.raises(InputError, match="no service target"):
+        required_agents(10.0, 180.0, ServiceTarget(sl_target=0))
+    # 'answered' SL with abandonment: 1 agent gives 99.7 % of answered calls within 20 s
+    # while 91 % hang up (patience 5 s, AHT 300 s) - so an abandonment cap is required
+    with pytest.raises(InputError, match="needs --max-abandon"):
+        required_agents(10.0, 300.0, ServiceTarget(patience_s=5, sl_convention="answered"))
+
+
+def test_occupancy_cap_beyond_the_search_window_erlang_a():
+    # Erlang A with a 0.5 occupancy cap at 10^4 Erlangs needs about A / cap = 20,000 agents,
+    # far above A + 60 sqrt(A) + 1000 (reported by review); minimality checked directly.
+    t = ServiceTarget(max_occupancy=0.5, patience_s=120)
+    n = required_agents(1e4, 300.0, t)
+    assert kpis(n, 1e4, 300.0, t)["occupancy"] <= 0.5 < kpis(n - 1, 1e4, 300.0, t)["occupancy"]
+
+
+def test_shrinkage_edges():
+    with pytest.raises(InputError):
+        scheduled_agents(-3, 0.2)
+    assert scheduled_agents(10**12 + 15, 0.0) == 10**12 + 15
 
 
 def test_unreachable_target_is_an_error_not_a_loop():
