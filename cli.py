@@ -619,5 +619,30 @@ def _interval_hours(result, interval_min):
     return schema.interval_minutes(times, groups, "requirements") / 60.0
 
 
+def main() -> None:
+    """Console entry point: usage errors as one line too, numpy's warnings kept quiet."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("wfm: aborted", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        # click's (or typer's vendored click's) UsageError / BadParameter family
+        if not hasattr(exc, "format_message"):
+            raise
+        if not exc.format_message().strip():  # `wfm` alone: the help was shown
+            sys.exit(0)
+        ctx = getattr(exc, "ctx", None)
+        path = getattr(ctx, "command_path", "wfm") or "wfm"
+        typer.echo(f"wfm: error: {exc.format_message()} (see: {path} --help)", err=True)
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -17,11 +17,11 @@ def _load(traffic_erl, calls, interval_min, aht_s, need_aht: bool) -> float:
     if aht_s is not None and (math.isnan(aht_s) or aht_s < 0):
         raise InputError(f"--aht-s must be > 0 seconds; got {aht_s:g}")
     if calls is not None:
-        if math.isnan(calls) or calls < 0:
+        if not math.isfinite(calls) or calls < 0:
             raise InputError(f"--calls must be a number >= 0; got {calls:g}")
         if interval_min is None:
             raise InputError("--calls needs --interval-min (the interval length in minutes)")
-        if math.isnan(interval_min) or interval_min <= 0:
+        if not math.isfinite(interval_min) or interval_min <= 0:
             raise InputError(f"--interval-min must be > 0; got {interval_min:g}")
         if aht_s is None:
             raise InputError("--calls needs --aht-s (average handle time in seconds)")
@@ -101,13 +101,13 @@ def erlang_table(result: dict) -> str:
         f"Erlang A (patience {t.patience_s:g} s)")
     goals = []
     if t.sl_target > 0:
-        goals.append(f"{t.sl_target:.0%} in {t.sl_threshold_s:g} s")
+        goals.append(f"{100 * t.sl_target:g}% in {t.sl_threshold_s:g} s")
     if t.asa_target_s is not None:
         goals.append(f"ASA <= {t.asa_target_s:g} s")
     if t.max_abandon is not None:
-        goals.append(f"abandon <= {t.max_abandon:.1%}")
+        goals.append(f"abandon <= {100 * t.max_abandon:g}%")
     if t.max_occupancy is not None:
-        goals.append(f"occupancy <= {t.max_occupancy:.0%}")
+        goals.append(f"occupancy <= {100 * t.max_occupancy:g}%")
     verb = "needs" if result["solved"] else "evaluated at"
     head = (f"{model}, {ans['traffic_erl']:.4g} Erlangs, target "
             f"{', '.join(goals) or 'none'}: {verb} {ans['agents']} agents"

@@ -51,8 +51,8 @@ def lines_for_blocking(traffic_erl, max_blocking):
     if not 0.0 < target < 1.0:
         raise InputError(f"max_blocking must be a share in (0, 1); got {max_blocking!r}"
                          " (1% is 0.01)")
-    if (a < 0).any():
-        raise InputError("traffic_erl must be >= 0")
+    if (a < 0).any() or (a > 1e8).any():
+        raise InputError("traffic_erl must be from 0 to 10^8 Erlangs")
     scalar = a.ndim == 0
     a = np.atleast_1d(a)
     out = np.zeros(a.shape, dtype=np.int64)

@@ -28,6 +28,8 @@ from wfmcore.errors import InputError
 
 #: relative tolerance within which a target counts as met (see module docstring)
 TARGET_RTOL = 1e-12
+#: largest offered load accepted per interval (the formulas are checked up to 10^6)
+MAX_LOAD_ERL = 1e8
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +125,9 @@ def check_load_inputs(traffic_erl, aht_s, what="traffic_erl"):
     aht = np.asarray(aht_s, dtype=float)
     if np.isnan(a).any() or (a < 0).any() or np.isinf(a).any():
         raise InputError(f"{what} must be a finite number >= 0")
+    if (a > MAX_LOAD_ERL).any():
+        raise InputError(f"{what} of {float(a.max()):.3g} Erlangs is beyond any contact centre "
+                         f"(wfm works up to {MAX_LOAD_ERL:.0e} Erlangs per interval)")
     a_b, aht_b = np.broadcast_arrays(a, aht)
     if np.isnan(aht_b).any() or (aht_b < 0).any() or np.isinf(aht_b).any():
         raise InputError("aht_s must be a finite number >= 0")

@@ -24,7 +24,7 @@ def staff(frame, target: ServiceTarget | None = None, *, aht_s: float | None = N
     times = schema.parse_times(frame, "interval_start", source)
     calls = schema.numeric_column(frame, "offered", source)
     if "aht_s" in frame.columns:
-        aht = schema.numeric_column(frame, "aht_s", source, allow_nan=aht_s is not None)
+        aht = schema.numeric_column(frame, "aht_s", source, allow_nan=True)
         if aht_s is not None:
             aht = np.where(np.isnan(aht), float(aht_s), aht)
     elif aht_s is not None:
@@ -34,6 +34,11 @@ def staff(frame, target: ServiceTarget | None = None, *, aht_s: float | None = N
     else:
         raise InputError(f"{source}: no 'aht_s' column and no --aht-s given; "
                          "average handle time is needed to staff")
+    aht = np.where(np.isnan(aht) & (calls == 0), 0.0, aht)  # AHT is irrelevant without calls
+    if np.isnan(aht).any():
+        i = int(np.argmax(np.isnan(aht)))
+        raise InputError(f"{source}: row {i + 2}: column 'aht_s' is empty while {calls[i]:g} "
+                         "calls are offered (or give --aht-s for empty cells)")
     zero_aht = (aht == 0) & (calls > 0)
     if zero_aht.any():
         i = int(np.argmax(zero_aht))

@@ -207,3 +207,42 @@ def test_staff_example_forecast_ships_and_runs(tmp_path):
     assert res.exit_code == 0, res.output
     req = pd.read_csv(out)
     assert len(req) == 285 and (req["service_level"] >= 0.8).all()
+
+
+@pytest.mark.parametrize("args", [
+    ["erlang", "--traffic-erl", "abc", "--aht-s", "3"],
+    ["erlang", "--traffic-erl", "10", "--aht-s", "180", "--agents", "1.5"],
+    ["staff", "data/example_forecast.csv"],
+    ["bogus"],
+    ["erlang", "--traffic-erl", "1e308", "--aht-s", "180"],
+    ["staff", "data/example_forecast.csv", "--aht-s", "200", "-o", "data"],
+], ids=["not-a-number", "not-an-int", "missing-out", "no-command", "huge-load", "out-is-dir"])
+def test_usage_errors_are_one_line_too(args):
+    # the console entry point (cli.main) turns typer/click usage errors into one line, exit 2
+    proc = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("wfm: error:")
+    assert "Traceback" not in proc.stderr
+
+
+def test_outputs_get_the_usual_file_mode(tmp_path):
+    import os
+
+    out = tmp_path / "r.csv"
+    res = run("staff", str(ROOT / "data" / "example_forecast.csv"), "--aht-s", "240", "-o",
+              str(out))
+    assert res.exit_code == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (out.stat().st_mode & 0o777) == (0o666 & ~mask)
+
+
+def test_per_queue_interval_lengths_must_agree(tmp_path):
+    # review finding: a 30-min queue next to a 15-min queue used to get twice its load
+    src = _forecast(tmp_path, {
+        "interval_start": ["2026-03-02 08:00", "2026-03-02 08:15", "2026-03-02 08:00",
+                           "2026-03-02 08:30", "2026-03-02 09:00"],
+        "offered": [100] * 5, "queue": ["a", "a", "b", "b", "b"]})
+    res = run("staff", str(src), "-o", str(tmp_path / "r.csv"), "--aht-s", "180")
+    assert res.exit_code == 2 and "different interval lengths" in res.stderr

@@ -39,17 +39,32 @@ def write_atomic(out: Path | str, writer: Callable[[Path], object],
     folder = out_path.parent if str(out_path.parent) else Path(".")
     if not folder.exists():
         raise InputError(f"{out_path}: folder {folder} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=out_path.suffix or ".tmp",
-                                    dir=folder)
+    if out_path.is_dir():
+        raise InputError(f"{out_path}: is a folder; give a file name")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.",
+                                        suffix=out_path.suffix or ".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"{out_path}: cannot write there ({exc.strerror or exc})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         writer(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, out_path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{out_path}: cannot write it ({exc.strerror or exc})") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return out_path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_csv_atomic(frame, out: Path | str, inputs: Iterable[Path | str] = ()) -> Path:

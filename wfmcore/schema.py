@@ -75,7 +75,12 @@ def parse_times(frame, column: str, source: str):
     import pandas as pd
 
     raw = frame[column]
-    parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce")
+    try:
+        parsed = pd.to_datetime(raw, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{source}: column '{column}' mixes time zones or offsets ({first}); "
+                         "give naive local times like 2026-03-02 08:15") from None
     bad = parsed.isna()
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
@@ -121,10 +126,18 @@ def interval_minutes(times, groups, source: str) -> float:
 
     frame = pd.DataFrame({"t": times, "g": groups})
     steps = []
-    for _, grp in frame.groupby("g", sort=False):
+    per_queue = {}
+    for name, grp in frame.groupby("g", sort=False):
         t = np.sort(grp["t"].to_numpy(dtype="datetime64[s]").astype(np.int64))
         if t.size > 1:
-            steps.append(np.diff(t))
+            d = np.diff(t)
+            steps.append(d)
+            if (d > 0).any():
+                per_queue[name] = int(d[d > 0].min())
+    if len(set(per_queue.values())) > 1:
+        shown = ", ".join(f"{q}: {v / 60:g} min" for q, v in list(per_queue.items())[:4])
+        raise InputError(f"{source}: queues have different interval lengths ({shown}); "
+                         "give one interval length per file")
     if not steps:
         raise InputError(f"{source}: cannot tell the interval length from a single row per "
                          "queue; give --interval-min")
@@ -133,7 +146,7 @@ def interval_minutes(times, groups, source: str) -> float:
         raise InputError(f"{source}: duplicate interval_start within a queue")
     step = int(steps.min())
     if step % 60 or (steps % step).any():
-        raise InputError(f"{source}: interval_start spacing is irregular (steps of "
-                         f"{sorted({int(s) // 60 for s in np.unique(steps)})[:5]} minutes); the "
-                         "file mixes interval lengths")
+        shown = ", ".join(f"{int(v) / 60:g}" for v in np.unique(steps)[:5])
+        raise InputError(f"{source}: interval_start spacing is irregular (steps of {shown} "
+                         "minutes); the file mixes interval lengths")
     return step / 60.0
