@@ -98,10 +98,16 @@ def log_inv_erlang_b(n, a):
     npos, apos = n[pos], a[pos]
     cdf = special.pdtr(npos, apos)
     use_series = (npos <= 0.5 * apos) | (cdf < 1e-8)
+    # scipy's pdtr loses ~1e-11 near the centre when a is huge (Temme expansion): there the
+    # series is summed in log space instead (it is exact; ~ |n - a| + 12 sqrt(a) terms)
+    huge = ~use_series & (apos > 5e4) & (np.abs(npos - apos) < 40.0 * np.sqrt(apos))
     lr = np.empty(npos.shape)
     lrm1 = np.empty(npos.shape)
+    if huge.any():
+        lrm1[huge] = _log_series_rm1(npos[huge], apos[huge])
+        lr[huge] = np.logaddexp(0.0, lrm1[huge])
 
-    g = ~use_series
+    g = ~use_series & ~huge
     if g.any():
         lr_g = np.log(cdf[g]) - poisson_logpmf(npos[g], apos[g])
         lr[g] = lr_g
@@ -128,6 +134,34 @@ def log_inv_erlang_b(n, a):
     log_r[pos] = lr
     log_rm1[pos] = lrm1
     return log_r, log_rm1
+
+
+def _log_series_rm1(n, a):
+    """log(R - 1) = log sum_{j=1..n} prod_{i<j} (n - i)/a, summed in log space (terms grow
+    while j < n - a, then fall like exp(-k^2 / 2a)): for large n and a near each other."""
+    n_terms = np.minimum(n, np.maximum(0.0, n - a) + 12.0 * np.sqrt(a) + 50.0)
+    order = np.argsort(-n_terms, kind="stable")
+    n_s, a_s, k_s = n[order], a[order], n_terms[order]
+    log_t = np.zeros(n_s.shape)
+    comp = np.zeros(n_s.shape)  # Kahan compensation of the running log term
+    best = np.full(n_s.shape, -np.inf)
+    acc = np.zeros(n_s.shape)   # sum of exp(log_t - best)
+    m = n_s.size
+    for j in range(1, int(k_s[0]) + 1):
+        while m and k_s[m - 1] < j:
+            m -= 1
+        sl = slice(0, m)
+        # log((n - i)/a) = log1p((n - i - a)/a): small increments, each exact to ~1e-18
+        inc = np.log1p((n_s[sl] - (j - 1) - a_s[sl]) / a_s[sl]) - comp[sl]
+        tot = log_t[sl] + inc
+        comp[sl] = (tot - log_t[sl]) - inc
+        log_t[sl] = tot
+        new_best = np.maximum(best[sl], log_t[sl])
+        acc[sl] = acc[sl] * np.exp(best[sl] - new_best) + np.exp(log_t[sl] - new_best)
+        best[sl] = new_best
+    out = np.empty_like(acc)
+    out[order] = best + np.log(acc)
+    return out
 
 
 def erlang_b_recursive(n: int, a: float) -> float:

@@ -278,3 +278,21 @@ def test_erlang_a_extreme_patience_is_fast_and_finite():
     # nearly everyone waits and hangs up instantly: occupancy stays a share in [0, 1]
     k = erlang_a.kpis(11, 10.0, 180.0, 20.0, 1e-100)
     assert 0 <= float(k["occupancy"]) <= 1 and float(k["asa_s"]) == 0.0
+
+
+@pytest.mark.parametrize(("n", "a"), [(1_004_550, 1e6), (1_000_001, 1e6), (999_000, 1e6),
+                                      (60_000, 5.9e4)])
+def test_erlang_b_huge_loads_near_the_centre(n, a):
+    # review finding: scipy's pdtr is ~3e-11 off here; the log-space series keeps 1e-12
+    assert rel(blocking(n, a), mp_erlang_b(n, a)) < 1e-12
+
+
+@pytest.mark.parametrize("case", [(20118, 2e4, 20.0, 600.0, 20.0),
+                                  (100500, 1e5, 300.0, 3000.0, 20.0)], ids=["2e4", "1e5"])
+def test_erlang_a_large_x_matches_mpmath(case):
+    # review finding: scipy's gammainc is ~5e-6 off for x > 3e5 just above z; series used
+    n, a, aht, patience, t = case
+    ref = mp_erlang_a_closed(n, a, aht, patience, t)
+    got = erlang_a.kpis(n, a, aht, t, patience, with_asa=False)
+    for key in ref:
+        assert rel(got[key], ref[key]) < 1e-9, key
