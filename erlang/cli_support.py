@@ -64,24 +64,28 @@ def erlang_answer(*, traffic_erl=None, calls=None, interval_min=None, aht_s=None
         n = int(agents)
     else:
         n = int(required_agents(load, aht, target))
-    answer = _kpi_record(n, load, aht, target)
-    answer = {"model": target.model, "traffic_erl": load, **answer}
     lo = max(0, n - 3)
-    rows = [_kpi_record(m, load, aht, target) for m in range(lo, n + 4)]
+    rows = _kpi_records(list(range(lo, n + 4)), load, aht, target)
+    answer = {"model": target.model, "traffic_erl": load,
+              **next(r for r in rows if r["agents"] == n)}
     return {"answer": answer, "rows": rows, "solved": agents is None, "target": target}
 
 
-def _kpi_record(n, load, aht, target):
-    k = kpis(n, load, aht, target)
-    return {
-        "agents": n,
-        "service_level": float(k["service_level"]),
-        "p_wait": float(k["p_wait"]),
-        "asa_s": float(k["asa_s"]),
-        "occupancy": float(k["occupancy"]),
-        "p_abandon": float(k["p_abandon"]) if target.patience_s is not None else None,
-        "scheduled_agents": int(scheduled_agents(n, target.shrinkage)),
-    }
+def _kpi_records(ns, load, aht, target):
+    """KPIs for several headcounts in one vectorised call."""
+    import numpy as np
+
+    k = kpis(np.array(ns), load, aht, target)
+    sched = scheduled_agents(np.array(ns), target.shrinkage)
+    return [{
+        "agents": int(n),
+        "service_level": float(k["service_level"][i]),
+        "p_wait": float(k["p_wait"][i]),
+        "asa_s": float(k["asa_s"][i]),
+        "occupancy": float(k["occupancy"][i]),
+        "p_abandon": float(k["p_abandon"][i]) if target.patience_s is not None else None,
+        "scheduled_agents": int(sched[i]),
+    } for i, n in enumerate(ns)]
 
 
 def erlang_table(result: dict) -> str:

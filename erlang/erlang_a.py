@@ -65,7 +65,9 @@ def _log_a_function(x, z, *, with_parts=False):
         # Terms fall at least by z/(x+1) each: enough terms for 1e-17 relative, per element.
         with np.errstate(divide="ignore"):
             n_terms = np.ceil(39.2 / -np.log(np.minimum(zs / (xs + 1.0), 1 - 1e-16))) + 1
-        n_terms = np.minimum(n_terms, MAX_TERMS)
+        # near x = z the ratio z/(x+j) tends to 1 but the terms fall like exp(-j^2 / 2x)
+        n_terms = np.minimum(np.minimum(n_terms, np.ceil(9.5 * np.sqrt(xs + 1.0)) + 25),
+                             MAX_TERMS)
         order = np.argsort(-n_terms, kind="stable")   # longest first: actives are a prefix
         xs, zs, n_terms = xs[order], zs[order], n_terms[order]
         term = np.ones(xs.shape)
