@@ -372,19 +372,44 @@ def schedule(
     out: Annotated[Path | None, typer.Option(
         "-o", "--out", help="Output folder (created if needed).", show_default=False)] = None,
     rules: Annotated[Path | None, typer.Option(
-        "--rules", help="Rules TOML (shift types, breaks, opening hours, limits); default: "
-                        "built-in rules.", show_default=False)] = None,
+        "--rules", help="Rules TOML (shift types, breaks, opening hours, limits, [tours]); "
+                        "default: built-in rules.", show_default=False)] = None,
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", help="Agents CSV (agent, min_hours, max_hours per week, availability "
+                         "mon..sun as HH:MM-HH:MM or off): assign the shifts to named agents "
+                         "and write fairness.csv.", show_default=False)] = None,
     time_limit_s: Annotated[float, typer.Option(
         "--time-limit-s", help="Solver time budget for all days together, seconds.")] = 60.0,
     gap: Annotated[float, typer.Option(
         "--gap", help="Relative MIP gap at which a day stops (share: 0.005 = 0.5 %).")] = 0.005,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Processes solving days in parallel [default: one per core from "
+                          "three days on].", show_default=False)] = None,
+    replications: Annotated[int, typer.Option(
+        "--replications", help="Simulated replications of each day for the service check.")
+    ] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 0,
+    no_simulate: Annotated[bool, typer.Option(
+        "--no-simulate", help="Skip the simulation (Erlang service level only).")] = False,
+    sl_threshold_s: Annotated[float, typer.Option(
+        "--sl-threshold-s", help="Service-level threshold T for the check, seconds.")] = 20.0,
+    patience_s: Annotated[float | None, typer.Option(
+        "--patience-s", help="Mean caller patience, seconds: check with Erlang A and "
+                             "abandonment in the simulation.", show_default=False)] = None,
+    shrinkage: Annotated[float | None, typer.Option(
+        "--shrinkage", help="Share of scheduled time off the phones for the check [default: "
+                            "inferred from agents and scheduled_agents].",
+        show_default=False)] = None,
     init_rules: Annotated[Path | None, typer.Option(
         "--init-rules", help="Write a commented example rules file (the built-in defaults) "
                              "and exit.", show_default=False)] = None,
 ):
     """Cost-optimal shifts with breaks covering the required agents (integer programme,
-    HiGHS). Writes shifts.csv, coverage.csv, coverage.png and schedule.xlsx into OUTDIR."""
+    HiGHS), checked by the Erlang formulas and by simulation. Writes shifts.csv,
+    coverage.csv, coverage.png and schedule.xlsx (tours.csv with [tours], fairness.csv with
+    --roster) into OUTDIR."""
     import shifts
+    from erlang import ServiceTarget
 
     with user_errors():
         if init_rules is not None:
@@ -393,10 +418,15 @@ def schedule(
         if requirements_csv is None or out is None:
             raise InputError("give REQUIREMENTS.csv and -o OUTDIR (or --init-rules FILE)")
         rule_set = shifts.load_rules(rules) if rules is not None else None
+        agents = shifts.read_roster(roster) if roster is not None else None
+        target = ServiceTarget(sl_threshold_s=sl_threshold_s, patience_s=patience_s)
         result = shifts.schedule(shifts.read_requirements(requirements_csv), rule_set,
                                  time_limit_s=time_limit_s, gap=gap,
-                                 source=str(requirements_csv))
-        inputs = [requirements_csv] + ([rules] if rules is not None else [])
+                                 source=str(requirements_csv), target=target,
+                                 shrinkage=shrinkage, simulate=not no_simulate,
+                                 replications=replications, seed=seed, workers=workers,
+                                 roster=agents)
+        inputs = [requirements_csv] + [p for p in (rules, roster) if p is not None]
         written = shifts.write_outputs(result, out, inputs=inputs)
         typer.echo("\n".join(shifts.summary_lines(result.summary)))
         typer.echo(f"wrote {', '.join(str(p) for p in written)}")
@@ -554,7 +584,8 @@ def whatif(
                         if cfg is not None and cfg.shifts else None)
 
             def pricer(req):
-                return shifts.schedule(req, rule_set, time_limit_s=30).summary["paid_hours"]
+                return shifts.schedule(req, rule_set, time_limit_s=30,
+                                       simulate=False).summary["paid_hours"]
 
         with typer.progressbar(length=len(scs), label="scenarios", file=sys.stderr) as bar:
             table = wi.run_scenarios(frame, scs, base, aht_s=aht_s, headcount=counts,

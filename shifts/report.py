@@ -1,4 +1,5 @@
-"""Schedule outputs: shifts.csv, coverage.csv, coverage.png, schedule.xlsx (each atomic)."""
+"""Schedule outputs: shifts.csv, coverage.csv, coverage.png, schedule.xlsx, tours.csv (each
+atomic)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,49 @@ def summary_lines(summary: dict) -> list[str]:
         f"LP bound                 {s['lp_bound']:,.2f} (cost units; = paid hours at weight 1)",
         f"gap                      {100 * s['gap']:.3f} % (objective {s['objective']:,.2f} "
         f"vs proven bound {s['bound']:,.2f})",
-        f"solve time               {s['solve_time_s']:.2f} s over {s['days']} day(s)",
+        f"solve time               {s['solve_time_s']:.2f} s over {s['days']} day(s)"
+        + (f" ({s['wall_time_s']:.2f} s elapsed, {s['workers']} processes)"
+           if s.get("workers", 1) > 1 else ""),
         f"status                   {s['status']}",
+        *_service_lines(s),
+        *_roster_lines(s),
     ]
+
+
+def _roster_lines(s: dict) -> list[str]:
+    if "unassigned_shifts" not in s:
+        return []
+    return [
+        f"roster                   {s['unassigned_shifts']} shifts unassigned, "
+        f"{s['hours_short']:,.2f} contract hours short ({s['roster_status']})",
+        f"fairness                 late shifts per agent {s['late_shifts_min']}-"
+        f"{s['late_shifts_max']}, weekend days per agent {s['weekend_days_min']}-"
+        f"{s['weekend_days_max']}",
+    ]
+
+
+def _pct(v) -> str:
+    return f"{100 * v:.1f} %"
+
+
+def _service_lines(s: dict) -> list[str]:
+    if s.get("service_check"):
+        why = f"n/a ({s['service_check']})"
+        return [f"service level (Erlang)   {why}", f"simulated service level  {why}"]
+    if "service_level" not in s:
+        return []
+    lines = [f"service level (Erlang)   {_pct(s['service_level'])} of calls offered, "
+             "interval by interval"]
+    sim = s.get("sim_service_level")
+    if s.get("sim_replications", 0) and sim == sim:
+        ci = (f" (95 % CI {_pct(s['sim_service_level_lo'])} to "
+              f"{_pct(s['sim_service_level_hi'])})"
+              if s["sim_service_level_lo"] == s["sim_service_level_lo"] else "")
+        lines.append(f"simulated service level  {_pct(sim)}{ci}, whole period, "
+                     f"{s['sim_replications']} replications")
+    else:
+        lines.append("simulated service level  not simulated")
+    return lines
 
 
 def _plot_coverage(result, path: Path) -> None:
@@ -112,12 +153,12 @@ def _write_xlsx(result, path: Path) -> None:
     ws.title = "summary"
     ws.append(["quantity", "value"])
     for k, v in result.summary.items():
-        ws.append([k, v])
+        ws.append([k, _cell(v)])
     ws.append([])
     days = result.days.copy()
     ws.append(list(days.columns))
     for row in days.itertuples(index=False):
-        ws.append([str(v) if not isinstance(v, int | float) else v for v in row])
+        ws.append([str(v) if not isinstance(v, int | float) else _cell(v) for v in row])
     shifts = shifts_table(result)
     cov = coverage_table(result)
     has_q = "queue" in shifts.columns
@@ -157,19 +198,30 @@ def _write_xlsx(result, path: Path) -> None:
 
 def _cell(v):
     if hasattr(v, "item"):
-        return v.item()
+        v = v.item()
+    if isinstance(v, float) and v != v:      # NaN: an empty cell (Excel has no NaN)
+        return None
     return v
 
 
 def write_outputs(result, outdir: Path | str, inputs: Iterable[Path | str] = ()) -> list[Path]:
-    """Write shifts.csv, coverage.csv, coverage.png and schedule.xlsx into ``outdir``
-    (created if needed), each atomically; refuse to overwrite any of ``inputs``."""
+    """Write shifts.csv, coverage.csv, coverage.png and schedule.xlsx (and tours.csv with
+    weekly tours: one row per week and days-off pattern; fairness.csv with a roster: one row
+    per agent) into ``outdir`` (created if needed), each atomically; refuse to overwrite any
+    of ``inputs``."""
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise InputError(f"{outdir}: output folder is a file")
     outdir.mkdir(parents=True, exist_ok=True)
     inputs = list(inputs)
-    return [
+    extra = []
+    if getattr(result, "tours", None) is not None:
+        tours = result.tours.copy()
+        tours["week_start"] = tours["week_start"].astype(str)
+        extra.append(write_csv_atomic(tours, outdir / "tours.csv", inputs=inputs))
+    if getattr(result, "fairness", None) is not None:
+        extra.append(write_csv_atomic(result.fairness, outdir / "fairness.csv", inputs=inputs))
+    return extra + [
         write_csv_atomic(shifts_table(result), outdir / "shifts.csv", inputs=inputs),
         write_csv_atomic(coverage_table(result), outdir / "coverage.csv", inputs=inputs),
         write_atomic(outdir / "coverage.png", lambda p: _plot_coverage(result, p), inputs=inputs),

@@ -16,9 +16,11 @@ import pandas as pd
 
 from shifts.model import DayProblem
 from shifts.rules import WEEKDAYS, Rules
-from wfmcore import InputError
+from wfmcore import InputError, schema
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+#: Columns of ``wfm staff`` output kept (when present) for the service-level check.
+CHECK_COLUMNS = ("offered", "traffic_erl", "aht_s", "agents", "scheduled_agents")
 
 
 def read_requirements(path: Path | str) -> pd.DataFrame:
@@ -45,7 +47,9 @@ def check_requirements(frame: pd.DataFrame, source: str = "requirements",
 
     The returned frame has ``queue`` (``""`` when the input has none), ``interval_start``
     (datetime64) and ``required`` (whole agents; a fractional requirement is rounded up,
-    since 2.3 agents need 3) sorted by queue and time. Row numbers in messages are CSV
+    since 2.3 agents need 3) sorted by queue and time, plus those of ``offered``,
+    ``traffic_erl``, ``aht_s``, ``agents``, ``scheduled_agents`` the input has (numbers
+    >= 0 or empty; used by :mod:`shifts.check`). Row numbers in messages are CSV
     lines (header = line 1).
     """
     if not isinstance(frame, pd.DataFrame):
@@ -93,6 +97,9 @@ def check_requirements(frame: pd.DataFrame, source: str = "requirements",
     out = pd.DataFrame({"queue": queue.astype(str), "interval_start": when,
                         "required": np.ceil(req.astype(float) - 1e-9).astype(np.int64),
                         "_row": np.arange(len(frame))})
+    for name in CHECK_COLUMNS:        # carried for the service-level check (shifts.check)
+        if name in frame.columns:
+            out[name] = schema.numeric_column(frame, name, source, allow_nan=True)
     dup = out.duplicated(["queue", "interval_start"], keep=False)
     if dup.any():
         i = int(np.flatnonzero(dup)[0])

@@ -154,6 +154,42 @@ class ShiftType:
         return self.cost_weight * self.paid_hours
 
 
+@dataclass(frozen=True, kw_only=True)
+class Tours:
+    """Weekly tours: every agent works exactly ``days_on`` days of each calendar week
+    (Monday to Sunday), one shift a day, with the days off in one block (cyclically, so
+    Sunday + Monday is a block) when ``consecutive_days_off``; ``max_agents`` caps the
+    agents on tours per week (no cap when ``None``)."""
+
+    days_on: int = 5
+    consecutive_days_off: bool = True
+    max_agents: int | None = None
+
+    def __post_init__(self):
+        d = self.days_on
+        if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7:
+            raise InputError(f"'days_on' of [tours] must be a whole number of days from 1 to 7; "
+                             f"got {d!r}")
+        if not isinstance(self.consecutive_days_off, bool):
+            raise InputError(f"'consecutive_days_off' of [tours] must be true or false; "
+                             f"got {self.consecutive_days_off!r}")
+        m = self.max_agents
+        if m is not None and (isinstance(m, bool) or not isinstance(m, int) or m < 0):
+            raise InputError(f"'max_agents' of [tours] must be a whole number >= 0; got {m!r}")
+
+    def patterns(self) -> list[tuple[int, ...]]:
+        """Allowed weeks as tuples of working weekdays (0 = Monday ... 6 = Sunday)."""
+        import itertools
+
+        off = 7 - self.days_on
+        if self.consecutive_days_off and 0 < off < 7:
+            pats = {tuple(sorted(set(range(7)) - {(s + k) % 7 for k in range(off)}))
+                    for s in range(7)}
+        else:
+            pats = set(itertools.combinations(range(7), self.days_on))
+        return sorted(pats)
+
+
 def _default_shift_types() -> tuple[ShiftType, ...]:
     def brk(minutes):
         return BreakRule(name="break", duration_min=15, paid=True, nominal_start_min=minutes)
@@ -181,6 +217,8 @@ class Rules:
     ``under_penalty_per_agent_hour``: cost of one agent-hour of under-coverage, in the same
     units as shift costs (``cost_weight`` x paid hours); it only matters when the requirement
     cannot be met (closed hours, a headcount cap, limits).
+    ``tours``: weekly tours (days on per week, days off consecutive); ``None`` schedules each
+    day on its own.
     """
 
     start_step_min: int = 15
@@ -188,8 +226,11 @@ class Rules:
     opening: Mapping[str, tuple[int, int] | None] | None = None
     max_agents_per_day: int | None = None
     under_penalty_per_agent_hour: float = 1000.0
+    tours: Tours | None = None
 
     def __post_init__(self):
+        if self.tours is not None and not isinstance(self.tours, Tours):
+            raise InputError(f"'tours' must be a shifts.Tours or None; got {self.tours!r}")
         _whole_minutes("start_step_min", self.start_step_min, minimum=1)
         if 1440 % self.start_step_min:
             raise InputError(f"'start_step_min' must divide a day (1440 min); "
@@ -256,7 +297,8 @@ DEFAULT_RULES = Rules()
 # ---------------------------------------------------------------------------------- TOML
 
 _TOP_KEYS = {"start_step_min", "under_penalty_per_agent_hour", "max_agents_per_day",
-             "opening", "shift_type"}
+             "opening", "shift_type", "tours"}
+_TOUR_KEYS = {"days_on", "consecutive_days_off", "max_agents"}
 _SHIFT_KEYS = {"name", "paid_min", "cost_weight", "max_per_day", "max_share_of_paid_hours",
                "breaks"}
 _BREAK_KEYS = {"name", "duration_min", "paid", "nominal_start_min", "window_min"}
@@ -294,6 +336,12 @@ def rules_from_dict(data: dict, source: str = "rules") -> Rules:
         _check_keys(data["opening"], set(WEEKDAYS), f"{source}: [opening]")
         kw["opening"] = {d: _parse_hours(v, f"{source}: [opening] key '{d}'")
                          for d, v in data["opening"].items()}
+    if "tours" in data:
+        _check_keys(data["tours"], _TOUR_KEYS, f"{source}: [tours]")
+        try:
+            kw["tours"] = Tours(**data["tours"])
+        except InputError as e:
+            raise InputError(f"{source}: {e}") from None
     if "shift_type" in data:
         tables = data["shift_type"]
         if not isinstance(tables, list):
@@ -368,6 +416,14 @@ under_penalty_per_agent_hour = 1000  # cost of one agent-hour of under-coverage 
 # fri = "07:00-21:15"
 # sat = "closed"
 # sun = "closed"
+
+# Weekly tours: each agent works days_on days of every calendar week (Mon-Sun), one shift a
+# day, the days off in one block when consecutive_days_off (Sun + Mon counts as a block).
+# Without a [tours] table every day is scheduled on its own.
+# [tours]
+# days_on = 5
+# consecutive_days_off = true
+# max_agents = 500                   # agents on tours per week (no cap when absent)
 
 # Shift types. paid_min is the paid length; unpaid breaks lengthen the shift on the clock.
 # cost_weight multiplies paid hours (e.g. 1.25 for a premium). Optional limits:

@@ -3,12 +3,14 @@ time (days are independent without weekly tours)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from shifts.model import METHODS, DaySolution, solve_days
+from shifts.check import can_check, check_options, check_service
+from shifts.model import METHODS, DaySolution, default_workers, solve_days
 from shifts.plan import build_plan
 from shifts.requirements import check_requirements, day_problems
 from shifts.rules import Rules
@@ -21,6 +23,9 @@ class ScheduleResult:
     ``agents``, ``shift_type``; ``queue`` first when the input has queues). ``coverage``: one
     row per requirement interval (``interval_start``, ``required``, ``scheduled``, ``over``,
     ``under``). ``days``: one row per solved day. ``summary``: totals (see :func:`schedule`).
+    ``tours``: with weekly tours, one row per (week, days-off pattern) with its ``agents``
+    (``week_start``, ``days_on``, ``days_off`` as weekday names); otherwise ``None``.
+    ``fairness``: with a roster, one row per agent (see :mod:`shifts.roster`); else ``None``.
     """
 
     shifts: pd.DataFrame
@@ -29,16 +34,23 @@ class ScheduleResult:
     summary: dict
     rules: Rules
     interval_min: int
+    tours: pd.DataFrame | None = None
+    fairness: pd.DataFrame | None = None
 
 
 def schedule(requirements: pd.DataFrame, rules: Rules | None = None, *,
              time_limit_s: float = 60.0, gap: float = 0.005, interval_min: int | None = None,
-             method: str = "two-phase", source: str = "requirements") -> ScheduleResult:
+             method: str = "two-phase", source: str = "requirements", target=None,
+             shrinkage: float | None = None, simulate: bool = True, replications: int = 5,
+             seed: int = 0, workers: int | None = None,
+             roster: pd.DataFrame | None = None, late_end: str = "19:00") -> ScheduleResult:
     """Cost-optimal shifts with breaks covering ``requirements`` (the output of ``wfm staff``).
 
     Each (queue, day) is one integer programme (:mod:`shifts.model`, Aykin 1996 implicit
-    breaks) solved by HiGHS; ``time_limit_s`` is one budget shared by all days and ``gap`` the
-    relative MIP gap at which a day stops; ``method`` is ``"two-phase"`` (default) or
+    breaks) solved by HiGHS; ``time_limit_s`` is one wall-clock budget shared by all days,
+    ``gap`` the relative MIP gap at which a day stops; ``workers`` processes solve days in
+    parallel (default: one per core from three days on, see
+    :func:`shifts.model.default_workers`); ``method`` is ``"two-phase"`` (default) or
     ``"exact"`` (see :func:`shifts.model.solve_day`; both return proven-feasible schedules and
     valid bounds). Where the requirement cannot be met (closed hours,
     caps, limits) the shortfall is reported in ``coverage.under`` and the summary.
@@ -47,7 +59,28 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None, *,
     (cost + under-coverage penalty); ``lp_bound`` (sum of the days' LP relaxations);
     ``bound`` (sum of the days' best lower bounds: LP or HiGHS dual bound, rounded up to the
     cost granularity); ``gap`` = (objective - bound) / objective; ``under_covered_intervals``;
-    ``under_agent_hours``; ``solve_time_s``; ``days``; ``status``.
+    ``under_agent_hours``; ``solve_time_s`` (sum over days); ``wall_time_s`` (all days,
+    elapsed); ``workers``; ``days``; ``status``.
+
+    Service check (:mod:`shifts.check`), when the requirements carry ``offered`` and
+    ``traffic_erl`` or ``aht_s`` (the output of ``wfm staff`` does): ``coverage`` gains
+    ``on_phone_agents`` (scheduled net of shrinkage), ``service_level`` (Erlang C, or Erlang A
+    with ``target.patience_s``; ``target`` is an :class:`erlang.ServiceTarget`, default
+    80 % in 20 s) and, with ``simulate``, ``sim_service_level`` with ``_lo`` / ``_hi`` limits
+    (``replications`` replications, seeded by ``seed``; 95 % intervals); ``days`` gains
+    the simulated day service level; ``summary`` gains ``service_level``,
+    ``sim_service_level``, ``sim_service_level_lo``, ``sim_service_level_hi``,
+    ``sim_replications`` and ``service_check`` (why the check was skipped, or ``""``).
+    ``shrinkage`` (0-1) overrides the shrinkage inferred from ``agents`` and
+    ``scheduled_agents``.
+
+    ``roster`` (a frame as read by :func:`shifts.roster.read_roster`: ``agent``,
+    ``min_hours``, ``max_hours``, availability ``mon`` ... ``sun``): the shifts are assigned
+    to named agents (:func:`shifts.roster.assign`); ``shifts`` then has one row per
+    agent-shift with an ``agent`` column, ``fairness`` one row per agent (shifts, paid
+    hours, late shifts = ending after ``late_end``, weekend days, contract shortfall), and
+    ``summary`` gains ``unassigned_shifts``, ``late_shifts_min``/``_max``,
+    ``weekend_days_min``/``_max``, ``hours_short``, ``roster_status``.
     """
     rules = Rules() if rules is None else rules
     if not isinstance(rules, Rules):
@@ -62,15 +95,66 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None, *,
     if method not in METHODS:
         raise InputError(f"The 'method' parameter of schedule must be one of {METHODS}. "
                          f"Got {method!r} instead.")
+    check_options(replications, shrinkage)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise InputError(f"The 'workers' parameter of schedule must be a whole number >= 1. "
+                         f"Got {workers!r} instead.")
+    if roster is not None:
+        from shifts.roster import check_roster
+
+        roster = check_roster(roster)
+        try:
+            h, m = (int(v) for v in str(late_end).split(":"))
+            if not (0 <= h <= 24 and 0 <= m < 60):
+                raise ValueError
+        except ValueError:
+            raise InputError(f"The 'late_end' parameter of schedule must be a time HH:MM. "
+                             f"Got {late_end!r} instead.") from None
     req, interval_min = check_requirements(requirements, source, interval_min)
     problems, slots = day_problems(req, interval_min, rules)
-    solutions = solve_days(problems, rules, time_limit_s=time_limit_s, gap=gap,
-                           method=method)
+    t0 = time.perf_counter()
+    weeks = None
+    if rules.tours is not None:
+        n_workers = 1
+        solutions, weeks = _solve_tours(problems, rules, time_limit_s, gap)
+    else:
+        n_workers = default_workers(len(problems)) if workers is None else workers
+        solutions = solve_days(problems, rules, time_limit_s=time_limit_s, gap=gap,
+                               method=method, workers=n_workers)
+    wall = time.perf_counter() - t0
     shifts, coverage = build_plan(solutions, req, slots, interval_min, rules)
-    days = _days_frame(solutions, has_queue=(req["queue"] != "").any())
-    return ScheduleResult(shifts=shifts, coverage=coverage, days=days,
-                          summary=_summary(solutions, coverage, interval_min),
-                          rules=rules, interval_min=interval_min)
+    has_queue = (req["queue"] != "").any()
+    days = _days_frame(solutions, has_queue=has_queue)
+    summary = _summary(solutions, coverage, interval_min, weeks)
+    summary.update(wall_time_s=wall, workers=min(n_workers, max(len(problems), 1)))
+    why_not = can_check(req)
+    summary.update(service_level=np.nan, sim_service_level=np.nan,
+                   sim_service_level_lo=np.nan, sim_service_level_hi=np.nan,
+                   sim_replications=0, service_check=why_not or "")
+    if why_not is None:
+        per_interval, per_day, overall = check_service(
+            coverage, req, interval_min, target=target, shrinkage=shrinkage,
+            simulate=simulate, replications=replications, seed=seed)
+        coverage = pd.concat([coverage, per_interval], axis=1)
+        if not per_day.empty:
+            keys = ["queue", "date"] if has_queue else ["date"]
+            days = days.merge(per_day.drop(columns=[] if has_queue else ["queue"]), on=keys,
+                              how="left")
+        summary.update({k: overall[k] for k in ("service_level", "sim_service_level",
+                                                "sim_service_level_lo",
+                                                "sim_service_level_hi", "sim_replications")})
+    fairness = None
+    if roster is not None:
+        from shifts.roster import assign
+
+        shifts, fairness, roster_summary = assign(
+            shifts, roster, late_end=late_end,
+            time_limit_s=max(time_limit_s - (time.perf_counter() - t0), 10.0))
+        summary.update(roster_summary)
+    return ScheduleResult(shifts=shifts, coverage=coverage, days=days, summary=summary,
+                          rules=rules, interval_min=interval_min, fairness=fairness,
+                          tours=None if weeks is None else _tours_frame(weeks, has_queue))
 
 
 def _days_frame(solutions: list[DaySolution], has_queue: bool) -> pd.DataFrame:
@@ -86,16 +170,57 @@ def _days_frame(solutions: list[DaySolution], has_queue: bool) -> pd.DataFrame:
     return frame if has_queue or frame.empty else frame.drop(columns="queue")
 
 
-def _summary(solutions: list[DaySolution], coverage: pd.DataFrame, interval_min: int) -> dict:
+def _solve_tours(problems, rules, time_limit_s, gap):
+    """One weekly programme per (queue, calendar week), under one shared time budget."""
+    from shifts.tours import solve_week
+
+    groups: dict[tuple, list[int]] = {}
+    for i, p in enumerate(problems):
+        queue, day = p.key
+        monday = day - pd.Timedelta(days=day.weekday()).to_pytimedelta()
+        groups.setdefault((queue, monday), []).append(i)
+    t0 = time.perf_counter()
+    solutions: list = [None] * len(problems)
+    weeks = []
+    for k, ((queue, monday), idx) in enumerate(groups.items()):
+        left = max(time_limit_s - (time.perf_counter() - t0), 0.0) / (len(groups) - k)
+        sols, week = solve_week([problems[i] for i in idx], rules, time_limit_s=left, gap=gap)
+        for i, s in zip(idx, sols, strict=True):
+            solutions[i] = s
+        weeks.append({"queue": queue, "week_start": monday, **week})
+    return solutions, weeks
+
+
+def _tours_frame(weeks: list[dict], has_queue: bool) -> pd.DataFrame:
+    from shifts.tours import pattern_name
+
+    rows = [{"queue": w["queue"], "week_start": w["week_start"],
+             "days_on": pattern_name(pat),
+             "days_off": pattern_name(tuple(d for d in range(7) if d not in pat)),
+             "agents": agents}
+            for w in weeks for pat, agents in w["tours"]]
+    frame = pd.DataFrame(rows, columns=["queue", "week_start", "days_on", "days_off", "agents"])
+    return frame if has_queue else frame.drop(columns="queue")
+
+
+def _summary(solutions: list[DaySolution], coverage: pd.DataFrame, interval_min: int,
+             weeks: list[dict] | None = None) -> dict:
     objective = sum(s.objective for s in solutions)
-    bound = sum(s.bound for s in solutions)
-    bad = [f"{s.problem.key[-1]}: {s.status}" for s in solutions
-           if s.status not in ("optimal",) and not s.status.startswith("within gap")]
+    if weeks is None:
+        bound = sum(s.bound for s in solutions)
+        lp_bound = sum(s.lp_bound for s in solutions)
+        bad = [f"{s.problem.key[-1]}: {s.status}" for s in solutions
+               if s.status not in ("optimal",) and not s.status.startswith("within gap")]
+    else:
+        bound = sum(w["bound"] for w in weeks)
+        lp_bound = sum(w["lp_bound"] for w in weeks)
+        bad = [f"week of {w['week_start']}: {w['status']}" for w in weeks
+               if w["status"] not in ("optimal",) and not w["status"].startswith("within gap")]
     return {
         "paid_hours": float(sum(s.paid_hours for s in solutions)),
         "cost": float(sum(s.cost for s in solutions)),
         "objective": float(objective),
-        "lp_bound": float(sum(s.lp_bound for s in solutions)),
+        "lp_bound": float(lp_bound),
         "bound": float(bound),
         "gap": 0.0 if objective <= 0 else float(max(objective - bound, 0.0) / objective),
         "under_covered_intervals": int((coverage["under"] > 0).sum()),

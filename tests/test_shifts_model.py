@@ -216,3 +216,20 @@ def test_share_of_paid_hours_limit():
                                              max_share_of_paid_hours=share),
                                    ShiftType(name="8h", paid_min=480)))
         assert solve_day(day(req), rules).paid_hours == paid, share
+
+
+def test_parallel_days_match_sequential():
+    # Days are independent: solving them in 2 worker processes gives the same schedules.
+    import pandas as pd
+
+    import shifts
+
+    t = pd.concat([pd.Series(pd.date_range(f"2026-03-0{d} 08:00", periods=32, freq="15min"))
+                   for d in (2, 3, 4)])
+    agents = np.tile(np.r_[np.full(8, 2), np.full(16, 4), np.full(8, 1)], 3)
+    req = pd.DataFrame({"interval_start": t.dt.strftime("%Y-%m-%d %H:%M"), "agents": agents})
+    one = shifts.schedule(req, workers=1, gap=0.0)
+    two = shifts.schedule(req, workers=2, gap=0.0)
+    assert two.summary["workers"] == 2
+    assert two.summary["paid_hours"] == one.summary["paid_hours"]
+    assert two.coverage["scheduled"].tolist() == one.coverage["scheduled"].tolist()

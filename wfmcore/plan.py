@@ -6,11 +6,12 @@ file it wrote, so what the report shows is what the files hold. Outputs in OUTDI
 ``forecast.csv``, ``requirements.csv``, ``shifts.csv``, ``coverage.csv`` (plus the schedule's
 ``coverage.png`` and ``schedule.xlsx``), ``plan.xlsx`` and ``report.html``.
 
-The schedule is checked two ways: the Erlang engine gives the service level of the agents
-it puts on the phones in every interval, and the simulator replays the whole period with
-those agents (queues carry over from one interval to the next, which the interval-by-interval
-formulas ignore). Agents on the phones = scheduled agents (net of breaks) x (1 - shrinkage),
-rounded down.
+The schedule is checked two ways (``shifts.check``): the Erlang engine gives the service
+level of the agents it puts on the phones in every interval, and the simulator replays each
+day with those agents (queues carry over from one interval to the next, which the
+interval-by-interval formulas ignore). Agents on the phones = scheduled agents (net of
+breaks) x (1 - shrinkage), rounded down. The check uses the general target; per-queue
+targets of wfm.toml are used for staffing and for the plan's ASA and abandonment.
 """
 
 from __future__ import annotations
@@ -96,20 +97,26 @@ def run_plan(history, outdir, *, config: Config | None = None, horizon: str | No
 
     if rules is None and config.shifts:
         rules = shifts.rules_from_dict(config.shifts, source=f"{config.path}: [shifts]")
+    from erlang import ServiceTarget
+
+    base_target = ServiceTarget(**config.target_kwargs(None, **target_overrides))
     req_frame = shifts.read_requirements(outdir / "requirements.csv")
+    # the schedule's own check: Erlang per interval and the simulator per day, with the
+    # general target and the shrinkage the requirements were staffed with
     sched = shifts.schedule(req_frame, rules, time_limit_s=time_limit_s, gap=gap,
-                            source=str(outdir / "requirements.csv"))
+                            source=str(outdir / "requirements.csv"), target=base_target,
+                            shrinkage=base_target.shrinkage, simulate=replications > 0,
+                            replications=max(replications, 2), seed=seed)
     files += shifts.write_outputs(sched, outdir, inputs=inputs)
     tick(STEPS[2])
 
     coverage = pd.read_csv(outdir / "coverage.csv")
-    coverage, service = check_service(coverage, requirements, config, target_overrides,
-                                      replications=replications, seed=seed)
+    coverage, service = service_summary(coverage, requirements, config, target_overrides)
+    service.update({k: sched.summary.get(k, float("nan")) for k in (
+        "sim_service_level", "sim_service_level_lo", "sim_service_level_hi")})
+    service["sim_replications"] = replications
     tick(STEPS[3])
 
-    from erlang import ServiceTarget
-
-    base_target = ServiceTarget(**config.target_kwargs(None, **target_overrides))
     interval_h = float(result.attrs.get("interval_min", 15)) / 60.0
     weeks = _horizon_weeks(requirements)
     s = sched.summary
@@ -140,97 +147,49 @@ def run_plan(history, outdir, *, config: Config | None = None, horizon: str | No
     return plan
 
 
-def check_service(coverage: pd.DataFrame, requirements: pd.DataFrame, config: Config,
-                  target_overrides: dict, *, replications: int = 10, seed: int = 0):
-    """Service the schedule delivers: Erlang per interval and simulated, per queue.
-
-    Adds ``on_phone``, ``service_level``, ``asa_s``, ``p_abandon`` (Erlang) and
-    ``sim_service_level`` (+ ``_lo``/``_hi``) to the coverage frame; returns it and the
-    call-weighted period totals.
-    """
+def service_summary(coverage: pd.DataFrame, requirements: pd.DataFrame, config: Config,
+                    target_overrides: dict):
+    """Period KPIs of the agents the schedule puts on the phones (``on_phone_agents`` of
+    coverage.csv), each queue with its own target: call-weighted Erlang service level,
+    ASA over answered calls, abandonment. Returns the coverage with ``offered`` joined in."""
     from erlang import ServiceTarget, kpis
-    from erlang.simulate import simulate
 
     req = requirements.copy()
-    req["_key"] = pd.to_datetime(req["interval_start"]).dt.strftime("%Y-%m-%d %H:%M")
     cov = coverage.copy()
-    cov["_key"] = pd.to_datetime(cov["interval_start"]).dt.strftime("%Y-%m-%d %H:%M")
+    for f in (req, cov):
+        f["_key"] = pd.to_datetime(f["interval_start"]).dt.strftime("%Y-%m-%d %H:%M")
     has_q = "queue" in req.columns and "queue" in cov.columns
     keys = ["_key"] + (["queue"] if has_q else [])
     if has_q:
         req["queue"] = req["queue"].astype(str)
         cov["queue"] = cov["queue"].astype(str)
-    merged = cov.merge(req[keys + ["offered", "traffic_erl"] + (
-        ["aht_s"] if "aht_s" in req.columns else [])], on=keys, how="left")
+    extra = ["offered", "traffic_erl"] + (["aht_s"] if "aht_s" in req.columns else [])
+    merged = cov.merge(req[keys + extra], on=keys, how="left")
     if merged["offered"].isna().any():
         raise InputError("coverage and requirements do not line up (internal error)")
-    if "aht_s" not in merged.columns or merged["aht_s"].isna().any():
-        aht = (merged["traffic_erl"] * 0 + (config.staffing.get("aht_s") or np.nan))
-        merged["aht_s"] = merged.get("aht_s", aht).fillna(aht)
     interval_min = _interval_min(merged)
-    out_parts, totals = [], {"offered": 0.0, "sl": 0.0, "ab": 0.0, "asa_w": 0.0, "ans": 0.0}
-    groups = merged.groupby("queue", sort=False) if has_q else [(None, merged)]
-    sims = []
-    for q, g in groups:
+    totals = {"offered": 0.0, "sl": 0.0, "ab": 0.0, "asa_w": 0.0, "ans": 0.0}
+    parts = []
+    for q, g in (merged.groupby("queue", sort=False) if has_q else [(None, merged)]):
         target = ServiceTarget(**config.target_kwargs(q, **target_overrides))
-        on_phone = np.floor(g["scheduled"].to_numpy(float) * (1 - target.shrinkage) + 1e-9)
-        aht = g["aht_s"].to_numpy(float)
-        aht = np.where(np.isfinite(aht) & (aht > 0), aht, 300.0)
-        load = g["offered"].to_numpy(float) * aht / (interval_min * 60.0)
-        k = kpis(on_phone, load, aht, target)
-        g = g.assign(on_phone=on_phone.astype(int), service_level=k["service_level"],
-                     asa_s=k["asa_s"], p_abandon=k["p_abandon"])
-        # simulate each day on its own (the centre empties overnight), seeded per day
-        day = pd.to_datetime(g["interval_start"]).dt.normalize().to_numpy()
-        sim_cols = {c: np.full(len(g), np.nan) for c in
-                    ("sim_service_level", "sim_service_level_lo", "sim_service_level_hi")}
-        for d in np.unique(day):
-            rows = np.flatnonzero(day == d)
-            sim = simulate(g["offered"].to_numpy(float)[rows], aht[rows],
-                           on_phone[rows].astype(int), interval_min,
-                           sl_threshold_s=target.sl_threshold_s, patience_s=target.patience_s,
-                           seed=np.random.SeedSequence([seed, len(sims)]),
-                           replications=replications)
-            si = sim.intervals
-            sim_cols["sim_service_level"][rows] = si["service_level"].to_numpy()
-            sim_cols["sim_service_level_lo"][rows] = si["service_level_lo"].to_numpy()
-            sim_cols["sim_service_level_hi"][rows] = si["service_level_hi"].to_numpy()
-            per_rep = sim.replications.groupby("replication")[
-                ["offered", "answered_within_threshold"]].sum()
-            sims.append(per_rep)
-        g = g.assign(**sim_cols)
         c = g["offered"].to_numpy(float)
+        load = g["traffic_erl"].to_numpy(float)
+        aht = np.where(c > 0, load * interval_min * 60.0 / np.where(c > 0, c, 1.0), 1.0)
+        k = kpis(g["on_phone_agents"].to_numpy(float), load, aht, target)
+        g = g.assign(asa_s=k["asa_s"], p_abandon=k["p_abandon"])
         answered = c * (1 - k["p_abandon"])
+        finite = np.isfinite(k["asa_s"]) & (answered > 0)
         totals["offered"] += c.sum()
         totals["sl"] += float((k["service_level"] * c).sum())
         totals["ab"] += float((k["p_abandon"] * c).sum())
-        finite = np.isfinite(k["asa_s"]) & (answered > 0)
         totals["asa_w"] += float((k["asa_s"][finite] * answered[finite]).sum())
         totals["ans"] += float(answered[finite].sum())
-        out_parts.append(g)
-    out = pd.concat(out_parts).drop(columns=["_key"])
-    # whole period: per replication, calls answered within T over calls offered, summed over
-    # every day and queue; a t interval over the replications
-    reps = sum(sims[1:], sims[0]) if sims else None
-    sl_r = (reps["answered_within_threshold"] / reps["offered"].clip(lower=1e-12)).to_numpy()
-    sim_sl = float(reps["answered_within_threshold"].sum() / max(reps["offered"].sum(), 1e-12))
-    lo = hi = float("nan")
-    if sl_r.size > 1:
-        from scipy import stats
-
-        half = stats.t.ppf(0.975, sl_r.size - 1) * sl_r.std(ddof=1) / math.sqrt(sl_r.size)
-        lo, hi = max(0.0, sim_sl - half), min(1.0, sim_sl + half)
+        parts.append(g)
+    out = pd.concat(parts).drop(columns=["_key"])
     off = max(totals["offered"], 1e-12)
-    service = {
-        "service_level": totals["sl"] / off,
-        "asa_s": totals["asa_w"] / max(totals["ans"], 1e-12),
-        "abandon_rate": totals["ab"] / off,
-        "sim_service_level": sim_sl,
-        "sim_service_level_lo": lo,
-        "sim_service_level_hi": hi,
-        "sim_replications": replications,
-    }
-    return out, service
+    return out, {"service_level": totals["sl"] / off,
+                 "asa_s": totals["asa_w"] / max(totals["ans"], 1e-12),
+                 "abandon_rate": totals["ab"] / off}
 
 
 def _interval_min(frame: pd.DataFrame) -> float:

@@ -1,0 +1,203 @@
+"""Check a schedule: the service level its coverage achieves, by formula and by simulation.
+
+Input: the coverage of a schedule (agents working net of breaks per requirement interval)
+and the ``wfm staff`` columns of the requirement file: ``offered`` (expected calls per
+interval), ``traffic_erl`` and/or ``aht_s`` (s), and ``agents`` (required on the phones) with
+``scheduled_agents`` (= ceil(agents / (1 - shrinkage)), what the schedule covers).
+
+Agents on the phones. The schedule covers ``scheduled_agents``, which includes shrinkage
+(paid time off the phones: meetings, training, absence). The shrinkage ``s`` is not in the
+file, but every row bounds it: ``scheduled = ceil(agents / (1 - s))`` means
+``agents / scheduled <= 1 - s``. The check takes the smallest on-phone share consistent
+with every row of a queue, ``q = max(agents / scheduled)`` (the largest shrinkage the file
+allows: conservative), and counts ``on_phone_agents = floor(scheduled_coverage * q)``.
+Rounding down keeps the identity that a schedule meeting ``scheduled_agents`` exactly puts
+at least ``agents`` on the phones (``scheduled * q >= agents`` in every row). Without a
+``scheduled_agents`` column the schedule covered ``agents`` itself and ``q = 1``. A
+``shrinkage`` given by the caller replaces the estimate (``q = 1 - shrinkage``).
+
+Handle time per interval: ``aht_s`` when present, else ``traffic_erl * interval_s /
+offered``; intervals without calls take the calls-weighted mean (it does not matter there).
+
+Formula: Erlang C (Erlang A when ``target.patience_s``) per interval via
+:func:`erlang.kpis`, service level as defined by ``target`` (default 80/20 convention:
+answered within ``target.sl_threshold_s`` / offered).
+
+Simulation: :func:`erlang.simulate.simulate` one day (queue x date) at a time, from an empty
+centre at the first interval of the day, with the on-phone agents per interval, Poisson
+arrivals at the ``offered`` rate, exponential handling (and patience with Erlang A),
+``replications`` independent replications. Day ``k`` (in the order of the coverage frame)
+uses the ``k``-th stream spawned from ``numpy.random.SeedSequence(seed)``, so results are
+reproducible and days independent. Gaps inside a day (closed intervals missing from the
+file) are simulated as intervals with no calls and no agents. Whole-period service level:
+the ratio of totals over all days, per replication, with a t confidence interval from the
+ratio-estimator variance (Cochran 1977, *Sampling Techniques*, 3rd ed., ch. 6), the same
+estimator the simulator uses per interval.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from wfmcore import InputError
+
+CHECK_COLUMNS = ("on_phone_agents", "service_level", "sim_service_level",
+                 "sim_service_level_lo", "sim_service_level_hi")
+
+
+def check_options(replications, shrinkage) -> None:
+    """Validate the check's options (InputError naming the parameter)."""
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise InputError(f"The 'replications' parameter of schedule must be a whole number "
+                         f">= 1. Got {replications!r} instead.")
+    if shrinkage is not None and (isinstance(shrinkage, bool)
+                                  or not isinstance(shrinkage, int | float)
+                                  or not 0 <= shrinkage < 1):
+        raise InputError(f"The 'shrinkage' parameter of schedule must be a share in [0, 1). "
+                         f"Got {shrinkage!r} instead.")
+
+
+def can_check(req: pd.DataFrame) -> str | None:
+    """``None`` when the requirement frame has what the check needs, else why not."""
+    if "offered" not in req.columns:
+        return "the requirements have no 'offered' column (calls per interval)"
+    if "aht_s" not in req.columns and "traffic_erl" not in req.columns:
+        return "the requirements have neither 'aht_s' nor 'traffic_erl'"
+    return None
+
+
+def on_phone_share(req: pd.DataFrame) -> np.ndarray:
+    """Share of scheduled agents on the phones, per row: max(agents / scheduled_agents) of
+    the row's queue (1 without both columns); see the module docstring."""
+    share = np.ones(len(req))
+    if "agents" not in req.columns or "scheduled_agents" not in req.columns:
+        return share
+    a = req["agents"].to_numpy(dtype=float)
+    s = req["scheduled_agents"].to_numpy(dtype=float)
+    ok = (s > 0) & np.isfinite(a) & np.isfinite(s)
+    ratio = pd.Series(np.where(ok, a / np.where(ok, s, 1.0), np.nan))
+    per_queue = ratio.groupby(req["queue"].to_numpy()).transform("max").to_numpy()
+    return np.where(np.isfinite(per_queue), np.minimum(per_queue, 1.0), 1.0)
+
+
+def _aht(req: pd.DataFrame, interval_min: int) -> np.ndarray:
+    offered = req["offered"].to_numpy(dtype=float)
+    if "aht_s" in req.columns:
+        aht = req["aht_s"].to_numpy(dtype=float)
+    else:
+        aht = np.full(len(req), np.nan)
+    if "traffic_erl" in req.columns:
+        traffic = req["traffic_erl"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            derived = traffic * interval_min * 60.0 / offered
+        aht = np.where(np.isfinite(aht) & (aht > 0), aht, derived)
+    good = np.isfinite(aht) & (aht > 0) & (offered > 0)
+    if not good.any():
+        fill = 1.0                    # no calls anywhere: AHT plays no role
+    else:
+        fill = float(np.average(aht[good], weights=offered[good]))
+    bad = ~(np.isfinite(aht) & (aht > 0))
+    if (bad & (offered > 0)).any():
+        i = int(np.flatnonzero(bad & (offered > 0))[0])
+        raise InputError(f"requirements: interval {req['interval_start'].iloc[i]} has "
+                         f"{offered[i]:g} calls but no handle time ('aht_s' or 'traffic_erl')")
+    return np.where(bad, fill, aht)
+
+
+def _ratio_ci(num: np.ndarray, den: np.ndarray, confidence: float):
+    """Ratio of totals over replications (axis 0) with a t interval (Cochran 1977, ch. 6)."""
+    n = num.shape[0]
+    tot = den.sum(axis=0)
+    if not np.all(tot > 0):
+        return math.nan, math.nan, math.nan
+    est = num.sum(axis=0) / tot
+    if n < 2:
+        return float(est), math.nan, math.nan
+    se = np.sqrt(((num - est * den) ** 2).sum(axis=0) / (n * (n - 1))) / (tot / n)
+    t_q = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
+    return float(est), float(max(est - t_q * se, 0.0)), float(min(est + t_q * se, 1.0))
+
+
+def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, *,
+                  target=None, shrinkage: float | None = None, simulate: bool = True,
+                  replications: int = 5, seed: int = 0, confidence: float = 0.95):
+    """Service level achieved by a schedule's coverage, per interval, per day and overall.
+
+    ``coverage``: the schedule's coverage frame (``queue``, ``interval_start``,
+    ``scheduled``); ``req``: the checked requirement frame (``shifts.requirements.
+    check_requirements``) with ``offered`` and ``traffic_erl`` or ``aht_s``; ``target``: an
+    :class:`erlang.ServiceTarget` (threshold, patience; default 80/20 Erlang C).
+
+    Returns ``(per_interval, per_day, overall)``: a frame aligned with ``coverage`` with the
+    columns :data:`CHECK_COLUMNS`; a frame with one row per (queue, date) with
+    ``sim_service_level`` and its ``_lo`` / ``_hi`` limits; a dict with
+    ``service_level`` (Erlang, calls-weighted over intervals), ``sim_service_level``,
+    ``sim_service_level_lo``, ``sim_service_level_hi``, ``sim_replications``,
+    ``on_phone_share``. Simulated columns are NaN when ``simulate`` is false.
+    """
+    from erlang import ServiceTarget, kpis
+
+    target = ServiceTarget() if target is None else target
+    check_options(replications, shrinkage)
+    keys = ["queue", "interval_start"]
+    cov = coverage[[c for c in keys if c in coverage.columns] + ["scheduled"]].copy()
+    if "queue" not in cov.columns:
+        cov["queue"] = ""
+    r = req.drop(columns=["required"]).copy()
+    merged = cov.merge(r, on=keys, how="left", validate="one_to_one")
+    share = (np.full(len(merged), 1.0 - shrinkage) if shrinkage is not None
+             else on_phone_share(merged))
+    phones = np.floor(merged["scheduled"].to_numpy(dtype=float) * share + 1e-9).astype(np.int64)
+    offered = np.nan_to_num(merged["offered"].to_numpy(dtype=float), nan=0.0)
+    aht = _aht(merged.assign(offered=offered), interval_min)
+    traffic = offered * aht / (interval_min * 60.0)
+    sl = np.asarray(kpis(phones, traffic, aht, target)["service_level"], dtype=float)
+    out = pd.DataFrame({"on_phone_agents": phones, "service_level": sl,
+                        "sim_service_level": np.nan, "sim_service_level_lo": np.nan,
+                        "sim_service_level_hi": np.nan}, index=coverage.index)
+    overall = {"service_level": float(np.average(sl, weights=offered)) if offered.sum() > 0
+               else math.nan,
+               "sim_service_level": math.nan, "sim_service_level_lo": math.nan,
+               "sim_service_level_hi": math.nan,
+               "sim_replications": replications if simulate else 0,
+               "on_phone_share": float(share.min()) if len(share) else 1.0}
+    days = []
+    if not simulate:
+        return out, pd.DataFrame(days), overall
+    from erlang.simulate import simulate as run_sim
+
+    date = merged["interval_start"].dt.normalize()
+    groups = list(merged.groupby([merged["queue"], date], sort=True).groups.items())
+    streams = np.random.SeedSequence(seed).spawn(len(groups))
+    num = np.zeros(replications)
+    den = np.zeros(replications)
+    step = pd.Timedelta(minutes=interval_min)
+    for ((queue, day), idx), stream in zip(groups, streams, strict=True):
+        idx = np.asarray(idx)
+        t = merged["interval_start"].to_numpy()[idx]
+        pos = ((t - t.min()) // step).astype(np.int64)
+        n = int(pos.max()) + 1
+        calls, agents, handle = np.zeros(n), np.zeros(n, dtype=np.int64), np.ones(n)
+        calls[pos], agents[pos], handle[pos] = offered[idx], phones[idx], aht[idx]
+        res = run_sim(calls, handle, agents, interval_min, sl_threshold_s=target.sl_threshold_s,
+                      patience_s=target.patience_s, seed=stream, replications=replications,
+                      confidence=confidence)
+        iv = res.intervals.iloc[pos]
+        for c in ("service_level", "service_level_lo", "service_level_hi"):
+            out.loc[out.index[idx], f"sim_{c}"] = iv[c].to_numpy()
+        reps = res.replications.groupby("replication")[
+            ["answered_within_threshold", "offered"]].sum()
+        num += reps["answered_within_threshold"].to_numpy()
+        den += reps["offered"].to_numpy()
+        s = res.summary.iloc[0]
+        days.append({"queue": queue, "date": day.date(),
+                     "sim_service_level": float(s["service_level"]),
+                     "sim_service_level_lo": float(s["service_level_lo"]),
+                     "sim_service_level_hi": float(s["service_level_hi"])})
+    est, lo, hi = _ratio_ci(num, den, confidence)
+    overall.update(sim_service_level=est, sim_service_level_lo=lo, sim_service_level_hi=hi)
+    return out, pd.DataFrame(days), overall

@@ -1,0 +1,101 @@
+"""Weekly tours (5 days on, days off consecutive): optima worked out by hand."""
+
+import pandas as pd
+import pytest
+
+import shifts
+from shifts import Rules, ShiftType, Tours
+from wfmcore import InputError
+
+FOUR_H = (ShiftType(name="4h", paid_min=240),)
+
+
+def week(days=7, agents=1, start="2026-03-02"):
+    """One agent required 08:00-12:00 on ``days`` days from Monday 2026-03-02."""
+    parts = []
+    for d in range(days):
+        day = pd.Timestamp(start) + pd.Timedelta(days=d)
+        t = pd.date_range(day + pd.Timedelta(hours=8), day + pd.Timedelta(hours=12),
+                          freq="15min", inclusive="left")
+        parts.append(pd.DataFrame({"interval_start": t.strftime("%Y-%m-%d %H:%M"),
+                                   "agents": agents}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_patterns():
+    # 2 consecutive days off in a cyclic week: 7 blocks; any 2 days off: C(7, 2) = 21
+    pats = Tours().patterns()
+    assert len(pats) == 7 and (0, 1, 2, 3, 4) in pats and (1, 2, 3, 4, 5) in pats
+    assert (0, 1, 2, 3, 6) in pats          # off Friday + Saturday
+    assert (0, 2, 3, 4, 5) not in pats      # off Tuesday and Sunday: not consecutive
+    assert len(Tours(consecutive_days_off=False).patterns()) == 21
+    assert Tours(days_on=7).patterns() == [(0, 1, 2, 3, 4, 5, 6)]
+
+
+def test_one_agent_every_day_needs_two_tours():
+    # 1 agent 08:00-12:00 on all 7 days. Days alone: 7 shifts = 28 h. With tours each agent
+    # works exactly 5 days, so covering 7 days needs 2 agents = 10 shifts = 40 h; the LP
+    # relaxation spreads 7/5 = 1.4 agents: 1.4 x 5 x 4 h = 28 h.
+    req = week()
+    alone = shifts.schedule(req, Rules(shift_types=FOUR_H))
+    assert alone.summary["paid_hours"] == 28
+    res = shifts.schedule(req, Rules(shift_types=FOUR_H, tours=Tours()))
+    s = res.summary
+    assert s["paid_hours"] == 40 and s["under_covered_intervals"] == 0
+    assert s["lp_bound"] == pytest.approx(28)
+    assert res.tours["agents"].sum() == 2
+    # every agent: 5 shifts, days off consecutive; recount the days worked from shifts
+    per_day = res.shifts.groupby(res.shifts["start"].dt.day_of_week)["agents"].sum()
+    on = {d: 0 for d in range(7)}
+    for row in res.tours.itertuples():
+        for name in row.days_on.split(","):
+            on[shifts.rules.WEEKDAYS.index(name)] += row.agents
+    assert per_day.reindex(range(7), fill_value=0).to_dict() == on
+
+
+def test_week_cut_by_the_horizon_leaves_other_days_free():
+    # Mon-Wed only: Thursday to Sunday are outside the file, so tours may work there and
+    # the three days cost what they cost alone (3 x 4 h).
+    res = shifts.schedule(week(days=3), Rules(shift_types=FOUR_H, tours=Tours()))
+    assert res.summary["paid_hours"] == 12 and res.summary["under_covered_intervals"] == 0
+
+
+def test_closed_day_and_headcount_cap():
+    # Sunday closed: no tour may work it. With at most 1 agent on tours, 5 days are covered
+    # and 2 days (16 intervals of 15 min each) are short.
+    rules = Rules(shift_types=FOUR_H, tours=Tours(max_agents=1),
+                  opening={d: (480, 720) for d in ("mon", "tue", "wed", "thu", "fri", "sat")})
+    res = shifts.schedule(week(), rules)
+    assert res.tours["agents"].sum() == 1
+    assert "sun" in res.tours["days_off"].iloc[0]
+    assert res.summary["paid_hours"] == 20
+    assert res.summary["under_covered_intervals"] == 2 * 16
+
+
+def test_tours_written(tmp_path):
+    res = shifts.schedule(week(), Rules(shift_types=FOUR_H, tours=Tours()))
+    written = shifts.write_outputs(res, tmp_path)
+    assert tmp_path / "tours.csv" in written
+    t = pd.read_csv(tmp_path / "tours.csv")
+    assert list(t.columns) == ["week_start", "days_on", "days_off", "agents"]
+    assert t["agents"].sum() == 2
+
+
+def test_tours_from_toml(tmp_path):
+    p = tmp_path / "r.toml"
+    p.write_text("[tours]\ndays_on = 4\nconsecutive_days_off = false\nmax_agents = 9\n")
+    assert shifts.load_rules(p).tours == Tours(days_on=4, consecutive_days_off=False,
+                                               max_agents=9)
+    assert shifts.load_rules(tmp_path / "r.toml").shift_types == Rules().shift_types
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("[tours]\ndays_on = 8\n", "'days_on' of \\[tours\\] must be a whole number of days"),
+    ("[tours]\ndays_off = 2\n", "unknown key 'days_off'"),
+    ("[tours]\nconsecutive_days_off = 1\n", "'consecutive_days_off' .* true or false"),
+], ids=["days-on", "unknown-key", "not-bool"])
+def test_bad_tours(tmp_path, text, match):
+    p = tmp_path / "r.toml"
+    p.write_text(text)
+    with pytest.raises(InputError, match=match):
+        shifts.load_rules(p)
