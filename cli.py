@@ -251,6 +251,8 @@ def sc_report(card, hist) -> str:
         pat = sc.estimate_patience(hist)
         lines.append("mean patience (total wait / abandons): " + ", ".join(
             f"{q} {p:.0f} s ({int(n)} abandons)" for q, p, n in pat.itertuples(index=False)))
+        lines.append("for Erlang A, put it in wfm.toml: patience_s = ... under [staffing], "
+                     "or per queue under [queues.NAME]")
     return "\n".join(lines)
 
 

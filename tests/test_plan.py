@@ -80,3 +80,32 @@ def test_report_is_self_contained(planned):
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
     s = _summary(out)
     assert 0.5 < s["service_level"] <= 1 and 0 < s["sim_service_level"] <= 1
+
+
+def test_plan_erlang_a_with_kpi_history(tmp_path):
+    # the synthetic sample (data/README.md): one queue with AHT, abandons and SL columns,
+    # 6 weeks at 30 minutes -> Erlang A staffing, and the history's KPI table in the report
+    d = pd.read_csv("data/synthetic_calls.csv")
+    d = d[(d["queue"] == "sales") & (d["interval_start"] >= "2025-03-17")].drop(columns="queue")
+    t = pd.to_datetime(d["interval_start"]).dt.floor("30min")
+    d = d.assign(interval_start=t.dt.strftime("%Y-%m-%d %H:%M"),
+                 work=d["aht_s"].fillna(0) * d["handled"],
+                 wait_ans=d["asa_s"].fillna(0) * d["handled"])
+    agg = d.groupby("interval_start", as_index=False).agg(
+        offered=("offered", "sum"), handled=("handled", "sum"), abandoned=("abandoned", "sum"),
+        answered_in_sl=("answered_in_sl", "sum"), wait_s=("wait_s", "sum"),
+        work=("work", "sum"), wait_ans=("wait_ans", "sum"),
+        staffed_agents=("staffed_agents", "mean"))
+    agg["aht_s"] = agg["work"] / agg["handled"].clip(lower=1)
+    agg["asa_s"] = agg["wait_ans"] / agg["handled"].clip(lower=1)
+    hist = tmp_path / "sales.csv"
+    agg.drop(columns=["work", "wait_ans"]).to_csv(hist, index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["plan", str(hist), "--patience-s", "150", "--max-abandon", "0.05",
+                              "--replications", "3", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    s = _summary(out)
+    assert 0 < s["abandon_rate"] <= 0.05 + 1e-9   # every interval staffed to <= 5 % abandoned
+    req = pd.read_csv(out / "requirements.csv")
+    assert req["p_abandon"].notna().all() and "aht_s" in req.columns
+    assert "KPIs of the last weeks of history" in (out / "report.html").read_text()

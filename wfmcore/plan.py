@@ -40,6 +40,7 @@ class PlanResult:
     summary: dict
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    scorecard: pd.DataFrame | None = None   # KPIs of the last weeks of history, if recorded
 
 
 def _horizon_weeks(requirements: pd.DataFrame) -> float:
@@ -135,10 +136,12 @@ def run_plan(history, outdir, *, config: Config | None = None, horizon: str | No
         "sl_threshold_s": base_target.sl_threshold_s,
         **service,
     }
+    plan_scorecard = history_scorecard(history, config)
     plan = PlanResult(forecast=result, requirements=requirements, schedule=sched,
                       coverage=coverage, history=hist,
                       evidence=result.attrs.get("evidence", pd.DataFrame()), summary=summary,
-                      notes=list(result.attrs.get("notes", [])), files=files)
+                      notes=list(result.attrs.get("notes", [])), files=files,
+                      scorecard=plan_scorecard)
     from wfmcore import report
 
     plan.files.append(report.write_workbook(plan, outdir / "plan.xlsx", inputs=inputs))
@@ -190,6 +193,26 @@ def service_summary(coverage: pd.DataFrame, requirements: pd.DataFrame, config: 
     return out, {"service_level": totals["sl"] / off,
                  "asa_s": totals["asa_w"] / max(totals["ans"], 1e-12),
                  "abandon_rate": totals["ab"] / off}
+
+
+def history_scorecard(history, config: Config, weeks: int = 4) -> pd.DataFrame | None:
+    """Weekly KPI scorecard of the last ``weeks`` weeks of history (``erlang.scorecard``),
+    when the history records more than calls offered; else None."""
+    from erlang import scorecard as sc
+    from wfmcore import schema
+
+    if not isinstance(history, str | Path):
+        return None
+    raw = schema.read_table(history)
+    if not set(raw.columns) & {"handled", "abandoned", "answered_in_sl", "asa_s", "aht_s"}:
+        return None
+    kw = {k: v for k, v in config.targets.items()
+          if k in ("sl_target", "sl_threshold_s", "asa_target_s", "max_abandon",
+                   "max_occupancy")}
+    card = sc.scorecard(sc.read_history(raw, source=str(history)), sc.KpiTargets(**kw),
+                        periods=("week",))
+    starts = sorted(card["period_start"].unique())[-weeks:]
+    return card[card["period_start"].isin(starts)].reset_index(drop=True)
 
 
 def _interval_min(frame: pd.DataFrame) -> float:

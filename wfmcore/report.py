@@ -226,6 +226,7 @@ def render_html(plan) -> str:
         "<h2>Service level per interval</h2>",
         f"<img alt='service level' src='data:image/png;base64,{chart_service(plan)}'>",
         "<h2>Per day</h2>", daily,
+        _scorecard_html(plan),
         "<h2>Model choice and its backtest evidence</h2>",
         "<p class='note'>MASE: mean absolute error scaled by the in-sample weekly "
         "seasonal-naive error (below 1 beats it); computed on the weeks before the forecast."
@@ -235,6 +236,20 @@ def render_html(plan) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _scorecard_html(plan) -> str:
+    card = getattr(plan, "scorecard", None)
+    if card is None or card.empty:
+        return ""
+    cols = [c for c in ("period_start", "queue", "offered", "service_level", "asa_s",
+                        "abandon_rate", "aht_s", "occupancy", "misses") if c in card.columns]
+    return ("<h2>KPIs of the last weeks of history</h2><p class='note'>Against the targets "
+            "(industry defaults 80/20, ASA 20 s, abandonment 5 %, occupancy 90 % unless "
+            "wfm.toml says otherwise); misses are named.</p>"
+            + _fmt_table(card[cols], {"offered": "{:,.0f}", "service_level": "{:.1%}",
+                                      "asa_s": "{:.1f}", "abandon_rate": "{:.2%}",
+                                      "aht_s": "{:.0f}", "occupancy": "{:.1%}"}))
 
 
 def _period(plan) -> str:
