@@ -131,7 +131,12 @@ def _plot_coverage(result, path: Path) -> None:
                  f"interval, {span}", fontsize=11)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
-    fig.autofmt_xdate()
+    for ax in axes.flat:  # every panel keeps its own time labels (queues differ in hours)
+        if not ax.lines:
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, "closed", ha="center", va="center", transform=ax.transAxes,
+                    color="grey")
+        ax.tick_params(axis="x", labelrotation=30, labelbottom=True)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=100, format="png")
     plt.close(fig)
