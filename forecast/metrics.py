@@ -40,14 +40,12 @@ def weekly_naive_scale(days: pd.DatetimeIndex, Y: np.ndarray) -> float:
     Pairs each day with the day exactly 7 days earlier (when both have rows); NaN cells
     (closed or missing) are skipped.
     """
-    pos = {d: i for i, d in enumerate(days)}
-    a, b = [], []
-    for i, d in enumerate(days):
-        j = pos.get(d - pd.Timedelta(days=7))
-        if j is not None:
-            a.append(i)
-            b.append(j)
-    if not a:
+    d = days.to_numpy().astype("datetime64[D]").astype(np.int64)     # sorted day numbers
+    if d.size == 0:
         return float("nan")
-    diff = np.abs(Y[a] - Y[b])
+    j = np.minimum(np.searchsorted(d, d - 7), d.size - 1)           # the day a week earlier
+    ok = d[j] == d - 7
+    if not ok.any():
+        return float("nan")
+    diff = np.abs(Y[ok] - Y[j[ok]])
     return float(np.nanmean(diff))

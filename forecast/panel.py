@@ -52,7 +52,7 @@ class Panel:
             more = day_table(self.days, days.max(), self.calendar or Calendar())
             table = pd.concat([table, more.loc[more.index > table.index.max()]])
         return table.loc[days, ["weekday", "pre_closure", "post_closure1", "post_closure2",
-                                     "uplift", "status"]]
+                                "month_turn", "uplift", "status"]]
 
     def future_days(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
         """Days in [start, end] on which the centre opens (by the calendar and history)."""

@@ -27,7 +27,7 @@ from forecast.backtest import (
 )
 from forecast.calendar import Calendar
 from forecast.io import aggregate, localize_output, parse_freq, read_history, read_intervals
-from forecast.models import MODEL_NAMES, Model, NotEnoughHistory, candidates, make_model
+from forecast.models import Model, NotEnoughHistory, candidates, make_model
 from forecast.panel import PROFILE_WEEKS, Panel, build_panel
 from wfmcore import InputError, write_atomic
 
@@ -128,7 +128,7 @@ def _forecast_queue(frame, *, target_days, start, models, level, calendar, horiz
     days = pd.DatetimeIndex([d for d in target_days
                              if panel.table.loc[d, "status"] == "open"])
     origins = weekly_origins(panel, cal_folds, horizon_days)
-    res = run_folds(panel, models, origins, horizon_days)
+    res = run_folds(panel, models, origins, horizon_days, reuse_params=True)
     names = [m.name for m in models]
     fitted = {}
     for m in models:
@@ -145,7 +145,7 @@ def _forecast_queue(frame, *, target_days, start, models, level, calendar, horiz
     ranked = [n for n in rank_models(res, names, origins) if n in fitted] if origins else []
     if len(models) > 1:
         members = sorted(ranked[:AUTO_BLEND], key=names.index) if ranked else \
-            [next(n for n in MODEL_NAMES if n in fitted)]
+            [next(n for n in names if n in fitted)]
         label = f"auto({'+'.join(members)})"
         if not ranked:
             notes.append("no backtest evidence (history shorter than two weeks): auto uses "
@@ -206,7 +206,8 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
         outside opening hours get 0 calls and model 'closed'. If they overlap the history,
         the history is cut before the first requested day (an honest comparison).
     freq : '15min', '30min', '60min': aggregate the history first (must be coarser).
-    model : 'auto' (mean of the two best models of the backtest) or one of
+    model : 'auto' (mean of the two best models of the backtest, see
+        :data:`forecast.backtest.AUTO_BLEND`) or one of
         :data:`forecast.models.MODEL_NAMES`.
     level : central coverage of [offered_loNN, offered_hiNN], a share (0.8 -> lo80/hi80).
     country, special_days : public-holiday calendar (ISO code, e.g. 'US') and special-days
@@ -238,7 +239,7 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
             raise InputError(f"intervals: data row {i + 1}: interval_start "
                              f"{ts.iloc[i]:%Y-%m-%d %H:%M} is not on the {step}-minute grid "
                              "of the history")
-    outs, evid, notes_all = [], [], []
+    outs, evid, notes_all = [], [], list(frame.attrs.get("notes", []))
     horizon_days = parse_horizon(horizon)
     for q, g in _queues(frame):
         if req is not None:
@@ -314,7 +315,7 @@ def run_backtest(history, *, folds: int = 10, horizon: str | int = "1w", freq=No
     frame = _load(history, freq, column_map, tz)
     calendar = Calendar(country=country, special_days=special_days)
     horizon_days = parse_horizon(horizon)
-    tables, fold_tables, notes = [], [], []
+    tables, fold_tables, notes = [], [], list(frame.attrs.get("notes", []))
     if aht_s is not None and not aht_s > 0:
         raise InputError(f"aht_s must be > 0 seconds; got {aht_s!r}")
     for q, g in _queues(frame):

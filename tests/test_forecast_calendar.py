@@ -109,3 +109,18 @@ def test_opening_hours_learned_per_weekday():
     assert p.slots[p.slot_open[5]].min() == 600                         # 10:00
     assert p.table.loc["2024-01-07", "status"] == "off"                 # Sunday
     assert np.isnan(p.Y[p.days.get_loc(pd.Timestamp("2024-01-06")), 0])  # Sat 09:00 closed
+
+
+def test_month_turn_flags_last_and_first_three_business_days(bank_days):
+    # forecast.calendar.MONTH_TURN = (1, 3): the last business day of a month and the first
+    # three of the next. Read off a 2003 calendar: Fri 2003-08-29 is August's last business
+    # day; Mon 09-01 is Labor Day (closed), so September starts Tue 09-02, Wed 09-03,
+    # Thu 09-04; Tue 09-30 ends September, Wed 10-01 .. Fri 10-03 start October. The table
+    # runs past the history (to 2003-11-05): November's first three are guessed the way
+    # future days are (Mon 11-03 .. Wed 11-05).
+    t = day_table(bank_days, pd.Timestamp("2003-11-05"), Calendar(country="US"))
+    turn = t.index[t["month_turn"]]
+    got = [d.strftime("%m-%d") for d in turn if d >= pd.Timestamp("2003-08-20")]
+    assert got == ["08-29", "09-02", "09-03", "09-04", "09-30", "10-01", "10-02", "10-03",
+                   "10-31", "11-03", "11-04", "11-05"]
+    assert not t.loc["2003-09-01", "month_turn"]          # closed days are never flagged

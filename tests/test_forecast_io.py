@@ -120,13 +120,44 @@ def test_user_column_map(tmp_path):
         read_history(p, column_map={"Inbound": "calls"})
 
 
-def test_excel_round_trip(tmp_path):
-    pytest.importorskip("openpyxl")
+def _write_csv(h, path):
+    out = h.copy()
+    out["interval_start"] = out["interval_start"].dt.strftime("%Y-%m-%d %H:%M")
+    out.to_csv(path, index=False)
+
+
+def _write_long(h, path):          # statsforecast's long format: unique_id, ds, y
+    out = h.rename(columns={"queue": "unique_id", "interval_start": "ds", "offered": "y"})
+    out.to_csv(path, index=False)
+
+
+ROUND_TRIPS = {
+    "csv": (".csv", _write_csv),
+    "long-csv": (".csv", _write_long),
+    "xlsx": (".xlsx", lambda h, p: h.to_excel(p, index=False)),
+    "parquet": (".parquet", lambda h, p: h.to_parquet(p, index=False)),
+}
+
+
+@pytest.mark.parametrize("fmt", list(ROUND_TRIPS), ids=list(ROUND_TRIPS))
+def test_round_trip_every_input_format(tmp_path, fmt):
+    # A multi-queue history with AHT and handled calls survives write -> read_history
+    # unchanged in every accepted format (Parquet and Excel only with their packages).
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    if fmt == "xlsx":
+        pytest.importorskip("openpyxl")
     h = read_history(DATA / "vendor_export.csv")
-    out = tmp_path / "h.xlsx"
-    h.to_excel(out, index=False)
-    back = read_history(out)
+    h = pd.concat([h.assign(queue="sales"), h.assign(queue="support", offered=h.offered + 1)])
+    h = read_history(h[["queue", "interval_start", "offered", "aht_s", "handled"]])
+    suffix, write = ROUND_TRIPS[fmt]
+    if fmt == "long-csv":
+        h = h[["queue", "interval_start", "offered"]]
+    path = tmp_path / f"h{suffix}"
+    write(h, path)
+    back = read_history(path)
     pd.testing.assert_frame_equal(back, h, check_dtype=False)
+    assert back.attrs["interval_min"] == 15 and back.attrs["source"] == str(path)
 
 
 def test_bank_aggregation_sums_hand_check():
@@ -134,11 +165,41 @@ def test_bank_aggregation_sums_hand_check():
     # (six 5-minute rows read off the CSV).
     h = read_history(BANK).head(169 * 2)
     assert h.attrs["interval_min"] == 5
-    agg = aggregate(h, 30)
+    agg = aggregate(h, 30, partial="keep")
     assert agg["offered"].iloc[0] == 560
     assert agg["offered"].sum() == h["offered"].sum()
     # 07:00-21:05 in 5-minute steps = 169 intervals; at 30 minutes 07:00..21:00 = 29 bins.
     assert (agg["interval_start"].dt.date == pd.Timestamp("2003-03-03").date()).sum() == 29
+
+
+def test_partial_last_bin_is_dropped_with_a_note():
+    # The bank day ends with 21:00-21:05, so 21:00-21:30 is only a sixth covered: by default
+    # it is left out (a planner reads a row as calls over 30 minutes) and the note says so.
+    # 2003-03-03 and 03-04 at 21:00 have 79 and 61 calls (the last row of each day in the CSV).
+    h = read_history(BANK).head(169 * 2)
+    agg = aggregate(h, 30)
+    assert (agg["interval_start"].dt.date == pd.Timestamp("2003-03-03").date()).sum() == 28
+    assert agg["interval_start"].dt.strftime("%H:%M").max() == "20:30"
+    last = h[h["interval_start"].dt.strftime("%H:%M") == "21:00"]["offered"]
+    assert last.tolist() == [79.0, 61.0]
+    assert agg["offered"].sum() == h["offered"].sum() - 140
+    (note,) = agg.attrs["notes"]
+    assert "21:00-21:30 is only partly in the history (21:00-21:05 of it)" in note
+    assert "140 calls" in note
+    # a row missing on one Monday of two is missing data, not a partial bin: the bin stays
+    two_weeks = read_history(BANK).head(169 * 10)            # Mon 03-03 .. Fri 03-14
+    gappy = two_weeks.drop(index=[5]).reset_index(drop=True)   # Mon 03-03 07:25
+    gappy.attrs.update(two_weeks.attrs)
+    assert len(aggregate(gappy, 30)) == len(aggregate(two_weeks, 30)) == 10 * 28
+    with pytest.raises(InputError, match=r"partial must be 'drop' or 'keep'; got 'cut'"):
+        aggregate(h, 30, partial="cut")
+
+
+def test_forecast_notes_the_dropped_partial_bin():
+    h = read_history(BANK).head(169 * 15)
+    fc = forecast.run_forecast(h, horizon="3d", freq="60min", model="weekday_avg8")
+    assert fc["interval_start"].dt.strftime("%H:%M").max() == "20:00"
+    assert any("21:00-22:00 is only partly in the history" in n for n in fc.attrs["notes"])
 
 
 @settings(max_examples=30, deadline=None)
