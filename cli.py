@@ -32,6 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="wfm: contact-centre workforce planning — forecast, staff (Erlang C/A), schedule.",
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts hold literal [brackets] ([default: 0.8], [[scenario]])
 )
 
 
@@ -43,6 +44,25 @@ def user_errors():
     except InputError as exc:
         typer.echo(f"wfm: error: {exc}", err=True)
         raise typer.Exit(2) from None
+
+
+class _Quiet:
+    def update(self, _n=1):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def progress(length: int, label: str):
+    """A progress bar on a terminal; nothing when stderr is a file or pipe (scripts get only
+    the one error line they are promised)."""
+    if sys.stderr.isatty():
+        return typer.progressbar(length=length, label=label, file=sys.stderr)
+    return _Quiet()
 
 
 # Options shared by `erlang` and `staff` (one definition, one help text).
@@ -314,10 +334,18 @@ def forecast_cmd(
         typer.echo(f"wfm: note: {note}", err=True)
     ev = result.attrs["evidence"]
     if len(ev):
-        typer.echo("backtest MASE on the last weeks of the history: " + ", ".join(
-            f"{r.model} {r.mase:.3f}" for r in ev.itertuples()), err=True)
+        by_q = ev.groupby("queue", sort=False) if "queue" in ev.columns else [(None, ev)]
+        for q, e in by_q:
+            typer.echo(("backtest MASE on the last weeks of the history"
+                        + (f" (queue {q})" if q is not None else "") + ": ")
+                       + ", ".join(f"{r.model} {r.mase:.3f}" for r in e.itertuples()), err=True)
+    if "queue" in result.columns:
+        models = "; ".join(f"{q}: {g['model'].iloc[0]}"
+                           for q, g in result.groupby("queue", sort=False))
+    else:
+        models = str(result["model"].iloc[0])
     typer.echo(f"{len(result)} intervals, {result['offered'].sum():,.0f} calls, model "
-               f"{result['model'].iloc[0]} -> {out}")
+               f"{models} -> {out}")
 
 
 @app.command("backtest")
@@ -345,7 +373,6 @@ def backtest_cmd(
 ):
     """Rolling-origin backtest: MASE, WAPE, bias, interval coverage and the staffing
     consequence per model; marks the winner. Each origin uses only the weeks before it."""
-    import sys
 
     import forecast as fc
     from wfmcore.io import check_output_path, write_atomic
@@ -353,7 +380,7 @@ def backtest_cmd(
     with user_errors():
         if out is not None:
             check_output_path(out, [history])
-        with typer.progressbar(length=folds + 8, label="backtest", file=sys.stderr) as bar:
+        with progress(folds + 8, "backtest") as bar:
             table = fc.run_backtest(history, folds=folds, horizon=horizon, freq=freq,
                                     level=level, country=country, special_days=special_days,
                                     tz=tz, progress=bar.update, aht_s=aht_s)
@@ -483,7 +510,7 @@ def plan(
     with user_errors():
         cfg = load_config(config) if config is not None else None
         rule_set = shifts.load_rules(rules) if rules is not None else None
-        with typer.progressbar(length=len(STEPS), label="plan", file=sys.stderr) as bar:
+        with progress(len(STEPS), "plan") as bar:
             result = run_plan(
                 history, out, config=cfg, horizon=horizon, freq=freq, model=model,
                 country=country, aht_s=aht_s, time_limit_s=time_limit_s, gap=gap,
@@ -562,6 +589,8 @@ def whatif(
         for p in (out, chart):
             if p is not None:
                 check_output_path(p, inputs)
+                if not p.parent.exists() if str(p.parent) else False:
+                    raise InputError(f"{p}: folder {p.parent} does not exist")
         base = ServiceTarget(**(cfg.target_kwargs() if cfg else {}))
         if aht_s is None and cfg is not None:
             aht_s = cfg.staffing.get("aht_s")
@@ -597,7 +626,7 @@ def whatif(
                 return shifts.schedule(req, rule_set, time_limit_s=30,
                                        simulate=False).summary["paid_hours"]
 
-        with typer.progressbar(length=len(scs), label="scenarios", file=sys.stderr) as bar:
+        with progress(len(scs), "scenarios") as bar:
             table = wi.run_scenarios(frame, scs, base, aht_s=aht_s, headcount=counts,
                                      fte_hours=fte_hours, source=str(forecast_csv),
                                      paid_hours=pricer, progress=lambda: bar.update(1))

@@ -185,7 +185,8 @@ def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: Servi
             req["agents"] = n.astype(int)
             req["scheduled_agents"] = sched.astype(int)
             paid = float(paid_hours(req))
-        weeks = max(1.0, np.ceil(times.dt.normalize().nunique() / 7))
+        span_days = (times.max().normalize() - times.min().normalize()).days + 1
+        weeks = max(1.0, float(np.ceil(span_days / 7)))  # calendar weeks, not open days / 7
         with np.errstate(divide="ignore", invalid="ignore"):
             rows.append({
                 "scenario": sc.name,

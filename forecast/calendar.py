@@ -10,8 +10,10 @@ Rules, in order, for a weekday on which the centre normally opens (see :func:`op
 1. a special-days file entry ``closed`` / ``open`` decides;
 2. a public holiday of ``country`` (``holidays`` package) is closed, unless history shows the
    centre open on that holiday (e.g. the bank was open on Columbus Day 2003-10-13);
-3. otherwise, a day without rows in the history is *missing* - or, when no calendar is given
-   (no ``country``, no special days), *closed* (we cannot tell; closures are far more common).
+3. otherwise, a day without rows in the history is *missing* - or, when no calendar speaks
+   for the history (no ``country``, and no special day inside the history's span), *closed*
+   (we cannot tell; closures are far more common). A special-days file about future dates
+   only does not change how the past is read.
 """
 
 from __future__ import annotations
@@ -134,6 +136,10 @@ def day_table(history_days: pd.DatetimeIndex, end: pd.Timestamp | None,
     all_days = pd.date_range(history_days.min(), end, freq="D")
     open_wd = open_weekdays(history_days)
     present = set(history_days)
+    speaks_for_history = calendar.country is not None or (
+        calendar.special_days is not None and len(calendar.special_days) > 0 and bool(
+            ((pd.to_datetime(calendar.special_days["date"]) >= history_days.min())
+             & (pd.to_datetime(calendar.special_days["date"]) <= last_hist)).any()))
     open_holidays = {calendar.holiday(d) for d in history_days} - {None}
     rows = []
     for d in all_days:
@@ -150,7 +156,7 @@ def day_table(history_days: pd.DatetimeIndex, end: pd.Timestamp | None,
         elif d > last_hist:
             status = "closed" if (hol and hol not in open_holidays
                                   and not (spec and spec[0] == "open")) else "open"
-        elif hol or not calendar.known:
+        elif hol or not speaks_for_history:
             status = "closed"
         else:
             status = "missing"

@@ -109,3 +109,19 @@ def test_plan_erlang_a_with_kpi_history(tmp_path):
     req = pd.read_csv(out / "requirements.csv")
     assert req["p_abandon"].notna().all() and "aht_s" in req.columns
     assert "KPIs of the last weeks of history" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize(("extra", "match"), [
+    (["--aht-s", "300", "--sl-target", "80"], "80% is 0.8"),
+    ([], "no 'aht_s' column"),
+], ids=["bad-target", "no-aht"])
+def test_plan_bad_input_leaves_nothing(tmp_path, extra, match):
+    # review finding: a plan that fails must not leave forecast.csv etc. behind
+    d = pd.read_csv("data/bank_calls_5min.csv").tail(169 * 15)
+    hist = tmp_path / "h.csv"
+    d.to_csv(hist, index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["plan", str(hist), "--freq", "60min", "-o", str(out), *extra])
+    assert res.exit_code == 2 and match in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1   # no progress label in a script
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.csv"]  # no folder, no temp

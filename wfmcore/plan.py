@@ -17,6 +17,7 @@ targets of wfm.toml are used for staffing and for the plan's ASA and abandonment
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,8 +45,9 @@ class PlanResult:
 
 
 def _horizon_weeks(requirements: pd.DataFrame) -> float:
-    days = pd.to_datetime(requirements["interval_start"]).dt.normalize().nunique()
-    return max(1.0, math.ceil(days / 7))
+    """Calendar weeks the plan spans (a Monday-to-Friday plan is one week, not 5/7)."""
+    t = pd.to_datetime(requirements["interval_start"]).dt.normalize()
+    return max(1.0, math.ceil(((t.max() - t.min()).days + 1) / 7))
 
 
 def run_plan(history, outdir, *, config: Config | None = None, horizon: str | None = None,
@@ -58,11 +60,16 @@ def run_plan(history, outdir, *, config: Config | None = None, horizon: str | No
 
     Options given here win over ``config`` (a :class:`wfmcore.config.Config`), which wins
     over the built-in defaults. ``progress(step_name)`` is called after each stage.
+    Every setting is checked before any work, and the files are built in a temporary folder
+    beside ``outdir`` and moved in only when all of them are done: a failure leaves no
+    half-written plan.
     """
+    import shutil
+    import tempfile
+
     import forecast as fc
     import shifts
-    from erlang.table import staff_with_config
-    from wfmcore import schema
+    from erlang import ServiceTarget
     from wfmcore.io import check_output_path
 
     config = config or Config()
@@ -73,45 +80,73 @@ def run_plan(history, outdir, *, config: Config | None = None, horizon: str | No
         raise InputError(f"{outdir}: output folder is a file")
     inputs = [p for p in (history if isinstance(history, str | Path) else None, special_days,
                           config.path) if p is not None]
-    for name in ("forecast.csv", "requirements.csv", "plan.xlsx", "report.html"):
+    for name in ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv",
+                 "plan.xlsx", "report.html"):
         check_output_path(outdir / name, inputs)
     if aht_s is None:
         aht_s = config.staffing.get("aht_s")
-
+    # settings first: a bad target or rule must not cost a forecast
+    base_target = ServiceTarget(**config.target_kwargs(None, **target_overrides))
+    if rules is None and config.shifts:
+        rules = shifts.rules_from_dict(config.shifts, source=f"{config.path}: [shifts]")
     hist = fc.read_history(history)
+    if aht_s is None and ("aht_s" not in hist.columns or hist["aht_s"].isna().all()):
+        raise InputError(f"{history}: the history has no 'aht_s' column: give --aht-s (or "
+                         "aht_s under [staffing] in wfm.toml)")
+
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    try:
+        plan = _build(hist, history, work, outdir, config, fcfg, base_target, rules, tick,
+                      inputs, horizon=horizon, freq=freq, model=model, level=level,
+                      country=country, special_days=special_days, aht_s=aht_s,
+                      time_limit_s=time_limit_s, gap=gap, replications=replications, seed=seed,
+                      fte_hours=fte_hours, target_overrides=target_overrides)
+        outdir.mkdir(exist_ok=True)
+        for f in sorted(work.iterdir()):
+            os.replace(f, outdir / f.name)
+        plan.files = [outdir / Path(f).name for f in plan.files]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    tick(STEPS[4])
+    return plan
+
+
+def _build(hist, history, work, outdir, config, fcfg, base_target, rules, tick, inputs, *,
+           horizon, freq, model, level, country, special_days, aht_s, time_limit_s, gap,
+           replications, seed, fte_hours, target_overrides) -> PlanResult:
+    """The stages, writing into ``work``; messages name the final paths in ``outdir``."""
+    import forecast as fc
+    import shifts
+    from erlang.table import staff_with_config
+    from wfmcore import report, schema
+    from wfmcore.io import write_csv_atomic
+
     result = fc.run_forecast(
         hist, horizon=horizon or fcfg.get("horizon", "1w"), freq=freq or fcfg.get("freq"),
         model=model or fcfg.get("model", "auto"), level=level or fcfg.get("level", 0.8),
         country=country or fcfg.get("country"),
         special_days=special_days or fcfg.get("special_days"), aht_s=aht_s)
-    outdir.mkdir(parents=True, exist_ok=True)
-    files = [fc.write_forecast(result, outdir / "forecast.csv", inputs=inputs)]
+    files = [fc.write_forecast(result, work / "forecast.csv", inputs=inputs)]
     tick(STEPS[0])
 
-    forecast_frame = schema.read_table(outdir / "forecast.csv")
+    forecast_frame = schema.read_table(work / "forecast.csv")
     requirements = staff_with_config(forecast_frame, config, aht_s=aht_s,
                                      source=str(outdir / "forecast.csv"), **target_overrides)
-    from wfmcore.io import write_csv_atomic
-
-    files.append(write_csv_atomic(requirements, outdir / "requirements.csv", inputs=inputs))
+    files.append(write_csv_atomic(requirements, work / "requirements.csv", inputs=inputs))
     tick(STEPS[1])
 
-    if rules is None and config.shifts:
-        rules = shifts.rules_from_dict(config.shifts, source=f"{config.path}: [shifts]")
-    from erlang import ServiceTarget
-
-    base_target = ServiceTarget(**config.target_kwargs(None, **target_overrides))
-    req_frame = shifts.read_requirements(outdir / "requirements.csv")
+    req_frame = shifts.read_requirements(work / "requirements.csv")
     # the schedule's own check: Erlang per interval and the simulator per day, with the
     # general target and the shrinkage the requirements were staffed with
     sched = shifts.schedule(req_frame, rules, time_limit_s=time_limit_s, gap=gap,
                             source=str(outdir / "requirements.csv"), target=base_target,
                             shrinkage=base_target.shrinkage, simulate=replications > 0,
                             replications=max(replications, 2), seed=seed)
-    files += shifts.write_outputs(sched, outdir, inputs=inputs)
+    files += shifts.write_outputs(sched, work, inputs=inputs)
     tick(STEPS[2])
 
-    coverage = pd.read_csv(outdir / "coverage.csv")
+    coverage = pd.read_csv(work / "coverage.csv")
     coverage, service = service_summary(coverage, requirements, config, target_overrides)
     service.update({k: sched.summary.get(k, float("nan")) for k in (
         "sim_service_level", "sim_service_level_lo", "sim_service_level_hi")})
@@ -136,17 +171,13 @@ def run_plan(history, outdir, *, config: Config | None = None, horizon: str | No
         "sl_threshold_s": base_target.sl_threshold_s,
         **service,
     }
-    plan_scorecard = history_scorecard(history, config)
     plan = PlanResult(forecast=result, requirements=requirements, schedule=sched,
                       coverage=coverage, history=hist,
                       evidence=result.attrs.get("evidence", pd.DataFrame()), summary=summary,
                       notes=list(result.attrs.get("notes", [])), files=files,
-                      scorecard=plan_scorecard)
-    from wfmcore import report
-
-    plan.files.append(report.write_workbook(plan, outdir / "plan.xlsx", inputs=inputs))
-    plan.files.append(report.write_html(plan, outdir / "report.html", inputs=inputs))
-    tick(STEPS[4])
+                      scorecard=history_scorecard(history, config))
+    plan.files.append(report.write_workbook(plan, work / "plan.xlsx", inputs=inputs))
+    plan.files.append(report.write_html(plan, work / "report.html", inputs=inputs))
     return plan
 
 

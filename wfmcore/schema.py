@@ -92,6 +92,15 @@ def parse_times(frame, column: str, source: str):
     return parsed
 
 
+def _show(value) -> str:
+    """A cell as the user wrote it: plain Python values, empty cells named as such."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and value != value):
+        return "empty"
+    return repr(value)
+
+
 def numeric_column(frame, column: str, source: str, *, allow_nan=False, minimum=0.0):
     """Column as float array; name the first row that is not a number >= ``minimum``."""
     import pandas as pd
@@ -101,17 +110,17 @@ def numeric_column(frame, column: str, source: str, *, allow_nan=False, minimum=
     bad = np.isnan(values) & ~(allow_nan & raw.isna().to_numpy())
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError(f"{source}: row {i + 2}: column '{column}' is {raw.iloc[i]!r}; "
+        raise InputError(f"{source}: row {i + 2}: column '{column}' is {_show(raw.iloc[i])}; "
                          f"expected a number ({int(bad.sum())} rows like this)")
     below = values < minimum
     if below.any():
         i = int(np.argmax(below))
-        raise InputError(f"{source}: row {i + 2}: column '{column}' is {raw.iloc[i]!r}; "
+        raise InputError(f"{source}: row {i + 2}: column '{column}' is {_show(raw.iloc[i])}; "
                          f"must be >= {minimum:g} ({int(below.sum())} rows like this)")
     inf = np.isinf(values)
     if inf.any():
         i = int(np.argmax(inf))
-        raise InputError(f"{source}: row {i + 2}: column '{column}' is {raw.iloc[i]!r}; "
+        raise InputError(f"{source}: row {i + 2}: column '{column}' is {_show(raw.iloc[i])}; "
                          "must be finite")
     return values
 
