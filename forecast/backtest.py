@@ -327,7 +327,10 @@ def summarise(fold_df: pd.DataFrame, level: float) -> pd.DataFrame:
                          chosen=", ".join(sorted(set(g.chosen))) if name == "auto" else name))
     t = pd.DataFrame(rows)
     if len(t):
-        t["winner"] = t.mase == t.mase.min()
+        # only models scored on every fold compete: a model that stepped aside on the hard
+        # early origins would otherwise win on an easier subset
+        full = t.folds == t.folds.max()
+        t["winner"] = full & (t.mase == t.loc[full, "mase"].min())
     return t
 
 

@@ -332,6 +332,9 @@ def run_backtest(history, *, folds: int = 10, horizon: str | int = "1w", freq=No
                          "for a backtest (needs at least two weeks)")
             continue
         t, f = r.table, r.folds
+        if len(t) and int(t["folds"].max()) < folds:
+            r.notes.append(f"only {int(t['folds'].max())} weekly origins fit in the history "
+                           f"(asked for {folds}); scored those")
         if q is not None:
             t.insert(0, S.QUEUE, q)
             f.insert(0, S.QUEUE, q)
