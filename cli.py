@@ -705,7 +705,10 @@ def main() -> None:
         # click's (or typer's vendored click's) UsageError / BadParameter family
         if not hasattr(exc, "format_message"):
             raise
-        if not exc.format_message().strip():  # `wfm` alone: the help was shown
+        message = exc.format_message().strip()
+        if type(exc).__name__ == "NoArgsIsHelpError" or message.startswith("Usage:"):
+            if message:  # `wfm` alone: show the help, as `wfm --help` does
+                typer.echo(message)
             sys.exit(0)
         ctx = getattr(exc, "ctx", None)
         path = getattr(ctx, "command_path", "wfm") or "wfm"

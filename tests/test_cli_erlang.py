@@ -246,3 +246,9 @@ def test_per_queue_interval_lengths_must_agree(tmp_path):
         "offered": [100] * 5, "queue": ["a", "a", "b", "b", "b"]})
     res = run("staff", str(src), "-o", str(tmp_path / "r.csv"), "--aht-s", "180")
     assert res.exit_code == 2 and "different interval lengths" in res.stderr
+
+
+def test_wfm_alone_shows_the_help():
+    proc = subprocess.run([sys.executable, "-m", "cli"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert proc.returncode == 0 and "Commands" in proc.stdout and proc.stderr == ""
