@@ -86,6 +86,27 @@ ConventionOpt = Annotated[str, typer.Option(
          "'answered' calls, or 'wait' = P(time in queue <= T).")]
 
 
+# The same options where a wfm.toml may supply the value: None means "not given here".
+SlTargetCfgOpt = Annotated[float | None, typer.Option(
+    "--sl-target", help="Service-level target as a share (0.8 = 80%); 0 = no target. "
+                        "[default: 0.8]")]
+SlThresholdCfgOpt = Annotated[float | None, typer.Option(
+    "--sl-threshold-s", help="Service-level threshold T, seconds. [default: 20]")]
+ShrinkCfgOpt = Annotated[float | None, typer.Option(
+    "--shrinkage", help="Share of paid time off the phones; scheduled = ceil(agents/(1-s)). "
+                        "[default: 0]")]
+# History options shared by forecast, backtest and plan.
+FreqOpt = Annotated[str | None, typer.Option(
+    "--freq", help="Aggregate the history first: 15min, 30min or 60min.")]
+CountryOpt = Annotated[str | None, typer.Option(
+    "--country", help="Public holidays of this country (ISO code, e.g. US) are closed days.")]
+SpecialDaysOpt = Annotated[Path | None, typer.Option(
+    "--special-days", help="CSV: date, kind (closed|open|event), uplift (0.2 = +20%).")]
+TzOpt = Annotated[str | None, typer.Option(
+    "--tz", help="Time zone of the local timestamps (e.g. America/New_York): DST days get "
+                 "their real intervals and a utc_offset_min column.")]
+
+
 def _target(sl_target, sl_threshold_s, asa_target_s, max_occupancy, patience_s, max_abandon,
             shrinkage, sl_convention, min_agents=0):
     from erlang.staffing import ServiceTarget
@@ -157,18 +178,13 @@ def staff(
     aht_s: AhtOpt = None,
     interval_min: Annotated[float | None, typer.Option(
         "--interval-min", help="Interval length, minutes (default: from the spacing).")] = None,
-    sl_target: Annotated[float | None, typer.Option(
-        "--sl-target", help="Service-level target as a share (0.8 = 80%); 0 = no target. "
-                            "[default: 0.8]")] = None,
-    sl_threshold_s: Annotated[float | None, typer.Option(
-        "--sl-threshold-s", help="Service-level threshold T, seconds. [default: 20]")] = None,
+    sl_target: SlTargetCfgOpt = None,
+    sl_threshold_s: SlThresholdCfgOpt = None,
     asa_target_s: AsaOpt = None,
     max_occupancy: OccOpt = None,
     patience_s: PatienceOpt = None,
     max_abandon: AbandonOpt = None,
-    shrinkage: Annotated[float | None, typer.Option(
-        "--shrinkage", help="Share of paid time off the phones; scheduled = "
-                            "ceil(agents/(1-s)). [default: 0]")] = None,
+    shrinkage: ShrinkCfgOpt = None,
     min_agents: Annotated[int | None, typer.Option(
         "--min-agents", help="Minimum agents in every interval of the file. [default: 0]")
     ] = None,
@@ -198,7 +214,7 @@ def staff(
         typer.echo(
             f"{len(result)} intervals ({n_open} with calls), {model}: "
             f"peak {int(result['agents'].max())} agents, "
-            f"{result['agents'].sum() * _interval_hours(result, interval_min):,.1f} agent-hours "
+            f"{result['agents'].sum() * result.attrs['interval_min'] / 60:,.1f} agent-hours "
             f"on the phones, peak scheduled {int(result['scheduled_agents'].max())} -> {out}")
 
 
@@ -297,23 +313,16 @@ def forecast_cmd(
     intervals: Annotated[Path | None, typer.Option(
         "--intervals", help="CSV of interval_start values to forecast instead (a given week, "
                             "or to compare with actuals).")] = None,
-    freq: Annotated[str | None, typer.Option(
-        "--freq", help="Aggregate the history first: 15min, 30min or 60min.")] = None,
+    freq: FreqOpt = None,
     model: Annotated[str, typer.Option(
         "--model", help="auto (blend of the two best in the backtest), seasonal_naive, "
                         "weekday_avg8, day_profile or svd.")] = "auto",
     level: Annotated[float, typer.Option(
         "--level", help="Prediction-interval coverage as a share: 0.8 -> offered_lo80, "
                         "offered_hi80.")] = 0.8,
-    country: Annotated[str | None, typer.Option(
-        "--country", help="Public holidays of this country (ISO code, e.g. US) are closed "
-                          "days.")] = None,
-    special_days: Annotated[Path | None, typer.Option(
-        "--special-days", help="CSV: date, kind (closed|open|event), uplift (0.2 = +20%).")
-    ] = None,
-    tz: Annotated[str | None, typer.Option(
-        "--tz", help="Time zone of the local timestamps (e.g. America/New_York): DST days get "
-                     "their real intervals and a utc_offset_min column.")] = None,
+    country: CountryOpt = None,
+    special_days: SpecialDaysOpt = None,
+    tz: TzOpt = None,
     aht_s: AhtOpt = None,
 ):
     """Forecast calls offered per interval with a backtest-calibrated interval (feeds
@@ -355,15 +364,12 @@ def backtest_cmd(
                                                        "weeks.")] = 10,
     horizon: Annotated[str, typer.Option("--horizon", help="Horizon per origin: 1w, 2w, 10d.")
                        ] = "1w",
-    freq: Annotated[str | None, typer.Option(
-        "--freq", help="Aggregate the history first: 15min, 30min or 60min.")] = None,
+    freq: FreqOpt = None,
     level: Annotated[float, typer.Option("--level", help="Prediction-interval coverage as a "
                                                          "share.")] = 0.8,
-    country: Annotated[str | None, typer.Option(
-        "--country", help="Public holidays of this country are closed days.")] = None,
-    special_days: Annotated[Path | None, typer.Option(
-        "--special-days", help="CSV: date, kind (closed|open|event), uplift.")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of the timestamps.")] = None,
+    country: CountryOpt = None,
+    special_days: SpecialDaysOpt = None,
+    tz: TzOpt = None,
     aht_s: Annotated[float | None, typer.Option(
         "--aht-s", help="AHT that prices forecast errors in agents (default: the history's, "
                         "else 300 s).")] = None,
@@ -480,18 +486,15 @@ def plan(
         "--freq", help="Plan at 15min, 30min or 60min (aggregates the history).")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Forecast model [default: auto]")
                      ] = None,
-    country: Annotated[str | None, typer.Option(
-        "--country", help="Public holidays of this country are closed days.")] = None,
+    country: CountryOpt = None,
     aht_s: AhtOpt = None,
-    sl_target: Annotated[float | None, typer.Option("--sl-target", help="[default: 0.8]")
-                         ] = None,
-    sl_threshold_s: Annotated[float | None, typer.Option(
-        "--sl-threshold-s", help="[default: 20]")] = None,
+    sl_target: SlTargetCfgOpt = None,
+    sl_threshold_s: SlThresholdCfgOpt = None,
     asa_target_s: AsaOpt = None,
     max_occupancy: OccOpt = None,
     patience_s: PatienceOpt = None,
     max_abandon: AbandonOpt = None,
-    shrinkage: Annotated[float | None, typer.Option("--shrinkage", help="[default: 0]")] = None,
+    shrinkage: ShrinkCfgOpt = None,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Shift rules TOML (else [shifts] of the config, else built-in).")
     ] = None,
@@ -677,16 +680,6 @@ def whatif_report(table) -> str:
         vals = " ".join(f"{f.format(r[c]) if r[c] == r[c] else '-':>13}" for c, f in cols)
         lines.append(f"{r['scenario']:<{width}} {vals}  {r['fte_vs_base']:+.1f}")
     return "\n".join(lines)
-
-
-def _interval_hours(result, interval_min):
-    if interval_min is not None:
-        return interval_min / 60.0
-    from wfmcore import schema
-
-    times = schema.parse_times(result, "interval_start", "requirements")
-    groups = result["queue"] if "queue" in result.columns else [0] * len(result)
-    return schema.interval_minutes(times, groups, "requirements") / 60.0
 
 
 def main() -> None:

@@ -40,11 +40,6 @@ def _log_wait_terms(agents, traffic_erl):
     return log_c, log_1mc
 
 
-def log_p_wait(agents, traffic_erl):
-    """log C(N, A) for N > A; 0 (C = 1) for N <= A. Arrays broadcast."""
-    return _log_wait_terms(agents, traffic_erl)[0]
-
-
 def kpis(agents, traffic_erl, aht_s, sl_threshold_s):
     """Erlang C service level, P(wait), ASA and occupancy for N = ``agents``.
 

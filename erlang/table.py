@@ -9,17 +9,14 @@ from wfmcore import schema
 from wfmcore.errors import InputError
 
 
-def staff(frame, target: ServiceTarget | None = None, *, aht_s: float | None = None,
-          interval_min: float | None = None, source: str = "forecast"):
-    """Add required agents and their KPIs to every row of a forecast frame.
+def forecast_inputs(frame, *, aht_s: float | None = None, interval_min: float | None = None,
+                    source: str = "forecast"):
+    """Validated (times, calls, aht_s per row, interval_min) of a forecast frame.
 
-    ``frame`` has ``interval_start``, ``offered`` (calls), optional ``queue`` and ``aht_s``
-    (per row; else the ``aht_s`` argument). The interval length comes from the spacing of
-    ``interval_start`` unless ``interval_min`` is given. Returns a copy with the columns
-    ``traffic_erl``, ``agents``, ``scheduled_agents``, ``service_level``, ``p_wait``,
-    ``asa_s``, ``occupancy``, ``p_abandon`` (NaN for Erlang C) appended.
+    ``aht_s`` fills a missing or empty ``aht_s`` column; AHT may be empty or 0 only where no
+    calls are offered. The interval length comes from the spacing of ``interval_start``
+    unless ``interval_min`` is given.
     """
-    target = target or ServiceTarget()
     schema.require_columns(frame, schema.FORECAST_REQUIRED, source)
     times = schema.parse_times(frame, "interval_start", source)
     calls = schema.numeric_column(frame, "offered", source)
@@ -49,7 +46,22 @@ def staff(frame, target: ServiceTarget | None = None, *, aht_s: float | None = N
         interval_min = schema.interval_minutes(times, groups, source)
     elif not (np.isfinite(interval_min) and interval_min > 0):
         raise InputError(f"--interval-min must be > 0; got {interval_min!r}")
+    return times, calls, aht, interval_min
 
+
+def staff(frame, target: ServiceTarget | None = None, *, aht_s: float | None = None,
+          interval_min: float | None = None, source: str = "forecast"):
+    """Add required agents and their KPIs to every row of a forecast frame.
+
+    ``frame`` has ``interval_start``, ``offered`` (calls), optional ``queue`` and ``aht_s``
+    (per row; else the ``aht_s`` argument). The interval length comes from the spacing of
+    ``interval_start`` unless ``interval_min`` is given. Returns a copy with the columns
+    ``traffic_erl``, ``agents``, ``scheduled_agents``, ``service_level``, ``p_wait``,
+    ``asa_s``, ``occupancy``, ``p_abandon`` (NaN for Erlang C) appended.
+    """
+    target = target or ServiceTarget()
+    _, calls, aht, interval_min = forecast_inputs(frame, aht_s=aht_s,
+                                                  interval_min=interval_min, source=source)
     load = calls * aht / (interval_min * 60.0)
     agents = required_agents(load, aht, target)
     k = kpis(agents, load, aht, target)
@@ -62,6 +74,7 @@ def staff(frame, target: ServiceTarget | None = None, *, aht_s: float | None = N
     out["asa_s"] = k["asa_s"]
     out["occupancy"] = k["occupancy"]
     out["p_abandon"] = k["p_abandon"] if target.patience_s is not None else np.nan
+    out.attrs["interval_min"] = interval_min
     return out
 
 
@@ -79,7 +92,7 @@ def staff_with_config(frame, config=None, *, aht_s: float | None = None,
     from wfmcore.config import Config
 
     config = config or Config()
-    if interval_min is None:
+    if interval_min is None:  # once for the whole file (queues must agree on it)
         schema.require_columns(frame, schema.FORECAST_REQUIRED, source)
         times = schema.parse_times(frame, "interval_start", source)
         groups = frame["queue"] if "queue" in frame.columns else np.zeros(len(frame))
@@ -104,4 +117,6 @@ def staff_with_config(frame, config=None, *, aht_s: float | None = None,
         target = ServiceTarget(**config.target_kwargs(queue, **target_overrides))
         parts.append(staff(rows, target, aht_s=aht_for(queue), interval_min=interval_min,
                            source=source))
-    return pd.concat(parts).loc[frame.index]
+    out = pd.concat(parts).loc[frame.index]
+    out.attrs["interval_min"] = interval_min
+    return out

@@ -15,7 +15,6 @@ scheduler is given) or else scheduled agent-hours, over ``fte_hours`` x weeks.
 from __future__ import annotations
 
 import itertools
-import tomllib
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -23,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from erlang.staffing import ServiceTarget, kpis, required_agents, scheduled_agents
-from wfmcore import schema
 from wfmcore.errors import InputError
 
 SCENARIO_KEYS = ("name", "volume", "aht", "sl_target", "sl_threshold_s", "asa_target_s",
@@ -77,13 +75,10 @@ class Scenario:
 
 def load_scenarios(path: Path | str) -> list[Scenario]:
     """Scenarios from a TOML file: one ``[[scenario]]`` table each, keys as in Scenario."""
+    from wfmcore.io import read_toml
+
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: scenario file not found")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not valid TOML ({exc})") from None
+    raw = read_toml(p, "scenario")
     extra = set(raw) - {"scenario"}
     if extra:
         raise InputError(f"{p}: unknown key '{sorted(extra)[0]}' (write one [[scenario]] table "
@@ -148,20 +143,10 @@ def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: Servi
     scenario's scheduled agents in paid hours; FTE then uses paid hours. ``progress()`` is
     called after each scenario.
     """
-    schema.require_columns(forecast, schema.FORECAST_REQUIRED, source)
-    times = schema.parse_times(forecast, "interval_start", source)
-    calls = schema.numeric_column(forecast, "offered", source)
-    if "aht_s" in forecast.columns:
-        aht = schema.numeric_column(forecast, "aht_s", source, allow_nan=aht_s is not None)
-        if aht_s is not None:
-            aht = np.where(np.isnan(aht), aht_s, aht)
-    elif aht_s is not None:
-        aht = np.full(len(forecast), float(aht_s))
-    else:
-        raise InputError(f"{source}: no 'aht_s' column and no --aht-s given")
-    if interval_min is None:
-        groups = forecast["queue"] if "queue" in forecast.columns else np.zeros(len(forecast))
-        interval_min = schema.interval_minutes(times, groups, source)
+    from erlang.table import forecast_inputs
+
+    times, calls, aht, interval_min = forecast_inputs(forecast, aht_s=aht_s,
+                                                      interval_min=interval_min, source=source)
     if fte_hours <= 0:
         raise InputError(f"fte_hours must be > 0; got {fte_hours!r}")
     hours = interval_min / 60.0

@@ -33,6 +33,7 @@ svd
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 
 import numpy as np
 import pandas as pd
@@ -44,10 +45,10 @@ class NotEnoughHistory(ValueError):
     """The history is too short (or too irregular) for this model; the message says why."""
 
 
-class Model:
-    """Base class. ``fixed_params_`` (one vector per state-space part, see
-    :meth:`state_params`) lets a caller that fits the same model on many nearly equal
-    histories skip the likelihood search: the variances are kept and only the states are
+class Model(ABC):
+    """Base class (abstract: every model defines :meth:`predict`). ``fixed_params_`` (one
+    vector per state-space part, see :meth:`state_params`) lets a caller that fits the same
+    model on many nearly equal histories skip the likelihood search: the variances are kept and only the states are
     re-filtered (a Kalman pass, ~1/50 of a fit). Models without state-space parts ignore it.
     """
 
@@ -74,11 +75,12 @@ class Model:
         self._fit(panel)
         return self
 
-    def _fit(self, panel: Panel) -> None:
-        pass
+    def _fit(self, panel: Panel) -> None:  # noqa: B027 - optional hook, not abstract
+        """Hook for models that estimate something; the averaging models need nothing."""
 
+    @abstractmethod
     def predict(self, days: pd.DatetimeIndex) -> np.ndarray:
-        raise NotImplementedError
+        """Calls per (day, interval of the day) for ``days``, shape (len(days), n_slots)."""
 
     def __repr__(self):
         return f"{type(self).__name__}({self.name!r})"

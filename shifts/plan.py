@@ -17,9 +17,10 @@ import pandas as pd
 
 from shifts.model import DaySolution
 from shifts.rules import Rules
+from wfmcore import schema
 
-SHIFT_COLUMNS = ["start", "end", "paid_hours", "breaks", "agents", "shift_type"]
-COVERAGE_COLUMNS = ["interval_start", "required", "scheduled", "over", "under"]
+SHIFT_COLUMNS = list(schema.SHIFT_COLUMNS)
+COVERAGE_COLUMNS = list(schema.COVERAGE_COLUMNS)
 
 
 def _clock(day: dt.date, minutes: int) -> pd.Timestamp:

@@ -18,7 +18,7 @@ from shifts.model import DayProblem
 from shifts.rules import WEEKDAYS, Rules
 from wfmcore import InputError, schema
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
+TIME_FORMAT = schema.TIME_FORMAT
 #: Columns of ``wfm staff`` output kept (when present) for the service-level check.
 CHECK_COLUMNS = ("offered", "traffic_erl", "aht_s", "agents", "scheduled_agents")
 

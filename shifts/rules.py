@@ -26,7 +26,6 @@ type    paid      breaks (nominal start after shift start, each window +/- 30 mi
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -384,15 +383,9 @@ def rules_from_dict(data: dict, source: str = "rules") -> Rules:
 
 def load_rules(path: Path | str) -> Rules:
     """Read rules from a TOML file (see :func:`write_example_rules` for the format)."""
-    path = Path(path)
-    try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise InputError(f"{path}: rules file not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{path}: not valid TOML: {e}") from None
-    return rules_from_dict(data, source=str(path))
+    from wfmcore.io import read_toml
+
+    return rules_from_dict(read_toml(path, "rules"), source=str(path))
 
 
 EXAMPLE_RULES_TOML = '''\

@@ -11,7 +11,6 @@ ones left): s = 1 - prod(1 - s_i)   (e.g. absence 0.08, training 0.05 -> 0.126).
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,15 +133,10 @@ def _section(path: Path, name: str, table: Any, keys: dict[str, tuple[str, str]]
 
 def load_config(path: Path | str) -> Config:
     """Read and validate a ``wfm.toml``."""
+    from wfmcore.io import read_toml
+
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: config file not found")
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{p}: not valid TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{p}: not a UTF-8 text file") from None
+    raw = read_toml(p, "config")
     for key in raw:
         if key not in SECTIONS:
             raise InputError(f"{p}: unknown section or key '{key}' (known sections: "

@@ -67,6 +67,22 @@ def _umask() -> int:
     return mask
 
 
+def read_toml(path: Path | str, what: str) -> dict:
+    """Parse a TOML file; a missing, undecodable or invalid file is one InputError naming it
+    (``what`` says which file: "config", "rules", "scenario")."""
+    import tomllib
+
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{p}: {what} file not found") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: not a UTF-8 text file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{p}: not valid TOML ({exc})") from None
+
+
 def write_csv_atomic(frame, out: Path | str, inputs: Iterable[Path | str] = ()) -> Path:
     """Write a DataFrame as CSV (no index) atomically."""
     return write_atomic(out, lambda p: frame.to_csv(p, index=False), inputs=inputs)

@@ -65,9 +65,22 @@ def chart_history_and_forecast(plan) -> str:
     return _png(fig)
 
 
+def _day_panels(days, ylabel: str, title: str):
+    """One panel per day side by side (shared y), titled by date, hours on x."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(days), figsize=(3.2 * len(days), 3), sharey=True,
+                             squeeze=False)
+    for ax, d in zip(axes[0], days, strict=True):
+        ax.set_title(pd.Timestamp(d).strftime("%a %Y-%m-%d"), fontsize=9)
+        ax.set_xlabel("hour")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(ylabel)
+    fig.suptitle(title, fontsize=10, y=1.03)
+    return fig, axes[0]
+
+
 def chart_intraday_forecast(plan) -> str:
     """Calls per interval for each forecast day, with the prediction band."""
-    plt = _plt()
     fc = plan.forecast.copy()
     fc["t"] = pd.to_datetime(fc["interval_start"])
     if "queue" in fc.columns:
@@ -75,24 +88,18 @@ def chart_intraday_forecast(plan) -> str:
     lo_col = next(c for c in fc.columns if c.startswith("offered_lo"))
     hi_col = next(c for c in fc.columns if c.startswith("offered_hi"))
     days = sorted(fc["t"].dt.normalize().unique())
-    fig, axes = plt.subplots(1, len(days), figsize=(3.2 * len(days), 3), sharey=True,
-                             squeeze=False)
-    for ax, d in zip(axes[0], days, strict=True):
+    fig, axes = _day_panels(days, "calls per interval",
+                            "Forecast calls per interval with the prediction band")
+    for ax, d in zip(axes, days, strict=True):
         g = fc[fc["t"].dt.normalize() == d]
         hours = g["t"].dt.hour + g["t"].dt.minute / 60
         ax.fill_between(hours, g[lo_col], g[hi_col], step="post", alpha=0.25, color="#1f77b4")
         ax.step(hours, g["offered"], where="post", color="#1f77b4")
-        ax.set_title(pd.Timestamp(d).strftime("%a %Y-%m-%d"), fontsize=9)
-        ax.set_xlabel("hour")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("calls per interval")
-    fig.suptitle("Forecast calls per interval with the prediction band", fontsize=10, y=1.03)
     return _png(fig)
 
 
 def chart_service(plan) -> str:
     """Service level per interval: Erlang and simulated (95 % CI), against the target."""
-    plt = _plt()
     cov = plan.coverage.copy()
     cov["t"] = pd.to_datetime(cov["interval_start"])
     if "queue" in cov.columns:
@@ -105,10 +112,10 @@ def chart_service(plan) -> str:
                   "sim_service_level_hi"):
             cov[c] = cov[c] / cov["w"]
     days = sorted(cov["t"].dt.normalize().unique())
-    fig, axes = plt.subplots(1, len(days), figsize=(3.2 * len(days), 3), sharey=True,
-                             squeeze=False)
+    fig, axes = _day_panels(days, "service level %",
+                            "Service level the schedule delivers, per interval")
     target = plan.summary.get("sl_target")
-    for ax, d in zip(axes[0], days, strict=True):
+    for ax, d in zip(axes, days, strict=True):
         g = cov[cov["t"].dt.normalize() == d]
         hours = g["t"].dt.hour + g["t"].dt.minute / 60
         ax.fill_between(hours, 100 * g["sim_service_level_lo"], 100 * g["sim_service_level_hi"],
@@ -118,13 +125,8 @@ def chart_service(plan) -> str:
         ax.step(hours, 100 * g["service_level"], where="post", color="#4C72B0", label="Erlang")
         if target:
             ax.axhline(100 * target, color="grey", ls="--", lw=1, label="target")
-        ax.set_title(pd.Timestamp(d).strftime("%a %Y-%m-%d"), fontsize=9)
-        ax.set_xlabel("hour")
         ax.set_ylim(0, 102)
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("service level %")
-    axes[0][0].legend(fontsize=7, loc="lower left")
-    fig.suptitle("Service level the schedule delivers, per interval", fontsize=10, y=1.03)
+    axes[0].legend(fontsize=7, loc="lower left")
     return _png(fig)
 
 

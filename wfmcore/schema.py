@@ -16,7 +16,7 @@ requirements (output of ``wfm staff``, input of ``wfm schedule``)
     occupancy, p_abandon (empty for Erlang C)
 shifts (output of ``wfm schedule``)
     start, end (``YYYY-MM-DD HH:MM``), paid_hours, breaks (``HH:MM-HH:MM`` ranges joined by
-    ``;``), agents (identical shifts), optional agent
+    ``;``), agents (identical shifts), shift_type, optional queue and agent
 coverage (output of ``wfm schedule``)
     interval_start, required, scheduled, over, under  [agents]
 """
@@ -32,11 +32,8 @@ from wfmcore.errors import InputError
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 FORECAST_REQUIRED = ("interval_start", "offered")
-FORECAST_OPTIONAL = ("queue", "aht_s")
-REQUIREMENT_COLUMNS = ("traffic_erl", "agents", "scheduled_agents", "service_level", "p_wait",
-                       "asa_s", "occupancy", "p_abandon")
 COVERAGE_COLUMNS = ("interval_start", "required", "scheduled", "over", "under")
-SHIFT_COLUMNS = ("start", "end", "paid_hours", "breaks", "agents")
+SHIFT_COLUMNS = ("start", "end", "paid_hours", "breaks", "agents", "shift_type")
 
 
 def read_table(path: Path | str):
