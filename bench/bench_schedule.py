@@ -61,30 +61,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import scipy  # noqa: E402
 
 import shifts  # noqa: E402
+from erlang import offered_load, required_agents  # noqa: E402
 from shifts.model import _cost_unit  # noqa: E402
 
-DATA = Path("/work/shared/data/bank_calls_5min.csv")
+# the bank data as bundled in data/ (copied unchanged from the shared folder, data/README.md)
+DATA = Path(__file__).resolve().parents[1] / "data" / "bank_calls_5min.csv"
 
 
-def erlang_c_agents(traffic_erl: float, aht_s: float = 300.0, threshold_s: float = 20.0,
-                    sl_target: float = 0.8) -> int:
-    """Smallest N with SL = 1 - C(N, A) exp(-(N - A) T / AHT) >= target (M/M/N, Erlang C).
+def erlang_c_agents(traffic_erl, aht_s: float = 300.0):
+    """Erlang C agents at 80 % in 20 s per interval: the engine's own required_agents."""
+    return required_agents(np.asarray(traffic_erl, dtype=float), aht_s)
 
-    Erlang B by the recursion B_k = A B_{k-1} / (k + A B_{k-1}), B_0 = 1; then
-    C = N B / (N - A (1 - B)). Ref: Gans, Koole & Mandelbaum (2003), M&SOM 5(2):79-141.
-    """
-    a = traffic_erl
-    if a <= 0:
-        return 0
-    b = 1.0
-    k = 0
-    while True:
-        k += 1
-        b = a * b / (k + a * b)
-        if k > a:
-            c = k * b / (k - a * (1 - b))
-            if 1 - c * math.exp(-(k - a) * threshold_s / aht_s) >= sl_target:
-                return k
 
 
 def week_requirements(week_start: str, scale: float, aht_s: float = 300.0) -> pd.DataFrame:
@@ -96,8 +83,8 @@ def week_requirements(week_start: str, scale: float, aht_s: float = 300.0) -> pd
     q = q[q.index.normalize().isin(calls["interval_start"].dt.normalize().unique())]
     q = q[(q.index.hour * 60 + q.index.minute >= 7 * 60)
           & (q.index.hour * 60 + q.index.minute <= 21 * 60)]
-    traffic = q.to_numpy() * scale * aht_s / 900.0
-    agents = [erlang_c_agents(a, aht_s) for a in traffic]
+    traffic = offered_load(q.to_numpy() * scale, aht_s, 15)
+    agents = erlang_c_agents(traffic, aht_s)
     return pd.DataFrame({"interval_start": q.index.strftime("%Y-%m-%d %H:%M"),
                          "offered": q.to_numpy() * scale, "traffic_erl": traffic,
                          "scheduled_agents": agents})
@@ -226,11 +213,10 @@ def seven_day_requirements(week_start: str, scale: float, aht_s: float = 300.0,
     for k, factor in enumerate(weekend):
         day = (pd.Timestamp(week_start) + pd.Timedelta(days=5 + k)).strftime("%Y-%m-%d")
         offered = prof.to_numpy() * factor
-        traffic = offered * aht_s / 900.0
+        traffic = offered_load(offered, aht_s, 15)
         parts.append(pd.DataFrame({"interval_start": [f"{day} {hm}" for hm in prof.index],
                                    "offered": offered, "traffic_erl": traffic,
-                                   "scheduled_agents": [erlang_c_agents(a, aht_s)
-                                                        for a in traffic]}))
+                                   "scheduled_agents": erlang_c_agents(traffic, aht_s)}))
     return pd.concat(parts, ignore_index=True)
 
 

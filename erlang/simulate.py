@@ -427,7 +427,7 @@ _RATIOS = {
 }
 
 
-def _ratio_ci(num: np.ndarray, den: np.ndarray, t_q: float, clip: bool):
+def ratio_ci(num: np.ndarray, den: np.ndarray, t_q: float, clip: bool):
     """Ratio-of-totals estimate over replications (axis 0) with a t confidence interval.
 
     R = sum(num) / sum(den); SE(R) = sqrt(sum((num_r - R den_r)^2) / (n (n - 1))) / mean(den)
@@ -452,7 +452,7 @@ def _ratio_ci(num: np.ndarray, den: np.ndarray, t_q: float, clip: bool):
 def _estimates(tot: dict[str, np.ndarray], t_q: float) -> dict[str, np.ndarray]:
     out = {c: tot[c].mean(axis=0) for c in COUNT_COLUMNS}
     for name, (num, den, clip) in _RATIOS.items():
-        est, lo, hi = _ratio_ci(tot[num], tot[den], t_q, clip)
+        est, lo, hi = ratio_ci(tot[num], tot[den], t_q, clip)
         out[name], out[f"{name}_lo"], out[f"{name}_hi"] = est, lo, hi
     return out
 

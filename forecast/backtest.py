@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from forecast.metrics import bias, coverage, mae, wape, weekly_naive_scale
+from forecast.metrics import coverage, mae, weekly_naive_scale
 from forecast.models import Model, NotEnoughHistory
 from forecast.panel import Panel
 
@@ -337,4 +337,4 @@ def summarise(fold_df: pd.DataFrame, level: float) -> pd.DataFrame:
 # exported helpers used by the pipeline
 __all__ = ["Calibration", "Fold", "BacktestResult", "backtest", "calibrate", "rank_models",
            "auto_choice", "AUTO_BLEND",
-           "run_fold", "run_folds", "weekly_origins", "inner_origins", "wape", "bias"]
+           "run_fold", "run_folds", "weekly_origins", "inner_origins"]

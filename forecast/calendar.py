@@ -92,10 +92,6 @@ class Calendar:
                 raise InputError(f"country must be an ISO 3166 code known to the 'holidays' "
                                  f"package, e.g. 'US'; got {self.country!r}") from None
 
-    @property
-    def known(self) -> bool:
-        return self.country is not None or self.special_days is not None
-
     def holiday(self, day: pd.Timestamp) -> str | None:
         if self.country is None:
             return None
@@ -136,10 +132,10 @@ def day_table(history_days: pd.DatetimeIndex, end: pd.Timestamp | None,
     all_days = pd.date_range(history_days.min(), end, freq="D")
     open_wd = open_weekdays(history_days)
     present = set(history_days)
+    special = calendar.special_days["date"] if calendar.special_days is not None else None
     speaks_for_history = calendar.country is not None or (
-        calendar.special_days is not None and len(calendar.special_days) > 0 and bool(
-            ((pd.to_datetime(calendar.special_days["date"]) >= history_days.min())
-             & (pd.to_datetime(calendar.special_days["date"]) <= last_hist)).any()))
+        special is not None
+        and bool(((special >= history_days.min()) & (special <= last_hist)).any()))
     open_holidays = {calendar.holiday(d) for d in history_days} - {None}
     rows = []
     for d in all_days:

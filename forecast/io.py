@@ -190,8 +190,7 @@ def read_history(source, *, column_map: Mapping[str, str] | None = None,
                           kind="stable").reset_index(drop=True)     # summer time first
     out = out[[c for c in (*S.FRAME_COLUMNS, _LINE) if c in out.columns]]
     step = detect_interval_min(out, name=name, file_lines=file_lines)
-    lines = out.pop(_LINE)
-    del lines
+    del out[_LINE]
     out.attrs.update(interval_min=step, source=name, tz=tz)
     if interval_min is not None and interval_min != step:
         out = aggregate(out, interval_min)

@@ -86,6 +86,11 @@ class Model(ABC):
         return f"{type(self).__name__}({self.name!r})"
 
 
+def smooth_121(p: np.ndarray) -> np.ndarray:
+    """1-2-1 moving average over neighbouring slots, ends held (edge padding)."""
+    return np.convolve(np.pad(p, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
+
+
 def _latest_same_weekday(panel: Panel, days: pd.DatetimeIndex, n: int) -> list[np.ndarray]:
     """For each target day: row indices of the last ``n`` history days with its weekday."""
     wd = panel.weekdays
@@ -249,8 +254,7 @@ def _profile(panel: Panel, weekday: int, shrink_days: float = 4.0,
     p = (own.sum(axis=0) + shrink_days * pooled) / (n + shrink_days)
     if smooth and panel.interval_min <= 10 and p.size >= 3:
         # 15-minute moving average (1-2-1 at 5 min): removes sampling noise, keeps the shape.
-        q = np.convolve(np.pad(p, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
-        p = q
+        p = smooth_121(p)
     out = np.zeros(panel.Y.shape[1])
     out[open_] = p / p.sum()
     return out
@@ -351,7 +355,7 @@ def candidates() -> list[Model]:
     return [SeasonalNaive(), WeekdayAverage(8), DayProfile(), SVDModel()]
 
 
-MODEL_NAMES = ("seasonal_naive", "weekday_avg8", "day_profile", "svd")
+MODEL_NAMES = tuple(m.name for m in candidates())
 
 
 def make_model(name: str) -> Model:

@@ -54,11 +54,6 @@ class Panel:
         return table.loc[days, ["weekday", "pre_closure", "post_closure1", "post_closure2",
                                 "month_turn", "uplift", "status"]]
 
-    def future_days(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
-        """Days in [start, end] on which the centre opens (by the calendar and history)."""
-        t = self.table.loc[start:end]
-        return pd.DatetimeIndex(t.index[t["status"] == "open"])
-
     def to_frame(self, days: pd.DatetimeIndex, values: dict[str, np.ndarray]) -> pd.DataFrame:
         """Long frame (``interval_start`` + one column per matrix) over the open slots."""
         wd = days.day_of_week.to_numpy()

@@ -27,9 +27,11 @@ from forecast.backtest import (
 )
 from forecast.calendar import Calendar
 from forecast.io import aggregate, localize_output, parse_freq, read_history, read_intervals
-from forecast.models import Model, NotEnoughHistory, candidates, make_model
+from forecast.models import Model, NotEnoughHistory, candidates, make_model, smooth_121
 from forecast.panel import PROFILE_WEEKS, Panel, build_panel
-from wfmcore import InputError, write_atomic
+from wfmcore import InputError
+from wfmcore.io import write_csv_atomic
+from wfmcore.schema import TIME_FORMAT
 
 
 def parse_horizon(horizon: str | int) -> int:
@@ -44,6 +46,11 @@ def parse_horizon(horizon: str | int) -> int:
     if days < 1:
         raise InputError(f"horizon must be at least 1 day; got {horizon!r}")
     return days
+
+
+def _check_aht(aht_s: float | None) -> None:
+    if aht_s is not None and not aht_s > 0:
+        raise InputError(f"aht_s must be > 0 seconds; got {aht_s!r}")
 
 
 def _check_level(level: float) -> float:
@@ -107,8 +114,7 @@ def aht_profile(panel: Panel, days: pd.DatetimeIndex, recent_weeks: int = 2) -> 
     for d in days:
         sel = wd == d.weekday()
         p = (hs[sel].sum(0) + k * pooled) / (w[sel].sum(0) + k)
-        p = np.convolve(np.pad(p, 1, mode="edge"), [0.25, 0.5, 0.25], mode="valid")
-        out.append(p * lvl)
+        out.append(smooth_121(p) * lvl)
     return np.array(out)
 
 
@@ -125,49 +131,46 @@ def _forecast_queue(frame, *, target_days, start, models, level, calendar, horiz
         if len(panel.days) == 0:
             raise InputError(f"{frame.attrs.get('source', 'history')}: no history before "
                              f"{start:%Y-%m-%d}, the first day to forecast")
-    days = pd.DatetimeIndex([d for d in target_days
-                             if panel.table.loc[d, "status"] == "open"])
+    days = target_days[(panel.table.loc[target_days, "status"] == "open").to_numpy()]
     origins = weekly_origins(panel, cal_folds, horizon_days)
     res = run_folds(panel, models, origins, horizon_days, reuse_params=True)
     names = [m.name for m in models]
-    fitted = {}
+    predicted = {}   # each model's forecast of the target days, computed once
     for m in models:
         try:
-            fitted[m.name] = m.fit(panel)
-            if len(days):
-                m.predict(days[:1])
+            m.fit(panel)
+            predicted[m.name] = m.predict(days) if len(days) else None
         except NotEnoughHistory as exc:
             notes.append(f"{m.name} stepped aside: {exc}")
-            fitted.pop(m.name, None)
-    if not fitted:
+    if not predicted:
         raise InputError(f"{frame.attrs.get('source', 'history')}: no model can forecast from "
                          f"this history ({'; '.join(notes)})")
-    ranked = [n for n in rank_models(res, names, origins) if n in fitted] if origins else []
+    ranked = [n for n in rank_models(res, names, origins) if n in predicted] if origins else []
     if len(models) > 1:
         members = sorted(ranked[:AUTO_BLEND], key=names.index) if ranked else \
-            [next(n for n in names if n in fitted)]
+            [next(n for n in names if n in predicted)]
         label = f"auto({'+'.join(members)})"
         if not ranked:
             notes.append("no backtest evidence (history shorter than two weeks): auto uses "
                          f"{members[0]}")
     else:
         members = [names[0]]
-        if names[0] not in fitted:
+        if names[0] not in predicted:
             raise InputError(f"model {names[0]!r} cannot forecast from this history: "
                              f"{notes[-1]}")
         label = names[0]
     folds = [blend_fold(res, members, o) for o in origins]
     n_slots = panel.Y.shape[1]
-    F = np.mean([fitted[n].predict(days) for n in members], axis=0) if len(days) else \
+    F = np.mean([predicted[n] for n in members], axis=0) if len(days) else \
         np.zeros((0, n_slots))
     # one calibration per forecast week: week-2 errors are larger than week-1 errors
     week = np.asarray((days - start).days // 7)
     lo, hi = np.zeros_like(F), np.zeros_like(F)
     cal: Calibration | None = None
     for w in np.unique(week):
-        cal = calibrate([f for f in folds if f.ok], level, week=int(w))
+        cal = calibrate(folds, level, week=int(w))      # calibrate skips failed folds
         if cal.source != "backtest":
-            cal = calibrate([f for f in folds if f.ok], level)     # pooled, if no such week
+            cal = calibrate(folds, level)               # pooled, if no such week
         lo[week == w], hi[week == w] = cal.interval(F[week == w])
     if len(days) and (cal is None or cal.source != "backtest"):
         notes.append("intervals are Poisson-only (no earlier week to calibrate on)")
@@ -190,7 +193,7 @@ def _forecast_queue(frame, *, target_days, start, models, level, calendar, horiz
         rows.append(dict(model=label, folds=len(folds),
                          mase=float(np.mean([f.mase for f in folds]))))
     evidence = pd.DataFrame(rows)
-    return out, panel, evidence, notes, cal
+    return out, evidence, notes
 
 
 def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=None,
@@ -221,12 +224,10 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
     [, aht_s]``; ``attrs['evidence']`` (backtest MASE per model and queue), ``attrs['notes']``.
     """
     level = _check_level(level)
-    if aht_s is not None and not aht_s > 0:
-        raise InputError(f"aht_s must be > 0 seconds; got {aht_s!r}")
+    _check_aht(aht_s)
     frame = _load(history, freq, column_map, tz)
     step = frame.attrs["interval_min"]
     calendar = Calendar(country=country, special_days=special_days)
-    models_proto = model
     req = None
     if intervals is not None:
         req = intervals if isinstance(intervals, pd.DataFrame) else read_intervals(intervals)
@@ -253,8 +254,8 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
             start = g[S.INTERVAL_START].max().normalize() + pd.Timedelta(days=1)
             target_days = pd.date_range(start, periods=horizon_days, freq="D")
             hd = horizon_days
-        out, panel, evidence, notes, _ = _forecast_queue(
-            g, target_days=target_days, start=start, models=_model_list(models_proto),
+        out, evidence, notes = _forecast_queue(
+            g, target_days=target_days, start=start, models=_model_list(model),
             level=level, calendar=calendar, horizon_days=hd, cal_folds=cal_folds, aht_s=aht_s)
         if tz is not None:
             out = localize_output(out, tz)
@@ -286,10 +287,10 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
 def write_forecast(frame: pd.DataFrame, out: Path | str, inputs=()) -> Path:
     """Write a forecast frame as CSV (interval_start as YYYY-MM-DD HH:MM), atomically."""
     f = frame.copy()
-    f[S.INTERVAL_START] = pd.to_datetime(f[S.INTERVAL_START]).dt.strftime("%Y-%m-%d %H:%M")
+    f[S.INTERVAL_START] = pd.to_datetime(f[S.INTERVAL_START]).dt.strftime(TIME_FORMAT)
     num = [c for c in f.columns if c.startswith(S.OFFERED) or c == S.AHT_S]
     f[num] = f[num].round(3)
-    return write_atomic(out, lambda p: f.to_csv(p, index=False), inputs=inputs)
+    return write_csv_atomic(f, out, inputs=inputs)
 
 
 # --- backtest ---------------------------------------------------------------------------------
@@ -312,12 +313,11 @@ def run_backtest(history, *, folds: int = 10, horizon: str | int = "1w", freq=No
     level = _check_level(level)
     if folds < 1:
         raise InputError(f"folds must be >= 1; got {folds!r}")
+    _check_aht(aht_s)
     frame = _load(history, freq, column_map, tz)
     calendar = Calendar(country=country, special_days=special_days)
     horizon_days = parse_horizon(horizon)
     tables, fold_tables, notes = [], [], list(frame.attrs.get("notes", []))
-    if aht_s is not None and not aht_s > 0:
-        raise InputError(f"aht_s must be > 0 seconds; got {aht_s!r}")
     for q, g in _queues(frame):
         panel = build_panel(g, calendar)
         mods = _model_list(models or "auto")

@@ -109,17 +109,14 @@ def _aht(req: pd.DataFrame, interval_min: int) -> np.ndarray:
 
 
 def _ratio_ci(num: np.ndarray, den: np.ndarray, confidence: float):
-    """Ratio of totals over replications (axis 0) with a t interval (Cochran 1977, ch. 6)."""
+    """Ratio of totals over replications (axis 0) with a t interval, as floats: the
+    simulator's estimator (:func:`erlang.simulate.ratio_ci`, Cochran 1977, ch. 6)."""
+    from erlang.simulate import ratio_ci
+
     n = num.shape[0]
-    tot = den.sum(axis=0)
-    if not np.all(tot > 0):
-        return math.nan, math.nan, math.nan
-    est = num.sum(axis=0) / tot
-    if n < 2:
-        return float(est), math.nan, math.nan
-    se = np.sqrt(((num - est * den) ** 2).sum(axis=0) / (n * (n - 1))) / (tot / n)
-    t_q = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
-    return float(est), float(max(est - t_q * se, 0.0)), float(min(est + t_q * se, 1.0))
+    t_q = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) if n > 1 else math.nan
+    est, lo, hi = ratio_ci(num, den, t_q, clip=True)
+    return float(est), float(lo), float(hi)
 
 
 def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, *,

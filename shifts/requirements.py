@@ -81,17 +81,7 @@ def check_requirements(frame: pd.DataFrame, source: str = "requirements",
                          f"{ts.iloc[i]!r}; expected local time as YYYY-MM-DD HH:MM")
     if (when.dt.second != 0).any() or (when.dt.microsecond != 0).any():
         raise InputError(f"{source}: column 'interval_start' must be whole minutes")
-    req = pd.to_numeric(frame[col], errors="coerce")
-    bad = req.isna() | ~np.isfinite(req.astype(float))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{source}: {_rows(bad)}: column '{col}' is {frame[col].iloc[i]!r}; "
-                         "expected a number of agents")
-    bad = req < 0
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{source}: {_rows(bad)}: column '{col}' is {req.iloc[i]!r}; "
-                         "agents must be >= 0")
+    req = pd.Series(schema.numeric_column(frame, col, source))  # a number >= 0, finite
     queue = frame["queue"].astype("string").fillna("") if "queue" in frame.columns \
         else pd.Series([""] * len(frame), dtype="string")
     out = pd.DataFrame({"queue": queue.astype(str), "interval_start": when,
