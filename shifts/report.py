@@ -149,7 +149,9 @@ def _sheet_name(queue, day) -> str:
     return name[:31]
 
 
-def _write_xlsx(result, path: Path) -> None:
+def _write_xlsx(result, path: Path, shifts: pd.DataFrame, cov: pd.DataFrame) -> None:
+    """The workbook; ``shifts`` / ``cov`` are the tables written to shifts.csv /
+    coverage.csv (built once by :func:`write_outputs`)."""
     from openpyxl import Workbook
     from openpyxl.chart import LineChart, Reference
 
@@ -164,8 +166,6 @@ def _write_xlsx(result, path: Path) -> None:
     ws.append(list(days.columns))
     for row in days.itertuples(index=False):
         ws.append([str(v) if not isinstance(v, int | float) else _cell(v) for v in row])
-    shifts = shifts_table(result)
-    cov = coverage_table(result)
     has_q = "queue" in shifts.columns
     sday = result.shifts["start"].dt.date
     cday = result.coverage["interval_start"].dt.date
@@ -226,9 +226,11 @@ def write_outputs(result, outdir: Path | str, inputs: Iterable[Path | str] = ())
         extra.append(write_csv_atomic(tours, outdir / "tours.csv", inputs=inputs))
     if getattr(result, "fairness", None) is not None:
         extra.append(write_csv_atomic(result.fairness, outdir / "fairness.csv", inputs=inputs))
+    shifts, cov = shifts_table(result), coverage_table(result)
     return extra + [
-        write_csv_atomic(shifts_table(result), outdir / "shifts.csv", inputs=inputs),
-        write_csv_atomic(coverage_table(result), outdir / "coverage.csv", inputs=inputs),
+        write_csv_atomic(shifts, outdir / "shifts.csv", inputs=inputs),
+        write_csv_atomic(cov, outdir / "coverage.csv", inputs=inputs),
         write_atomic(outdir / "coverage.png", lambda p: _plot_coverage(result, p), inputs=inputs),
-        write_atomic(outdir / "schedule.xlsx", lambda p: _write_xlsx(result, p), inputs=inputs),
+        write_atomic(outdir / "schedule.xlsx", lambda p: _write_xlsx(result, p, shifts, cov),
+                     inputs=inputs),
     ]

@@ -157,6 +157,12 @@ def assign(shifts: pd.DataFrame, roster: pd.DataFrame, *, late_end: str = "19:00
     nv, ns = G, A * len(weeks)
     iz, iv, is_, iL, iW = 0, nz, nz + nv, nz + nv + ns, nz + nv + ns + 1
     n = iW + 1
+    dates = g_date.to_numpy()
+    if nz > MAX_EXACT_PAIRS:  # decided before the programme is built: it would be thrown away
+        z, status = _greedy(groups["agents"].to_numpy(), hours, late, weekend,
+                            dates, week, pa, pg, roster, days_in_plan, A, G)
+        return _finish(sh, gkeys, groups, roster, pa, pg, z, status, late_min, None, is_,
+                       len(weeks), t0)
     rows, cols, vals, lo, hi = [], [], [], [], []
     r = 0
 
@@ -179,7 +185,6 @@ def assign(shifts: pd.DataFrame, roster: pd.DataFrame, *, late_end: str = "19:00
     by_a = [[] for _ in range(A)]
     for k, a in enumerate(pa):
         by_a[a].append(k)
-    dates = g_date.to_numpy()
     for a in range(A):
         ks = np.asarray(by_a[a], dtype=int)
         gs = pg[ks]
@@ -202,11 +207,6 @@ def assign(shifts: pd.DataFrame, roster: pd.DataFrame, *, late_end: str = "19:00
         sw = ks[weekend[gs]]
         if len(sw):
             add([(iz + k, 1.0) for k in sw] + [(iW, -1.0)], -np.inf, 0.0)
-    if nz > MAX_EXACT_PAIRS:
-        z, status = _greedy(groups["agents"].to_numpy(), hours, late, weekend,
-                            dates, week, pa, pg, roster, days_in_plan, A, G)
-        return _finish(sh, gkeys, groups, roster, pa, pg, z, status, late_min, None, is_,
-                       len(weeks), t0)
     c = np.zeros(n)
     c[iv:iv + nv] = 1e4 * hours
     c[is_:is_ + ns] = 1e2 + 1e-3
