@@ -62,7 +62,7 @@ import scipy  # noqa: E402
 
 import shifts  # noqa: E402
 from erlang import offered_load, required_agents  # noqa: E402
-from shifts.model import _cost_unit  # noqa: E402
+from shifts.milp import cost_unit  # noqa: E402
 
 # the bank data as bundled in data/ (copied unchanged from the shared folder, data/README.md)
 DATA = Path(__file__).resolve().parents[1] / "data" / "bank_calls_5min.csv"
@@ -105,7 +105,7 @@ def run(req: pd.DataFrame, rules: shifts.Rules, method: str, time_limit_s: float
                           replications=replications, seed=0)
     wall = time.perf_counter() - t0
     s, days = res.summary, res.days
-    unit = _cost_unit([t.cost for t in rules.shift_types]
+    unit = cost_unit([t.cost for t in rules.shift_types]
                       + [rules.under_penalty_per_agent_hour * res.interval_min / 60])
     if rules.tours is None:
         lp_up = float((np.ceil(days["lp_bound"] / unit - 1e-7) * unit).sum())

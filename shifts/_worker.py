@@ -1,39 +1,24 @@
 """Worker process for :func:`shifts.model.solve_days`: solves days sent over stdin.
 
-Run as ``python -m shifts._worker``. Protocol: the parent writes length-prefixed pickles
-(8-byte big-endian length, then the pickle of ``(problem, rules, time_limit_s, gap,
-method)``); the worker answers each with a length-prefixed pickle of ``(True, DaySolution)``
-or ``(False, "error text")``, and exits at end of input. A plain subprocess, not
-``multiprocessing``: spawn and forkserver re-import the caller's main script, which breaks
-scripts and notebooks without an ``if __name__ == "__main__"`` guard, and fork is unsafe
-once HiGHS has started threads.
+Run as ``python -m shifts._worker``. Protocol (:func:`shifts.model.write_message`,
+:func:`shifts.model.read_message`): the parent writes length-prefixed pickles (8-byte
+big-endian length, then the pickle of ``(problem, rules, time_limit_s, gap, method)``); the
+worker answers each with a length-prefixed pickle of ``(True, DaySolution)`` or ``(False,
+"error text")``, and exits at end of input. A plain subprocess, not ``multiprocessing``:
+spawn and forkserver re-import the caller's main script, which breaks scripts and notebooks
+without an ``if __name__ == "__main__"`` guard, and fork is unsafe once HiGHS has started
+threads.
 """
 
 from __future__ import annotations
 
-import pickle
-import struct
 import sys
 import traceback
 
-
-def read_message(stream):
-    head = stream.read(8)
-    if len(head) < 8:
-        return None
-    (size,) = struct.unpack(">Q", head)
-    return pickle.loads(stream.read(size))
-
-
-def write_message(stream, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack(">Q", len(data)) + data)
-    stream.flush()
+from shifts.model import read_message, solve_day, write_message
 
 
 def main() -> int:
-    from shifts.model import solve_day
-
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     while True:
         msg = read_message(inp)

@@ -43,7 +43,8 @@ max(LP, HiGHS dual bound) may be rounded up to a multiple of their greatest comm
 when they have one (2 h for the default 4-, 6- and 8-h shifts and penalty).
 
 Solving: see :func:`solve_day` (default: integer shifts with relaxed breaks, then an integer
-break repair, checked against the relaxation's bound; falls back to the exact programme).
+break repair, checked against the relaxation's bound; falls back to the exact programme),
+run by the MILP driver shared with the weekly tours, :mod:`shifts.milp`.
 
 References:
 [1] T. Aykin (1996), Optimal shift scheduling with multiple break windows. Management
@@ -56,16 +57,20 @@ References:
 
 from __future__ import annotations
 
-import math
 import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
+from shifts.milp import METHODS, Budget, Model, closed_gap, fix_shifts, solve, status_text
 from shifts.rules import Rules
 
 
@@ -112,8 +117,20 @@ class DaySolution:
     solve_time_s: float
     status: str
     n_variables: int = 0
-    n_constraints: int = 0
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayModel(Model):
+    """The programme of one day (module docstring), with what its columns stand for.
+
+    Blocks ``x``, ``w``, ``u`` (one per slot with a requirement) are consecutive, in this
+    order. ``shifts``: per ``x`` column ``(type_index, start_slot, span_slots)``; ``breaks``:
+    per ``w`` column ``(shift column j, break index b, start_slot t, duration_slots)``.
+    """
+
+    shifts: list[tuple[int, int, int]]
+    breaks: list[tuple[int, int, int, int]]
 
 
 def _shift_columns(problem: DayProblem, rules: Rules):
@@ -134,23 +151,8 @@ def _shift_columns(problem: DayProblem, rules: Rules):
     return cols
 
 
-def _cost_unit(coefs) -> float | None:
-    """Greatest common divisor of positive cost coefficients, when they are simple fractions."""
-    unit = None
-    for c in coefs:
-        if c <= 0:
-            continue
-        f = Fraction(c).limit_denominator(3600)
-        if abs(float(f) - c) > 1e-12 * max(1.0, c):
-            return None
-        unit = f if unit is None else Fraction(math.gcd(unit.numerator * f.denominator,
-                                                        f.numerator * unit.denominator),
-                                               unit.denominator * f.denominator)
-    return None if unit is None else float(unit)
-
-
-def build_day_model(problem: DayProblem, rules: Rules):
-    """Assemble ``(c, integrality, bounds, constraints, index)`` for scipy.optimize.milp."""
+def build_day_model(problem: DayProblem, rules: Rules) -> DayModel:
+    """The integer programme of the module docstring for one day."""
     g = problem.slot_min
     S = problem.n_slots
     req = problem.required
@@ -236,43 +238,40 @@ def build_day_model(problem: DayProblem, rules: Rules):
             hi_b.append(0.0)
             nrow += 1
 
-    A = sparse.csr_array((vals, (rows, cols)), shape=(nrow, n))
     cost = np.array([rules.shift_types[k].cost for k in types], dtype=float)
     c = np.concatenate([cost, np.zeros(nw),
                         np.full(nu, rules.under_penalty_per_agent_hour * g / 60.0)])
-    integrality = np.ones(n)   # u integer too: see solve_day
     ub = np.full(n, np.inf)
     if rules.max_agents_per_day is not None:
         ub[:nx + nw] = rules.max_agents_per_day
     ub[nx + nw:] = req[cov_slots]
-    constraints = [LinearConstraint(A, np.array(lo_b), np.array(hi_b))] if nrow else []
-    index = dict(shifts=shifts, breaks=brk, cov_slots=cov_slots, nx=nx, nw=nw, nu=nu,
-                 paid=paid, cost=cost)
-    return c, integrality, Bounds(np.zeros(n), ub), constraints, index
+    return DayModel(c=c, A=sparse.csr_array((vals, (rows, cols)), shape=(nrow, n)),
+                    row_lb=np.array(lo_b), row_ub=np.array(hi_b), lb=np.zeros(n), ub=ub,
+                    integrality=np.ones(n),     # u integer too: see solve_day
+                    blocks={"x": np.arange(nx), "w": np.arange(nx, nx + nw),
+                            "u": np.arange(nx + nw, n)},
+                    shifts=shifts, breaks=brk)
 
 
-def _empty_solution(problem, rules, index, c, status, lp_bound, bound, elapsed, n, nrow):
-    z = np.zeros(len(c))
-    return _decode(problem, rules, index, z, c, status, lp_bound, bound, elapsed, n, nrow)
-
-
-def _decode(problem, rules, index, xv, c, status, lp_bound, bound, elapsed, n, nrow):
-    nx, nw = index["nx"], index["nw"]
-    shifts, brk = index["shifts"], index["breaks"]
-    xi = np.rint(xv[:nx]).astype(np.int64)
-    wi = np.rint(xv[nx:nx + nw]).astype(np.int64)
-    if np.any(np.abs(xv[:nx + nw] - np.concatenate([xi, wi])) > 1e-3):
+def decode_day(problem: DayProblem, rules: Rules, model: DayModel,
+               xv: np.ndarray) -> DaySolution:
+    """The schedule of an integer solution ``xv`` of ``model``, its cost recounted from the
+    rules. ``bound`` = ``objective`` and ``gap`` = 0 until the caller knows a bound;
+    ``lp_bound`` NaN, ``status`` empty, ``solve_time_s`` 0."""
+    x, w = model.blocks["x"], model.blocks["w"]
+    xi = np.rint(xv[x]).astype(np.int64)
+    wi = np.rint(xv[w]).astype(np.int64)
+    if np.any(np.abs(xv[x] - xi) > 1e-3) or np.any(np.abs(xv[w] - wi) > 1e-3):
         raise RuntimeError("solver returned a non-integral solution")  # a bug, not user input
-    S = problem.n_slots
-    coverage = np.zeros(S, dtype=np.int64)
+    coverage = np.zeros(problem.n_slots, dtype=np.int64)
     out_shifts, out_breaks, pos = [], [], {}
-    for j, (k, s, span) in enumerate(shifts):
+    for j, (k, s, span) in enumerate(model.shifts):
         if xi[j] > 0:
             coverage[s:s + span] += xi[j]
             pos[j] = len(out_shifts)
             out_shifts.append((k, s, int(xi[j])))
             out_breaks.append([[] for _ in rules.shift_types[k].breaks])
-    for m, (j, b, t, d) in enumerate(brk):
+    for m, (j, b, t, d) in enumerate(model.breaks):
         if wi[m] > 0:
             coverage[t:t + d] -= wi[m]
             out_breaks[pos[j]][b].append((t, int(wi[m])))
@@ -284,16 +283,10 @@ def _decode(problem, rules, index, xv, c, status, lp_bound, bound, elapsed, n, n
     paid_hours = float(sum(rules.shift_types[k].paid_hours * a for k, _s, a in out_shifts))
     cost = float(sum(rules.shift_types[k].cost * a for k, _s, a in out_shifts))
     objective = cost + rules.under_penalty_per_agent_hour * problem.slot_min / 60 * under.sum()
-    bound = min(bound, objective)
-    gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / objective)
     return DaySolution(problem=problem, shifts=out_shifts, breaks=out_breaks,
                        coverage=coverage, under=under, paid_hours=paid_hours, cost=cost,
-                       objective=float(objective), lp_bound=float(lp_bound), bound=float(bound),
-                       gap=float(gap), solve_time_s=elapsed, status=status,
-                       n_variables=n, n_constraints=nrow)
-
-
-METHODS = ("two-phase", "exact")
+                       objective=float(objective), lp_bound=np.nan, bound=float(objective),
+                       gap=0.0, solve_time_s=0.0, status="", n_variables=len(model.c))
 
 
 def solve_day(problem: DayProblem, rules: Rules, *, time_limit_s: float = 60.0,
@@ -301,137 +294,52 @@ def solve_day(problem: DayProblem, rules: Rules, *, time_limit_s: float = 60.0,
     """Solve one day with HiGHS (``scipy.optimize.milp``); ``time_limit_s`` covers all solves.
 
     ``method="exact"``: the integer programme above in one solve.
-    ``method="two-phase"`` (default; same optimum, several times faster on real data):
-    phase 1 keeps shift counts ``x`` and shortfalls ``u`` integer but relaxes the break
-    variables ``w`` (a relaxation, so its dual bound is a valid lower bound); phase 2 fixes
-    ``x`` and finds integer break counts minimising under-coverage. Phase 1 is first tried
-    with each ``x_j`` restricted to the floor or ceiling of its LP value (RENS [3]); when
-    that schedule, after phase 2, is within ``gap`` of the LP bound rounded up to the cost
-    unit, it is kept (on the bank week at 1x and 5x volume every day, in 0.1-0.6 s).
-    Otherwise phase 1 runs unrestricted with the objective capped one cost unit below that
-    schedule (infeasible = it was optimal). When phase 2 reaches the phase-1 objective, that
-    schedule is optimal for the full programme (within ``gap``); otherwise the exact
-    programme is solved with the time left and the better schedule kept.
+    ``method="two-phase"`` (default; same optimum, several times faster on real data; the
+    driver :func:`shifts.milp.solve`): phase 1 keeps shift counts ``x`` and shortfalls ``u``
+    integer but relaxes the break variables ``w`` (a relaxation, so its dual bound is a valid
+    lower bound); phase 2 fixes ``x`` and finds integer break counts minimising
+    under-coverage. Phase 1 is first tried with each ``x_j`` restricted to the floor or
+    ceiling of its LP value (RENS [3]); that schedule is kept when, after phase 2, it is
+    within ``gap`` of the LP bound rounded up to the cost unit (on the bank week at 1x and 5x
+    volume every day, in 0.1-0.6 s); otherwise phase 1 runs unrestricted, capped one cost
+    unit below it. When phase 2 reaches the phase-1 objective, that schedule is optimal for
+    the full programme (within ``gap``); otherwise the exact programme is solved with the
+    time left and the better schedule kept.
     ``gap`` is HiGHS's ``mip_rel_gap``. Shortfalls ``u`` are integer variables (they are
     integral at any optimum anyway) so that HiGHS can use the integrality of the objective.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}")
-    t0 = time.perf_counter()
-    c, integrality, bounds, constraints, index = build_day_model(problem, rules)
-    n = len(c)
-    nx, nw = index["nx"], index["nw"]
-    nrow = constraints[0].A.shape[0] if constraints else 0
-    if index["nu"] == 0:      # nothing required: the empty schedule is optimal
-        return _empty_solution(problem, rules, index, c, "optimal", 0.0, 0.0,
-                               time.perf_counter() - t0, n, nrow)
-
-    def left():
-        return max(time_limit_s - (time.perf_counter() - t0), 0.01)
-
-    # The solver sees costs divided by their common unit (e.g. 2 h for 4/6/8-h shifts), so
-    # that the integrality of the objective is plain to it; values are scaled back.
-    unit = _cost_unit(c)
-    scale = unit or 1.0
-    cs = c / scale
-
-    def dual(res):
-        d = getattr(res, "mip_dual_bound", None)
-        return scale * float(d) if d is not None and np.isfinite(d) else -np.inf
-
-    lp = milp(cs, integrality=np.zeros(n), bounds=bounds, constraints=constraints,
-              options={"disp": False, "time_limit": left()})
-    lp_bound = scale * float(lp.fun) if lp.status == 0 else 0.0
-    bound = lp_bound
-    best, best_res, target = None, None, None
-    repaired = False
-    used = method
-
-    def rounded(v):
-        return math.ceil(v / unit - 1e-7) * unit if unit else v
+    budget = Budget(time_limit_s)
+    model = build_day_model(problem, rules)
+    empty = np.zeros(len(model.c))
+    if not len(model.blocks["u"]):      # nothing required: the empty schedule is optimal
+        sol = decode_day(problem, rules, model, empty)
+        sol.lp_bound, sol.status, sol.solve_time_s = 0.0, "optimal", budget.elapsed_s()
+        return sol
 
     def repair(x1):
         """Integer breaks for the shift counts of ``x1`` (phase 2)."""
-        lb, ub = bounds.lb.copy(), bounds.ub.copy()
-        lb[:nx] = ub[:nx] = np.rint(x1[:nx])
-        r2 = milp(cs, integrality=integrality, bounds=Bounds(lb, ub),
-                  constraints=constraints, options={"disp": False, "time_limit": left()})
-        if r2.x is None:
-            return None
-        return _decode(problem, rules, index, r2.x, c, "", lp_bound, np.inf, 0.0, n, nrow)
+        r2 = fix_shifts(model, x1, budget=budget)
+        return None if r2.x is None else decode_day(problem, rules, model, r2.x)
 
-    if method == "two-phase":
-        relaxed = integrality.copy()
-        relaxed[nx:nx + nw] = 0
-        if lp.x is not None:
-            # Phase 1a (RENS, Berthold 2014): shift counts restricted to the floor / ceiling
-            # of the LP solution; small and fast, and usually within the gap of the bound.
-            lb, ub = bounds.lb.copy(), bounds.ub.copy()
-            lb[:nx] = np.floor(lp.x[:nx] + 1e-9)
-            ub[:nx] = np.maximum(np.ceil(lp.x[:nx] - 1e-9), lb[:nx])
-            ra = milp(cs, integrality=relaxed, bounds=Bounds(lb, ub), constraints=constraints,
-                      options={"disp": False, "time_limit": left(), "mip_rel_gap": gap})
-            if ra.x is not None:
-                best = repair(ra.x)
-                best_res = ra
-        if best is not None and best.objective - rounded(bound) <= gap * best.objective + 1e-9:
-            repaired, used = True, "two-phase (LP rounding)"
-        else:
-            # Phase 1b: the full relaxation (breaks continuous), told to beat the incumbent
-            # by at least one cost unit; "infeasible" then proves the incumbent optimal.
-            cons1 = constraints
-            if best is not None and unit:
-                cut = best.objective / scale - 1 + 1e-6
-                cons1 = [*constraints, LinearConstraint(sparse.csr_array(cs[None, :]),
-                                                        -np.inf, cut)]
-            r1 = milp(cs, integrality=relaxed, bounds=bounds, constraints=cons1,
-                      options={"disp": False, "time_limit": left(), "mip_rel_gap": gap})
-            if r1.x is not None:
-                target = scale * float(r1.fun)
-                sol = repair(r1.x)
-                if sol is not None and (best is None or sol.objective < best.objective):
-                    best, best_res = sol, r1
-                repaired = (sol is not None
-                            and sol.objective <= target + 1e-6 * max(1.0, abs(target)))
-                used = "two-phase"
-                bound = max(bound, dual(r1))
-            elif r1.status == 2 and best is not None and len(cons1) > len(constraints):
-                bound = max(bound, best.objective)     # nothing a unit cheaper exists
-                repaired, used = True, "two-phase (LP rounding, proven by phase 1)"
-            elif best is not None:
-                bound = max(bound, min(best.objective, dual(r1)))
-    if not repaired:
-        if method == "two-phase":
-            used = "two-phase, then exact (break repair fell short)"
-        r = milp(cs, integrality=integrality, bounds=bounds, constraints=constraints,
-                 options={"disp": False, "time_limit": left(), "mip_rel_gap": gap})
-        bound = max(bound, dual(r))
-        if r.x is not None:
-            sol = _decode(problem, rules, index, r.x, c, "", lp_bound, np.inf, 0.0, n, nrow)
-            if best is None or sol.objective < best.objective:
-                best, best_res = sol, r
-    elapsed = time.perf_counter() - t0
-    if unit:
-        bound = math.ceil(bound / unit - 1e-7) * unit
-    if best is None:
-        return _empty_solution(problem, rules, index, c,
-                               "no integer solution found within the time limit; nothing "
-                               "scheduled this day", lp_bound, bound, elapsed, n, nrow)
-    sol = best
-    if nx == 0:       # nothing can be scheduled: say why rather than just "optimal"
-        sol.status = _why_no_shift(problem)
-        sol.bound, sol.gap, sol.solve_time_s = sol.objective, 0.0, elapsed
-        return sol
-    sol.extra["method"] = used
-    sol.bound = min(bound, sol.objective)
-    sol.gap = 0.0 if sol.objective <= 0 else max(0.0, (sol.objective - sol.bound) / sol.objective)
-    sol.solve_time_s = elapsed
-    if sol.gap <= 1e-9:
-        sol.status = "optimal"
-    elif sol.gap <= gap + 1e-9:
-        sol.status = f"within gap {gap:g}"
+    out = solve(model, repair, budget=budget, gap=gap, method=method,
+                decode_exact=lambda xv: decode_day(problem, rules, model, xv))
+    elapsed = budget.elapsed_s()
+    if out.best is None:
+        sol = decode_day(problem, rules, model, empty)
+        sol.bound, sol.gap = closed_gap(sol.objective, out.bound)
+        sol.status = ("no integer solution found within the time limit; nothing scheduled "
+                      "this day")
     else:
-        sol.status = f"stopped: {best_res.message.strip()}"
+        sol = out.best
+        if not len(model.blocks["x"]):  # nothing can be scheduled: say why, not "optimal"
+            sol.status = _why_no_shift(problem)
+        else:
+            sol.extra["method"] = out.path
+            sol.bound, sol.gap = closed_gap(sol.objective, out.bound)
+            sol.status = status_text(sol.gap, gap, out.message)
+    sol.lp_bound, sol.solve_time_s = float(out.lp_bound), elapsed
     return sol
 
 
@@ -482,15 +390,24 @@ def solve_days(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     return _solve_parallel(problems, rules, workers, time_limit_s, gap, method, t0)
 
 
+def read_message(stream):
+    """One message of the worker protocol (:mod:`shifts._worker`), or ``None`` at its end."""
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    (size,) = struct.unpack(">Q", head)
+    return pickle.loads(stream.read(size))
+
+
+def write_message(stream, obj) -> None:
+    """Send ``obj`` as one message: 8-byte big-endian length, then its pickle."""
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack(">Q", len(data)) + data)
+    stream.flush()
+
+
 def _solve_parallel(problems, rules, workers, time_limit_s, gap, method, t0):
     """Hand days to ``workers`` worker processes (:mod:`shifts._worker`), hardest first."""
-    import select
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from shifts._worker import read_message, write_message
-
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")

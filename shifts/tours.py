@@ -15,14 +15,15 @@ hours of the shifts, so the programme finds the cheapest shifts that can be grou
 tours. This is the implicit tour formulation in the spirit of Jacobs & Bechtold (1993) [1],
 with Aykin's (1996) per-shift break variables inside each day.
 
-Solving (same idea as the day model): the LP relaxation gives ``lp_bound``; phase 1 keeps
-``x``, ``u`` and ``y`` integer and relaxes the break variables (its dual bound is valid),
-first with each ``x`` restricted to the floor or ceiling of its LP value (RENS), and
-unrestricted (capped one cost unit below the incumbent) only when that is not within ``gap``
-of the rounded LP bound; phase 2 repairs the breaks day by day with the shift counts fixed. A day whose repair falls
-short of the phase-1 day objective is re-solved exactly with its number of shifts fixed
-(so the tours stay valid) and the better plan kept. The gap is against the best weekly bound
-(LP or phase-1 dual bound, rounded up to the cost unit).
+Solving (the driver of the day model, :func:`shifts.milp.solve`): the LP relaxation gives
+``lp_bound``; phase 1 keeps ``x``, ``u`` and ``y`` integer and relaxes the break variables
+(its dual bound is valid), first with each ``x`` restricted to the floor or ceiling of its LP
+value (RENS), and unrestricted (capped one cost unit below the incumbent) only when that is
+not within ``gap`` of the rounded LP bound; phase 2 repairs the breaks day by day with the
+shift counts fixed. A day whose repair falls short of the phase-1 day objective is re-solved
+exactly with its number of shifts fixed (so the tours stay valid) and the better plan kept.
+The gap is against the best weekly bound (LP or phase-1 dual bound, rounded up to the cost
+unit).
 
 [1] L. W. Jacobs, S. E. Bechtold (1993), Labor utilization effects of labor scheduling
     flexibility alternatives in a tour scheduling environment. Decision Sciences
@@ -34,14 +35,90 @@ short of the phase-1 day objective is re-solved exactly with its number of shift
 from __future__ import annotations
 
 import math
-import time
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import LinearConstraint
 
-from shifts.model import DayProblem, DaySolution, _cost_unit, _decode, build_day_model
+from shifts.milp import Budget, Model, closed_gap, fix_shifts, run_highs, solve, status_text
+from shifts.model import DayModel, DayProblem, DaySolution, build_day_model, decode_day
 from shifts.rules import WEEKDAYS, Rules
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeekModel(Model):
+    """The day programmes side by side (``days``, in columns ``day_cols``), then one tour
+    variable ``y_p`` per pattern of ``patterns``; blocks ``x``, ``w``, ``u`` gather the
+    days' blocks, ``y`` the tours."""
+
+    days: list[DayModel]
+    day_cols: list[slice]
+    patterns: list[tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class _WeekPlan:
+    """A week of integer day solutions with the agents on each tour pattern."""
+
+    days: list[DaySolution]
+    tours: np.ndarray
+    repaired_exactly: list[str]    # days re-solved exactly (shift count fixed)
+
+    @property
+    def objective(self) -> float:
+        return sum(s.objective for s in self.days)
+
+
+def build_week_model(problems: list[DayProblem], rules: Rules) -> WeekModel:
+    """The tour programme of the module docstring for the days of one week."""
+    patterns = rules.tours.patterns()
+    days = [build_day_model(p, rules) for p in problems]
+    offsets = np.concatenate([[0], np.cumsum([len(d.c) for d in days])]).astype(int)
+    ny = len(patterns)
+    n = int(offsets[-1]) + ny
+    ub = np.concatenate([d.ub for d in days] + [np.full(ny, np.inf)])
+    day_rows = sparse.block_diag([d.A for d in days], format="csr")
+    day_rows = sparse.hstack([day_rows, sparse.csr_array((day_rows.shape[0], ny))], format="csr")
+    # tour rows: shifts of day d - tours working weekday(d) = 0
+    rows, cols, vals = [], [], []
+    for r, (p, d) in enumerate(zip(problems, days, strict=True)):
+        x = offsets[r] + d.blocks["x"]
+        rows.extend([r] * len(x))
+        cols.extend(x.tolist())
+        vals.extend([1.0] * len(x))
+        wd = p.key[-1].weekday()
+        for k, pat in enumerate(patterns):
+            if wd in pat:
+                rows.append(r)
+                cols.append(offsets[-1] + k)
+                vals.append(-1.0)
+    r = len(days)
+    tour_lo, tour_hi = [0.0] * r, [0.0] * r
+    if rules.tours.max_agents is not None:
+        rows.extend([r] * ny)
+        cols.extend(range(offsets[-1], n))
+        vals.extend([1.0] * ny)
+        tour_lo.append(-np.inf)
+        tour_hi.append(float(rules.tours.max_agents))
+        r += 1
+        ub[offsets[-1]:] = rules.tours.max_agents
+    link = sparse.csr_array((vals, (rows, cols)), shape=(r, n))
+
+    def gather(name):
+        return np.concatenate([offsets[k] + d.blocks[name] for k, d in enumerate(days)])
+
+    return WeekModel(
+        c=np.concatenate([d.c for d in days] + [np.zeros(ny)]),
+        A=sparse.vstack([day_rows, link], format="csr"),
+        row_lb=np.concatenate([d.row_lb for d in days] + [np.array(tour_lo)]),
+        row_ub=np.concatenate([d.row_ub for d in days] + [np.array(tour_hi)]),
+        lb=np.concatenate([d.lb for d in days] + [np.zeros(ny)]), ub=ub,
+        integrality=np.concatenate([d.integrality for d in days] + [np.ones(ny)]),
+        blocks={"x": gather("x"), "w": gather("w"), "u": gather("u"),
+                "y": np.arange(offsets[-1], n)},
+        days=days, day_cols=[slice(offsets[k], offsets[k + 1]) for k in range(len(days))],
+        patterns=patterns)
 
 
 def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float = 60.0,
@@ -49,183 +126,70 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     """Solve the days of one (queue, calendar week) with tours; ``rules.tours`` must be set.
 
     Returns ``(day_solutions, week)`` where ``week`` has ``lp_bound``, ``bound``,
-    ``objective``, ``gap``, ``solve_time_s``, ``status`` and ``tours``: a list of
-    ``(working_weekdays, agents)`` with agents > 0. Day solutions carry their own cost and
-    coverage; their ``lp_bound`` / ``bound`` / ``gap`` are NaN (the bound is weekly).
+    ``objective``, ``gap``, ``solve_time_s``, ``status``, ``repaired_exactly`` (the dates of
+    the days re-solved exactly) and ``tours``: a list of ``(working_weekdays, agents)`` with
+    agents > 0. Day solutions carry their own cost and coverage; their ``lp_bound`` /
+    ``bound`` / ``gap`` are NaN (the bound is weekly).
     """
-    t0 = time.perf_counter()
+    budget = Budget(time_limit_s)
+    week = build_week_model(problems, rules)
 
-    def left():
-        return max(time_limit_s - (time.perf_counter() - t0), 0.01)
+    def plan(x1) -> _WeekPlan:
+        """Phase 2 day by day (:func:`_repair_day`), with the week's cost scale."""
+        sols = [_repair_day(p, rules, day, x1[cols], scale=week.scale, budget=budget)
+                for p, day, cols in zip(problems, week.days, week.day_cols, strict=True)]
+        exact = [str(p.key[-1]) for p, s in zip(problems, sols, strict=True)
+                 if s.extra.get("method", "").startswith("exact")]
+        return _WeekPlan(days=sols, tours=np.rint(x1[week.blocks["y"]]), repaired_exactly=exact)
 
-    tours = rules.tours
-    patterns = tours.patterns()
-    blocks = [build_day_model(p, rules) for p in problems]
-    sizes = [len(b[0]) for b in blocks]
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-    ny = len(patterns)
-    n = int(offsets[-1]) + ny
-    c = np.concatenate([b[0] for b in blocks] + [np.zeros(ny)])
-    integ = np.concatenate([b[1] for b in blocks] + [np.ones(ny)])
-    lb = np.concatenate([b[2].lb for b in blocks] + [np.zeros(ny)])
-    ub = np.concatenate([b[2].ub for b in blocks] + [np.full(ny, np.inf)])
-    mats, lo, hi = [], [], []
-    for (_c, _i, _b, cons, _idx), size in zip(blocks, sizes, strict=True):
-        if cons:
-            mats.append(cons[0].A)
-            lo.append(cons[0].lb)
-            hi.append(cons[0].ub)
-        else:
-            mats.append(sparse.csr_array((0, size)))
-    day_rows = sparse.block_diag(mats, format="csr") if mats else sparse.csr_array((0, 0))
-    day_rows = sparse.hstack([day_rows, sparse.csr_array((day_rows.shape[0], ny))], format="csr")
-    # tour rows: shifts of day d - tours working weekday(d) = 0
-    rows, cols, vals = [], [], []
-    r = 0
-    for d, (p, blk) in enumerate(zip(problems, blocks, strict=True)):
-        nx = blk[4]["nx"]
-        rows.extend([r] * nx)
-        cols.extend(range(offsets[d], offsets[d] + nx))
-        vals.extend([1.0] * nx)
-        wd = p.key[-1].weekday()
-        for k, pat in enumerate(patterns):
-            if wd in pat:
-                rows.append(r)
-                cols.append(offsets[-1] + k)
-                vals.append(-1.0)
-        r += 1
-    tour_lo, tour_hi = [0.0] * r, [0.0] * r
-    if tours.max_agents is not None:
-        rows.extend([r] * ny)
-        cols.extend(range(offsets[-1], n))
-        vals.extend([1.0] * ny)
-        tour_lo.append(-np.inf)
-        tour_hi.append(float(tours.max_agents))
-        r += 1
-        ub[offsets[-1]:] = tours.max_agents
-    link = sparse.csr_array((vals, (rows, cols)), shape=(r, n))
-    A = sparse.vstack([day_rows, link], format="csr")
-    cons = [LinearConstraint(A, np.concatenate(lo + [np.array(tour_lo)]),
-                             np.concatenate(hi + [np.array(tour_hi)]))]
-    unit = _cost_unit(c)
-    scale = unit or 1.0
-    cs = c / scale
-
-    def dual(res):
-        dv = getattr(res, "mip_dual_bound", None)
-        return scale * float(dv) if dv is not None and np.isfinite(dv) else -np.inf
-
-    lp = milp(cs, integrality=np.zeros(n), bounds=Bounds(lb, ub), constraints=cons,
-              options={"disp": False, "time_limit": left()})
-    lp_bound = scale * float(lp.fun) if lp.status == 0 else 0.0
-    if lp.status != 0:
-        lp = type(lp)(x=None)
-    relaxed = integ.copy()
-    xcols = []
-    for d, blk in enumerate(blocks):
-        nx, nw = blk[4]["nx"], blk[4]["nw"]
-        relaxed[offsets[d] + nx:offsets[d] + nx + nw] = 0
-        xcols.extend(range(offsets[d], offsets[d] + nx))
-    xcols = np.asarray(xcols, dtype=int)
-    bound = lp_bound
-
-    def rounded(v):
-        return math.ceil(v / unit - 1e-7) * unit if unit else v
-
-    def plan(x1):
-        sols, exact = [], []
-        for d, (p, blk) in enumerate(zip(problems, blocks, strict=True)):
-            sol = _repair_day(p, rules, blk, x1[offsets[d]:offsets[d + 1]], scale, left)
-            if sol.extra.get("method", "").startswith("exact"):
-                exact.append(str(p.key[-1]))
-            sols.append(sol)
-        return sols, exact, np.rint(x1[offsets[-1]:])
-
-    best, best_obj, res = None, math.inf, None
-    if lp.x is not None:
-        # phase 1a (RENS): shift counts restricted to floor / ceiling of the weekly LP
-        lb1, ub1 = lb.copy(), ub.copy()
-        lb1[xcols] = np.floor(lp.x[xcols] + 1e-9)
-        ub1[xcols] = np.maximum(np.ceil(lp.x[xcols] - 1e-9), lb1[xcols])
-        ra = milp(cs, integrality=relaxed, bounds=Bounds(lb1, ub1), constraints=cons,
-                  options={"disp": False, "time_limit": left(), "mip_rel_gap": gap})
-        if ra.x is not None:
-            best = plan(ra.x)
-            best_obj, res = sum(x.objective for x in best[0]), ra
-    if best is None or best_obj - rounded(bound) > gap * best_obj + 1e-9:
-        # phase 1b: unrestricted, capped one cost unit below the incumbent
-        cons1 = cons
-        if best is not None and unit:
-            cons1 = [*cons, LinearConstraint(sparse.csr_array(cs[None, :]), -np.inf,
-                                             best_obj / scale - 1 + 1e-6)]
-        r1 = milp(cs, integrality=relaxed, bounds=Bounds(lb, ub), constraints=cons1,
-                  options={"disp": False, "time_limit": left(), "mip_rel_gap": gap})
-        if r1.x is not None:
-            cand = plan(r1.x)
-            obj = sum(x.objective for x in cand[0])
-            if obj < best_obj:
-                best, best_obj, res = cand, obj, r1
-            bound = max(bound, dual(r1))
-        elif r1.status == 2 and best is not None and len(cons1) > len(cons):
-            bound = max(bound, best_obj)
-        elif best is not None:
-            bound = max(bound, min(best_obj, dual(r1)))
-    bound = rounded(bound)
-    if best is None:
-        y = np.zeros(ny)
-        notes = []
-        sols = [_decode(p, rules, blk[4], np.zeros(len(blk[0])), blk[0], "", np.nan, np.inf,
-                        0.0, len(blk[0]), 0) for p, blk in zip(problems, blocks, strict=True)]
+    out = solve(week, plan, budget=budget, gap=gap)
+    if out.best is None:
+        best = _WeekPlan(days=[decode_day(p, rules, day, np.zeros(len(day.c)))
+                               for p, day in zip(problems, week.days, strict=True)],
+                         tours=np.zeros(len(week.patterns)), repaired_exactly=[])
         status = "no integer solution found within the time limit; nothing scheduled"
     else:
-        sols, notes, y = best
-        status = ""
-    objective = float(sum(s.objective for s in sols))
-    bound = min(bound, objective)
-    wgap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / objective)
-    if not status:
-        status = ("optimal" if wgap <= 1e-9 else f"within gap {gap:g}" if wgap <= gap + 1e-9
-                  else f"stopped: {res.message.strip()}")
-    elapsed = time.perf_counter() - t0
-    for s in sols:
+        best, status = out.best, ""
+    objective = float(best.objective)
+    bound, wgap = closed_gap(objective, out.bound)
+    status = status or status_text(wgap, gap, out.message)
+    elapsed = budget.elapsed_s()
+    for s in best.days:
         s.lp_bound = s.bound = s.gap = math.nan
         s.status = status
-        s.solve_time_s = elapsed / len(sols)
-    week = {"lp_bound": lp_bound, "bound": float(bound), "objective": objective,
-            "gap": float(wgap), "solve_time_s": elapsed, "status": status,
-            "repaired_exactly": notes,
-            "tours": [(patterns[k], int(y[k])) for k in range(ny) if y[k] > 0]}
-    return sols, week
+        s.solve_time_s = elapsed / len(best.days)
+    y = best.tours
+    week_out = {"lp_bound": out.lp_bound, "bound": bound, "objective": objective, "gap": wgap,
+                "solve_time_s": elapsed, "status": status,
+                "repaired_exactly": best.repaired_exactly,
+                "tours": [(week.patterns[k], int(y[k])) for k in range(len(y)) if y[k] > 0]}
+    return best.days, week_out
 
 
-def _repair_day(problem, rules, block, xv, scale, left) -> DaySolution:
-    """Integer breaks for the phase-1 shift counts of one day; exact re-solve with the day's
-    number of shifts fixed when the repair falls short."""
-    c, integ, bounds, cons, idx = block
-    n = len(c)
-    nrow = cons[0].A.shape[0] if cons else 0
-    nx = idx["nx"]
-    target = float(c @ xv)
-    if nx == 0 or not np.rint(xv[:nx]).any():
-        return _decode(problem, rules, idx, np.zeros(n), c, "", np.nan, np.inf, 0.0, n, nrow)
-    lb, ub = bounds.lb.copy(), bounds.ub.copy()
-    lb[:nx] = ub[:nx] = np.rint(xv[:nx])
-    r2 = milp(c / scale, integrality=integ, bounds=Bounds(lb, ub), constraints=cons,
-              options={"disp": False, "time_limit": left()})
+def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray, *,
+                scale: float, budget: Budget) -> DaySolution:
+    """Integer breaks for the phase-1 shift counts ``x1`` of one day (:func:`fix_shifts`);
+    when that falls short of the day's phase-1 objective, the day re-solved exactly with
+    its number of shifts fixed (so the tours stay valid), and the better plan kept."""
+    x = day.blocks["x"]
+    n = len(day.c)
+    target = float(day.c @ x1)
+    if not len(x) or not np.rint(x1[x]).any():
+        return decode_day(problem, rules, day, np.zeros(n))
+    r2 = fix_shifts(day, x1, budget=budget, scale=scale)
     best = None
     if r2.x is not None:
-        best = _decode(problem, rules, idx, r2.x, c, "", np.nan, np.inf, 0.0, n, nrow)
+        best = decode_day(problem, rules, day, r2.x)
         best.extra["method"] = "two-phase"
         if best.objective <= target + 1e-6 * max(1.0, abs(target)):
             return best
-    total = float(np.rint(xv[:nx]).sum())
-    fixed = LinearConstraint(sparse.csr_array((np.ones(nx), (np.zeros(nx, dtype=int),
-                                                             np.arange(nx))), shape=(1, n)),
+    total = float(np.rint(x1[x]).sum())
+    fixed = LinearConstraint(sparse.csr_array((np.ones(len(x)), (np.zeros(len(x), dtype=int),
+                                                                 x)), shape=(1, n)),
                              [total], [total])
-    r3 = milp(c / scale, integrality=integ, bounds=bounds, constraints=[*cons, fixed],
-              options={"disp": False, "time_limit": left()})
+    r3 = run_highs(day, budget=budget, scale=scale, rows=[fixed])
     if r3.x is not None:
-        sol = _decode(problem, rules, idx, r3.x, c, "", np.nan, np.inf, 0.0, n, nrow)
+        sol = decode_day(problem, rules, day, r3.x)
         sol.extra["method"] = "exact (day re-solved, shift count fixed)"
         if best is None or sol.objective < best.objective:
             best = sol

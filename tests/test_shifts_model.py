@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import shifts.milp as driver
 from shifts import BreakRule, DayProblem, Rules, ShiftType, solve_day
 
 
@@ -184,13 +185,23 @@ def test_optimum_equals_brute_force_two_breaks(req, method):
     assert sol.lp_bound <= sol.objective + 1e-9
 
 
+@pytest.mark.parametrize(("coefs", "unit"), [
+    ([4.0, 6.0, 8.0, 250.0], 2.0),      # 4/6/8-h shifts, 15-min shortfall at 1000 per hour
+    ([1.5, 0.25, 0.0], 0.25),          # zero costs (breaks) do not count
+    ([4 / 3, 2.0], 2 / 3),             # gcd of 4/3 and 6/3
+    ([2 ** 0.5, 1.0], None),           # no common unit
+    ([0.0, 0.0], None),                # nothing costs anything
+], ids=["default", "zeros", "thirds", "irrational", "all-zero"])
+def test_cost_unit(coefs, unit):
+    # By hand: the greatest common divisor of the positive costs (as simple fractions).
+    assert driver.cost_unit(coefs) == (None if unit is None else pytest.approx(unit))
+
+
 def test_two_phase_falls_back_to_exact_when_repair_fails(monkeypatch):
     # Force the phase-2 break repair (shift counts fixed: lb == ub) to find nothing; the
     # day must then be solved by the exact programme, with the same optimum as by hand
     # (pigeonhole case k=2, W=5 above: 3 agents).
-    import shifts.model as model
-
-    real = model.milp
+    real = driver.milp
 
     def no_repair(c, *, integrality=None, bounds=None, constraints=None, options=None):
         res = real(c, integrality=integrality, bounds=bounds, constraints=constraints,
@@ -200,7 +211,7 @@ def test_two_phase_falls_back_to_exact_when_repair_fails(monkeypatch):
             res.x = None
         return res
 
-    monkeypatch.setattr(model, "milp", no_repair)
+    monkeypatch.setattr(driver, "milp", no_repair)
     sol = solve_day(day([2] * 8), _one_break_rules(30))
     assert sol.extra["method"].startswith("two-phase, then exact")
     assert sol.shifts == [(0, 0, 3)] and sol.status == "optimal"

@@ -1,10 +1,15 @@
 """Weekly tours (5 days on, days off consecutive): optima worked out by hand."""
 
+from datetime import date
+
+import numpy as np
 import pandas as pd
 import pytest
 
 import shifts
-from shifts import Rules, ShiftType, Tours
+import shifts.milp as driver
+from shifts import DayProblem, Rules, ShiftType, Tours
+from shifts.tours import solve_week
 from wfmcore import InputError
 
 FOUR_H = (ShiftType(name="4h", paid_min=240),)
@@ -70,6 +75,32 @@ def test_closed_day_and_headcount_cap():
     assert "sun" in res.tours["days_off"].iloc[0]
     assert res.summary["paid_hours"] == 20
     assert res.summary["under_covered_intervals"] == 2 * 16
+
+
+def test_days_re_solved_exactly_when_the_break_repair_fails(monkeypatch):
+    # Force every phase-2 repair (a day with its shift counts fixed: lb == ub, all integer,
+    # no gap option) to find nothing: each day is then re-solved exactly with its number of
+    # shifts fixed, and the optimum by hand of test_one_agent_every_day_needs_two_tours
+    # (2 tours, 40 h) still holds.
+    real = driver.milp
+
+    def no_repair(c, *, integrality=None, bounds=None, constraints=None, options=None):
+        res = real(c, integrality=integrality, bounds=bounds, constraints=constraints,
+                   options=options)
+        if np.any(bounds.lb[:1] == bounds.ub[:1]) and np.all(integrality == 1) \
+                and "mip_rel_gap" not in options:
+            res.x = None
+        return res
+
+    monkeypatch.setattr(driver, "milp", no_repair)
+    days = [DayProblem(key=("", date(2026, 3, 2 + d)), slot_min=15, day_start_min=8 * 60,
+                       required=np.ones(16, dtype=np.int64), open_slots=np.ones(16, dtype=bool))
+            for d in range(7)]
+    sols, week_ = solve_week(days, Rules(shift_types=FOUR_H, tours=Tours()))
+    assert [s.extra["method"] for s in sols] == ["exact (day re-solved, shift count fixed)"] * 7
+    assert week_["repaired_exactly"] == [f"2026-03-0{2 + d}" for d in range(7)]
+    assert sum(s.paid_hours for s in sols) == 40 and sum(a for _p, a in week_["tours"]) == 2
+    assert week_["status"] == "optimal" and week_["bound"] == 40
 
 
 def test_tours_written(tmp_path):

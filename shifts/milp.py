@@ -1,0 +1,238 @@
+"""The one MILP driver of the shift models: the day programme (:mod:`shifts.model`, Aykin's
+implicit breaks [1]) and the weekly tour programme (:mod:`shifts.tours`, Jacobs & Bechtold [2]).
+
+A :class:`Model` is ``min c v  s.t.  row_lb <= A v <= row_ub,  lb <= v <= ub``, some variables
+integer, with its columns in named blocks: ``x`` shift counts, ``w`` break starts, ``u``
+shortfalls (and ``y`` tours in a week). :func:`solve` runs every HiGHS call
+(``scipy.optimize.milp``) under one wall-clock :class:`Budget`:
+
+1. the LP relaxation: the first lower bound, ``lp_bound``;
+2. phase 1, ``w`` continuous and everything else integer (a relaxation, so its dual bound is
+   a valid lower bound): first with each ``x_j`` restricted to the floor or ceiling of its LP
+   value (RENS [3]), kept when its repaired schedule is within ``gap`` of the LP bound rounded
+   up to the cost unit; otherwise unrestricted, with the objective capped one cost unit below
+   that schedule ("infeasible" then proves it optimal);
+3. phase 2, the break repair: a callback turns a phase-1 solution into an integer one (for a
+   day, :func:`fix_shifts`: ``x`` fixed, integer breaks);
+4. for the day model, the exact programme when the repair falls short of phase 1.
+
+Cost unit: the optimum is a sum of non-negative integer multiples of the cost coefficients,
+so when these have a greatest common divisor (:func:`cost_unit`; 2 h for 4-, 6- and 8-h
+shifts) every lower bound may be rounded up to a multiple of it. HiGHS sees the costs divided
+by that unit, so that the integrality of the objective is plain to it; values are scaled back.
+
+[1] T. Aykin (1996), Optimal shift scheduling with multiple break windows. Management
+    Science 42(4):591-602.
+[2] L. W. Jacobs, S. E. Bechtold (1993), Labor utilization effects of labor scheduling
+    flexibility alternatives in a tour scheduling environment. Decision Sciences
+    24(1):148-166.
+[3] T. Berthold (2014), RENS: the optimal rounding. Mathematical Programming Computation
+    6(1):33-54.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+METHODS = ("two-phase", "exact")
+
+
+def cost_unit(coefs) -> float | None:
+    """Greatest common divisor of positive cost coefficients, when they are simple fractions."""
+    unit = None
+    for c in coefs:
+        if c <= 0:
+            continue
+        f = Fraction(c).limit_denominator(3600)
+        if abs(float(f) - c) > 1e-12 * max(1.0, c):
+            return None
+        unit = f if unit is None else Fraction(math.gcd(unit.numerator * f.denominator,
+                                                        f.numerator * unit.denominator),
+                                               unit.denominator * f.denominator)
+    return None if unit is None else float(unit)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Model:
+    """``min c v  s.t.  row_lb <= A v <= row_ub,  lb <= v <= ub``, ``v_i`` integer where
+    ``integrality_i`` is 1. ``c`` in cost units (cost weight x paid hours) per unit of each
+    variable. ``blocks``: column indices by name; the driver uses ``x`` (rounded by RENS,
+    fixed by the break repair) and ``w`` (continuous in phase 1). Arrays are not to be
+    changed after construction."""
+
+    c: np.ndarray
+    A: sparse.csr_array
+    row_lb: np.ndarray
+    row_ub: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integrality: np.ndarray
+    blocks: dict[str, np.ndarray]
+    cost_unit: float | None = field(init=False)
+    constraints: list[LinearConstraint] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        rows = [LinearConstraint(self.A, self.row_lb, self.row_ub)] if self.A.shape[0] else []
+        object.__setattr__(self, "cost_unit", cost_unit(self.c))
+        object.__setattr__(self, "constraints", rows)
+
+    @property
+    def scale(self) -> float:
+        """What HiGHS divides the costs by: the cost unit, or 1."""
+        return self.cost_unit or 1.0
+
+    def rounded(self, bound: float) -> float:
+        """A lower bound rounded up to the cost unit (unchanged without one)."""
+        unit = self.cost_unit
+        return math.ceil(bound / unit - 1e-7) * unit if unit else bound
+
+
+@dataclass(frozen=True)
+class Budget:
+    """One wall-clock budget shared by every HiGHS call of a solve, from ``t0``
+    (``time.perf_counter()`` seconds)."""
+
+    time_limit_s: float
+    t0: float = field(default_factory=time.perf_counter)
+
+    def elapsed_s(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def left_s(self) -> float:
+        """Seconds left, at least 0.01 (HiGHS needs a positive limit)."""
+        return max(self.time_limit_s - self.elapsed_s(), 0.01)
+
+
+def run_highs(model: Model, *, budget: Budget, scale: float | None = None, integrality=None,
+              lb=None, ub=None, rows: tuple | list = (), gap: float | None = None):
+    """One HiGHS call on ``model``, costs divided by ``scale`` (default: the model's own),
+    with the model's integrality and bounds unless given, extra constraint ``rows`` and
+    ``mip_rel_gap=gap`` when given; time limit: what is left of ``budget``."""
+    options = {"disp": False, "time_limit": budget.left_s()}
+    if gap is not None:
+        options["mip_rel_gap"] = gap
+    return milp(model.c / (model.scale if scale is None else scale),
+                integrality=model.integrality if integrality is None else integrality,
+                bounds=Bounds(model.lb if lb is None else lb, model.ub if ub is None else ub),
+                constraints=[*model.constraints, *rows], options=options)
+
+
+def fix_shifts(model: Model, x1: np.ndarray, *, budget: Budget, scale: float | None = None):
+    """Phase 2, the break repair: ``model`` with the shift counts ``x`` fixed to those of
+    ``x1`` (rounded) and every variable integer."""
+    x = model.blocks["x"]
+    lb, ub = model.lb.copy(), model.ub.copy()
+    lb[x] = ub[x] = np.rint(x1[x])
+    return run_highs(model, budget=budget, scale=scale, lb=lb, ub=ub)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`solve` found. ``best``: the decoded best integer solution (anything with an
+    ``objective``), or ``None``; ``message``: HiGHS's message for the solve that found it;
+    ``bound``: the best lower bound (LP or HiGHS dual bound), rounded up to the cost unit;
+    ``path``: how ``best`` was reached (``"two-phase (LP rounding)"``, ``"two-phase"``, ...)."""
+
+    best: object | None
+    message: str | None
+    lp_bound: float
+    bound: float
+    path: str
+
+
+def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget: Budget,
+          gap: float, method: str = "two-phase",
+          decode_exact: Callable[[np.ndarray], object] | None = None) -> Outcome:
+    """Solve ``model`` as in the module docstring; ``gap`` is HiGHS's ``mip_rel_gap``.
+
+    ``repair(x1)``: phase 2 for a phase-1 solution ``x1``: a decoded integer solution with an
+    ``objective`` in cost units, or ``None``. ``decode_exact(x)``: decodes a solution of the
+    whole programme; when given, that programme is solved exactly if the repair falls short
+    of the phase-1 objective (or does not prove it optimal), and the better solution kept.
+    ``method`` (one of :data:`METHODS`) ``"exact"``: the LP bound, then the exact programme
+    alone (needs ``decode_exact``).
+    """
+    scale = model.scale
+    cs = model.c / scale
+
+    def dual(res) -> float:
+        d = getattr(res, "mip_dual_bound", None)
+        return scale * float(d) if d is not None and np.isfinite(d) else -np.inf
+
+    lp = run_highs(model, budget=budget, integrality=np.zeros(len(cs)))
+    lp_bound = scale * float(lp.fun) if lp.status == 0 else 0.0    # an LP has x iff optimal
+    bound = lp_bound
+    best, best_res = None, None
+    repaired, path = False, method
+    if method == "two-phase":
+        x = model.blocks["x"]
+        relaxed = model.integrality.copy()
+        relaxed[model.blocks["w"]] = 0
+        if lp.x is not None:
+            # phase 1a (RENS): shift counts restricted to the floor / ceiling of the LP
+            lb, ub = model.lb.copy(), model.ub.copy()
+            lb[x] = np.floor(lp.x[x] + 1e-9)
+            ub[x] = np.maximum(np.ceil(lp.x[x] - 1e-9), lb[x])
+            ra = run_highs(model, budget=budget, integrality=relaxed, lb=lb, ub=ub, gap=gap)
+            if ra.x is not None:
+                best, best_res = repair(ra.x), ra
+        if (best is not None
+                and best.objective - model.rounded(bound) <= gap * best.objective + 1e-9):
+            repaired, path = True, "two-phase (LP rounding)"
+        else:
+            # phase 1b: unrestricted, told to beat the incumbent by at least one cost unit
+            cut = []
+            if best is not None and model.cost_unit:
+                cut = [LinearConstraint(sparse.csr_array(cs[None, :]), -np.inf,
+                                        best.objective / scale - 1 + 1e-6)]
+            r1 = run_highs(model, budget=budget, integrality=relaxed, rows=cut, gap=gap)
+            if r1.x is not None:
+                target = scale * float(r1.fun)
+                sol = repair(r1.x)
+                if sol is not None and (best is None or sol.objective < best.objective):
+                    best, best_res = sol, r1
+                repaired = (sol is not None
+                            and sol.objective <= target + 1e-6 * max(1.0, abs(target)))
+                path = "two-phase"
+                bound = max(bound, dual(r1))
+            elif r1.status == 2 and best is not None and cut:
+                bound = max(bound, best.objective)     # nothing a unit cheaper exists
+                repaired, path = True, "two-phase (LP rounding, proven by phase 1)"
+            elif best is not None:
+                bound = max(bound, min(best.objective, dual(r1)))
+    if not repaired and decode_exact is not None:
+        if method == "two-phase":
+            path = "two-phase, then exact (break repair fell short)"
+        r = run_highs(model, budget=budget, gap=gap)
+        bound = max(bound, dual(r))
+        if r.x is not None:
+            sol = decode_exact(r.x)
+            if best is None or sol.objective < best.objective:
+                best, best_res = sol, r
+    return Outcome(best=best, message=None if best_res is None else best_res.message,
+                   lp_bound=lp_bound, bound=model.rounded(bound), path=path)
+
+
+def closed_gap(objective: float, bound: float) -> tuple[float, float]:
+    """``(bound, gap)``: the bound capped at the objective, and the relative gap
+    (objective - bound) / objective (0 when the objective is <= 0)."""
+    bound = min(bound, objective)
+    gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / objective)
+    return float(bound), float(gap)
+
+
+def status_text(achieved_gap: float, gap: float, message: str | None) -> str:
+    """``"optimal"``, ``"within gap <gap>"``, or ``"stopped: <HiGHS's message>"``."""
+    if achieved_gap <= 1e-9:
+        return "optimal"
+    if achieved_gap <= gap + 1e-9:
+        return f"within gap {gap:g}"
+    return f"stopped: {message.strip()}"
