@@ -58,8 +58,10 @@ def _log_a_function(x, z, *, with_parts=False):
     with np.errstate(divide="ignore", invalid="ignore"):
         p_xz = special.gammainc(x, z)
     # The gamma form is exact unless P(x, z) is tiny (x well above z): sum the series there.
-    # (also for x > 10^5: scipy's gammainc loses ~1e-6 there when z is just below x)
-    ser = (x >= z) & (~(p_xz >= 1e-8) | (x > 1e5))
+    # (also for x > 10^5: scipy's gammainc loses ~1e-6 there when z is just below x, and for
+    # z <= 1: there x/z can be huge while P(x, z) is not tiny (x < 1), and A - A1 = 1/(x+1) +
+    # ... would be the difference of two numbers near x/z; the series needs ~20 terms there)
+    ser = (x >= z) & (~(p_xz >= 1e-8) | (x > 1e5) | (z <= 1.0))
     if ser.any():
         xs, zs = x[ser], z[ser]
         # Terms fall at least by z/(x+1) each: enough terms for 1e-17 relative, per element.
