@@ -1,9 +1,9 @@
-"""The ``wfm`` command: a thin typer layer over the library.
+"""The ``wfm`` command: option parsing and printing over the application layer (``wfmplan``).
 
-Every command is one call into ``forecast``, ``erlang`` or ``shifts`` that a notebook can
-make too. Bad input (:class:`wfmcore.errors.InputError`) becomes one line on stderr and exit
-code 2, never a traceback. Heavy modules are imported inside the commands so that
-``wfm erlang`` answers quickly.
+Every command is one call into ``wfmplan`` that a notebook can make too. Bad input
+(:class:`wfmcore.errors.InputError`) becomes one line on stderr naming the flag and exit code
+2, never a traceback; an internal error (:class:`wfmcore.errors.InternalError`) exits 1 with a
+line asking for a bug report.
 """
 
 from __future__ import annotations
@@ -19,13 +19,31 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import contextlib  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated  # noqa: E402
 
 import typer  # noqa: E402
 
-from wfmcore.errors import InputError  # noqa: E402
+from wfmcore.errors import InputError, InternalError  # noqa: E402
+from wfmplan import (  # noqa: E402
+    calculator,
+    forecasting,
+    scheduling,
+    scorecard,
+    settings,
+    staffing,
+    text,
+)
+from wfmplan import plan as planning  # noqa: E402
+from wfmplan import whatif as whatifs  # noqa: E402
+from wfmplan.settings import (  # noqa: E402
+    TARGET_FIELDS,
+    ForecastOptions,
+    ScheduleOptions,
+    ServiceTarget,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -35,15 +53,38 @@ app = typer.Typer(
     rich_markup_mode=None,  # help texts hold literal [brackets] ([default: 0.8], [[scenario]])
 )
 
+#: library parameter -> command-line flag, for messages (the one place that knows both)
+FLAGS = {name: "--" + name.replace("_", "-") for name in (
+    "sl_target", "sl_threshold_s", "asa_target_s", "max_occupancy", "max_abandon",
+    "sl_convention", "patience_s", "min_agents", "shrinkage", "aht_s", "traffic_erl", "calls",
+    "interval_min", "agents", "fte_hours", "time_limit_s", "gap", "workers", "replications",
+    "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds")}
+
+
+def flag_message(exc: InputError) -> str:
+    """The message with library parameter names followed by their flags: every
+    ``name_with_underscore`` word, and the error's own parameter where the message starts
+    with it."""
+    message = str(exc)
+    for name, flag in FLAGS.items():
+        if "_" in name or (exc.param == name and message.startswith(name + " ")):
+            message = re.sub(rf"(^|(?<= )){name}(?=[ ,:;)]|$)", f"{name} ({flag})", message,
+                             count=0 if "_" in name else 1)
+    return message
+
 
 @contextlib.contextmanager
 def user_errors():
-    """Turn InputError into one line on stderr and exit code 2."""
+    """InputError -> one line on stderr, exit 2; InternalError -> a bug-report line, exit 1."""
     try:
         yield
     except InputError as exc:
-        typer.echo(f"wfm: error: {exc}", err=True)
+        typer.echo(f"wfm: error: {flag_message(exc)}", err=True)
         raise typer.Exit(2) from None
+    except InternalError as exc:
+        typer.echo(f"wfm: internal error: {exc} (a bug in wfm, not in your input: please "
+                   "report it with the command you ran)", err=True)
+        raise typer.Exit(1) from None
 
 
 class _Quiet:
@@ -65,36 +106,37 @@ def progress(length: int, label: str):
     return _Quiet()
 
 
+def notes(lines) -> None:
+    for note in lines:
+        typer.echo(f"wfm: note: {note}", err=True)
+
+
+def _help(key: str) -> str:
+    """Help text of a target key, from the one vocabulary (wfmcore.targets)."""
+    text_ = TARGET_FIELDS[key].metadata["help"]
+    return text_[0].upper() + text_[1:] + "."
+
+
 # Options shared by `erlang` and `staff` (one definition, one help text).
 AhtOpt = Annotated[float | None, typer.Option("--aht-s", help="Average handle time, seconds.")]
-SlTargetOpt = Annotated[float, typer.Option(
-    "--sl-target", help="Service-level target as a share (0.8 = 80%); 0 = no target.")]
-SlThresholdOpt = Annotated[float, typer.Option(
-    "--sl-threshold-s", help="Service-level threshold T, seconds (answered within T).")]
-AsaOpt = Annotated[float | None, typer.Option("--asa-target-s", help="Maximum ASA, seconds.")]
+SlTargetOpt = Annotated[float, typer.Option("--sl-target", help=_help("sl_target"))]
+SlThresholdOpt = Annotated[float, typer.Option("--sl-threshold-s",
+                                               help=_help("sl_threshold_s"))]
+AsaOpt = Annotated[float | None, typer.Option("--asa-target-s", help=_help("asa_target_s"))]
 OccOpt = Annotated[float | None, typer.Option(
     "--max-occupancy", help="Occupancy cap as a share, e.g. 0.85.")]
-PatienceOpt = Annotated[float | None, typer.Option(
-    "--patience-s", help="Mean caller patience, seconds; switches to Erlang A.")]
-AbandonOpt = Annotated[float | None, typer.Option(
-    "--max-abandon", help="Maximum abandonment share (Erlang A, needs --patience-s).")]
-ShrinkOpt = Annotated[float, typer.Option(
-    "--shrinkage", help="Share of paid time off the phones; scheduled = ceil(agents/(1-s)).")]
-ConventionOpt = Annotated[str, typer.Option(
-    "--sl-convention",
-    help="Service level divided by 'offered' calls (default; abandons count against), "
-         "'answered' calls, or 'wait' = P(time in queue <= T).")]
-
+PatienceOpt = Annotated[float | None, typer.Option("--patience-s", help=_help("patience_s"))]
+AbandonOpt = Annotated[float | None, typer.Option("--max-abandon", help=_help("max_abandon"))]
+ShrinkOpt = Annotated[float, typer.Option("--shrinkage", help=_help("shrinkage"))]
+ConventionOpt = Annotated[str, typer.Option("--sl-convention", help=_help("sl_convention"))]
 
 # The same options where a wfm.toml may supply the value: None means "not given here".
 SlTargetCfgOpt = Annotated[float | None, typer.Option(
-    "--sl-target", help="Service-level target as a share (0.8 = 80%); 0 = no target. "
-                        "[default: 0.8]")]
+    "--sl-target", help=_help("sl_target") + " [default: 0.8]")]
 SlThresholdCfgOpt = Annotated[float | None, typer.Option(
-    "--sl-threshold-s", help="Service-level threshold T, seconds. [default: 20]")]
+    "--sl-threshold-s", help=_help("sl_threshold_s") + " [default: 20]")]
 ShrinkCfgOpt = Annotated[float | None, typer.Option(
-    "--shrinkage", help="Share of paid time off the phones; scheduled = ceil(agents/(1-s)). "
-                        "[default: 0]")]
+    "--shrinkage", help=_help("shrinkage") + " [default: 0]")]
 # History options shared by forecast, backtest and plan.
 FreqOpt = Annotated[str | None, typer.Option(
     "--freq", help="Aggregate the history first: 15min, 30min or 60min.")]
@@ -105,16 +147,9 @@ SpecialDaysOpt = Annotated[Path | None, typer.Option(
 TzOpt = Annotated[str | None, typer.Option(
     "--tz", help="Time zone of the local timestamps (e.g. America/New_York): DST days get "
                  "their real intervals and a utc_offset_min column.")]
-
-
-def _target(sl_target, sl_threshold_s, asa_target_s, max_occupancy, patience_s, max_abandon,
-            shrinkage, sl_convention, min_agents=0):
-    from erlang.staffing import ServiceTarget
-
-    return ServiceTarget(sl_target=sl_target, sl_threshold_s=sl_threshold_s,
-                         asa_target_s=asa_target_s, max_occupancy=max_occupancy,
-                         patience_s=patience_s, max_abandon=max_abandon, shrinkage=shrinkage,
-                         sl_convention=sl_convention, min_agents=min_agents)
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="wfm.toml with targets, shrinkage, AHT, patience, queues (options "
+                     "given here override it).")]
 
 
 def _json_number(x):
@@ -149,25 +184,19 @@ def erlang(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
     """Evaluate or solve one interval: Erlang C, Erlang A (--patience-s) or Erlang B."""
-    from erlang import cli_support
-
     with user_errors():
-        result = cli_support.erlang_answer(
+        target = None if max_blocking is not None else ServiceTarget(
+            sl_target=sl_target, sl_threshold_s=sl_threshold_s, asa_target_s=asa_target_s,
+            max_occupancy=max_occupancy, patience_s=patience_s, max_abandon=max_abandon,
+            shrinkage=shrinkage, sl_convention=sl_convention)
+        result = calculator.erlang_answer(
             traffic_erl=traffic_erl, calls=calls, interval_min=interval_min, aht_s=aht_s,
-            target=None if max_blocking is not None else _target(
-                sl_target, sl_threshold_s, asa_target_s, max_occupancy, patience_s,
-                max_abandon, shrinkage, sl_convention),
-            agents=agents, max_blocking=max_blocking)
+            target=target, agents=agents, max_blocking=max_blocking)
         if as_json:
             typer.echo(json.dumps({k: (_json_number(v) if isinstance(v, float) else v)
                                    for k, v in result["answer"].items()}))
         else:
-            typer.echo(cli_support.erlang_table(result))
-
-
-ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="wfm.toml with targets, shrinkage, AHT, patience, queues (options "
-                     "given here override it).")]
+            typer.echo(calculator.erlang_table(result))
 
 
 @app.command()
@@ -194,28 +223,14 @@ def staff(
     config: ConfigOpt = None,
 ):
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
-    from erlang.table import staff_with_config
-    from wfmcore import schema
-    from wfmcore.config import load_config
-    from wfmcore.io import check_output_path, write_csv_atomic
-
     with user_errors():
-        cfg = load_config(config) if config is not None else None
-        check_output_path(out, [forecast_csv] + ([config] if config else []))
-        frame = schema.read_table(forecast_csv)
-        result = staff_with_config(
-            frame, cfg, aht_s=aht_s, interval_min=interval_min, source=str(forecast_csv),
-            sl_target=sl_target, sl_threshold_s=sl_threshold_s, asa_target_s=asa_target_s,
-            max_occupancy=max_occupancy, patience_s=patience_s, max_abandon=max_abandon,
-            shrinkage=shrinkage, min_agents=min_agents, sl_convention=sl_convention)
-        write_csv_atomic(result, out, inputs=[forecast_csv])
-        n_open = int((result["offered"] > 0).sum())
-        model = "erlang_a" if result["p_abandon"].notna().any() else "erlang_c"
-        typer.echo(
-            f"{len(result)} intervals ({n_open} with calls), {model}: "
-            f"peak {int(result['agents'].max())} agents, "
-            f"{result['agents'].sum() * result.attrs['interval_min'] / 60:,.1f} agent-hours "
-            f"on the phones, peak scheduled {int(result['scheduled_agents'].max())} -> {out}")
+        requirements = staffing.staff_file(
+            forecast_csv, out, config=settings.load_settings(config), aht_s=aht_s,
+            interval_min=interval_min, sl_target=sl_target, sl_threshold_s=sl_threshold_s,
+            asa_target_s=asa_target_s, max_occupancy=max_occupancy, patience_s=patience_s,
+            max_abandon=max_abandon, shrinkage=shrinkage, min_agents=min_agents,
+            sl_convention=sl_convention)
+        typer.echo(text.staff_line(requirements, out))
 
 
 @app.command()
@@ -223,10 +238,8 @@ def init(
     path: Annotated[Path, typer.Argument(help="Config file to write.")] = Path("wfm.toml"),
 ):
     """Write a commented example wfm.toml (targets, shrinkage, AHT, patience, queues)."""
-    from wfmcore.config import write_example_config
-
     with user_errors():
-        write_example_config(path)
+        settings.write_example_config(path)
         typer.echo(f"wrote {path}: edit it, then pass --config {path}")
 
 
@@ -252,52 +265,15 @@ def kpis(
 ):
     """Contact-centre KPI scorecard per queue, day and week, with misses flagged, and the
     mean caller patience (for Erlang A) where waits and abandons are recorded."""
-    from erlang import scorecard as sc
-    from wfmcore import schema
-    from wfmcore.config import load_config
-    from wfmcore.io import check_output_path, write_csv_atomic
-
     with user_errors():
-        cfg_t = load_config(config).targets if config is not None else {}
-        given = {"sl_target": sl_target, "asa_target_s": asa_target_s,
-                 "max_abandon": max_abandon, "max_occupancy": max_occupancy}
-        kw = {k: v for k, v in cfg_t.items() if k in given or k == "sl_threshold_s"}
-        kw.update({k: v for k, v in given.items() if v is not None})
-        targets = sc.KpiTargets(**kw)
-        if out is not None:
-            check_output_path(out, [history])
-        hist = sc.read_history(schema.read_table(history), source=str(history))
-        card = sc.scorecard(hist, targets, short_abandon=short_abandon)
-        if out is not None:
-            write_csv_atomic(card, out, inputs=[history])
-        typer.echo(sc_report(card, hist))
+        targets = planning.kpi_targets(settings.load_settings(config), {
+            "sl_target": sl_target, "asa_target_s": asa_target_s, "max_abandon": max_abandon,
+            "max_occupancy": max_occupancy})
+        card, hist = scorecard.run_kpis(history, out, targets=targets,
+                                        short_abandon=short_abandon)
+        typer.echo(text.scorecard_report(card, hist))
         if out is not None:
             typer.echo(f"scorecard ({len(card)} rows) -> {out}")
-
-
-def sc_report(card, hist) -> str:
-    """Weekly lines of the scorecard and the patience estimate, for the screen."""
-    from erlang import scorecard as sc
-
-    week = card[card["period"] == "week"]
-    cols = [c for c in ("offered", "service_level", "asa_s", "abandon_rate", "aht_s",
-                        "occupancy") if c in week]
-    fmt = {"offered": "{:,.0f}", "service_level": "{:.1%}", "asa_s": "{:.1f}",
-           "abandon_rate": "{:.1%}", "aht_s": "{:.0f}", "occupancy": "{:.1%}"}
-    lines = ["week of      queue         " + " ".join(f"{c:>13}" for c in cols) + "  misses"]
-    for _, r in week.iterrows():
-        vals = " ".join(f"{fmt[c].format(r[c]) if r[c] == r[c] else '':>13}" for c in cols)
-        lines.append(f"{r['period_start']}  {str(r['queue'])[:12]:<12}  {vals}  {r['misses']}")
-    days = card[card["period"] == "day"]
-    lines.append(f"{len(days)} queue-days, {int((days['misses'] != '').sum())} with a missed "
-                 "target")
-    if {"wait_s", "abandoned"} <= set(hist.columns):
-        pat = sc.estimate_patience(hist)
-        lines.append("mean patience (total wait / abandons): " + ", ".join(
-            f"{q} {p:.0f} s ({int(n)} abandons)" for q, p, n in pat.itertuples(index=False)))
-        lines.append("for Erlang A, put it in wfm.toml: patience_s = ... under [staffing], "
-                     "or per queue under [queues.NAME]")
-    return "\n".join(lines)
 
 
 @app.command("forecast")
@@ -327,34 +303,16 @@ def forecast_cmd(
 ):
     """Forecast calls offered per interval with a backtest-calibrated interval (feeds
     `wfm staff`)."""
-    import forecast as fc
-    from wfmcore.io import check_output_path
-
     with user_errors():
-        if horizon is not None and intervals is not None:
-            raise InputError("--horizon and --intervals exclude each other; give one")
-        inputs = [p for p in (history, intervals, special_days) if p is not None]
-        check_output_path(out, inputs)
-        result = fc.run_forecast(history, horizon=horizon or "1w", intervals=intervals,
-                                 freq=freq, model=model, level=level, country=country,
-                                 special_days=special_days, aht_s=aht_s, tz=tz)
-        fc.write_forecast(result, out, inputs=inputs)
-    for note in result.attrs["notes"]:
-        typer.echo(f"wfm: note: {note}", err=True)
-    ev = result.attrs["evidence"]
-    if len(ev):
-        by_q = ev.groupby("queue", sort=False) if "queue" in ev.columns else [(None, ev)]
-        for q, e in by_q:
-            typer.echo(("backtest MASE on the last weeks of the history"
-                        + (f" (queue {q})" if q is not None else "") + ": ")
-                       + ", ".join(f"{r.model} {r.mase:.3f}" for r in e.itertuples()), err=True)
-    if "queue" in result.columns:
-        models = "; ".join(f"{q}: {g['model'].iloc[0]}"
-                           for q, g in result.groupby("queue", sort=False))
-    else:
-        models = str(result["model"].iloc[0])
-    typer.echo(f"{len(result)} intervals, {result['offered'].sum():,.0f} calls, model "
-               f"{models} -> {out}")
+        forecasting.exclusive(horizon, intervals)
+        options = ForecastOptions(
+            horizon=horizon or "1w", freq=freq, model=model, level=level, country=country,
+            special_days=special_days, aht_s=aht_s, tz=tz)
+        result = forecasting.forecast_file(history, out, options, intervals=intervals)
+    notes(result.notes)
+    for line in text.evidence_lines(result):
+        typer.echo(line, err=True)
+    typer.echo(text.forecast_line(result, out))
 
 
 @app.command("backtest")
@@ -379,32 +337,15 @@ def backtest_cmd(
 ):
     """Rolling-origin backtest: MASE, WAPE, bias, interval coverage and the staffing
     consequence per model; marks the winner. Each origin uses only the weeks before it."""
-
-    import forecast as fc
-    from wfmcore.io import check_output_path, write_atomic
-
-    with user_errors():
-        if out is not None:
-            check_output_path(out, [history])
-        with progress(folds + 8, "backtest") as bar:
-            table = fc.run_backtest(history, folds=folds, horizon=horizon, freq=freq,
-                                    level=level, country=country, special_days=special_days,
-                                    tz=tz, progress=bar.update, aht_s=aht_s)
-        if out is not None:
-            if out.suffix.lower() == ".json":
-                write_atomic(out, lambda p: table.to_json(p, orient="records", indent=2),
-                             inputs=[history])
-            else:
-                write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=[history])
-    for note in table.attrs["notes"]:
-        typer.echo(f"wfm: note: {note}", err=True)
+    with user_errors(), progress(folds + 8, "backtest") as bar:
+        result = forecasting.backtest_file(
+            history, out, progress=bar.update, folds=folds, horizon=horizon, freq=freq,
+            level=level, country=country, special_days=special_days, tz=tz, aht_s=aht_s)
+    notes(result.notes)
     if as_json:
-        typer.echo(table.to_json(orient="records", indent=2))
+        typer.echo(result.table.to_json(orient="records", indent=2))
     else:
-        cols = [c for c in ("queue", "model", "folds", "mase", "wape", "bias", "coverage",
-                            "agents_mae", "understaffed", "chosen", "winner")
-                if c in table.columns]
-        typer.echo(table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        typer.echo(text.backtest_table(result.table))
 
 
 @app.command()
@@ -451,27 +392,20 @@ def schedule(
     HiGHS), checked by the Erlang formulas and by simulation. Writes shifts.csv,
     coverage.csv, coverage.png and schedule.xlsx (tours.csv with [tours], fairness.csv with
     --roster) into OUTDIR."""
-    import shifts
-    from erlang import ServiceTarget
-
     with user_errors():
         if init_rules is not None:
-            typer.echo(f"wrote {shifts.write_example_rules(init_rules)}")
+            typer.echo(f"wrote {settings.write_example_rules(init_rules)}")
             return
         if requirements_csv is None or out is None:
             raise InputError("give REQUIREMENTS.csv and -o OUTDIR (or --init-rules FILE)")
-        rule_set = shifts.load_rules(rules) if rules is not None else None
-        agents = shifts.read_roster(roster) if roster is not None else None
+        options = ScheduleOptions(
+            time_limit_s=time_limit_s, gap=gap, workers=workers, simulate=not no_simulate,
+            replications=replications, seed=seed, shrinkage=shrinkage)
         target = ServiceTarget(sl_threshold_s=sl_threshold_s, patience_s=patience_s)
-        result = shifts.schedule(shifts.read_requirements(requirements_csv), rule_set,
-                                 time_limit_s=time_limit_s, gap=gap,
-                                 source=str(requirements_csv), target=target,
-                                 shrinkage=shrinkage, simulate=not no_simulate,
-                                 replications=replications, seed=seed, workers=workers,
-                                 roster=agents)
-        inputs = [requirements_csv] + [p for p in (rules, roster) if p is not None]
-        written = shifts.write_outputs(result, out, inputs=inputs)
-        typer.echo("\n".join(shifts.summary_lines(result.summary)))
+        result, written = scheduling.schedule_file(requirements_csv, out, rules=rules,
+                                                   roster=roster, options=options,
+                                                   target=target)
+        typer.echo("\n".join(scheduling.summary_lines(result.summary)))
         typer.echo(f"wrote {', '.join(str(p) for p in written)}")
 
 
@@ -506,35 +440,32 @@ def plan(
 ):
     """Forecast -> staff -> schedule in one go: forecast.csv, requirements.csv, shifts.csv,
     coverage.csv, plan.xlsx and a self-contained report.html."""
-    import shifts
-    from wfmcore.config import load_config
-    from wfmcore.plan import STEPS, run_plan, summary_lines
-
     with user_errors():
-        cfg = load_config(config) if config is not None else None
-        rule_set = shifts.load_rules(rules) if rules is not None else None
-        with progress(len(STEPS), "plan") as bar:
-            result = run_plan(
-                history, out, config=cfg, horizon=horizon, freq=freq, model=model,
-                country=country, aht_s=aht_s, time_limit_s=time_limit_s, gap=gap,
-                replications=replications, seed=seed, rules=rule_set,
-                progress=lambda _name: bar.update(1),
-                sl_target=sl_target, sl_threshold_s=sl_threshold_s, asa_target_s=asa_target_s,
-                max_occupancy=max_occupancy, patience_s=patience_s, max_abandon=max_abandon,
-                shrinkage=shrinkage)
-    for note in result.notes:
-        typer.echo(f"wfm: note: {note}", err=True)
-    typer.echo("\n".join(summary_lines(result.summary)))
+        cfg = settings.load_settings(config)
+        options = planning.plan_options(
+            cfg, horizon=horizon, freq=freq, model=model, country=country, aht_s=aht_s,
+            schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
+                      "seed": seed},
+            target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
+                              "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,
+                              "patience_s": patience_s, "max_abandon": max_abandon,
+                              "shrinkage": shrinkage})
+        rule_set = settings.shift_rules(cfg, rules)
+        with progress(len(planning.STEPS), "plan") as bar:
+            result = planning.run_plan(history, out, options, config=cfg, rules=rule_set,
+                                       progress=lambda _name: bar.update(1))
+    notes(result.notes)
+    typer.echo("\n".join(planning.summary_lines(result.summary)))
     typer.echo(f"outputs in {out}/: " + ", ".join(sorted(p.name for p in result.files)))
 
 
-def _floats(text: str | None, flag: str) -> list[float]:
-    if text is None:
+def _floats(text_: str | None, flag: str) -> list[float]:
+    if text_ is None:
         return []
     try:
-        return [float(v) for v in text.split(",") if v.strip()]
+        return [float(v) for v in text_.split(",") if v.strip()]
     except ValueError:
-        raise InputError(f"{flag} takes numbers separated by commas; got {text!r}") from None
+        raise InputError(f"{flag} takes numbers separated by commas; got {text_!r}") from None
 
 
 @app.command()
@@ -578,115 +509,34 @@ def whatif(
 ):
     """Compare scenarios side by side: volume, AHT, targets, shrinkage, patience, model, or a
     given headcount per interval."""
-    import pandas as pd
-
-    from erlang import whatif as wi
-    from erlang.staffing import ServiceTarget
-    from wfmcore import schema
-    from wfmcore.config import load_config
-    from wfmcore.io import check_output_path, write_atomic
-
     with user_errors():
-        cfg = load_config(config) if config is not None else None
+        cfg = settings.load_settings(config)
         inputs = [p for p in (forecast_csv, scenarios, headcount, config) if p is not None]
-        for p in (out, chart):
-            if p is not None:
-                check_output_path(p, inputs)
-                if not p.parent.exists() if str(p.parent) else False:
-                    raise InputError(f"{p}: folder {p.parent} does not exist")
-        base = ServiceTarget(**(cfg.target_kwargs() if cfg else {}))
-        if aht_s is None and cfg is not None:
-            aht_s = cfg.staffing.get("aht_s")
-        if scenarios is not None:
-            scs = wi.load_scenarios(scenarios)
-            if scs[0].name != "base":
-                scs = [wi.Scenario(name="base")] + scs
-        else:
-            models = [m.strip() for m in model.split(",")] if model else []
-            scs = wi.grid(volume=_floats(volume, "--volume"), aht=_floats(aht, "--aht"),
-                          sl_target=_floats(sl_target, "--sl-target"),
-                          sl_threshold_s=_floats(sl_threshold_s, "--sl-threshold-s"),
-                          shrinkage=_floats(shrinkage, "--shrinkage"),
-                          patience_s=_floats(patience_s, "--patience-s"), model=models)
-        frame = schema.read_table(forecast_csv)
-        if from_history:
-            import forecast as fc
-
-            predicted = fc.run_forecast(forecast_csv, horizon=horizon, aht_s=aht_s)
-            frame = predicted.assign(interval_start=pd.to_datetime(
-                predicted["interval_start"]).dt.strftime("%Y-%m-%d %H:%M"))
-        counts = None
-        if headcount is not None:
-            counts = wi_headcount(frame, schema.read_table(headcount), str(headcount))
-        pricer = None
-        if paid_hours:
-            import shifts
-
-            rule_set = (shifts.rules_from_dict(cfg.shifts, source=f"{cfg.path}: [shifts]")
-                        if cfg is not None and cfg.shifts else None)
-
-            def pricer(req):
-                return shifts.schedule(req, rule_set, time_limit_s=30,
-                                       simulate=False).summary["paid_hours"]
-
+        whatifs.check_outputs((out, chart), inputs)
+        scs = whatifs.scenario_list(
+            scenarios, volume=_floats(volume, "--volume"), aht=_floats(aht, "--aht"),
+            sl_target=_floats(sl_target, "--sl-target"),
+            sl_threshold_s=_floats(sl_threshold_s, "--sl-threshold-s"),
+            shrinkage=_floats(shrinkage, "--shrinkage"),
+            patience_s=_floats(patience_s, "--patience-s"),
+            model=[m.strip() for m in model.split(",")] if model else [])
+        options = whatifs.WhatifOptions(aht_s=aht_s, fte_hours=fte_hours,
+                                        paid_hours=paid_hours, from_history=from_history,
+                                        horizon=horizon)
         with progress(len(scs), "scenarios") as bar:
-            table = wi.run_scenarios(frame, scs, base, aht_s=aht_s, headcount=counts,
-                                     fte_hours=fte_hours, source=str(forecast_csv),
-                                     paid_hours=pricer, progress=lambda: bar.update(1))
-        typer.echo(whatif_report(table))
+            table = whatifs.run_whatif(forecast_csv, scs, config=cfg, options=options,
+                                       headcount=headcount, progress=lambda: bar.update(1))
+        typer.echo(text.whatif_report(table))
         if out is not None:
-            if out.suffix.lower() == ".xlsx":
-                write_atomic(out, lambda p: table.to_excel(p, index=False, sheet_name="whatif"),
-                             inputs=inputs)
-            else:
-                write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=inputs)
+            whatifs.write_table(table, out, inputs=inputs)
             typer.echo(f"table -> {out}")
         if chart is not None:
-            write_atomic(chart, lambda p: wi.plot_scenarios(table, p), inputs=inputs)
+            whatifs.write_chart(table, chart, inputs=inputs)
             typer.echo(f"chart -> {chart}")
 
 
-def wi_headcount(frame, counts, source):
-    """Agents per forecast row from a headcount file, matched on (queue,) interval_start."""
-    import numpy as np
-
-    from wfmcore import schema
-
-    schema.require_columns(counts, ("interval_start", "agents"), source)
-    key = ["interval_start"] + (["queue"] if "queue" in frame.columns else [])
-    left = frame[key].copy()
-    left["interval_start"] = schema.parse_times(frame, "interval_start", "forecast")
-    right = counts[key].copy()
-    right["interval_start"] = schema.parse_times(counts, "interval_start", source)
-    right["agents"] = schema.numeric_column(counts, "agents", source)
-    merged = left.merge(right, on=key, how="left")
-    if merged["agents"].isna().any():
-        i = int(np.argmax(merged["agents"].isna().to_numpy()))
-        raise InputError(f"{source}: no agents given for interval "
-                         f"{frame['interval_start'].iloc[i]} (forecast row {i + 2})")
-    if (merged["agents"] != np.floor(merged["agents"])).any():
-        raise InputError(f"{source}: column 'agents' must hold whole numbers")
-    return merged["agents"].to_numpy()
-
-
-def whatif_report(table) -> str:
-    cols = [("agent_hours", "{:,.0f}"), ("paid_hours", "{:,.0f}"), ("fte", "{:,.1f}"),
-            ("service_level", "{:.1%}"), ("asa_s", "{:.1f}"), ("abandon_rate", "{:.2%}"),
-            ("occupancy", "{:.1%}")]
-    width = max(8, table["scenario"].str.len().max())
-    head = f"{'scenario':<{width}} " + " ".join(f"{c:>13}" for c, _ in cols) + "  ΔFTE"
-    lines = [head]
-    for _, r in table.iterrows():
-        vals = " ".join(f"{f.format(r[c]) if r[c] == r[c] else '-':>13}" for c, f in cols)
-        lines.append(f"{r['scenario']:<{width}} {vals}  {r['fte_vs_base']:+.1f}")
-    return "\n".join(lines)
-
-
 def main() -> None:
-    """Console entry point: usage errors as one line too, numpy's warnings kept quiet."""
-    import warnings
-
-    warnings.filterwarnings("ignore", category=RuntimeWarning)
+    """Console entry point: usage errors as one line too."""
     try:
         code = app(standalone_mode=False)
     except typer.Exit as exc:

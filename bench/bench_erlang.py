@@ -30,13 +30,11 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+
+from _results import write_section  # noqa: E402
 
 from erlang import ServiceTarget, erlang_a, erlang_c, required_agents  # noqa: E402
 from erlang.erlang_b import blocking  # noqa: E402
-
-sys.path.insert(0, str(ROOT / "bench"))
-from _results import write_section  # noqa: E402
 
 PEER_VENV = ROOT / "bench" / ".peer-venv"
 AHT_S = 300.0

@@ -19,10 +19,14 @@ out, days concatenated), seasonal periods of one day and one week of open interv
 forecast the open intervals of the next week. Without the venv they are skipped with a note.
 
 Run:  .venv/bin/python bench/bench_forecast.py   (writes its section of bench/RESULTS.md)
+
+wfm's packages are imported inside the functions that use them: the same file runs the peers
+in ``bench/.peer-venv``, where wfm is not installed.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 
 # "one core" (issue 3): BLAS threads only add overhead on these small matrices; on a busy
@@ -37,6 +41,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -127,25 +132,37 @@ def score_peer(panel, o, fc):
 
 # --- wfm ------------------------------------------------------------------------------------
 
-def bank_at(h, minutes):
+def bank_at(h, minutes, skip_last=0):
+    """The bank History at ``minutes``, without its last ``skip_last`` weeks."""
     import forecast
-    return h if minutes == 5 else forecast.aggregate(h, minutes)
+    h = h if minutes == 5 else forecast.aggregate(h, minutes)
+    if skip_last:
+        t = h.frame["interval_start"]
+        cut = t.max().normalize() - pd.Timedelta(days=7 * skip_last - 1)
+        h = replace(h, frame=h.frame[t < cut].reset_index(drop=True))
+    return h
+
+
+def us_panel(history):
+    """The panel of a one-queue History with US public holidays."""
+    from forecast.calendar import Calendar
+    from forecast.panel import build_panel
+    return build_panel(history.frame, history.interval_min, Calendar(country="US"))
+
+
+def erlang_c():
+    """The staffing model that prices errors in agents: Erlang C at 80 % in 20 s."""
+    import erlang
+    return functools.partial(erlang.required_agents, target=erlang.ServiceTarget())
 
 
 def run_level(h, minutes, folds, skip_last=0):
     from forecast.backtest import backtest
-    from forecast.calendar import Calendar
     from forecast.models import _FIT_CACHE, candidates
-    from forecast.panel import build_panel
-    frame = bank_at(h, minutes)
-    if skip_last:
-        cut = frame["interval_start"].max().normalize() - pd.Timedelta(days=7 * skip_last - 1)
-        frame = frame[frame["interval_start"] < cut].reset_index(drop=True)
-        frame.attrs["interval_min"] = minutes
-    panel = build_panel(frame, Calendar(country="US"))
+    panel = us_panel(bank_at(h, minutes, skip_last))
     _FIT_CACHE.clear()        # honest timings: no day-level fits reused from another level
     t0 = time.perf_counter()
-    r = backtest(panel, candidates(), folds=folds, cal_folds=8, level=0.8)
+    r = backtest(panel, candidates(), folds=folds, cal_folds=8, level=0.8, staffing=erlang_c())
     return r, time.perf_counter() - t0, panel
 
 
@@ -162,20 +179,20 @@ def holiday_weeks(panel, fold_df):
 
 def synthetic_panels():
     import forecast
-    from forecast.calendar import Calendar
     from forecast.panel import build_panel
     from forecast.synthetic import poisson_history
     f, _ = poisson_history(weeks=30, seed=21, trend_per_week=1.02)   # +2 % calls a week
-    yield "trend (weekdays, +2 %/week, 30 weeks)", build_panel(forecast.read_history(f))
+    h = forecast.read_history(f)
+    yield "trend (weekdays, +2 %/week, 30 weeks)", build_panel(h.frame, h.interval_min)
     f, _ = poisson_history(weeks=30, seed=22,
                            weekday_level=(1.2, 1.0, 0.95, 0.95, 0.9, 0.5, 0.35))
-    yield "7-day centre (30 weeks)", build_panel(forecast.read_history(f))
+    h = forecast.read_history(f)
+    yield "7-day centre (30 weeks)", build_panel(h.frame, h.interval_min)
     s = forecast.read_history(ROOT / "data" / "synthetic_calls.csv")
-    for q, g in s.groupby("queue"):
+    for q, g in s.frame.groupby("queue"):
         g = g.drop(columns="queue").reset_index(drop=True)
-        g.attrs.update(s.attrs)
         yield (f"data/synthetic_calls.csv `{q}` (12 weeks)",
-               build_panel(g, Calendar(country="US")))
+               us_panel(replace(s, frame=g)))
 
 
 def table_lines(t, extra):
@@ -218,20 +235,17 @@ def end_to_end(h, minutes, origins):
     each origin (its own 8-week evidence, auto choice and calibration), scored on the
     actual calls of the week: (mean MASE, 80 % coverage, median seconds per call)."""
     import forecast
-    from forecast.calendar import Calendar
     from forecast.metrics import weekly_naive_scale
     from forecast.models import _FIT_CACHE
-    from forecast.panel import build_panel
     fr = bank_at(h, minutes)
-    panel = build_panel(fr, Calendar(country="US"))
-    actual = fr.set_index("interval_start")["offered"].rename("y")
+    panel = us_panel(fr)
+    actual = fr.frame.set_index("interval_start")["offered"].rename("y")
     mases, inside, n, secs = [], 0, 0, []
     for o in origins:
-        hist = fr[fr["interval_start"] < o].reset_index(drop=True)
-        hist.attrs.update(fr.attrs)
+        hist = replace(fr, frame=fr.frame[fr.frame["interval_start"] < o].reset_index(drop=True))
         _FIT_CACHE.clear()
         t0 = time.perf_counter()
-        fc = forecast.run_forecast(hist, horizon="1w", country="US")
+        fc = forecast.run_forecast(hist, horizon="1w", country="US").frame
         secs.append(time.perf_counter() - t0)
         j = fc.set_index("interval_start").join(actual, how="inner")
         train = panel.truncate(o)
@@ -242,13 +256,11 @@ def end_to_end(h, minutes, origins):
 
 
 def main():
+    from _results import write_section
+
     import forecast
     from forecast.backtest import AUTO_BLEND, backtest, weekly_origins
-    from forecast.calendar import Calendar
     from forecast.models import _FIT_CACHE, candidates
-    from forecast.panel import build_panel
-    sys.path.insert(0, str(ROOT / "bench"))
-    from _results import write_section
 
     load0 = os.getloadavg()[0]
     h = forecast.read_history(BANK)
@@ -256,12 +268,7 @@ def main():
     jobs = []
     for minutes in PEER_LEVELS:
         for skip in (0, 10):
-            fr = bank_at(h, minutes)
-            if skip:
-                cut = fr["interval_start"].max().normalize() - pd.Timedelta(days=7 * skip - 1)
-                fr = fr[fr["interval_start"] < cut].reset_index(drop=True)
-                fr.attrs["interval_min"] = minutes
-            panel = build_panel(fr, Calendar(country="US"))
+            panel = us_panel(bank_at(h, minutes, skip))
             jobs += peer_jobs(panel, weekly_origins(panel, 10, 7), minutes)
     t0 = time.perf_counter()
     peers, peer_note = run_peers(jobs)
@@ -348,7 +355,7 @@ def main():
               "| window | level | MASE | 80 % coverage | seconds per run_forecast (median) |",
               "|---|---|---|---|---|"]
     for minutes in PEER_LEVELS:
-        pan = build_panel(bank_at(h, minutes), Calendar(country="US"))
+        pan = us_panel(bank_at(h, minutes))
         origins = weekly_origins(pan, 20, 7)
         for win, orig in (("early", origins[:10]), ("late", origins[10:])):
             m, c, sec = end_to_end(h, minutes, orig)
@@ -375,7 +382,7 @@ def main():
         forecast.run_forecast(h15, horizon="1w", country="US")
         times.append(time.perf_counter() - t0)
     single = []
-    panel = build_panel(h15, Calendar(country="US"))
+    panel = us_panel(h15)
     days = pd.date_range("2003-10-27", periods=5, freq="D")
     for m in candidates():
         ts = []
@@ -409,5 +416,4 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--peer"]:
         peer_main(sys.argv[2], sys.argv[3])
     else:
-        sys.path.insert(0, str(ROOT))
         main()

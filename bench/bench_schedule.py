@@ -56,8 +56,6 @@ if __name__ == "__main__" and sys.argv[1:2] == ["--peer"]:
     peer_main(sys.argv[2], sys.argv[3])
     raise SystemExit(0)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import scipy  # noqa: E402
 
 import shifts  # noqa: E402
@@ -351,7 +349,6 @@ def main(argv=None) -> int:
         args.out.write_text("\n".join(md), encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
     else:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         from _results import write_section
 
         write_section("schedule", "\n".join(md))

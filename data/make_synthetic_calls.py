@@ -26,13 +26,10 @@ Run from the project root:  python data/make_synthetic_calls.py
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from erlang import ServiceTarget, kpis, required_agents  # noqa: E402
 

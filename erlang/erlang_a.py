@@ -37,8 +37,7 @@ import numpy as np
 from scipy import special
 
 from erlang._special import log_inv_erlang_b, poisson_logpmf
-
-SL_CONVENTIONS = ("offered", "answered", "wait")
+from wfmcore.targets import SL_CONVENTIONS
 
 #: At most this many terms per interval in the series sums (reached only when
 #: patience / AHT x load is above ~10^8, far outside contact-centre practice).

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from erlang._special import log_inv_erlang_b
+from wfmcore import checks
 from wfmcore.errors import InputError
 
 
@@ -47,10 +48,7 @@ def lines_for_blocking(traffic_erl, max_blocking):
     Found with the forward recursion on log(1/B): exact and O(N - A) from N = floor(A).
     """
     a = _as_float_array("traffic_erl", traffic_erl)
-    target = float(max_blocking)
-    if not 0.0 < target < 1.0:
-        raise InputError(f"max_blocking must be a share in (0, 1); got {max_blocking!r}"
-                         " (1% is 0.01)")
+    target = checks.share(max_blocking, "max_blocking", "share")
     if (a < 0).any() or (a > 1e8).any():
         raise InputError("traffic_erl must be from 0 to 10^8 Erlangs")
     scalar = a.ndim == 0

@@ -81,6 +81,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from wfmcore import checks
 from wfmcore.errors import InputError
 
 __all__ = [
@@ -223,8 +224,7 @@ def _check_inputs(calls_per_interval, aht_s, agents, interval_min, sl_threshold_
     if warm >= n:
         raise InputError(f"warmup_intervals must be < the number of intervals ({n}); got {warm}")
     drain = int(staff[-1]) if drain_agents is None else _check_int("drain_agents", drain_agents, 0)
-    if not 0 < confidence < 1:
-        raise InputError(f"confidence must be a share in (0, 1); got {confidence!r} (95% is 0.95)")
+    checks.share(confidence, "confidence", "share")
     return calls, aht, staff, interval_s, threshold, patience, reps, warm, drain
 
 

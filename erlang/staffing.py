@@ -18,99 +18,21 @@ Targets no headcount can meet (service level 1, abandonment 0, ASA 0) are refuse
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
 
 import numpy as np
 
 from erlang import erlang_a, erlang_c
 from erlang._special import log_inv_erlang_b
+from wfmcore import checks
 from wfmcore.errors import InputError
+from wfmcore.targets import ServiceTarget
+
+__all__ = ["ServiceTarget", "kpis", "offered_load", "required_agents", "scheduled_agents"]
 
 #: relative tolerance within which a target counts as met (see module docstring)
 TARGET_RTOL = 1e-12
 #: largest offered load accepted per interval (the formulas are checked up to 10^6)
 MAX_LOAD_ERL = 1e8
-
-
-@dataclass(frozen=True, kw_only=True)
-class ServiceTarget:
-    """What an interval must achieve; ``None`` (or ``sl_target=0``) switches a target off.
-
-    Erlang C is used unless ``patience_s`` is given, which switches to Erlang A.
-    """
-
-    sl_target: float = 0.80           # share answered within sl_threshold_s; 0 = no target
-    sl_threshold_s: float = 20.0
-    asa_target_s: float | None = None  # maximum ASA
-    max_occupancy: float | None = None  # e.g. 0.85
-    max_abandon: float | None = None  # maximum share of calls abandoned (Erlang A only)
-    patience_s: float | None = None   # mean caller patience; switches to Erlang A
-    sl_convention: str = "offered"
-    shrinkage: float = 0.0            # share of paid time not on the phones
-    min_agents: int = 0               # minimum staffing per interval
-
-    def __post_init__(self):
-        def num(name):
-            value = getattr(self, name)
-            if value is None:
-                return None
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise InputError(f"{name} must be a number; got {value!r}") from None
-            object.__setattr__(self, name, value)  # plain float: messages show 0.8, not np
-            if math.isnan(value):
-                raise InputError(f"{name} must be a number; got NaN")
-            return value
-
-        sl = num("sl_target")
-        if sl is None or not 0.0 <= sl < 1.0:
-            hint = f" ({sl:g}% is {sl / 100:g})" if sl is not None and 1.0 < sl <= 100.0 else ""
-            raise InputError(f"sl_target (--sl-target) must be a share in [0, 1) (0 = no target); "
-                             f"got {self.sl_target!r}{hint}")
-        thr = num("sl_threshold_s")
-        if thr is None or thr < 0 or math.isinf(thr):
-            raise InputError(f"sl_threshold_s (--sl-threshold-s) must be >= 0 seconds; got {self.sl_threshold_s!r}")
-        asa = num("asa_target_s")
-        if asa is not None and not (0 < asa < math.inf):
-            raise InputError(f"asa_target_s (--asa-target-s) must be > 0 seconds; got {self.asa_target_s!r}")
-        occ = num("max_occupancy")
-        if occ is not None and not 0 < occ <= 1:
-            hint = f" ({occ:g}% is {occ / 100:g})" if 1 < occ <= 100 else ""
-            raise InputError(f"max_occupancy (--max-occupancy) must be a share in (0, 1]; got "
-                             f"{self.max_occupancy!r}{hint}")
-        pat = num("patience_s")
-        if pat is not None and not (0 < pat < math.inf):
-            raise InputError(f"patience_s (--patience-s) must be > 0 seconds; got {self.patience_s!r}")
-        ab = num("max_abandon")
-        if ab is not None:
-            if pat is None:
-                raise InputError("max_abandon (--max-abandon) needs patience_s: abandonment is only modelled "
-                                 "by Erlang A (give --patience-s)")
-            if not 0 < ab < 1:
-                hint = f" ({ab:g}% is {ab / 100:g})" if 1 <= ab <= 100 else ""
-                raise InputError(f"max_abandon (--max-abandon) must be a share in (0, 1); got "
-                                 f"{self.max_abandon!r}{hint}")
-        shr = num("shrinkage")
-        if shr is None or not 0 <= shr < 1:
-            hint = f" ({shr:g}% is {shr / 100:g})" if shr is not None and 1 <= shr <= 100 else ""
-            raise InputError(f"shrinkage (--shrinkage) must be a share in [0, 1); got {self.shrinkage!r}{hint}")
-        if self.sl_convention not in erlang_a.SL_CONVENTIONS:
-            raise InputError(f"sl_convention (--sl-convention) must be one of {', '.join(erlang_a.SL_CONVENTIONS)};"
-                             f" got {self.sl_convention!r}")
-        if int(self.min_agents) != self.min_agents or self.min_agents < 0:
-            raise InputError(f"min_agents (--min-agents) must be a whole number >= 0; got {self.min_agents!r}")
-        for f in fields(self):
-            if f.name in ("sl_convention", "min_agents"):
-                continue
-            v = getattr(self, f.name)
-            if v is not None:
-                object.__setattr__(self, f.name, float(v))
-        object.__setattr__(self, "min_agents", int(self.min_agents))
-
-    @property
-    def model(self) -> str:
-        return "erlang_c" if self.patience_s is None else "erlang_a"
 
 
 def offered_load(calls, aht_s, interval_min):
@@ -322,13 +244,13 @@ def _check_solvable(target: ServiceTarget):
     """Refuse target sets whose 'smallest N' is meaningless."""
     if (target.sl_target == 0 and target.asa_target_s is None and target.max_occupancy is None
             and target.max_abandon is None):
-        raise InputError("no service target to staff for: give --sl-target, --asa-target-s, "
-                         "--max-occupancy or --max-abandon (or --agents to evaluate)")
+        raise InputError("no service target to staff for: give sl_target, asa_target_s, "
+                         "max_occupancy or max_abandon", param="sl_target")
     if (target.patience_s is not None and target.sl_convention != "offered"
             and target.max_abandon is None):
         raise InputError(f"sl_convention '{target.sl_convention}' with abandonment needs "
-                         "--max-abandon: without it, a tiny headcount meets the service level "
-                         "because most callers hang up")
+                         "max_abandon: without it, a tiny headcount meets the service level "
+                         "because most callers hang up", param="sl_convention")
 
 
 def required_agents(traffic_erl, aht_s, target: ServiceTarget | None = None):
@@ -363,9 +285,7 @@ def scheduled_agents(required, shrinkage):
     Always rounded up, never to nearest (float noise of 1e-12 relative is ignored, so
     8 / (1 - 0.2) is 10, not 11).
     """
-    s = float(shrinkage)
-    if not 0 <= s < 1:
-        raise InputError(f"shrinkage (--shrinkage) must be a share in [0, 1); got {shrinkage!r}")
+    s = checks.share(shrinkage, "shrinkage")
     req = np.asarray(required, dtype=float)
     if np.isnan(req).any() or (req < 0).any() or (req > 1e15).any():
         raise InputError("agents must be a number from 0 to 10^15")

@@ -12,10 +12,18 @@ from the method of moments), and the empirical quantiles of the standardised err
 interval: ``f + q * sqrt(f + phi f^2)``, clipped at 0. The same earlier folds rank the models
 for ``model='auto'``: the mean of the best two (:data:`AUTO_BLEND`); the members are
 recorded in the ``model`` column.
+
+The staffing consequence of a forecast error (``agents_mae``, ``understaffed``) needs a
+staffing model, which lives in a layer above this one: the caller passes it in as
+``staffing(traffic_erl, aht_s) -> required agents`` (:data:`Staffing`), e.g.
+``functools.partial(erlang.required_agents, target=erlang.ServiceTarget())`` for Erlang C
+at 80 % in 20 s. Without it those two columns are NaN.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,8 +31,12 @@ import pandas as pd
 from scipy.stats import norm
 
 from forecast.metrics import coverage, mae, weekly_naive_scale
-from forecast.models import Model, NotEnoughHistory
+from forecast.models import Model, NotEnoughHistory, fit_notes
 from forecast.panel import Panel
+
+Staffing = Callable[[np.ndarray, float], np.ndarray]
+"""``staffing(traffic_erl, aht_s)``: required agents for each interval's offered load
+(Erlangs, an array) at handle time ``aht_s`` (seconds), as an array of the same shape."""
 
 
 @dataclass
@@ -38,6 +50,7 @@ class Fold:
     scale: float = float("nan")
     error: str | None = None         # why the model stepped aside
     fit_s: float = 0.0
+    warnings: tuple[str, ...] = ()   # what the fit warned about (Model.fit_warnings_)
 
     @property
     def ok(self) -> bool:
@@ -87,7 +100,8 @@ def weekly_origins(panel: Panel, n: int, horizon_days: int = 7) -> list[pd.Times
 
 
 def run_fold(panel: Panel, model: Model, origin: pd.Timestamp, horizon_days: int) -> Fold:
-    import time
+    """Fit ``model`` on the days before ``origin`` and score it on the open days of
+    ``[origin, origin + horizon_days)``; a model that cannot fit steps aside (``error``)."""
     train = panel.truncate(origin)
     stop = origin + pd.Timedelta(days=horizon_days)
     test = (panel.days >= origin) & (panel.days < stop)
@@ -104,6 +118,7 @@ def run_fold(panel: Panel, model: Model, origin: pd.Timestamp, horizon_days: int
         fold.error = str(exc)
         return fold
     fold.fit_s = time.perf_counter() - t0
+    fold.warnings = model.fit_warnings_
     A = panel.Y[test]
     fold.forecast, fold.actual = F, A
     fold.mask = train.slot_open[days.day_of_week.to_numpy()] & ~np.isnan(A)
@@ -239,35 +254,40 @@ def auto_choice(res: dict, names: list[str], inner: list[pd.Timestamp],
 
 
 @dataclass
-class BacktestResult:
+class PanelBacktest:
+    """The backtest of one panel (one queue): see :func:`backtest`."""
+
     table: pd.DataFrame                           # one row per model
     folds: pd.DataFrame                           # one row per model x origin
     notes: list[str] = field(default_factory=list)
 
 
 def staffing_errors(actual: np.ndarray, forecast: np.ndarray, aht_s: float,
-                    interval_min: float) -> tuple[float, float]:
-    """What a forecast error costs in agents: Erlang C at 80/20 on the actual and on the
-    forecast calls of every interval; returns (mean absolute agent error, share of intervals
-    where the forecast staffing is below what the actual calls needed)."""
-    from erlang import required_agents
-
-    if actual.size == 0:
+                    interval_min: float, staffing: Staffing | None) -> tuple[float, float]:
+    """What a forecast error costs in agents: ``staffing`` (:data:`Staffing`) on the actual
+    and on the forecast calls of every interval, as offered load ``calls * aht_s /
+    (interval_min * 60)`` Erlangs; returns (mean absolute agent error, share of intervals
+    where the forecast staffing is below what the actual calls needed). Both NaN without
+    ``staffing`` or without intervals."""
+    if staffing is None or actual.size == 0:
         return float("nan"), float("nan")
     to_erl = aht_s / (interval_min * 60.0)
-    need = required_agents(np.maximum(actual, 0) * to_erl, aht_s)
-    plan = required_agents(np.maximum(forecast, 0) * to_erl, aht_s)
+    need = np.asarray(staffing(np.maximum(actual, 0) * to_erl, aht_s))
+    plan = np.asarray(staffing(np.maximum(forecast, 0) * to_erl, aht_s))
     return float(np.abs(plan - need).mean()), float((plan < need).mean())
 
 
 def backtest(panel: Panel, models: list[Model], *, folds: int = 10, horizon_days: int = 7,
              level: float = 0.8, cal_folds: int = 8, progress=None,
-             aht_s: float = 300.0) -> BacktestResult:
+             aht_s: float = 300.0, staffing: Staffing | None = None) -> PanelBacktest:
     """Rolling-origin backtest of ``models`` and of ``auto`` over the last ``folds`` origins.
 
     ``auto`` at each origin blends the best :data:`AUTO_BLEND` models over the ``cal_folds``
     folds that ended before that origin, and every interval at an origin is
     calibrated on those same earlier folds, so nothing is scored with hindsight.
+    ``staffing`` (:data:`Staffing`) with ``aht_s`` (seconds) prices the errors in agents
+    (``agents_mae``, ``understaffed``; NaN without it). ``progress(1)`` is called after each
+    origin. The notes say which models stepped aside and what their fits warned about.
     """
     all_origins = weekly_origins(panel, folds + cal_folds, horizon_days)
     outer = all_origins[-folds:]
@@ -297,7 +317,8 @@ def backtest(panel: Panel, models: list[Model], *, folds: int = 10, horizon_days
                 y, fc, lo, hi = y + [yw], fc + [fw], lo + [lw], hi + [hw]
                 n_cal = max(n_cal, cal.n_folds)
             y, fc, lo, hi = (np.concatenate(v) for v in (y, fc, lo, hi))
-            agents_mae, understaffed = staffing_errors(y, fc, aht_s, panel.interval_min)
+            agents_mae, understaffed = staffing_errors(y, fc, aht_s, panel.interval_min,
+                                                       staffing)
             rows.append(dict(model=name, origin=o, chosen=chosen, error=None, mase=f.mase,
                              mae=mae(y, fc), scale=f.scale, abs_err=float(np.abs(y - fc).sum()),
                              sum_err=float((fc - y).sum()), calls=float(y.sum()),
@@ -311,7 +332,9 @@ def backtest(panel: Panel, models: list[Model], *, folds: int = 10, horizon_days
         errs = fold_df.loc[(fold_df.model == name) & fold_df.error.notna(), "error"]
         if len(errs):
             notes.append(f"{name}: stepped aside in {len(errs)} fold(s): {errs.iloc[0]}")
-    return BacktestResult(table, fold_df, notes)
+        notes += fit_notes(name, [res[(name, o)].warnings for o in all_origins
+                                  if res[(name, o)].ok])
+    return PanelBacktest(table, fold_df, notes)
 
 
 def summarise(fold_df: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -322,8 +345,8 @@ def summarise(fold_df: pd.DataFrame, level: float) -> pd.DataFrame:
                          wape=g.abs_err.sum() / g.calls.sum(), bias=g.sum_err.sum() / g.calls.sum(),
                          coverage=(g.coverage * g.n).sum() / g.n.sum(), level=level,
                          fit_s_median=g.fit_s.median(),
-                         agents_mae=(g.agents_mae * g.n).sum() / g.n.sum(),
-                         understaffed=(g.understaffed * g.n).sum() / g.n.sum(),
+                         agents_mae=(g.agents_mae * g.n).sum(min_count=1) / g.n.sum(),
+                         understaffed=(g.understaffed * g.n).sum(min_count=1) / g.n.sum(),
                          chosen=", ".join(sorted(set(g.chosen))) if name == "auto" else name))
     t = pd.DataFrame(rows)
     if len(t):
@@ -334,7 +357,6 @@ def summarise(fold_df: pd.DataFrame, level: float) -> pd.DataFrame:
     return t
 
 
-# exported helpers used by the pipeline
-__all__ = ["Calibration", "Fold", "BacktestResult", "backtest", "calibrate", "rank_models",
-           "auto_choice", "AUTO_BLEND",
-           "run_fold", "run_folds", "weekly_origins", "inner_origins"]
+__all__ = ["AUTO_BLEND", "Calibration", "Fold", "PanelBacktest", "Staffing", "auto_choice",
+           "backtest", "blend_fold", "calibrate", "inner_origins", "rank_models", "run_fold",
+           "run_folds", "staffing_errors", "summarise", "weekly_origins"]

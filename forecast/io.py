@@ -16,190 +16,88 @@ Time: ``interval_start`` is naive site-local time. With ``tz`` (an IANA name suc
 hour appears twice (first the summer-time rows, then the winter-time rows, in file order)
 and on the spring day the skipped hour is absent; a column ``utc_offset_min`` (local - UTC)
 keeps the repeated rows apart. Without ``tz`` those repeated rows are duplicates.
+
+The result is a :class:`History`: the frame together with its interval length, source name,
+time zone and the notes written while reading (e.g. a partial interval left out by
+:func:`aggregate`). Every stage after this one takes those from the History, never from
+the frame.
 """
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Mapping
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from forecast import schema as S
-from wfmcore import InputError
+from wfmcore import InputError, reader
+from wfmcore import schema as S
 
-_LINE = "_line"   # private column: where each row came from, for messages
-
-
-def _where(name: str, line: int, file_lines: bool) -> str:
-    return f"{name}: line {line}" if file_lines else f"{name}: data row {line}"
+_LINE = reader.LINE   # private column: where each row came from, for messages
 
 
-def _load(source, sheet) -> tuple[pd.DataFrame, str, bool]:
-    """Return (raw frame of strings/objects, display name, line numbers are file lines)."""
-    if isinstance(source, pd.DataFrame):
-        return source.copy(), "<frame>", False
-    path = Path(source)
-    name = str(path)
-    if not path.exists():
-        raise InputError(f"{name}: file not found")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt", ".gz"):
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-            return raw, name, True
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
-            return raw, name, True
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path), name, False
-    except ImportError as exc:
-        raise InputError(f"{name}: reading {suffix} files needs an extra package ({exc.name}); "
-                         "install it or save the history as CSV") from None
-    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{name}: not a readable {suffix} file ({first})") from None
-    raise InputError(f"{name}: unknown file type {suffix!r}; use .csv, .xlsx or .parquet")
+@dataclass(frozen=True)
+class History:
+    """A validated interval history, as :func:`read_history` returns it.
 
+    ``frame`` has the columns of :data:`wfmcore.schema.FRAME_COLUMNS` that the input had
+    (``queue`` only if it had one, ``utc_offset_min`` only with ``tz``), float counts, and is
+    sorted by (``queue``,) ``interval_start`` (with ``tz``: the summer-time copy of the
+    repeated autumn hour first). ``interval_min`` is the length of every interval in
+    minutes; ``source`` the file name, or ``"<frame>"`` for a DataFrame; ``tz`` the IANA
+    time zone the local times were read in (None: naive, no daylight-saving handling);
+    ``notes`` what was changed on the way (e.g. a partial interval left out).
+    """
 
-def _rename(raw: pd.DataFrame, name: str, column_map: Mapping[str, str] | None) -> pd.DataFrame:
-    mapping: dict[str, str] = {}
-    user = {str(k): v for k, v in (column_map or {}).items()}
-    for bad in set(user.values()) - set(S.HISTORY_COLUMNS):
-        raise InputError(f"{name}: column_map target {bad!r} is not one of "
-                         f"{', '.join(S.HISTORY_COLUMNS)}")
-    for col in raw.columns:
-        if str(col) in user:
-            mapping[col] = user[str(col)]
-        elif S.normalise_name(col) in S.ALIASES:
-            mapping[col] = S.ALIASES[S.normalise_name(col)]
-    targets = list(mapping.values())
-    for t in set(targets):
-        if targets.count(t) > 1:
-            cols = [repr(str(c)) for c, v in mapping.items() if v == t]
-            raise InputError(f"{name}: columns {', '.join(cols)} all map to {t!r}; "
-                             "keep one or pass a column map")
-    out = raw.rename(columns=mapping)
-    keep = [c for c in S.HISTORY_COLUMNS if c in out.columns]
-    for need in (S.INTERVAL_START, S.OFFERED):
-        if need not in keep:
-            raise InputError(f"{name}: no column {need!r} (columns are "
-                             f"{', '.join(repr(str(c)) for c in raw.columns if c != _LINE)}); "
-                             "rename it or pass a column map")
-    return out[keep + [_LINE]]
-
-
-def _fail_rows(name, file_lines, frame, bad_mask, column, what):
-    bad = frame.loc[bad_mask]
-    first = bad.iloc[0]
-    raise InputError(f"{_where(name, int(first[_LINE]), file_lines)}: column {column!r} is "
-                     f"{first[column]!r}; {what} ({len(bad)} rows like this)")
-
-
-def _parse_numbers(out, raw, name, file_lines, col, *, integer_like: bool):
-    text = raw[col]
-    blank = text.isna() | (text.astype(str).str.strip() == "")
-    values = pd.to_numeric(text.where(~blank), errors="coerce")
-    bad = values.isna() & ~blank
-    if bad.any():
-        _fail_rows(name, file_lines, raw, bad, col, "not a number")
-    if col == S.OFFERED and blank.any():
-        _fail_rows(name, file_lines, raw, blank, col, "calls offered must be given in every row")
-    neg = values < 0
-    if neg.any():
-        kind = "calls" if integer_like else "seconds"
-        _fail_rows(name, file_lines, raw, neg, col, f"{kind} must be >= 0")
-    out[col] = values.astype(float)
+    frame: pd.DataFrame
+    interval_min: int
+    source: str
+    tz: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 def read_history(source, *, column_map: Mapping[str, str] | None = None,
                  interval_min: int | None = None, sheet=None,
-                 tz: str | None = None) -> pd.DataFrame:
+                 tz: str | None = None) -> History:
     """Read and validate an interval history; optionally aggregate to ``interval_min``.
 
-    Returns a frame sorted by (``queue``, ``interval_start``) with float counts, the
-    interval length in ``frame.attrs['interval_min']`` and the source name in
-    ``frame.attrs['source']``. ``queue`` is present only if the input had one.
+    ``source``: a path (CSV, Excel, Parquet) or a DataFrame, read by the one reader
+    (:func:`wfmcore.reader.read_intervals`: layouts, time parsing, numbers, duplicates).
+    ``column_map`` maps the input's column names to wfm's (``{"Inbound": "offered"}``) where
+    the built-in aliases do not; ``sheet`` picks the Excel sheet (default: the first); ``tz``
+    see the module docstring. Returns a :class:`History`; its interval length is detected
+    from the rows (:func:`detect_interval_min`), then aggregated to ``interval_min`` if that
+    is given and differs (:func:`aggregate`, which may add a note).
     """
-    raw, name, file_lines = _load(source, sheet)
-    raw = raw.reset_index(drop=True)
-    raw[_LINE] = np.arange(len(raw)) + (2 if file_lines else 1)
-    raw = _rename(raw, name, column_map)
-    if raw.empty:
-        raise InputError(f"{name}: no data rows")
-
-    out = pd.DataFrame({_LINE: raw[_LINE].to_numpy()})
-    if S.QUEUE in raw.columns:
-        q = raw[S.QUEUE].astype(str).str.strip()
-        empty = q.isin(["", "nan", "None"])
-        if empty.any():
-            _fail_rows(name, file_lines, raw, empty, S.QUEUE, "every row needs a queue name")
-        out[S.QUEUE] = q.to_numpy()
-
-    ts_raw = raw[S.INTERVAL_START]
-    if pd.api.types.is_datetime64_any_dtype(ts_raw):
-        ts = ts_raw
-    else:
-        text = ts_raw.astype(str).str.strip()
-        ts = pd.to_datetime(text, errors="coerce", format="ISO8601")
-        retry = ts.isna()
-        if retry.any():   # other unambiguous layouts, e.g. "2003-03-03T07:00:00"
-            ts[retry] = pd.to_datetime(text[retry], errors="coerce", format="mixed")
-    ts = pd.Series(ts)
-    if getattr(ts.dt, "tz", None) is not None:
-        raise InputError(f"{name}: column 'interval_start' has time-zone offsets; wfm expects "
-                         "naive site-local times (drop the offset)")
-    bad = ts.isna()
-    if bad.any():
-        _fail_rows(name, file_lines, raw, bad, S.INTERVAL_START,
-                   "not a timestamp (expected YYYY-MM-DD HH:MM)")
-    out[S.INTERVAL_START] = ts.to_numpy().astype("datetime64[ns]")
-
-    for col in S.COUNT_COLUMNS:
-        if col in raw.columns:
-            _parse_numbers(out, raw, name, file_lines, col, integer_like=True)
-    if S.AHT_S in raw.columns:
-        _parse_numbers(out, raw, name, file_lines, S.AHT_S, integer_like=False)
+    table = reader.read_intervals(source, "history", column_map=column_map, sheet=sheet,
+                                  infer_interval=False, duplicates=False)
+    out, name, file_lines = table.frame, table.source, table.file_lines
+    if S.AHT_S in out.columns:
         calls = out[S.HANDLED] if S.HANDLED in out.columns else out[S.OFFERED]
         aht_bad = (calls > 0) & (out[S.AHT_S].isna() | (out[S.AHT_S] <= 0))
         if aht_bad.any():
-            rows = raw.loc[aht_bad.to_numpy()]
-            first = rows.iloc[0]
-            raise InputError(f"{_where(name, int(first[_LINE]), file_lines)}: column 'aht_s' is "
-                             f"{first[S.AHT_S]!r} but calls were handled; AHT must be > 0 "
-                             f"seconds ({len(rows)} rows like this)")
-
+            reader.fail_rows(name, file_lines, out, aht_bad, S.AHT_S,
+                             "calls were handled, so AHT must be > 0 seconds")
     keys = [S.QUEUE, S.INTERVAL_START] if S.QUEUE in out.columns else [S.INTERVAL_START]
     if tz is not None:
         out[S.UTC_OFFSET] = utc_offsets(out, tz, keys, name=name, file_lines=file_lines)
         keys = [*keys, S.UTC_OFFSET]
-    dup = out.duplicated(keys, keep=False)
-    if dup.any():
-        d = out.loc[dup].sort_values([*keys, _LINE])
-        first = d.iloc[0]
-        same = d[(d[keys] == first[keys]).all(axis=1)]
-        lines = ", ".join(str(v) for v in same[_LINE].head(3))
-        where = "lines" if file_lines else "data rows"
-        raise InputError(f"{name}: {where} {lines}: column 'interval_start' "
-                         f"{first[S.INTERVAL_START]:%Y-%m-%d %H:%M} appears more than once"
-                         f"{' for queue ' + repr(first[S.QUEUE]) if S.QUEUE in keys else ''} "
-                         f"({int(dup.sum())} duplicated rows)")
-
+    reader.check_duplicates(out, name, file_lines, keys)
     out = out.sort_values(keys, ascending=[True] * (len(keys) - 1) + [tz is None],
                           kind="stable").reset_index(drop=True)     # summer time first
     out = out[[c for c in (*S.FRAME_COLUMNS, _LINE) if c in out.columns]]
     step = detect_interval_min(out, name=name, file_lines=file_lines)
     del out[_LINE]
-    out.attrs.update(interval_min=step, source=name, tz=tz)
+    history = History(frame=out, interval_min=step, source=name, tz=tz)
     if interval_min is not None and interval_min != step:
-        out = aggregate(out, interval_min)
-        out.attrs["source"] = name
-    return out
+        history = aggregate(history, interval_min)
+    return history
 
 
-def _zone(tz: str):
-    import zoneinfo
+def check_tz(tz: str) -> zoneinfo.ZoneInfo:
+    """The zone named ``tz``; an :class:`InputError` if it is not an IANA name."""
     try:
         return zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -214,14 +112,14 @@ def utc_offsets(frame: pd.DataFrame, tz: str, keys: list[str], *, name: str = "<
     In the repeated autumn hour the first row of a local time is summer time, the next one
     winter time. A local time that does not exist (the skipped spring hour) is an error.
     """
-    _zone(tz)
+    check_tz(tz)
     local = pd.DatetimeIndex(frame[S.INTERVAL_START])
     first = ~frame.duplicated(keys, keep="first").to_numpy()
     aware = local.tz_localize(tz, ambiguous=first, nonexistent="NaT")
     if aware.isna().any():
         i = int(np.argmax(aware.isna()))
         line = int(frame[_LINE].iloc[i]) if _LINE in frame else i + 1
-        raise InputError(f"{_where(name, line, file_lines)}: column 'interval_start' is "
+        raise InputError(f"{reader.where(name, line, file_lines)}: column 'interval_start' is "
                          f"{local[i]:%Y-%m-%d %H:%M}, a local time that does not exist in {tz} "
                          "(clocks jump forward then)")
     utc = aware.tz_convert("UTC").tz_localize(None)
@@ -253,50 +151,26 @@ def localize_output(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
 
 def detect_interval_min(frame: pd.DataFrame, *, name: str = "<frame>",
                         file_lines: bool = False) -> int:
-    """Interval length in minutes: the most common gap between consecutive rows of a day.
-
-    Every gap must be a multiple of it and every start must sit on its grid (minute of the
-    day divisible by it); otherwise the file mixes interval lengths and we say where.
-    """
-    ts = frame[S.INTERVAL_START]
-    minute_of_day = (ts.dt.hour * 60 + ts.dt.minute).to_numpy()
-    if (ts.dt.second != 0).any():
-        bad = frame.loc[(ts.dt.second != 0).to_numpy()]
-        line = int(bad[_LINE].iloc[0]) if _LINE in bad else int(bad.index[0]) + 1
-        raise InputError(f"{_where(name, line, file_lines)}: column 'interval_start' is "
-                         f"{bad[S.INTERVAL_START].iloc[0]}; interval starts must be whole minutes")
-    group = frame[S.QUEUE].to_numpy() if S.QUEUE in frame else np.zeros(len(frame))
-    day = ts.dt.normalize().to_numpy()
-    same = (day[1:] == day[:-1]) & (group[1:] == group[:-1])
-    gaps = np.diff(minute_of_day)[same]
-    gaps = gaps[gaps > 0]
-    if gaps.size == 0:
-        raise InputError(f"{name}: cannot tell the interval length (no day has two intervals); "
-                         "pass the history with at least two intervals per day")
-    values, counts = np.unique(gaps, return_counts=True)
-    step = int(values[np.argmax(counts)])
-    if step not in S.INTERVAL_MINUTES:
-        raise InputError(f"{name}: intervals are {step} minutes apart; expected one of "
-                         f"{', '.join(map(str, S.INTERVAL_MINUTES))} minutes")
-    off_grid = minute_of_day % step != 0
-    if off_grid.any():
-        i = int(np.argmax(off_grid))
-        line = int(frame[_LINE].iloc[i]) if _LINE in frame else i + 1
-        raise InputError(f"{_where(name, line, file_lines)}: column 'interval_start' is "
-                         f"{ts.iloc[i]:%Y-%m-%d %H:%M}, not on the {step}-minute grid of the "
-                         f"other rows (mixed interval lengths?)")
-    return step
+    """Interval length in minutes of a history frame: :func:`wfmcore.reader.interval_minutes`
+    (the most common step within a day, the same for every queue, every start on its
+    grid), the one rule every stage uses."""
+    lines = frame[_LINE].to_numpy() if _LINE in frame else None
+    return reader.interval_minutes(frame[S.INTERVAL_START],
+                                   frame[S.QUEUE] if S.QUEUE in frame else None, name,
+                                   lines=lines, file_lines=file_lines)
 
 
-def aggregate(frame: pd.DataFrame, interval_min: int, *, partial: str = "drop") -> pd.DataFrame:
+def aggregate(history: History, interval_min: int, *, partial: str = "drop") -> History:
     """Sum calls into coarser intervals; AHT weighted by handled calls (else offered calls).
 
-    ``interval_min`` must be a multiple of the current length.
+    ``interval_min`` must be a multiple of ``history.interval_min``. Returns a new
+    :class:`History` with the same source and time zone and the notes of ``history`` plus
+    any added here.
 
     ``partial``: what to do with a coarse interval that the history only partly covers on
     every day with that weekday, e.g. 21:00-21:15 when the last 5-minute interval of the
     day is 21:00-21:05 (the bank data). ``'drop'`` (default) leaves it out and says so in
-    ``attrs['notes']`` (which interval, how many calls, their share); ``'keep'`` keeps its
+    the notes (which interval, how many calls, their share); ``'keep'`` keeps its
     calls as if they were a whole interval. Why drop: a planner reads every row as calls
     spread over ``interval_min`` minutes, so 5 minutes of calls in a 15-minute row looks
     like a quiet interval: staffing it with Erlang C understaffs the 5 minutes that are
@@ -306,7 +180,10 @@ def aggregate(frame: pd.DataFrame, interval_min: int, *, partial: str = "drop") 
     history's own interval length. A bin missing sub-intervals on only some days is not
     partial (that is missing data, kept).
     """
-    step = frame.attrs.get("interval_min") or detect_interval_min(frame)
+    if not isinstance(history, History):
+        raise TypeError(f"aggregate takes the History that read_history returns; got "
+                        f"{type(history).__name__}")
+    frame, step = history.frame, history.interval_min
     if interval_min % step != 0 or interval_min < step:
         raise InputError(f"cannot aggregate {step}-minute intervals to {interval_min} minutes; "
                          f"choose a multiple of {step}")
@@ -315,7 +192,7 @@ def aggregate(frame: pd.DataFrame, interval_min: int, *, partial: str = "drop") 
                          f"got {interval_min}")
     if partial not in ("drop", "keep"):
         raise InputError(f"partial must be 'drop' or 'keep'; got {partial!r}")
-    notes = list(frame.attrs.get("notes", []))
+    notes = list(history.notes)
     if partial == "drop" and interval_min > step and len(frame):
         frame, dropped = _drop_partial_bins(frame, step, interval_min)
         notes += dropped
@@ -337,11 +214,8 @@ def aggregate(frame: pd.DataFrame, interval_min: int, *, partial: str = "drop") 
     if S.UTC_OFFSET in out.columns:     # summer-time copy of the repeated hour first
         out = out.sort_values([*keys[:-1], S.UTC_OFFSET], ascending=[True] * (len(keys) - 1)
                               + [False], kind="stable").reset_index(drop=True)
-    out.attrs.update(frame.attrs)
-    out.attrs["interval_min"] = interval_min
-    if notes:
-        out.attrs["notes"] = notes
-    return out
+    return History(frame=out, interval_min=interval_min, source=history.source,
+                   tz=history.tz, notes=tuple(notes))
 
 
 def _hhmm(minute: int) -> str:
@@ -393,20 +267,8 @@ def parse_freq(freq: str | int | None) -> int | None:
 
 
 def read_intervals(source) -> pd.DataFrame:
-    """Read the ``interval_start`` values (and optional ``queue``) to forecast, from a CSV."""
-    raw, name, file_lines = _load(source, None)
-    raw = raw.reset_index(drop=True)
-    raw[_LINE] = np.arange(len(raw)) + (2 if file_lines else 1)
-    cols = {c: S.ALIASES.get(S.normalise_name(c), c) for c in raw.columns}
-    raw = raw.rename(columns=cols)
-    if S.INTERVAL_START not in raw.columns:
-        raise InputError(f"{name}: no column 'interval_start'")
-    text = raw[S.INTERVAL_START].astype(str).str.strip()
-    ts = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    if ts.isna().any():
-        _fail_rows(name, file_lines, raw, ts.isna(), S.INTERVAL_START,
-                   "not a timestamp (expected YYYY-MM-DD HH:MM)")
-    out = pd.DataFrame({S.INTERVAL_START: ts.to_numpy()})
-    if S.QUEUE in raw.columns:
-        out.insert(0, S.QUEUE, raw[S.QUEUE].astype(str).to_numpy())
-    return out
+    """The ``interval_start`` values (and optional ``queue``) to forecast, from a file or
+    frame, through the one reader."""
+    table = reader.read_intervals(source, "intervals", infer_interval=False, duplicates=False)
+    cols = [c for c in (S.QUEUE, S.INTERVAL_START) if c in table.frame.columns]
+    return table.frame[cols].reset_index(drop=True)

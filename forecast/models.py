@@ -12,8 +12,7 @@ seasonal_naive
     The same slot on the latest earlier day with the same weekday (one week earlier when
     that day was open). The baseline that MASE is scaled by.
 weekday_avg
-    Mean of the same slot over the last ``weeks`` (8) open days with the same weekday,
-    optionally with geometric weights (``halflife_weeks``).
+    Mean of the same slot over the last ``weeks`` (8) open days with the same weekday.
 day_profile
     Day total x intraday profile (Weinberg, Brown & Stroud 2007; Shen & Huang 2008 use the
     same split). log(day total) = local level + AR(1) transient + weekday effect + closure
@@ -34,11 +33,13 @@ from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 
 from forecast.panel import PROFILE_WEEKS, Panel
+from wfmcore import InputError
 
 
 class NotEnoughHistory(ValueError):
@@ -55,6 +56,8 @@ class Model(ABC):
     name = "model"
     min_weeks = 1          # whole weeks of history needed
     fixed_params_: list | None = None
+    #: what the last fit's statsmodels calls warned about (see :func:`fit_notes`)
+    fit_warnings_: tuple[str, ...] = ()
 
     def state_params(self) -> list | None:
         """Parameter vectors of the last fit's state-space parts (None: there are none)."""
@@ -72,6 +75,7 @@ class Model(ABC):
             raise NotEnoughHistory(f"{self.name} needs at least {self.min_weeks} weeks of "
                                    f"history; got {weeks}")
         self.panel_ = panel
+        self.fit_warnings_ = ()
         self._fit(panel)
         return self
 
@@ -123,21 +127,16 @@ class SeasonalNaive(Model):
 class WeekdayAverage(Model):
     """Mean of the same slot over the last ``weeks`` days with the same weekday."""
 
-    def __init__(self, weeks: int = 8, halflife_weeks: float | None = None, name=None):
+    def __init__(self, weeks: int = 8):
         self.weeks = weeks
-        self.halflife_weeks = halflife_weeks
-        self.name = name or (f"weekday_avg{weeks}" if halflife_weeks is None
-                             else f"weekday_wavg{weeks}")
+        self.name = f"weekday_avg{weeks}"
 
     def predict(self, days):
         out = []
         for rows in _latest_same_weekday(self.panel_, days, self.weeks):
             y = self.panel_.Y[rows]
-            w = np.ones(len(rows)) if self.halflife_weeks is None else \
-                0.5 ** (np.arange(len(rows))[::-1] / self.halflife_weeks)
-            ok = ~np.isnan(y)
-            num = np.nansum(y * w[:, None], axis=0)
-            den = (ok * w[:, None]).sum(axis=0)
+            num = np.nansum(y, axis=0)
+            den = (~np.isnan(y)).sum(axis=0)          # days with a value in each slot
             out.append(np.where(den > 0, num / np.where(den > 0, den, 1), 0.0))
         return np.array(out)
 
@@ -168,6 +167,48 @@ def _month_turns(feat: pd.DataFrame) -> int:
     return len(set(d.year * 12 + d.month + (d.day > 15)))
 
 
+CONVERGENCE = "statsmodels did not converge"
+_DEVELOPER_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+_WARNED: dict = {}     # registry for re-emitted developer warnings: once per place
+
+
+def _recording(call):
+    """``call()`` with the warnings it raises caught; returns (result, short texts).
+
+    A statsmodels ``ConvergenceWarning`` becomes :data:`CONVERGENCE`, any other warning
+    (e.g. a numpy ``RuntimeWarning`` inside the likelihood search) ``'<Category>: <first
+    line>'``: they are about this fit on this data and end up in the forecast's notes
+    (:func:`fit_notes`). Deprecation and future warnings are about library versions, not
+    the data: they are re-issued to Python's warning filters unchanged.
+    """
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    texts = []
+    for w in caught:
+        if issubclass(w.category, _DEVELOPER_WARNINGS):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                   registry=_WARNED)
+        elif issubclass(w.category, ConvergenceWarning):
+            texts.append(CONVERGENCE)
+        else:
+            texts.append(f"{w.category.__name__}: {str(w.message).strip().splitlines()[0]}")
+    return result, tuple(dict.fromkeys(texts))
+
+
+def fit_notes(name: str, fits: list[tuple[str, ...]]) -> list[str]:
+    """At most one note for model ``name`` from the warnings of its ``fits`` (one tuple of
+    texts per fit, as in :attr:`Model.fit_warnings_`), e.g. ``'svd: statsmodels did not
+    converge on 2 of 9 fits'``; no note when no fit warned."""
+    counts = Counter(text for fit in fits for text in dict.fromkeys(fit))   # in order
+    if not counts:
+        return []
+    n = len(fits)
+    return [f"{name}: " + "; ".join(f"{text} on {k} of {n} fits"
+                                    for text, k in counts.items())]
+
+
 def _design(feat: pd.DataFrame, weekdays: list[int], flags: list[str]) -> np.ndarray:
     cols = [(feat["weekday"].to_numpy() == w).astype(float) for w in weekdays[1:]]
     cols += [feat[f].to_numpy(float) for f in flags]
@@ -186,9 +227,6 @@ class DayLevelModel:
     beta sits in the state vector (``mle_regression=False``), i.e. it is the GLS estimate.
     """
 
-    def __init__(self, ar: bool = True):
-        self.ar = ar
-
     def fit(self, y: np.ndarray, feat: pd.DataFrame, *, params=None) -> DayLevelModel:
         """Maximum likelihood; with ``params`` no search (variances kept, states filtered
         on ``y``)."""
@@ -197,32 +235,28 @@ class DayLevelModel:
         self.flags_ = [f for f in _FLAGS if feat[f].sum() > 0
                        and (f != "month_turn" or _month_turns(feat) >= MIN_TURNS)]
         X = _design(feat, self.weekdays_, self.flags_)
-        key = (self.ar, y.tobytes(), X.tobytes(), X.shape)
+        key = (y.tobytes(), X.tobytes(), X.shape)
 
         def model():
             return UnobservedComponents(y, level="llevel", exog=X if X.shape[1] else None,
-                                        autoregressive=1 if self.ar else None,
-                                        mle_regression=False)
+                                        autoregressive=1, mle_regression=False)
 
-        n_par = 4 if self.ar else 2       # irregular and level variances (+ AR coef, var)
-        if params is not None and len(params) == n_par:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.res_ = model().filter(np.asarray(params))
+        if params is not None and len(params) == 4:   # irregular, level, AR var and coef
+            self.res_, self.warnings_ = _recording(
+                lambda: model().filter(np.asarray(params)))
         elif key in _FIT_CACHE:           # same day totals at another interval length
-            self.res_ = _FIT_CACHE[key]
+            self.res_, self.warnings_ = _FIT_CACHE[key]
         else:
             # Nelder-Mead from statsmodels' start values: same optimum as L-BFGS here (2-4
             # variances) at half the time (tolerance: _NM_TOL). Always a full search: one
             # warm-started from a nearby optimum with a looser tolerance was 3x cheaper but
             # stopped at visibly different parameters on the bank data (MASE of one week
             # 1.28 instead of 1.10), and made results depend on what was fitted before.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.res_ = model().fit(disp=False, method="nm", maxiter=1000, **_NM_TOL)
+            self.res_, self.warnings_ = _recording(
+                lambda: model().fit(disp=False, method="nm", maxiter=1000, **_NM_TOL))
             if len(_FIT_CACHE) > 256:
                 _FIT_CACHE.pop(next(iter(_FIT_CACHE)))
-            _FIT_CACHE[key] = self.res_
+            _FIT_CACHE[key] = (self.res_, self.warnings_)
         self.k_ = X.shape[1]
         return self
 
@@ -285,9 +319,13 @@ class DayProfile(Model):
         tot = _day_totals(panel)
         keep = (panel.days > panel.days.max() - pd.Timedelta(days=7 * self.max_weeks)) \
             & np.isfinite(tot) & (tot > 0)
+        if keep.sum() < 2:      # the state-space fit needs two observations (log day totals)
+            raise NotEnoughHistory(f"{self.name} needs at least 2 days with calls; got "
+                                   f"{int(keep.sum())}")
         feat = panel.features(panel.days[keep])
         y = np.log(tot[keep]) - np.log1p(feat["uplift"].to_numpy())
         self.level_ = DayLevelModel().fit(y, feat, params=self._fixed(0))
+        self.fit_warnings_ = self.level_.warnings_
         self.profiles_ = {w: _profile(panel, w) for w in range(7) if panel.slot_open[w].any()}
 
     def state_params(self):
@@ -334,6 +372,8 @@ class SVDModel(Model):
         self.score_models_ = [
             DayLevelModel().fit(scores[:, j], feat, params=self._fixed(j))
             for j in range(k)]
+        self.fit_warnings_ = tuple(dict.fromkeys(w for m in self.score_models_
+                                                 for w in m.warnings_))
 
     def state_params(self):
         return [np.asarray(m.res_.params) for m in self.score_models_]
@@ -362,5 +402,4 @@ def make_model(name: str) -> Model:
     for m in candidates():
         if m.name == name:
             return m
-    from wfmcore import InputError
     raise InputError(f"model must be 'auto' or one of {', '.join(MODEL_NAMES)}; got {name!r}")

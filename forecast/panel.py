@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from forecast import schema as S
 from forecast.calendar import Calendar, day_table, open_weekdays
+from wfmcore import schema as S
 
 PROFILE_WEEKS = 8   # opening hours and shapes are learned from the last 8 weeks
 
@@ -78,14 +78,15 @@ def _slot_open(days: pd.DatetimeIndex, Y: np.ndarray) -> np.ndarray:
     return out
 
 
-def build_panel(frame: pd.DataFrame, calendar: Calendar | None = None,
+def build_panel(frame: pd.DataFrame, interval_min: int, calendar: Calendar | None = None,
                 end: pd.Timestamp | None = None) -> Panel:
-    """Grid one queue's history (a frame from :func:`forecast.io.read_history`)."""
+    """Grid one queue's history: ``frame`` is the ``frame`` of a
+    :class:`forecast.io.History` without a ``queue`` column (or one queue's rows of it),
+    ``interval_min`` its interval length. The day table runs from the first history day to
+    ``end`` (default: the last history day); ``calendar`` decides closed days (default: no
+    holidays, no special days)."""
     calendar = calendar or Calendar()
-    step = frame.attrs.get("interval_min")
-    if step is None:
-        from forecast.io import detect_interval_min
-        step = detect_interval_min(frame)
+    step = int(interval_min)
     ts = frame[S.INTERVAL_START]
     day = ts.dt.normalize()
     minute = (ts.dt.hour * 60 + ts.dt.minute).to_numpy()
@@ -111,6 +112,6 @@ def build_panel(frame: pd.DataFrame, calendar: Calendar | None = None,
         np.add.at(hs, (di, si), np.nan_to_num(a * w))
         aht = np.where(weight > 0, hs / np.where(weight > 0, weight, 1.0), np.nan)
     table = day_table(days, end, calendar)
-    return Panel(interval_min=int(step), slots=slots, days=days, Y=Y,
+    return Panel(interval_min=step, slots=slots, days=days, Y=Y,
                  slot_open=_slot_open(days, Y), table=table, aht=aht, weight=weight,
                  calendar=calendar)

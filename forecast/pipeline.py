@@ -1,23 +1,26 @@
 """Library entry points: :func:`run_forecast` and :func:`run_backtest`.
 
-Both take a history (path or DataFrame, see :func:`forecast.io.read_history`), work queue by
-queue and return flat frames. ``run_forecast`` backtests the candidate models on the last
-weeks of the history first: that evidence picks the models for ``model='auto'`` and
-calibrates the prediction intervals, and it is attached as ``frame.attrs['evidence']``.
+Both take a history (a :class:`~forecast.io.History`, a path or a DataFrame, see
+:func:`forecast.io.read_history`) and the settings (:class:`~forecast.options.ForecastOptions`,
+or the same names as keywords), work queue by queue and return typed results:
+:class:`ForecastResult` and :class:`BacktestResult`. ``run_forecast`` backtests the
+candidate models on the last weeks of the history first: that evidence picks the models for
+``model='auto'`` and calibrates the prediction intervals, and it is returned as
+``ForecastResult.evidence``.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from forecast import schema as S
 from forecast.backtest import (
     AUTO_BLEND,
     Calibration,
+    Staffing,
     backtest,
     blend_fold,
     calibrate,
@@ -26,49 +29,69 @@ from forecast.backtest import (
     weekly_origins,
 )
 from forecast.calendar import Calendar
-from forecast.io import aggregate, localize_output, parse_freq, read_history, read_intervals
-from forecast.models import Model, NotEnoughHistory, candidates, make_model, smooth_121
+from forecast.io import History, aggregate, localize_output, read_history, read_intervals
+from forecast.models import Model, NotEnoughHistory, candidates, fit_notes, make_model, smooth_121
+from forecast.options import ForecastOptions
 from forecast.panel import PROFILE_WEEKS, Panel, build_panel
 from wfmcore import InputError
+from wfmcore import schema as S
 from wfmcore.io import write_csv_atomic
-from wfmcore.schema import TIME_FORMAT
 
 
-def parse_horizon(horizon: str | int) -> int:
-    """'2w' -> 14, '5d' -> 5, 7 -> 7 (calendar days)."""
-    if isinstance(horizon, int | np.integer):
-        days = int(horizon)
+@dataclass(frozen=True)
+class ForecastResult:
+    """What :func:`run_forecast` returns.
+
+    ``frame``: one row per forecast interval, columns ``[queue,] interval_start
+    [, utc_offset_min], offered, offered_loNN, offered_hiNN, model [, aht_s]`` (NN = ``level``
+    in percent, :func:`wfmcore.schema.level_suffix`); ``evidence``: the inner backtest, one
+    row per (queue,) model and the blend (``folds``, ``mase``); ``notes``: what the user
+    should know (partial intervals left out, models that stepped aside, fits that warned,
+    history cut); ``interval_min``: the length of every interval in minutes; ``level``.
+    """
+
+    frame: pd.DataFrame
+    evidence: pd.DataFrame
+    notes: list[str]
+    interval_min: int
+    level: float
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """What :func:`run_backtest` returns: ``table`` (one row per (queue,) model and
+    ``auto``), ``folds`` (one row per (queue,) model and origin), ``notes`` and the
+    ``interval_min`` the backtest ran at (minutes)."""
+
+    table: pd.DataFrame
+    folds: pd.DataFrame
+    notes: list[str]
+    interval_min: int
+
+
+def _options(options: ForecastOptions | None, keywords: dict) -> ForecastOptions:
+    """``options`` with ``keywords`` put in (every value checked by ForecastOptions)."""
+    if options is None:
+        return ForecastOptions(**keywords)
+    return replace(options, **keywords) if keywords else options
+
+
+def _load(history, opts: ForecastOptions) -> History:
+    """The history at the interval length of ``opts.freq``."""
+    if isinstance(history, History):      # read already: column_map was applied then
+        if opts.tz is not None and opts.tz != history.tz:
+            raise InputError(f"{history.source}: tz is {opts.tz!r} but the history was read "
+                             f"with tz={history.tz!r}; pass tz to read_history")
+        h = history
     else:
-        m = re.fullmatch(r"\s*(\d+)\s*([wd]?)\s*", str(horizon).lower())
-        if not m:
-            raise InputError(f"horizon must look like '1w', '2w' or '10d'; got {horizon!r}")
-        days = int(m.group(1)) * (7 if m.group(2) == "w" else 1)
-    if days < 1:
-        raise InputError(f"horizon must be at least 1 day; got {horizon!r}")
-    return days
-
-
-def _check_aht(aht_s: float | None) -> None:
-    if aht_s is not None and not aht_s > 0:
-        raise InputError(f"aht_s must be > 0 seconds; got {aht_s!r}")
-
-
-def _check_level(level: float) -> float:
-    if not 0 < level < 1:
-        raise InputError(f"level must be a share in (0, 1); got {level!r} (80% is 0.8)")
-    return float(level)
-
-
-def _load(history, freq, column_map, tz=None) -> pd.DataFrame:
-    frame = read_history(history, column_map=column_map, tz=tz)
-    step = parse_freq(freq)
-    if step is not None and step != frame.attrs["interval_min"]:
-        if step < frame.attrs["interval_min"]:
-            raise InputError(f"freq {freq!r} is finer than the history's "
-                             f"{frame.attrs['interval_min']}-minute intervals; choose a "
-                             "multiple of it")
-        frame = aggregate(frame, step)
-    return frame
+        h = read_history(history, column_map=opts.column_map, tz=opts.tz)
+    step = opts.freq_min
+    if step is not None and step != h.interval_min:
+        if step < h.interval_min:
+            raise InputError(f"freq {opts.freq!r} is finer than the history's "
+                             f"{h.interval_min}-minute intervals; choose a multiple of it")
+        h = aggregate(h, step)
+    return h
 
 
 def _queues(frame: pd.DataFrame):
@@ -76,9 +99,7 @@ def _queues(frame: pd.DataFrame):
         yield None, frame
         return
     for q, g in frame.groupby(S.QUEUE, sort=True):
-        g = g.drop(columns=S.QUEUE).reset_index(drop=True)
-        g.attrs.update(frame.attrs)
-        yield q, g
+        yield q, g.drop(columns=S.QUEUE).reset_index(drop=True)
 
 
 def _model_list(model: str | list) -> list[Model]:
@@ -97,7 +118,8 @@ def aht_profile(panel: Panel, days: pd.DatetimeIndex, recent_weeks: int = 2) -> 
     Profile: handled-weighted mean AHT of the same weekday and slot over the last 8 weeks,
     shrunk toward the all-weekday mean of the slot (weight of one day's calls) and smoothed
     with a 1-2-1 filter over neighbouring slots. Level: the ratio of the handled-weighted
-    AHT of the last ``recent_weeks`` weeks to that of the 8 weeks, so a drift shows up.
+    AHT of the last ``recent_weeks`` weeks to that of the 8 weeks, so a drift shows up. A
+    slot without any AHT in the 8 weeks (no handled calls) takes the all-slot mean.
     """
     recent = panel.days > panel.days.max() - pd.Timedelta(days=7 * PROFILE_WEEKS)
     A = np.nan_to_num(panel.aht[recent])
@@ -113,38 +135,43 @@ def aht_profile(panel: Panel, days: pd.DatetimeIndex, recent_weeks: int = 2) -> 
     out = []
     for d in days:
         sel = wd == d.weekday()
-        p = (hs[sel].sum(0) + k * pooled) / (w[sel].sum(0) + k)
+        num, den = hs[sel].sum(0) + k * pooled, w[sel].sum(0) + k
+        with np.errstate(invalid="ignore", divide="ignore"):   # den 0: no AHT in the slot
+            p = np.where(den > 0, num / den, pooled)
         out.append(smooth_121(p) * lvl)
     return np.array(out)
 
 
 # --- forecast ---------------------------------------------------------------------------------
 
-def _forecast_queue(frame, *, target_days, start, models, level, calendar, horizon_days,
-                    cal_folds, aht_s):
+def _forecast_queue(frame, *, interval_min, source, target_days, start, models, level,
+                    calendar, horizon_days, cal_folds, aht_s):
     end = target_days.max() if len(target_days) else start
-    panel = build_panel(frame, calendar, end=end)
+    panel = build_panel(frame, interval_min, calendar, end=end)
     notes = []
     if panel.days.max() >= start:
         notes.append(f"history cut before {start:%Y-%m-%d} (the first forecast day)")
         panel = panel.truncate(start)
         if len(panel.days) == 0:
-            raise InputError(f"{frame.attrs.get('source', 'history')}: no history before "
-                             f"{start:%Y-%m-%d}, the first day to forecast")
+            raise InputError(f"{source}: no history before {start:%Y-%m-%d}, the first day "
+                             "to forecast")
     days = target_days[(panel.table.loc[target_days, "status"] == "open").to_numpy()]
     origins = weekly_origins(panel, cal_folds, horizon_days)
     res = run_folds(panel, models, origins, horizon_days, reuse_params=True)
     names = [m.name for m in models]
     predicted = {}   # each model's forecast of the target days, computed once
     for m in models:
+        fits = [res[(m.name, o)].warnings for o in origins if res[(m.name, o)].ok]
         try:
             m.fit(panel)
+            fits.append(m.fit_warnings_)
             predicted[m.name] = m.predict(days) if len(days) else None
         except NotEnoughHistory as exc:
             notes.append(f"{m.name} stepped aside: {exc}")
+        notes += fit_notes(m.name, fits)
     if not predicted:
-        raise InputError(f"{frame.attrs.get('source', 'history')}: no model can forecast from "
-                         f"this history ({'; '.join(notes)})")
+        raise InputError(f"{source}: no model can forecast from this history "
+                         f"({'; '.join(notes)})")
     ranked = [n for n in rank_models(res, names, origins) if n in predicted] if origins else []
     if len(models) > 1:
         members = sorted(ranked[:AUTO_BLEND], key=names.index) if ranked else \
@@ -196,38 +223,31 @@ def _forecast_queue(frame, *, target_days, start, models, level, calendar, horiz
     return out, evidence, notes
 
 
-def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=None,
-                 model: str = "auto", level: float = 0.8, country: str | None = None,
-                 special_days=None, column_map=None, aht_s: float | None = None,
-                 tz: str | None = None, cal_folds: int = 8) -> pd.DataFrame:
+def run_forecast(history, options: ForecastOptions | None = None, *, intervals=None,
+                 **keywords) -> ForecastResult:
     """Forecast calls offered per interval, with a calibrated prediction interval.
 
-    history : path (CSV/Excel/Parquet) or DataFrame; see :func:`forecast.io.read_history`.
-    horizon : '1w', '2w', '10d' or days: every open interval of the days after the history.
+    history : a :class:`~forecast.io.History`, or a path (CSV/Excel/Parquet) or DataFrame
+        to read with :func:`forecast.io.read_history`.
+    options : a :class:`~forecast.options.ForecastOptions`; ``keywords`` are its fields
+        (``horizon``, ``freq``, ``model``, ``level``, ``country``, ``special_days``, ``tz``,
+        ``cal_folds``, ``column_map``, ``aht_s``) and replace the ones in ``options``.
+        ``horizon``: every open interval of that many days after the history.
+        ``aht_s``: constant AHT (seconds) for the ``aht_s`` column when the history has no
+        AHT. ``tz``: DST days then have their real number of intervals (a 24-hour queue:
+        92 or 100 quarter-hours) and ``utc_offset_min`` tells the two copies of the
+        repeated hour apart.
     intervals : instead of ``horizon``, the ``interval_start`` values to forecast (path or
         frame with that column, optionally ``queue``); requested intervals on closed days or
         outside opening hours get 0 calls and model 'closed'. If they overlap the history,
         the history is cut before the first requested day (an honest comparison).
-    freq : '15min', '30min', '60min': aggregate the history first (must be coarser).
-    model : 'auto' (mean of the two best models of the backtest, see
-        :data:`forecast.backtest.AUTO_BLEND`) or one of
-        :data:`forecast.models.MODEL_NAMES`.
-    level : central coverage of [offered_loNN, offered_hiNN], a share (0.8 -> lo80/hi80).
-    country, special_days : public-holiday calendar (ISO code, e.g. 'US') and special-days
-        file (see :func:`forecast.calendar.read_special_days`).
-    aht_s : constant AHT (seconds) for the ``aht_s`` column when history has no AHT.
-    tz : IANA time zone of the (naive local) timestamps, e.g. 'America/New_York': DST days
-        then have their real number of intervals (a 24-hour queue: 92 or 100 quarter-hours)
-        and a ``utc_offset_min`` column tells the two copies of the repeated hour apart.
 
-    Returns columns ``[queue,] interval_start, offered, offered_loNN, offered_hiNN, model
-    [, aht_s]``; ``attrs['evidence']`` (backtest MASE per model and queue), ``attrs['notes']``.
+    Returns a :class:`ForecastResult` (frame, evidence, notes, interval_min, level).
     """
-    level = _check_level(level)
-    _check_aht(aht_s)
-    frame = _load(history, freq, column_map, tz)
-    step = frame.attrs["interval_min"]
-    calendar = Calendar(country=country, special_days=special_days)
+    opts = _options(options, keywords)
+    calendar = Calendar(country=opts.country, special_days=opts.special_days)
+    hist = _load(history, opts)
+    step = hist.interval_min
     req = None
     if intervals is not None:
         req = intervals if isinstance(intervals, pd.DataFrame) else read_intervals(intervals)
@@ -240,9 +260,8 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
             raise InputError(f"intervals: data row {i + 1}: interval_start "
                              f"{ts.iloc[i]:%Y-%m-%d %H:%M} is not on the {step}-minute grid "
                              "of the history")
-    outs, evid, notes_all = [], [], list(frame.attrs.get("notes", []))
-    horizon_days = parse_horizon(horizon)
-    for q, g in _queues(frame):
+    outs, evid, notes_all = [], [], list(hist.notes)
+    for q, g in _queues(hist.frame):
         if req is not None:
             r = req if (q is None or S.QUEUE not in req) else req[req[S.QUEUE].astype(str) == q]
             if r.empty:
@@ -252,13 +271,14 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
             hd = max(7, (target_days.max() - start).days + 1)   # calibrate on this span
         else:
             start = g[S.INTERVAL_START].max().normalize() + pd.Timedelta(days=1)
-            target_days = pd.date_range(start, periods=horizon_days, freq="D")
-            hd = horizon_days
+            target_days = pd.date_range(start, periods=opts.horizon_days, freq="D")
+            hd = opts.horizon_days
         out, evidence, notes = _forecast_queue(
-            g, target_days=target_days, start=start, models=_model_list(model),
-            level=level, calendar=calendar, horizon_days=hd, cal_folds=cal_folds, aht_s=aht_s)
-        if tz is not None:
-            out = localize_output(out, tz)
+            g, interval_min=step, source=hist.source, target_days=target_days, start=start,
+            models=_model_list(opts.model), level=opts.level, calendar=calendar,
+            horizon_days=hd, cal_folds=opts.cal_folds, aht_s=opts.aht_s)
+        if hist.tz is not None:
+            out = localize_output(out, hist.tz)
         if req is not None:
             want = r[[S.INTERVAL_START]].drop_duplicates()
             out = want.merge(out, on=S.INTERVAL_START, how="left")
@@ -268,7 +288,7 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
                     out[c] = out[c].fillna(0.0)
             out[S.MODEL] = out[S.MODEL].where(~shut, "closed")
             if S.AHT_S in out.columns:
-                out[S.AHT_S] = out[S.AHT_S].fillna(float(aht_s) if aht_s else np.nan)
+                out[S.AHT_S] = out[S.AHT_S].fillna(float(opts.aht_s) if opts.aht_s else np.nan)
         if q is not None:
             out.insert(0, S.QUEUE, q)
             evidence.insert(0, S.QUEUE, q)
@@ -278,16 +298,17 @@ def run_forecast(history, horizon: str | int = "1w", *, intervals=None, freq=Non
         notes_all += notes
     if not outs:
         raise InputError("intervals: none of the requested queues is in the history")
-    result = pd.concat(outs, ignore_index=True)
-    result.attrs.update(evidence=pd.concat(evid, ignore_index=True), notes=notes_all,
-                        interval_min=step)
-    return result
+    return ForecastResult(frame=pd.concat(outs, ignore_index=True),
+                          evidence=pd.concat(evid, ignore_index=True), notes=notes_all,
+                          interval_min=step, level=opts.level)
 
 
-def write_forecast(frame: pd.DataFrame, out: Path | str, inputs=()) -> Path:
-    """Write a forecast frame as CSV (interval_start as YYYY-MM-DD HH:MM), atomically."""
-    f = frame.copy()
-    f[S.INTERVAL_START] = pd.to_datetime(f[S.INTERVAL_START]).dt.strftime(TIME_FORMAT)
+def write_forecast(result: ForecastResult | pd.DataFrame, out: Path | str, inputs=()) -> Path:
+    """Write a forecast (a :class:`ForecastResult` or its frame) as CSV, atomically:
+    ``interval_start`` as YYYY-MM-DD HH:MM, calls and ``aht_s`` rounded to 3 decimals.
+    ``inputs``: paths the output must not overwrite."""
+    f = (result.frame if isinstance(result, ForecastResult) else result).copy()
+    f[S.INTERVAL_START] = pd.to_datetime(f[S.INTERVAL_START]).dt.strftime(S.TIME_FORMAT)
     num = [c for c in f.columns if c.startswith(S.OFFERED) or c == S.AHT_S]
     f[num] = f[num].round(3)
     return write_csv_atomic(f, out, inputs=inputs)
@@ -295,61 +316,65 @@ def write_forecast(frame: pd.DataFrame, out: Path | str, inputs=()) -> Path:
 
 # --- backtest ---------------------------------------------------------------------------------
 
-def run_backtest(history, *, folds: int = 10, horizon: str | int = "1w", freq=None,
-                 models: list | None = None, level: float = 0.8, country: str | None = None,
-                 special_days=None, column_map=None, tz: str | None = None,
-                 cal_folds: int = 8, progress=None, aht_s: float | None = None) -> pd.DataFrame:
+def run_backtest(history, options: ForecastOptions | None = None, *, folds: int = 10,
+                 staffing: Staffing | None = None, progress=None,
+                 **keywords) -> BacktestResult:
     """Rolling-origin backtest over the last ``folds`` weekly origins, per queue.
 
-    One row per (queue,) model and ``auto``: ``folds`` scored, ``mase`` (mean over folds,
-    each scaled by its in-sample weekly seasonal-naive MAE), ``wape``, ``bias`` (shares,
-    pooled over folds), ``coverage`` of the ``level`` interval, ``fit_s_median`` (seconds
-    per fit + forecast), ``agents_mae`` and ``understaffed`` (the staffing consequence:
-    mean absolute error in Erlang C agents at 80/20, and the share of intervals the forecast
-    would understaff; AHT ``aht_s``, else the history's mean AHT, else 300 s),
-    ``chosen`` (members of auto), ``winner`` (lowest MASE).
-    Per-fold rows are in ``attrs['folds']``; models that stepped aside in ``attrs['notes']``.
+    ``history``, ``options`` and ``keywords`` as for :func:`run_forecast` (``model``: the
+    candidates, default all of them; ``horizon``: what each origin forecasts; ``cal_folds``:
+    the earlier origins that choose ``auto`` and calibrate each origin's intervals).
+    ``staffing(traffic_erl, aht_s)`` (:data:`forecast.backtest.Staffing`) prices the errors
+    in agents, e.g. ``functools.partial(erlang.required_agents,
+    target=erlang.ServiceTarget())`` for Erlang C at 80/20, with AHT ``aht_s``, else the
+    history's mean AHT, else 300 s. ``progress(1)`` is called after each origin.
+
+    ``BacktestResult.table`` has one row per (queue,) model and ``auto``: ``folds`` scored,
+    ``mase`` (mean over folds, each scaled by its in-sample weekly seasonal-naive MAE),
+    ``wape``, ``bias`` (shares, pooled over folds), ``coverage`` of the ``level`` interval,
+    ``fit_s_median`` (seconds per fit + forecast), ``agents_mae`` and ``understaffed`` (mean
+    absolute error in agents, share of intervals the forecast would understaff; NaN without
+    ``staffing``), ``chosen`` (members of auto), ``winner`` (lowest MASE). ``folds`` has the
+    per-fold rows; ``notes`` the models that stepped aside and the fits that warned.
     """
-    level = _check_level(level)
+    opts = _options(options, keywords)
     if folds < 1:
         raise InputError(f"folds must be >= 1; got {folds!r}")
-    _check_aht(aht_s)
-    frame = _load(history, freq, column_map, tz)
-    calendar = Calendar(country=country, special_days=special_days)
-    horizon_days = parse_horizon(horizon)
-    tables, fold_tables, notes = [], [], list(frame.attrs.get("notes", []))
-    for q, g in _queues(frame):
-        panel = build_panel(g, calendar)
-        mods = _model_list(models or "auto")
-        aht_q = aht_s
+    calendar = Calendar(country=opts.country, special_days=opts.special_days)
+    hist = _load(history, opts)
+    tables, fold_tables, notes = [], [], list(hist.notes)
+    for q, g in _queues(hist.frame):
+        panel = build_panel(g, hist.interval_min, calendar)
+        aht_q = opts.aht_s
         if aht_q is None and S.AHT_S in g.columns and g[S.AHT_S].notna().any():
             w = g[S.OFFERED].where(g[S.AHT_S].notna(), 0)
             aht_q = float((g[S.AHT_S].fillna(0) * w).sum() / max(w.sum(), 1e-9))
-        r = backtest(panel, mods, folds=folds, horizon_days=horizon_days, level=level,
-                     cal_folds=cal_folds, progress=progress, aht_s=aht_q or 300.0)
+        r = backtest(panel, _model_list(opts.model), folds=folds,
+                     horizon_days=opts.horizon_days, level=opts.level,
+                     cal_folds=opts.cal_folds, progress=progress, aht_s=aht_q or 300.0,
+                     staffing=staffing)
+        prefix = f"queue {q}: " if q is not None else ""
         if r.table.empty:
-            notes.append(f"{'queue ' + str(q) + ': ' if q is not None else ''}history too short "
-                         "for a backtest (needs at least two weeks)")
+            notes.append(f"{prefix}history too short for a backtest (needs at least two weeks)")
             continue
         t, f = r.table, r.folds
-        if len(t) and int(t["folds"].max()) < folds:
-            r.notes.append(f"only {int(t['folds'].max())} weekly origins fit in the history "
+        q_notes = list(r.notes)
+        if int(t["folds"].max()) < folds:
+            q_notes.append(f"only {int(t['folds'].max())} weekly origins fit in the history "
                            f"(asked for {folds}); scored those")
         if q is not None:
             t.insert(0, S.QUEUE, q)
             f.insert(0, S.QUEUE, q)
-            notes += [f"queue {q}: {n}" for n in r.notes]
-        else:
-            notes += r.notes
+        notes += [prefix + n for n in q_notes]
         tables.append(t)
         fold_tables.append(f)
     if not tables:
-        raise InputError(f"{frame.attrs.get('source', 'history')}: history too short for a "
-                         "backtest (needs at least two weeks)")
-    out = pd.concat(tables, ignore_index=True)
-    out.attrs.update(folds=pd.concat(fold_tables, ignore_index=True), notes=notes,
-                     interval_min=frame.attrs["interval_min"])
-    return out
+        raise InputError(f"{hist.source}: history too short for a backtest (needs at least "
+                         "two weeks)")
+    return BacktestResult(table=pd.concat(tables, ignore_index=True),
+                          folds=pd.concat(fold_tables, ignore_index=True), notes=notes,
+                          interval_min=hist.interval_min)
 
 
-__all__ = ["run_forecast", "run_backtest", "write_forecast", "parse_horizon"]
+__all__ = ["BacktestResult", "ForecastResult", "aht_profile", "run_backtest", "run_forecast",
+           "write_forecast"]

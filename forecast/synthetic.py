@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from wfmcore import schema as S
+
 
 def poisson_rates(open_hours=(8, 20), interval_min: int = 30,
                   weekday_level=(1.2, 1.0, 0.95, 0.95, 0.9, 0.0, 0.0),
@@ -37,6 +39,6 @@ def poisson_history(weeks: int, seed: int, start: str = "2024-01-01", *,
             continue
         rows_t.append(d.to_datetime64() + slots.astype("timedelta64[m]"))
         rows_y.append(rng.poisson(lam))
-    frame = pd.DataFrame({"interval_start": np.concatenate(rows_t),
-                          "offered": np.concatenate(rows_y).astype(float)})
+    frame = pd.DataFrame({S.INTERVAL_START: np.concatenate(rows_t),
+                          S.OFFERED: np.concatenate(rows_y).astype(float)})
     return frame, rates

@@ -11,7 +11,7 @@ Public API::
 from shifts.model import DayProblem, DaySolution, solve_day, solve_days
 from shifts.report import summary_lines, write_outputs
 from shifts.requirements import check_requirements, read_requirements
-from shifts.roster import assign, check_roster, read_roster
+from shifts.roster import RosterFile, assign, check_roster, read_roster
 from shifts.rules import (
     DEFAULT_RULES,
     EXAMPLE_RULES_TOML,
@@ -23,11 +23,12 @@ from shifts.rules import (
     rules_from_dict,
     write_example_rules,
 )
-from shifts.schedule import ScheduleResult, schedule
+from shifts.schedule import ScheduleOptions, ScheduleResult, schedule
 
 __all__ = [
-    "DEFAULT_RULES", "EXAMPLE_RULES_TOML", "BreakRule", "DayProblem", "DaySolution", "Rules",
-    "ScheduleResult", "ShiftType", "Tours", "assign", "check_requirements", "check_roster",
+    "DEFAULT_RULES", "EXAMPLE_RULES_TOML", "BreakRule", "DayProblem", "DaySolution",
+    "RosterFile", "Rules", "ScheduleOptions", "ScheduleResult", "ShiftType", "Tours",
+    "assign", "check_requirements", "check_roster",
     "load_rules", "read_requirements", "read_roster", "rules_from_dict", "schedule",
     "solve_day", "solve_days", "summary_lines", "write_example_rules", "write_outputs",
 ]

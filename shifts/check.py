@@ -43,22 +43,25 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from wfmcore import InputError
+from erlang import ServiceTarget, kpis
+from erlang.simulate import ratio_ci
+from erlang.simulate import simulate as run_sim
+from wfmcore import InputError, checks
 
 CHECK_COLUMNS = ("on_phone_agents", "service_level", "sim_service_level",
                  "sim_service_level_lo", "sim_service_level_hi")
 
 
-def check_options(replications, shrinkage) -> None:
-    """Validate the check's options (InputError naming the parameter)."""
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+def check_options(replications, shrinkage, simulate: bool = True) -> None:
+    """Validate the check's options (InputError naming the parameter); replications may be
+    0 only when nothing is simulated."""
+    least = 1 if simulate else 0
+    if isinstance(replications, bool) or not isinstance(replications, int) \
+            or replications < least:
         raise InputError(f"The 'replications' parameter of schedule must be a whole number "
-                         f">= 1. Got {replications!r} instead.")
-    if shrinkage is not None and (isinstance(shrinkage, bool)
-                                  or not isinstance(shrinkage, int | float)
-                                  or not 0 <= shrinkage < 1):
-        raise InputError(f"The 'shrinkage' parameter of schedule must be a share in [0, 1). "
-                         f"Got {shrinkage!r} instead.")
+                         f">= {least}. Got {replications!r} instead.", param="replications")
+    if shrinkage is not None:
+        checks.share(shrinkage, "shrinkage")
 
 
 def can_check(req: pd.DataFrame) -> str | None:
@@ -111,8 +114,6 @@ def _aht(req: pd.DataFrame, interval_min: int) -> np.ndarray:
 def _ratio_ci(num: np.ndarray, den: np.ndarray, confidence: float):
     """Ratio of totals over replications (axis 0) with a t interval, as floats: the
     simulator's estimator (:func:`erlang.simulate.ratio_ci`, Cochran 1977, ch. 6)."""
-    from erlang.simulate import ratio_ci
-
     n = num.shape[0]
     t_q = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) if n > 1 else math.nan
     est, lo, hi = ratio_ci(num, den, t_q, clip=True)
@@ -136,10 +137,8 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
     ``sim_service_level_lo``, ``sim_service_level_hi``, ``sim_replications``,
     ``on_phone_share``. Simulated columns are NaN when ``simulate`` is false.
     """
-    from erlang import ServiceTarget, kpis
-
     target = ServiceTarget() if target is None else target
-    check_options(replications, shrinkage)
+    check_options(replications, shrinkage, simulate)
     keys = ["queue", "interval_start"]
     cov = coverage[[c for c in keys if c in coverage.columns] + ["scheduled"]].copy()
     if "queue" not in cov.columns:
@@ -165,8 +164,6 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
     days = []
     if not simulate:
         return out, pd.DataFrame(days), overall
-    from erlang.simulate import simulate as run_sim
-
     date = merged["interval_start"].dt.normalize()
     groups = list(merged.groupby([merged["queue"], date], sort=True).groups.items())
     streams = np.random.SeedSequence(seed).spawn(len(groups))

@@ -32,6 +32,7 @@ says so.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,15 @@ FAIRNESS_COLUMNS = ["agent", "shifts", "paid_hours", "min_hours", "max_hours",
                     "late_shifts", "weekend_days", "hours_short"]
 
 
-def read_roster(path: Path | str) -> pd.DataFrame:
+@dataclass(frozen=True)
+class RosterFile:
+    """A roster as read from a file (text cells) with the file's name for messages."""
+
+    frame: pd.DataFrame
+    source: str
+
+
+def read_roster(path: Path | str) -> RosterFile:
     """Read a roster CSV as text; :func:`check_roster` (called by ``shifts.schedule``)
     validates it."""
     path = Path(path)
@@ -60,16 +69,18 @@ def read_roster(path: Path | str) -> pd.DataFrame:
         raise InputError(f"{path}: roster file not found") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: not a readable CSV: {str(e).splitlines()[0]}") from None
-    frame.attrs["source"] = str(path)       # error messages of check_roster name the file
-    return frame
+    return RosterFile(frame=frame, source=str(path))
 
 
-def check_roster(frame: pd.DataFrame, source: str = "roster") -> pd.DataFrame:
-    """Validate a roster frame; return it with ``min_hours`` / ``max_hours`` as floats and
-    one column per weekday holding ``(open_min, close_min)`` or ``None``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"{source}: a roster must be a DataFrame; got {type(frame).__name__}")
-    source = frame.attrs.get("source", source)
+def check_roster(roster: RosterFile | pd.DataFrame, source: str = "roster") -> pd.DataFrame:
+    """Validate a roster (read by :func:`read_roster`, or a frame); return it with
+    ``min_hours`` / ``max_hours`` as floats and one column per weekday holding
+    ``(open_min, close_min)`` or ``None``."""
+    if isinstance(roster, RosterFile):
+        roster, source = roster.frame, roster.source
+    if not isinstance(roster, pd.DataFrame):
+        raise InputError(f"{source}: a roster must be a DataFrame; got {type(roster).__name__}")
+    frame = roster
     frame = frame.astype(str).replace({"nan": ""})
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     for col in ("agent", "min_hours", "max_hours"):

@@ -25,12 +25,14 @@ type    paid      breaks (nominal start after shift start, each window +/- 30 mi
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wfmcore import InputError, write_atomic
+from wfmcore import InputError, checks, write_atomic
+from wfmcore.io import read_toml
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -112,11 +114,9 @@ class ShiftType:
             if isinstance(m, bool) or not isinstance(m, int) or m < 0:
                 raise InputError(f"'max_per_day' of shift type {self.name!r} must be a whole "
                                  f"number >= 0; got {m!r}")
-        s = self.max_share_of_paid_hours
-        if s is not None and (isinstance(s, bool) or not isinstance(s, int | float)
-                              or not 0 <= s <= 1):
-            raise InputError(f"'max_share_of_paid_hours' of shift type {self.name!r} must be a "
-                             f"share in [0, 1] (30% is 0.3); got {s!r}")
+        if self.max_share_of_paid_hours is not None:
+            checks.share(self.max_share_of_paid_hours,
+                         f"'max_share_of_paid_hours' of shift type {self.name!r}", "share01")
         for b in self.breaks:
             if not isinstance(b, BreakRule):
                 raise InputError(f"breaks of shift type {self.name!r} must be BreakRule objects")
@@ -178,8 +178,6 @@ class Tours:
 
     def patterns(self) -> list[tuple[int, ...]]:
         """Allowed weeks as tuples of working weekdays (0 = Monday ... 6 = Sunday)."""
-        import itertools
-
         off = 7 - self.days_on
         if self.consecutive_days_off and 0 < off < 7:
             pats = {tuple(sorted(set(range(7)) - {(s + k) % 7 for k in range(off)}))
@@ -383,9 +381,21 @@ def rules_from_dict(data: dict, source: str = "rules") -> Rules:
 
 def load_rules(path: Path | str) -> Rules:
     """Read rules from a TOML file (see :func:`write_example_rules` for the format)."""
-    from wfmcore.io import read_toml
-
     return rules_from_dict(read_toml(path, "rules"), source=str(path))
+
+
+def _shift_type_toml(st: ShiftType, index: int) -> str:
+    """One ``[[shift_type]]`` table with its breaks, as the example rules file writes it
+    (the first carries the commented share limit as an example)."""
+    lines = ["[[shift_type]]", f'name = "{st.name}"', f"paid_min = {st.paid_min}",
+             f"cost_weight = {st.cost_weight}"]
+    if index == 0:
+        lines.append("# max_share_of_paid_hours = 0.3")
+    for b in st.breaks:
+        lines += ["", "[[shift_type.breaks]]", f'name = "{b.name}"',
+                  f"duration_min = {b.duration_min}", f"paid = {str(b.paid).lower()}",
+                  f"nominal_start_min = {b.nominal_start_min}", f"window_min = {b.window_min}"]
+    return "\n".join(lines) + "\n"
 
 
 EXAMPLE_RULES_TOML = '''\
@@ -424,64 +434,7 @@ under_penalty_per_agent_hour = 1000  # cost of one agent-hour of under-coverage 
 # Each break starts between nominal_start_min - window_min and nominal_start_min +
 # window_min after the shift start; the windows of one shift type must not overlap.
 
-[[shift_type]]
-name = "4h"
-paid_min = 240
-cost_weight = 1.0
-# max_share_of_paid_hours = 0.3
-
-[[shift_type.breaks]]
-name = "break"
-duration_min = 15
-paid = true
-nominal_start_min = 120
-window_min = 30
-
-[[shift_type]]
-name = "6h"
-paid_min = 360
-cost_weight = 1.0
-
-[[shift_type.breaks]]
-name = "break"
-duration_min = 15
-paid = true
-nominal_start_min = 120
-window_min = 30
-
-[[shift_type.breaks]]
-name = "lunch"
-duration_min = 30
-paid = false
-nominal_start_min = 210
-window_min = 30
-
-[[shift_type]]
-name = "8h"
-paid_min = 480
-cost_weight = 1.0
-
-[[shift_type.breaks]]
-name = "break"
-duration_min = 15
-paid = true
-nominal_start_min = 120
-window_min = 30
-
-[[shift_type.breaks]]
-name = "lunch"
-duration_min = 60
-paid = false
-nominal_start_min = 240
-window_min = 30
-
-[[shift_type.breaks]]
-name = "break"
-duration_min = 15
-paid = true
-nominal_start_min = 405
-window_min = 30
-'''
+''' + "\n".join(_shift_type_toml(st, i) for i, st in enumerate(DEFAULT_RULES.shift_types))
 
 
 def write_example_rules(path: Path | str, overwrite: bool = False) -> Path:

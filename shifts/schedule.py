@@ -4,7 +4,7 @@ time (days are independent without weekly tours)."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,9 @@ from shifts.check import can_check, check_options, check_service
 from shifts.model import METHODS, DaySolution, default_workers, solve_days
 from shifts.plan import build_plan
 from shifts.requirements import check_requirements, day_problems
+from shifts.roster import assign, check_roster
 from shifts.rules import Rules
+from shifts.tours import pattern_name, solve_week
 from wfmcore import InputError
 
 
@@ -38,23 +40,67 @@ class ScheduleResult:
     fairness: pd.DataFrame | None = None
 
 
-def schedule(requirements: pd.DataFrame, rules: Rules | None = None, *,
-             time_limit_s: float = 60.0, gap: float = 0.005, interval_min: int | None = None,
-             method: str = "two-phase", source: str = "requirements", target=None,
-             shrinkage: float | None = None, simulate: bool = True, replications: int = 5,
-             seed: int = 0, workers: int | None = None,
-             roster: pd.DataFrame | None = None, late_end: str = "19:00") -> ScheduleResult:
+@dataclass(frozen=True, kw_only=True)
+class ScheduleOptions:
+    """How to solve and check a schedule, validated once.
+
+    ``time_limit_s``: one wall-clock budget shared by all days; ``gap``: the relative MIP gap
+    at which a day stops; ``method``: ``"two-phase"`` (default) or ``"exact"`` (see
+    :func:`shifts.model.solve_day`); ``workers``: processes solving days in parallel (None:
+    one per core from three days on, :func:`shifts.model.default_workers`); ``simulate``,
+    ``replications``, ``seed``: the simulated service check; ``shrinkage`` (0-1) overrides
+    the shrinkage inferred from ``agents`` and ``scheduled_agents``; ``late_end``: a roster
+    shift ending after this time (HH:MM) counts as late.
+    """
+
+    time_limit_s: float = 60.0
+    gap: float = 0.005
+    method: str = "two-phase"
+    workers: int | None = None
+    simulate: bool = True
+    replications: int = 5
+    seed: int = 0
+    shrinkage: float | None = None
+    late_end: str = "19:00"
+
+    def __post_init__(self):
+        for name, v, ok in (("time_limit_s", self.time_limit_s, lambda v: v > 0),
+                            ("gap", self.gap, lambda v: 0 <= v < 1)):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) \
+                    or not ok(v):
+                want = "a number of seconds > 0" if name == "time_limit_s" else \
+                    "a share in [0, 1)"
+                raise InputError(f"The '{name}' parameter of schedule must be {want}. "
+                                 f"Got {v!r} instead.", param=name)
+        if self.method not in METHODS:
+            raise InputError(f"The 'method' parameter of schedule must be one of {METHODS}. "
+                             f"Got {self.method!r} instead.", param="method")
+        check_options(self.replications, self.shrinkage, self.simulate)
+        if self.workers is not None and (isinstance(self.workers, bool)
+                                         or not isinstance(self.workers, int)
+                                         or self.workers < 1):
+            raise InputError(f"The 'workers' parameter of schedule must be a whole number "
+                             f">= 1. Got {self.workers!r} instead.", param="workers")
+        try:
+            h, m = (int(v) for v in str(self.late_end).split(":"))
+            if not (0 <= h <= 24 and 0 <= m < 60):
+                raise ValueError
+        except ValueError:
+            raise InputError(f"The 'late_end' parameter of schedule must be a time HH:MM. "
+                             f"Got {self.late_end!r} instead.", param="late_end") from None
+
+
+def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
+             options: ScheduleOptions | None = None, *, target=None,
+             roster: pd.DataFrame | None = None, interval_min: int | None = None,
+             source: str = "requirements", **option_values) -> ScheduleResult:
     """Cost-optimal shifts with breaks covering ``requirements`` (the output of ``wfm staff``).
 
-    Each (queue, day) is one integer programme (:mod:`shifts.model`, Aykin 1996 implicit
-    breaks) solved by HiGHS; ``time_limit_s`` is one wall-clock budget shared by all days,
-    ``gap`` the relative MIP gap at which a day stops; ``workers`` processes solve days in
-    parallel (default: one per core from three days on, see
-    :func:`shifts.model.default_workers`); ``method`` is ``"two-phase"`` (default) or
-    ``"exact"`` (see :func:`shifts.model.solve_day`; both return proven-feasible schedules and
-    valid bounds). Where the requirement cannot be met (closed hours,
-    caps, limits) the shortfall is reported in ``coverage.under`` and the summary.
-
+    ``options`` (:class:`ScheduleOptions`; or its fields as keywords) say how to solve and
+    check. Each (queue, day) is one integer programme (:mod:`shifts.model`, Aykin 1996
+    implicit breaks) solved by HiGHS; both methods return proven-feasible schedules and
+    valid bounds. Where the requirement cannot be met (closed hours, caps, limits) the
+    shortfall is reported in ``coverage.under`` and the summary.
     ``summary`` keys: ``paid_hours``; ``cost`` (cost_weight x paid hours); ``objective``
     (cost + under-coverage penalty); ``lp_bound`` (sum of the days' LP relaxations);
     ``bound`` (sum of the days' best lower bounds: LP or HiGHS dual bound, rounded up to the
@@ -71,57 +117,36 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None, *,
     the simulated day service level; ``summary`` gains ``service_level``,
     ``sim_service_level``, ``sim_service_level_lo``, ``sim_service_level_hi``,
     ``sim_replications`` and ``service_check`` (why the check was skipped, or ``""``).
-    ``shrinkage`` (0-1) overrides the shrinkage inferred from ``agents`` and
-    ``scheduled_agents``.
 
     ``roster`` (a frame as read by :func:`shifts.roster.read_roster`: ``agent``,
     ``min_hours``, ``max_hours``, availability ``mon`` ... ``sun``): the shifts are assigned
     to named agents (:func:`shifts.roster.assign`); ``shifts`` then has one row per
     agent-shift with an ``agent`` column, ``fairness`` one row per agent (shifts, paid
-    hours, late shifts = ending after ``late_end``, weekend days, contract shortfall), and
+    hours, late shifts = ending after ``options.late_end``, weekend days, contract shortfall), and
     ``summary`` gains ``unassigned_shifts``, ``late_shifts_min``/``_max``,
     ``weekend_days_min``/``_max``, ``hours_short``, ``roster_status``.
     """
+    if options is None:
+        options = ScheduleOptions(**option_values)
+    elif option_values:
+        options = replace(options, **option_values)
     rules = Rules() if rules is None else rules
     if not isinstance(rules, Rules):
         raise InputError(f"rules must be a shifts.Rules; got {type(rules).__name__}")
-    for name, v, ok in (("time_limit_s", time_limit_s, lambda v: v > 0),
-                        ("gap", gap, lambda v: 0 <= v < 1)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) \
-                or not ok(v):
-            want = "a number of seconds > 0" if name == "time_limit_s" else "a share in [0, 1)"
-            raise InputError(f"The '{name}' parameter of schedule must be {want}. "
-                             f"Got {v!r} instead.")
-    if method not in METHODS:
-        raise InputError(f"The 'method' parameter of schedule must be one of {METHODS}. "
-                         f"Got {method!r} instead.")
-    check_options(replications, shrinkage)
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):
-        raise InputError(f"The 'workers' parameter of schedule must be a whole number >= 1. "
-                         f"Got {workers!r} instead.")
     if roster is not None:
-        from shifts.roster import check_roster
-
         roster = check_roster(roster)
-        try:
-            h, m = (int(v) for v in str(late_end).split(":"))
-            if not (0 <= h <= 24 and 0 <= m < 60):
-                raise ValueError
-        except ValueError:
-            raise InputError(f"The 'late_end' parameter of schedule must be a time HH:MM. "
-                             f"Got {late_end!r} instead.") from None
     req, interval_min = check_requirements(requirements, source, interval_min)
     problems, slots = day_problems(req, interval_min, rules)
     t0 = time.perf_counter()
     weeks = None
     if rules.tours is not None:
         n_workers = 1
-        solutions, weeks = _solve_tours(problems, rules, time_limit_s, gap)
+        solutions, weeks = _solve_tours(problems, rules, options.time_limit_s, options.gap)
     else:
-        n_workers = default_workers(len(problems)) if workers is None else workers
-        solutions = solve_days(problems, rules, time_limit_s=time_limit_s, gap=gap,
-                               method=method, workers=n_workers)
+        n_workers = default_workers(len(problems)) if options.workers is None \
+            else options.workers
+        solutions = solve_days(problems, rules, time_limit_s=options.time_limit_s,
+                               gap=options.gap, method=options.method, workers=n_workers)
     wall = time.perf_counter() - t0
     shifts, coverage = build_plan(solutions, req, slots, interval_min, rules)
     has_queue = (req["queue"] != "").any()
@@ -134,8 +159,8 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None, *,
                    sim_replications=0, service_check=why_not or "")
     if why_not is None:
         per_interval, per_day, overall = check_service(
-            coverage, req, interval_min, target=target, shrinkage=shrinkage,
-            simulate=simulate, replications=replications, seed=seed)
+            coverage, req, interval_min, target=target, shrinkage=options.shrinkage,
+            simulate=options.simulate, replications=options.replications, seed=options.seed)
         coverage = pd.concat([coverage, per_interval], axis=1)
         if not per_day.empty:
             keys = ["queue", "date"] if has_queue else ["date"]
@@ -146,11 +171,9 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None, *,
                                                 "sim_service_level_hi", "sim_replications")})
     fairness = None
     if roster is not None:
-        from shifts.roster import assign
-
         shifts, fairness, roster_summary = assign(
-            shifts, roster, late_end=late_end,
-            time_limit_s=max(time_limit_s - (time.perf_counter() - t0), 10.0))
+            shifts, roster, late_end=options.late_end,
+            time_limit_s=max(options.time_limit_s - (time.perf_counter() - t0), 10.0))
         summary.update(roster_summary)
     return ScheduleResult(shifts=shifts, coverage=coverage, days=days, summary=summary,
                           rules=rules, interval_min=interval_min, fairness=fairness,
@@ -172,8 +195,6 @@ def _days_frame(solutions: list[DaySolution], has_queue: bool) -> pd.DataFrame:
 
 def _solve_tours(problems, rules, time_limit_s, gap):
     """One weekly programme per (queue, calendar week), under one shared time budget."""
-    from shifts.tours import solve_week
-
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(problems):
         queue, day = p.key
@@ -192,8 +213,6 @@ def _solve_tours(problems, rules, time_limit_s, gap):
 
 
 def _tours_frame(weeks: list[dict], has_queue: bool) -> pd.DataFrame:
-    from shifts.tours import pattern_name
-
     rows = [{"queue": w["queue"], "week_start": w["week_start"],
              "days_on": pattern_name(pat),
              "days_off": pattern_name(tuple(d for d in range(7) if d not in pat)),

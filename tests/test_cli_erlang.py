@@ -160,21 +160,21 @@ def test_staff_per_row_aht_queue_and_erlang_a(tmp_path):
 
 @pytest.mark.parametrize(("rows", "extra", "match"), [
     ({"interval_start": ["2026-03-02 08:00", "garbage"], "offered": [1, 2]}, ["--aht-s", "180"],
-     "row 3: column 'interval_start'"),
+     "line 3: column 'interval_start'"),
     ({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15"], "offered": [1, -2]},
-     ["--aht-s", "180"], "row 3: column 'offered'"),
+     ["--aht-s", "180"], "line 3: column 'offered'"),
     ({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15"], "offered": [1, "x"]},
-     ["--aht-s", "180"], "row 3: column 'offered'"),
+     ["--aht-s", "180"], "line 3: column 'offered'"),
     ({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15"], "offered": [1, 2]}, [],
      "no 'aht_s' column"),
     ({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15"], "offered": [1, 2],
-      "aht_s": [100, 0]}, [], "row 3: column 'aht_s' is 0"),
+      "aht_s": [100, 0]}, [], "line 3: column 'aht_s' is 0"),
     ({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15", "2026-03-02 08:45"],
       "offered": [1, 2, 3]}, ["--aht-s", "100"], None),  # a gap is fine (closed interval)
     ({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15", "2026-03-02 08:35"],
-      "offered": [1, 2, 3]}, ["--aht-s", "100"], "mixes interval lengths"),
-    ({"start": ["2026-03-02 08:00"], "offered": [1]}, ["--aht-s", "100"],
-     "missing column 'interval_start'"),
+      "offered": [1, 2, 3]}, ["--aht-s", "100"], "mixed interval lengths"),
+    ({"begin": ["2026-03-02 08:00"], "offered": [1]}, ["--aht-s", "100"],
+     "no column 'interval_start'"),
 ])
 def test_staff_bad_input(tmp_path, rows, extra, match):
     src = _forecast(tmp_path, rows)

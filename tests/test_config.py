@@ -30,8 +30,8 @@ def test_example_loads_and_shrinkage_compounds(tmp_path):
 @pytest.mark.parametrize(("text", "match"), [
     ("[targets]\nsl_targt = 0.8\n", "unknown key 'targets.sl_targt'"),
     ("[target]\nsl_target = 0.8\n", "unknown section or key 'target'"),
-    ("[targets]\nsl_target = 80\n", "key 'targets.sl_target' must be a share in \\[0, 1\\); "
-                                    "got 80 \\(80% is 0.8\\)"),
+    ("[targets]\nsl_target = 80\n", "key 'targets.sl_target' must be a share in \\[0, 1\\) "
+     "\\(0 = no target\\); got 80 \\(80% is 0.8\\)"),
     ("[targets]\nsl_target = \"0.8\"\n", "key 'targets.sl_target' must be a number"),
     ("[staffing]\naht_s = -3\n", "key 'staffing.aht_s' must be > 0 seconds"),
     ("[staffing]\nmin_agents = 1.5\n", "key 'staffing.min_agents' must be a whole number"),

@@ -18,7 +18,7 @@ DATA = ROOT / "tests" / "data" / "forecast"
 
 @pytest.fixture(scope="module")
 def bank_days():
-    h = read_history(BANK)
+    h = read_history(BANK).frame
     return pd.DatetimeIndex(h["interval_start"].dt.normalize().unique())
 
 
@@ -104,7 +104,7 @@ def test_opening_hours_learned_per_weekday():
                                 d + pd.Timedelta(hours=hours[1]), freq="30min", inclusive="left"):
             rows.append((ts, 5))
     h = read_history(pd.DataFrame(rows, columns=["interval_start", "offered"]))
-    p = build_panel(h)
+    p = build_panel(h.frame, h.interval_min)
     assert p.slot_open[0].sum() == 16 and p.slot_open[5].sum() == 8 and p.slot_open[6].sum() == 0
     assert p.slots[p.slot_open[5]].min() == 600                         # 10:00
     assert p.table.loc["2024-01-07", "status"] == "off"                 # Sunday

@@ -27,7 +27,8 @@ def test_autumn_day_needs_tz():
     with pytest.raises(InputError, match=r"2024-11-03 01:00 appears more than once"):
         forecast.read_history(h)
     r = forecast.read_history(h, tz=NY)
-    day = r[r["interval_start"].dt.normalize() == "2024-11-03"]
+    assert r.tz == NY and r.interval_min == 15
+    day = r.frame[r.frame["interval_start"].dt.normalize() == "2024-11-03"]
     assert len(day) == 100                                  # 25 hours x 4
     # 01:00 appears first in summer time (UTC-4 = -240 min), then winter time (-300).
     assert day.loc[day["interval_start"] == "2024-11-03 01:00", "utc_offset_min"].tolist() == [
@@ -49,7 +50,7 @@ def test_nonexistent_local_time_is_an_error(tmp_path):
 ], ids=["autumn-100", "spring-92"])
 def test_forecast_on_dst_day(utc_start, utc_end, dst_day, n):
     h = local_history(utc_start, utc_end, seed=2)
-    fc = forecast.run_forecast(h, horizon="1w", tz=NY)
+    fc = forecast.run_forecast(h, horizon="1w", tz=NY).frame
     day = fc[fc["interval_start"].dt.normalize() == dst_day]
     assert len(day) == n
     assert fc.groupby(fc["interval_start"].dt.normalize()).size().drop(
@@ -63,6 +64,19 @@ def test_forecast_on_dst_day(utc_start, utc_end, dst_day, n):
 def test_history_across_spring_day_aggregates():
     h = forecast.read_history(local_history("2024-03-04 05:00", "2024-03-17 03:45", seed=3),
                               tz=NY)
-    hourly = forecast.aggregate(h, 60)
+    coarse = forecast.aggregate(h, 60)
+    assert coarse.tz == NY and coarse.interval_min == 60
+    hourly = coarse.frame
     day = hourly[hourly["interval_start"].dt.normalize() == "2024-03-10"]
-    assert len(day) == 23 and hourly["offered"].sum() == h["offered"].sum()
+    assert len(day) == 23 and hourly["offered"].sum() == h.frame["offered"].sum()
+
+
+def test_history_read_with_tz_goes_into_run_forecast():
+    # A History carries its time zone: run_forecast localises with it, and refuses another.
+    h = forecast.read_history(local_history("2024-09-23 04:00", "2024-11-03 03:45", seed=2),
+                              tz=NY)
+    fc = forecast.run_forecast(h, horizon="1w", model="weekday_avg8")
+    assert (fc.frame["interval_start"].dt.normalize() == "2024-11-03").sum() == 100
+    with pytest.raises(InputError, match=r"tz is 'Europe/Paris' but the history was read "
+                                         r"with tz='America/New_York'"):
+        forecast.run_forecast(h, tz="Europe/Paris")

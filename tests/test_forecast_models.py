@@ -1,11 +1,14 @@
 """Candidate models, metrics and the backtest engine on small known inputs."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
+import erlang
 from forecast.backtest import (
     AUTO_BLEND,
     auto_choice,
@@ -13,12 +16,14 @@ from forecast.backtest import (
     calibrate,
     run_fold,
     run_folds,
+    staffing_errors,
     weekly_origins,
 )
 from forecast.calendar import Calendar
 from forecast.io import read_history
 from forecast.metrics import bias, coverage, wape, weekly_naive_scale
 from forecast.models import (
+    CONVERGENCE,
     MIN_TURNS,
     DayProfile,
     NotEnoughHistory,
@@ -26,7 +31,9 @@ from forecast.models import (
     SVDModel,
     WeekdayAverage,
     _month_turns,
+    _recording,
     candidates,
+    fit_notes,
 )
 from forecast.panel import build_panel
 from forecast.synthetic import poisson_history
@@ -37,9 +44,15 @@ BANK = Path(__file__).parents[1] / "data" / "bank_calls_5min.csv"
 @pytest.fixture(scope="module")
 def bank_panel():
     h = read_history(BANK)
-    h = h[h["interval_start"] < "2003-06-01"].reset_index(drop=True)
-    h.attrs["interval_min"] = 5
-    return build_panel(h, Calendar(country="US"), end=pd.Timestamp("2003-06-06"))
+    frame = h.frame[h.frame["interval_start"] < "2003-06-01"].reset_index(drop=True)
+    return build_panel(frame, h.interval_min, Calendar(country="US"),
+                       end=pd.Timestamp("2003-06-06"))
+
+
+def panel_of(frame):
+    """The panel of a one-queue history frame, at its own interval length."""
+    h = read_history(frame)
+    return build_panel(h.frame, h.interval_min)
 
 
 def test_metrics_hand_calculation():
@@ -109,7 +122,7 @@ def test_fold_scoring_matches_direct_computation(bank_panel):
 @pytest.fixture(scope="module")
 def poisson():
     frame, rates = poisson_history(weeks=12, seed=7)
-    return build_panel(read_history(frame)), rates
+    return panel_of(frame), rates
 
 
 @pytest.mark.parametrize("model", [DayProfile(), SVDModel(), WeekdayAverage(8)],
@@ -132,10 +145,72 @@ def test_interval_coverage_on_poisson_data():
     # The calibration widens the tails by n/(n+1) for n = 8 earlier weeks (split-conformal
     # rule), i.e. nominal 0.822, and counts are discrete, so allow one point above 0.85.
     frame, _ = poisson_history(weeks=18, seed=11)
-    panel = build_panel(read_history(frame))
+    panel = panel_of(frame)
     r = backtest(panel, [WeekdayAverage(8), DayProfile()], folds=8, cal_folds=8, level=0.8)
     cov = r.table.set_index("model")["coverage"]
     assert ((cov >= 0.75) & (cov <= 0.86)).all(), cov
+    # no staffing model given: the staffing columns are there, and empty
+    assert r.table[["agents_mae", "understaffed"]].isna().all().all()
+
+
+def test_staffing_errors_hand_calculation():
+    # 30-minute intervals, AHT 180 s: load = calls * 180 / 1800 = calls / 10 Erlangs.
+    # Actual 10, 25 calls -> 1.0, 2.5 Erl; forecast 12, 18 -> 1.2, 1.8 Erl. A made-up
+    # staffing rule "ceil(load)" needs 1, 3 and plans 2, 2: |2-1| and |2-3| -> MAE 1.0;
+    # the second interval is understaffed (2 < 3) -> share 0.5.
+    seen = []
+
+    def ceil_rule(traffic_erl, aht_s):
+        seen.append(aht_s)
+        return np.ceil(traffic_erl)
+
+    got = staffing_errors(np.array([10.0, 25.0]), np.array([12.0, 18.0]), 180.0, 30, ceil_rule)
+    assert got == pytest.approx((1.0, 0.5))
+    assert seen == [180.0, 180.0]
+    assert np.isnan(staffing_errors(np.array([10.0]), np.array([12.0]), 180.0, 30, None)).all()
+
+
+def test_backtest_with_erlang_c_staffing():
+    # With Erlang C at 80/20 passed in, the staffing columns are filled: an average
+    # interval of this history (3000 calls over 24 half-hours, ~125 calls, AHT 300 s ->
+    # ~21 Erlangs) needs ~25 agents, so a few percent of forecast error is about 1 agent.
+    frame, _ = poisson_history(weeks=12, seed=11)
+    panel = panel_of(frame)
+    r = backtest(panel, [WeekdayAverage(8)], folds=2, cal_folds=2, aht_s=300.0,
+                 staffing=lambda a, aht: erlang.required_agents(a, aht))
+    t = r.table.set_index("model")
+    assert 0.2 < t.loc["weekday_avg8", "agents_mae"] < 3
+    assert 0 <= t.loc["weekday_avg8", "understaffed"] <= 1
+
+
+def test_fit_warnings_become_notes():
+    # statsmodels' ConvergenceWarning and any other warning of a fit are recorded (never
+    # shown, never raised), one note per model; deprecation warnings go on to Python.
+    def noisy():
+        warnings.warn("Maximum Likelihood optimization failed to converge.", ConvergenceWarning,
+                      stacklevel=2)
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=2)
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=2)
+        return 42
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")           # nothing may escape
+        assert _recording(noisy) == (42, (CONVERGENCE, "RuntimeWarning: overflow encountered "
+                                                       "in exp"))
+    with pytest.warns(FutureWarning, match="old API"):
+        got = _recording(lambda: warnings.warn("old API", FutureWarning, stacklevel=2))
+    assert got == (None, ())
+    fits = [(CONVERGENCE,), (), (CONVERGENCE, "RuntimeWarning: x")] + [()] * 6
+    assert fit_notes("svd", fits) == ["svd: statsmodels did not converge on 2 of 9 fits; "
+                                      "RuntimeWarning: x on 1 of 9 fits"]
+    assert fit_notes("svd", [(), ()]) == []
+
+
+def test_day_profile_without_calls_steps_aside():
+    frame, _ = poisson_history(weeks=4, seed=2)
+    frame["offered"] = 0.0
+    with pytest.raises(NotEnoughHistory, match="day_profile needs at least 2 days with calls"):
+        DayProfile().fit(panel_of(frame))
 
 
 def test_calibration_without_earlier_folds_is_poisson():
@@ -147,7 +222,7 @@ def test_calibration_without_earlier_folds_is_poisson():
 
 def test_one_week_history_models_step_aside():
     frame, _ = poisson_history(weeks=1, seed=3)
-    panel = build_panel(read_history(frame))
+    panel = panel_of(frame)
     next_week = pd.date_range("2024-01-08", periods=5, freq="D")
     for m in candidates():
         if m.name in ("seasonal_naive", "weekday_avg8"):
@@ -190,7 +265,7 @@ def test_fixed_params_reproduce_the_fit():
     # DayLevelModel with the MLE's own parameters (a Kalman pass, no search) must give the
     # same forecast as the search that found them.
     frame, _ = poisson_history(weeks=10, seed=5)
-    panel = build_panel(read_history(frame))
+    panel = panel_of(frame)
     days = pd.date_range("2024-03-11", periods=5, freq="D")
     m = DayProfile().fit(panel)
     f_mle = m.predict(days)
@@ -204,7 +279,7 @@ def test_reused_params_evidence_close_to_full_refits():
     # re-filters later: the forecasts stay within a couple of percent of full refits, and
     # the next fit searches afresh.
     frame, _ = poisson_history(weeks=14, seed=6)
-    panel = build_panel(read_history(frame))
+    panel = panel_of(frame)
     origins = weekly_origins(panel, 4)
     fast, full = SVDModel(), SVDModel()
     a = run_folds(panel, [fast], origins, reuse_params=True)

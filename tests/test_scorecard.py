@@ -5,8 +5,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from erlang.scorecard import KpiTargets, estimate_patience, read_history, scorecard
 from wfmcore.errors import InputError
+from wfmplan.scorecard import KpiTargets, estimate_patience, read_history, scorecard
 
 runner = CliRunner()
 
@@ -63,7 +63,7 @@ def test_patience_estimate_recovers_the_synthetic_truth():
 def test_bad_history_and_targets():
     bad = HAND.copy()
     bad.loc[1, "handled"] = 60
-    with pytest.raises(InputError, match="row 3: column 'handled'"):
+    with pytest.raises(InputError, match="data row 2: column 'handled' is 60; more calls than offered"):
         read_history(bad)
     with pytest.raises(InputError, match="80% is 0.8"):
         KpiTargets(sl_target=80)

@@ -111,7 +111,7 @@ def test_without_calls_the_check_is_skipped():
 
 
 @pytest.mark.parametrize(("kw", "match"), [({"replications": 0}, "'replications'"),
-                                           ({"shrinkage": 1.0}, "'shrinkage'")],
+                                           ({"shrinkage": 1.0}, "shrinkage must be a share in")],
                          ids=["replications", "shrinkage"])
 def test_bad_check_options(staffed, kw, match):
     with pytest.raises(InputError, match=match):

@@ -185,19 +185,19 @@ def test_thirty_minute_intervals_use_a_finer_grid():
 
 
 BAD_INPUT = [
-    ("no-time", pd.DataFrame({"agents": [1, 2]}), "'interval_start' is missing"),
+    ("no-time", pd.DataFrame({"agents": [1, 2]}), "no column 'interval_start'"),
     ("no-agents", pd.DataFrame({"interval_start": ["2026-03-02 08:00"]}), "scheduled_agents"),
     ("bad-time", pd.DataFrame({"interval_start": ["2026-03-02 08:00", "8am"], "agents": [1, 2]}),
-     r"row 3: column 'interval_start' is '8am'"),
+     r"data row 2: column 'interval_start' is '8am'"),
     ("negative", pd.DataFrame({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15"],
-                               "agents": [1, -2]}), r"row 3: column 'agents' .* >= 0"),
+                               "agents": [1, -2]}), r"data row 2: column 'agents' .* >= 0"),
     ("text-agents", pd.DataFrame({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15"],
-                                  "agents": ["1", "x"]}), "row 3: column 'agents' is 'x'"),
+                                  "agents": ["1", "x"]}), "data row 2: column 'agents' is 'x'"),
     ("duplicate", pd.DataFrame({"interval_start": ["2026-03-02 08:00"] * 2, "agents": [1, 1]}),
      "appears more than once"),
     ("off-grid", pd.DataFrame({"interval_start": ["2026-03-02 08:00", "2026-03-02 08:15",
                                                   "2026-03-02 08:40"], "agents": [1, 1, 1]}),
-     "row 4: .* not on the 15-minute grid"),
+     "data row 3: .* not on the 15-minute grid"),
     ("one-row", pd.DataFrame({"interval_start": ["2026-03-02 08:00"], "agents": [1]}),
      "at least two intervals"),
 ]
@@ -222,7 +222,8 @@ def test_bad_options(kw, match):
 def test_read_requirements_csv(tmp_path):
     p = tmp_path / "r.csv"
     flat().to_csv(p, index=False)
-    assert shifts.read_requirements(p)["interval_start"].iloc[0] == "2026-03-02 08:00"
+    assert shifts.read_requirements(p).frame["interval_start"].iloc[0] == pd.Timestamp(
+        "2026-03-02 08:00")
     with pytest.raises(InputError, match="not found"):
         shifts.read_requirements(tmp_path / "missing.csv")
 

@@ -186,7 +186,7 @@ def test_meaningless_targets_are_refused():
         required_agents(10.0, 180.0, ServiceTarget(sl_target=0))
     # 'answered' SL with abandonment: 1 agent gives 99.7 % of answered calls within 20 s
     # while 91 % hang up (patience 5 s, AHT 300 s) - so an abandonment cap is required
-    with pytest.raises(InputError, match="needs --max-abandon"):
+    with pytest.raises(InputError, match="needs max_abandon"):
         required_agents(10.0, 300.0, ServiceTarget(patience_s=5, sl_convention="answered"))
 
 

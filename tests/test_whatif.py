@@ -1,13 +1,16 @@
 """`wfm whatif`: scenario grid, scenario files, given headcounts; numbers by hand/textbook."""
 
+from dataclasses import fields
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from cli import app
 from erlang import ServiceTarget
-from erlang.whatif import Scenario, grid, load_scenarios, run_scenarios
+from wfmcore.config import STAFFING_KEYS, TARGET_KEYS
 from wfmcore.errors import InputError
+from wfmplan.whatif import TARGET_CHANGES, Scenario, grid, load_scenarios, run_scenarios
 
 runner = CliRunner()
 # Two half-hours of 100 calls, AHT 180 s: 10 Erlangs each (the textbook example).
@@ -94,3 +97,11 @@ def test_cli_whatif_from_history_with_paid_hours(tmp_path):
     # shifts for more calls cost more paid hours; paid hours >= agent-hours on the phones
     assert t["paid_hours"].iloc[1] > t["paid_hours"].iloc[0] >= t["agent_hours"].iloc[0]
     assert t["fte"].iloc[0] == pytest.approx(t["paid_hours"].iloc[0] / 37.5)
+
+
+def test_scenario_keys_are_the_target_vocabulary():
+    # one vocabulary (wfmcore.targets): a scenario can change every ServiceTarget field, and
+    # wfm.toml's [targets] / [staffing] keys are those fields too
+    target_fields = {f.name for f in fields(ServiceTarget)}
+    assert set(TARGET_CHANGES) == target_fields
+    assert set(TARGET_KEYS) | set(STAFFING_KEYS) | {"shrinkage"} == target_fields | {"aht_s"}

@@ -10,27 +10,23 @@ ones left): s = 1 - prod(1 - s_i)   (e.g. absence 0.08, training 0.05 -> 0.126).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wfmcore import checks
 from wfmcore.errors import InputError
+from wfmcore.io import read_toml, write_atomic
+from wfmcore.targets import TARGET_FIELDS, ServiceTarget, check_key
 
-# key -> (kind, description). kinds: share (0-1), share1 (0-1 inclusive of 1), seconds,
-# positive, count, text, bool
-TARGET_KEYS = {
-    "sl_target": ("share0", "share of calls answered within sl_threshold_s (0 = no target)"),
-    "sl_threshold_s": ("seconds0", "service-level threshold, seconds"),
-    "asa_target_s": ("seconds", "maximum average speed of answer, seconds"),
-    "max_occupancy": ("share1", "occupancy cap, share"),
-    "max_abandon": ("share", "maximum share of calls abandoned (needs patience_s)"),
-    "sl_convention": ("text", "offered | answered | wait"),
-}
+# key -> (kind, description). The target keys come from the fields of ServiceTarget
+# (wfmcore.targets), so wfm.toml, scenarios and the engine share one vocabulary and one check.
+TARGET_KEYS = {k: (f.metadata["kind"], f.metadata["help"]) for k, f in TARGET_FIELDS.items()
+               if f.metadata["section"] == "targets"}
 STAFFING_KEYS = {
     "aht_s": ("seconds", "average handle time when the history has none, seconds"),
-    "patience_s": ("seconds", "mean caller patience for Erlang A, seconds"),
-    "min_agents": ("count", "minimum agents in every open interval"),
+    **{k: (f.metadata["kind"], f.metadata["help"]) for k, f in TARGET_FIELDS.items()
+       if f.metadata["section"] == "staffing"},
 }
 FORECAST_KEYS = {
     "horizon": ("text", "how far ahead, e.g. 1w, 2w, 10d"),
@@ -42,6 +38,8 @@ FORECAST_KEYS = {
 }
 QUEUE_KEYS = {**TARGET_KEYS, **STAFFING_KEYS}
 SECTIONS = ("targets", "staffing", "shrinkage", "forecast", "queues", "shifts")
+#: keys of [staffing] and [queues.NAME] that are ServiceTarget fields
+_TARGET_STAFFING = tuple(k for k in STAFFING_KEYS if k in TARGET_FIELDS)
 
 
 @dataclass
@@ -65,58 +63,30 @@ class Config:
         return 1.0 - keep
 
     def target_kwargs(self, queue: str | None = None, **overrides) -> dict[str, Any]:
-        """Keyword arguments for :class:`erlang.ServiceTarget`: file values, then the
+        """Keyword arguments for :class:`ServiceTarget`: file values, then the
         queue's own section, then ``overrides`` that are not None (command-line options)."""
         out: dict[str, Any] = {}
         out.update(self.targets)
-        out.update({k: v for k, v in self.staffing.items() if k in ("patience_s",
-                                                                   "min_agents")})
+        out.update({k: v for k, v in self.staffing.items() if k in _TARGET_STAFFING})
         if self.shrinkage_components:
             out["shrinkage"] = self.shrinkage
         if queue is not None and queue in self.queues:
             q = self.queues[queue]
-            out.update({k: v for k, v in q.items() if k in TARGET_KEYS or k in (
-                "patience_s", "min_agents")})
+            out.update({k: v for k, v in q.items() if k in TARGET_FIELDS})
         out.update({k: v for k, v in overrides.items() if v is not None})
         return out
+
+    def service_target(self, queue: str | None = None, **overrides) -> ServiceTarget:
+        """The :class:`ServiceTarget` of ``queue`` (see :meth:`target_kwargs`)."""
+        return ServiceTarget(**self.target_kwargs(queue, **overrides))
 
 
 def _check_value(path: Path, key: str, value: Any, kind: str) -> Any:
     where = f"{path}: key '{key}'"
-    if kind == "text":
-        if not isinstance(value, str):
-            raise InputError(f"{where} must be text (in quotes); got {value!r}")
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise InputError(f"{where} must be true or false; got {value!r}")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"{where} must be a number; got {value!r}")
-    value = float(value)
-    if math.isnan(value) or math.isinf(value):
-        raise InputError(f"{where} must be a finite number; got {value!r}")
-    if kind in ("share", "share0", "share1"):
-        hint = f" ({value:g}% is {value / 100:g})" if 1 < value <= 100 else ""
-        ok = {"share": 0 < value < 1, "share0": 0 <= value < 1,
-              "share1": 0 < value <= 1}[kind]
-        if not ok:
-            bounds = {"share": "(0, 1)", "share0": "[0, 1)", "share1": "(0, 1]"}[kind]
-            raise InputError(f"{where} must be a share in {bounds}; got {value:g}{hint}")
-        return value
-    if kind == "seconds":
-        if value <= 0:
-            raise InputError(f"{where} must be > 0 seconds; got {value:g}")
-        return value
-    if kind == "seconds0":
-        if value < 0:
-            raise InputError(f"{where} must be >= 0 seconds; got {value:g}")
-        return value
-    if kind == "count":
-        if value < 0 or value != int(value):
-            raise InputError(f"{where} must be a whole number >= 0; got {value:g}")
-        return int(value)
-    raise AssertionError(kind)
+    name = key.rsplit(".", 1)[-1]
+    if name in TARGET_FIELDS and kind == TARGET_FIELDS[name].metadata["kind"]:
+        return check_key(name, value, where)
+    return checks.check(kind, value, where)
 
 
 def _section(path: Path, name: str, table: Any, keys: dict[str, tuple[str, str]]) -> dict:
@@ -133,8 +103,6 @@ def _section(path: Path, name: str, table: Any, keys: dict[str, tuple[str, str]]
 
 def load_config(path: Path | str) -> Config:
     """Read and validate a ``wfm.toml``."""
-    from wfmcore.io import read_toml
-
     p = Path(path)
     raw = read_toml(p, "config")
     for key in raw:
@@ -143,10 +111,6 @@ def load_config(path: Path | str) -> Config:
                              f"{', '.join(SECTIONS)})")
     cfg = Config(path=p)
     cfg.targets = _section(p, "targets", raw.get("targets", {}), TARGET_KEYS)
-    conv = cfg.targets.get("sl_convention")
-    if conv is not None and conv not in ("offered", "answered", "wait"):
-        raise InputError(f"{p}: key 'targets.sl_convention' must be offered, answered or wait;"
-                         f" got {conv!r}")
     cfg.staffing = _section(p, "staffing", raw.get("staffing", {}), STAFFING_KEYS)
     shrink = raw.get("shrinkage", {})
     if not isinstance(shrink, dict):
@@ -213,8 +177,6 @@ level = 0.8
 
 def write_example_config(path: Path | str) -> Path:
     """Write the commented example above (refuses to overwrite an existing file)."""
-    from wfmcore.io import write_atomic
-
     p = Path(path)
     if p.exists():
         raise InputError(f"{p}: already exists; remove it or choose another name")

@@ -1,13 +1,17 @@
 """The frames passed between stages, documented in one place and validated at the boundary.
 
-All frames are long: one row per queue and interval. ``interval_start`` is the left edge of
-the interval in site-local time, written ``YYYY-MM-DD HH:MM``; ``queue`` is optional (one
-queue when absent). Shares are 0-1, never percent; units are in the names.
+All frames are long: one row per queue (and channel) and interval. ``interval_start`` is the
+left edge of the interval in site-local time, written ``YYYY-MM-DD HH:MM`` by every writer;
+``queue`` is optional (one queue when absent). Shares are 0-1, never percent; units are in
+the names. Files are read by :mod:`wfmcore.reader` (the one reader: column aliases, time
+parsing, interval length), which returns the parsed frame and ``interval_min`` explicitly.
 
-history (ACD export, input of ``wfm forecast``)
+history (ACD export, input of ``wfm forecast``, ``wfm kpis``, ``wfm plan``)
     interval_start, offered [calls], optional queue, aht_s [s], handled [calls],
-    abandoned [calls]
-forecast (output of ``wfm forecast``, input of ``wfm staff``)
+    abandoned [calls], utc_offset_min (with a time zone: local - UTC, minutes); for the KPI
+    scorecard also answered_in_sl, short_abandoned [calls], asa_s [s], wait_s [s, total],
+    staffed_agents
+forecast (output of ``wfm forecast``, input of ``wfm staff``, ``wfm whatif``)
     interval_start, offered [expected calls], optional queue, aht_s [s],
     offered_lo80 / offered_hi80 [calls, named after the level], model
 requirements (output of ``wfm staff``, input of ``wfm schedule``)
@@ -19,17 +23,59 @@ shifts (output of ``wfm schedule``)
     ``;``), agents (identical shifts), shift_type, optional queue and agent
 coverage (output of ``wfm schedule``)
     interval_start, required, scheduled, over, under  [agents]
+headcount (input of ``wfm whatif --headcount``)
+    interval_start, optional queue, agents
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 
 from wfmcore.errors import InputError
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
+TIME_FORMAT = "%Y-%m-%d %H:%M"   # the one time format every writer writes
+
+INTERVAL_START = "interval_start"
+OFFERED = "offered"
+QUEUE = "queue"
+AHT_S = "aht_s"
+HANDLED = "handled"
+ABANDONED = "abandoned"
+MODEL = "model"
+UTC_OFFSET = "utc_offset_min"   # only with a time zone: local time - UTC, minutes
+
+COUNT_COLUMNS = (OFFERED, HANDLED, ABANDONED)   # calls per interval, summed on aggregation
+HISTORY_COLUMNS = (QUEUE, INTERVAL_START, OFFERED, AHT_S, HANDLED, ABANDONED)
+FRAME_COLUMNS = (QUEUE, INTERVAL_START, UTC_OFFSET, OFFERED, AHT_S, HANDLED, ABANDONED)
+#: history columns the KPI scorecard reads where the ACD exports them
+KPI_COUNT_COLUMNS = ("handled", "abandoned", "answered_in_sl", "short_abandoned")
+KPI_VALUE_COLUMNS = ("aht_s", "asa_s", "wait_s", "staffed_agents")
+
+#: Interval lengths (minutes) wfm accepts; all divide 60 so intervals tile the hour.
+INTERVAL_MINUTES = (5, 10, 15, 20, 30, 60)
+
+# Column aliases after normalisation (lower case, runs of non-alphanumerics -> "_"): the
+# generic layout of :mod:`wfmcore.reader`. Long format of forecasting libraries
+# (statsforecast/neuralforecast): unique_id, ds, y. Typical ACD exports: "Interval Start",
+# "Calls Offered", "AHT (sec)", ...
+ALIASES: dict[str, str] = {
+    "unique_id": QUEUE, "ds": INTERVAL_START, "y": OFFERED,
+    "interval": INTERVAL_START, "interval_start": INTERVAL_START, "start": INTERVAL_START,
+    "start_time": INTERVAL_START, "timestamp": INTERVAL_START, "datetime": INTERVAL_START,
+    "interval_start_time": INTERVAL_START, "period_start": INTERVAL_START,
+    "offered": OFFERED, "calls_offered": OFFERED, "offered_calls": OFFERED, "calls": OFFERED,
+    "contacts_offered": OFFERED, "volume": OFFERED,
+    "queue": QUEUE, "skill": QUEUE, "split": QUEUE, "split_skill": QUEUE, "queue_name": QUEUE,
+    "aht_s": AHT_S, "aht": AHT_S, "aht_sec": AHT_S, "aht_secs": AHT_S, "aht_seconds": AHT_S,
+    "avg_handle_time": AHT_S, "average_handle_time": AHT_S, "avg_handle_time_sec": AHT_S,
+    "handled": HANDLED, "calls_handled": HANDLED, "handled_calls": HANDLED,
+    "answered": HANDLED, "calls_answered": HANDLED,
+    "abandoned": ABANDONED, "calls_abandoned": ABANDONED, "abandoned_calls": ABANDONED,
+    "aban": ABANDONED,
+}
 
 FORECAST_REQUIRED = ("interval_start", "offered")
 COVERAGE_COLUMNS = ("interval_start", "required", "scheduled", "over", "under")
@@ -156,3 +202,14 @@ def interval_minutes(times, groups, source: str) -> float:
         raise InputError(f"{source}: interval_start spacing is irregular (steps of {shown} "
                          "minutes); the file mixes interval lengths")
     return step / 60.0
+
+
+def normalise_name(name: object) -> str:
+    """'AHT (sec)' -> 'aht_sec'; 'Calls Offered' -> 'calls_offered'."""
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def level_suffix(level: float) -> str:
+    """0.8 -> '80', 0.95 -> '95', 0.975 -> '97.5' (used in offered_lo80 / offered_hi80)."""
+    pct = round(level * 100, 6)
+    return f"{pct:g}"

@@ -1,11 +1,12 @@
 """Contact-centre KPIs from interval history, against targets, and caller patience.
 
-History columns (see ``wfmcore.schema``): ``interval_start``, ``offered``, optional ``queue``
-and, where the ACD exports them, ``handled``, ``abandoned``, ``aht_s``, ``answered_in_sl``
-(calls answered within the service-level threshold), ``asa_s`` (mean wait of answered calls),
-``wait_s`` (total seconds waited by all callers), ``short_abandoned`` (abandons before the
-short-abandon cutoff) and ``staffed_agents`` (agents logged in). A KPI whose columns are
-missing is left empty, never guessed.
+History columns (see ``wfmcore.schema``; read by the one reader, ``wfmcore.reader``):
+``interval_start``, ``offered``, optional ``queue`` and, where the ACD exports them,
+``handled``, ``abandoned``, ``aht_s``, ``answered_in_sl`` (calls answered within the
+service-level threshold), ``asa_s`` (mean wait of answered calls), ``wait_s`` (total seconds
+waited by all callers), ``short_abandoned`` (abandons before the short-abandon cutoff) and
+``staffed_agents`` (agents logged in). A KPI whose columns are missing is left empty, never
+guessed.
 
 Definitions (totals over the period, never averages of interval ratios):
 
@@ -24,57 +25,36 @@ Definitions (totals over the period, never averages of interval ratios):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from wfmcore import schema
+from wfmcore import reader
+from wfmcore import schema as S
 from wfmcore.errors import InputError
+from wfmcore.io import check_output_path, write_csv_atomic
+from wfmcore.reader import IntervalFile
+from wfmcore.targets import KpiTargets
 
-OPTIONAL_COUNTS = ("handled", "abandoned", "answered_in_sl", "short_abandoned")
-OPTIONAL_VALUES = ("aht_s", "asa_s", "wait_s", "staffed_agents")
-
-
-@dataclass(frozen=True, kw_only=True)
-class KpiTargets:
-    """Industry defaults: 80 % in 20 s, ASA <= 20 s, abandonment <= 5 %, occupancy <= 90 %."""
-
-    sl_target: float = 0.80
-    sl_threshold_s: float = 20.0
-    asa_target_s: float = 20.0
-    max_abandon: float = 0.05
-    max_occupancy: float = 0.90
-
-    def __post_init__(self):
-        for name in ("sl_target", "max_abandon", "max_occupancy"):
-            v = getattr(self, name)
-            if not 0 < v <= 1:
-                hint = f" ({v:g}% is {v / 100:g})" if 1 < v <= 100 else ""
-                raise InputError(f"{name} must be a share in (0, 1]; got {v!r}{hint}")
-        if self.asa_target_s <= 0:
-            raise InputError(f"asa_target_s must be > 0 seconds; got {self.asa_target_s!r}")
+__all__ = ["KpiTargets", "estimate_patience", "read_history", "scorecard"]
 
 
-def read_history(frame: pd.DataFrame, source: str = "history") -> pd.DataFrame:
-    """Validate a history frame; return it with parsed ``interval_start`` and numeric columns."""
-    schema.require_columns(frame, ("interval_start", "offered"), source)
-    out = pd.DataFrame({"interval_start": schema.parse_times(frame, "interval_start", source)})
-    out["queue"] = frame["queue"].astype(str).to_numpy() if "queue" in frame.columns else "all"
-    out["offered"] = schema.numeric_column(frame, "offered", source)
-    for col in OPTIONAL_COUNTS + OPTIONAL_VALUES:
-        if col in frame.columns:
-            out[col] = schema.numeric_column(frame, col, source, allow_nan=True)
-    if out.duplicated(["queue", "interval_start"]).any():
-        i = int(np.argmax(out.duplicated(["queue", "interval_start"]).to_numpy()))
-        raise InputError(f"{source}: row {i + 2}: interval_start {frame['interval_start'].iloc[i]!r}"
-                         " appears twice for the same queue")
-    for part in ("handled", "abandoned"):
-        if part in out and (out[part] > out["offered"] + 1e-9).any():
-            i = int(np.argmax((out[part] > out["offered"] + 1e-9).to_numpy()))
-            raise InputError(f"{source}: row {i + 2}: column '{part}' ({out[part].iloc[i]:g}) "
-                             f"exceeds 'offered' ({out['offered'].iloc[i]:g})")
-    return out
+def read_history(source, *, column_map=None, sheet=None) -> IntervalFile:
+    """A history through the one reader (:mod:`wfmcore.reader`), checked for the scorecard:
+    ``queue`` is ``"all"`` when the file has none; handled and abandoned calls never exceed
+    the calls offered."""
+    hist = reader.read_intervals(source, "history", column_map=column_map, sheet=sheet)
+    out = hist.frame
+    if S.QUEUE not in out.columns:
+        out.insert(0, S.QUEUE, "all")
+    for part in (S.HANDLED, S.ABANDONED):
+        if part in out:
+            over = (out[part] > out[S.OFFERED] + 1e-9).to_numpy()
+            if over.any():
+                reader.fail_rows(hist.source, hist.file_lines, out, over, part,
+                                 "more calls than offered (column 'offered')")
+    return hist
 
 
 def _period_start(times: pd.Series, period: str) -> pd.Series:
@@ -86,19 +66,17 @@ def _period_start(times: pd.Series, period: str) -> pd.Series:
     raise InputError(f"period must be day or week; got {period!r}")
 
 
-def scorecard(history: pd.DataFrame, targets: KpiTargets | None = None, *,
-              periods=("day", "week"), short_abandon: bool = False,
-              interval_min: float | None = None) -> pd.DataFrame:
+def scorecard(history: IntervalFile, targets: KpiTargets | None = None, *,
+              periods=("day", "week"), short_abandon: bool = False) -> pd.DataFrame:
     """KPIs per queue and period (day and/or week) with a ``misses`` list against targets.
 
-    ``history`` comes from :func:`read_history`. ``short_abandon=True`` takes short abandons
-    (column ``short_abandoned``) out of the service level and abandonment denominators.
+    ``history`` comes from :func:`read_history`; its ``interval_min`` sizes staffed time.
+    ``short_abandon=True`` takes short abandons (column ``short_abandoned``) out of the
+    service level and abandonment denominators.
     """
     targets = targets or KpiTargets()
-    h = history.copy()
-    if interval_min is None:
-        interval_min = schema.interval_minutes(h["interval_start"], h["queue"], "history")
-    interval_s = interval_min * 60.0
+    h = history.frame.drop(columns=[reader.LINE]).copy()
+    interval_s = history.interval_min * 60.0
     if short_abandon and "short_abandoned" not in h:
         raise InputError("short-abandon cutoff needs a 'short_abandoned' column in the history")
     has = set(h.columns)
@@ -145,24 +123,26 @@ def scorecard(history: pd.DataFrame, targets: KpiTargets | None = None, *,
 
 
 def _misses(card: pd.DataFrame, t: KpiTargets) -> list[str]:
-    checks = [("service_level", lambda v: v < t.sl_target, "service level"),
-              ("asa_s", lambda v: v > t.asa_target_s, "ASA"),
-              ("abandon_rate", lambda v: v > t.max_abandon, "abandonment"),
-              ("occupancy", lambda v: v > t.max_occupancy, "occupancy")]
+    checks = [("service_level", t.sl_target or None, lambda v, x: v < x, "service level"),
+              ("asa_s", t.asa_target_s, lambda v, x: v > x, "ASA"),
+              ("abandon_rate", t.max_abandon, lambda v, x: v > x, "abandonment"),
+              ("occupancy", t.max_occupancy, lambda v, x: v > x, "occupancy")]
+    checks = [(col, x, bad, label) for col, x, bad, label in checks if x is not None]
     out = []
     for _, row in card.iterrows():
-        missed = [label for col, bad, label in checks
-                  if col in card and pd.notna(row[col]) and bad(row[col])]
+        missed = [label for col, x, bad, label in checks
+                  if col in card and pd.notna(row[col]) and bad(row[col], x)]
         out.append("; ".join(missed))
     return out
 
 
-def estimate_patience(history: pd.DataFrame) -> pd.DataFrame:
+def estimate_patience(history: IntervalFile) -> pd.DataFrame:
     """Mean caller patience per queue: total waiting time / number of abandons (s).
 
     Needs ``wait_s`` (all callers' waiting, answered or not) and ``abandoned``; the count of
     abandons is reported so a thin estimate can be recognised.
     """
+    history = history.frame
     if not {"wait_s", "abandoned"} <= set(history.columns):
         raise InputError("patience estimate needs the columns 'wait_s' (total seconds waited "
                          "by all callers) and 'abandoned'")
@@ -171,3 +151,15 @@ def estimate_patience(history: pd.DataFrame) -> pd.DataFrame:
         patience = np.where(g["abandoned"] > 0, g["wait_s"] / g["abandoned"], np.nan)
     return pd.DataFrame({"queue": g.index, "patience_s": patience,
                          "abandons": g["abandoned"].to_numpy()}).reset_index(drop=True)
+
+
+def run_kpis(history: Path, out: Path | None = None, *, targets: KpiTargets | None = None,
+             short_abandon: bool = False) -> tuple[pd.DataFrame, IntervalFile]:
+    """``wfm kpis``: the scorecard of a history file, written to ``out`` when given."""
+    if out is not None:
+        check_output_path(out, [history])
+    hist = read_history(history)
+    card = scorecard(hist, targets, short_abandon=short_abandon)
+    if out is not None:
+        write_csv_atomic(card, out, inputs=[history])
+    return card, hist

@@ -15,17 +15,25 @@ scheduler is given) or else scheduled agent-hours, over ``fte_hours`` x weeks.
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from erlang.staffing import ServiceTarget, kpis, required_agents, scheduled_agents
+import shifts
+from erlang import kpis, offered_load, required_agents, scheduled_agents
+from forecast import ForecastOptions, run_forecast
+from wfmcore import checks, reader
+from wfmcore import schema as S
+from wfmcore.config import Config
 from wfmcore.errors import InputError
-
-SCENARIO_KEYS = ("name", "volume", "aht", "sl_target", "sl_threshold_s", "asa_target_s",
-                 "max_abandon", "max_occupancy", "shrinkage", "patience_s", "model")
+from wfmcore.io import check_output_path, read_toml, write_atomic
+from wfmcore.reader import IntervalFile
+from wfmcore.targets import TARGET_FIELDS, ServiceTarget
+from wfmplan.settings import shift_rules
+from wfmplan.staffing import read_forecast, row_aht
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,14 +47,17 @@ class Scenario:
     name: str
     volume: float = 1.0
     aht: float = 1.0
+    model: str | None = None
+    # the ServiceTarget fields (wfmcore.targets), None = the base value
     sl_target: float | None = None
     sl_threshold_s: float | None = None
     asa_target_s: float | None = None
-    max_abandon: float | None = None
     max_occupancy: float | None = None
-    shrinkage: float | None = None
+    max_abandon: float | None = None
+    sl_convention: str | None = None
     patience_s: float | None = None
-    model: str | None = None
+    min_agents: int | None = None
+    shrinkage: float | None = None
 
     def __post_init__(self):
         for f in ("volume", "aht"):
@@ -60,8 +71,7 @@ class Scenario:
 
     def target(self, base: ServiceTarget) -> ServiceTarget:
         """The base target with this scenario's changes (validated like any target)."""
-        changes = {k: v for k, v in asdict(self).items()
-                   if k not in ("name", "volume", "aht", "model") and v is not None}
+        changes = {k: v for k, v in asdict(self).items() if k in TARGET_CHANGES and v is not None}
         try:
             t = replace(base, **changes)
         except InputError as exc:
@@ -73,10 +83,15 @@ class Scenario:
         return t
 
 
+#: keys of a scenario: its name, the two multipliers, the model, then every target key
+SCENARIO_KEYS = tuple(f.name for f in fields(Scenario))
+#: the target keys of a scenario: the ServiceTarget fields (one vocabulary; a test checks
+#: that Scenario lists every one of them)
+TARGET_CHANGES = tuple(k for k in SCENARIO_KEYS if k in TARGET_FIELDS)
+
+
 def load_scenarios(path: Path | str) -> list[Scenario]:
     """Scenarios from a TOML file: one ``[[scenario]]`` table each, keys as in Scenario."""
-    from wfmcore.io import read_toml
-
     p = Path(path)
     raw = read_toml(p, "scenario")
     extra = set(raw) - {"scenario"}
@@ -131,31 +146,37 @@ def _label(key, value):
     return f"{key} {value:g}" if isinstance(value, float | int) else f"{key} {value}"
 
 
-def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: ServiceTarget, *,
-                  aht_s: float | None = None, interval_min: float | None = None,
+def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenario],
+                  base: ServiceTarget, *, aht_s: float | None = None,
                   headcount: np.ndarray | None = None, fte_hours: float = 37.5,
-                  source: str = "forecast", paid_hours=None, progress=None) -> pd.DataFrame:
+                  paid_hours: Callable[[pd.DataFrame], float] | None = None,
+                  progress: Callable[[], None] | None = None) -> pd.DataFrame:
     """One row per scenario: agent-hours, FTE, service level, ASA, abandonment, occupancy,
     and their differences to the first scenario (the base).
 
-    ``headcount`` (agents per row of ``forecast``) evaluates that staffing instead of solving.
-    ``paid_hours(requirements_frame) -> float`` (e.g. a shift scheduler) prices each
-    scenario's scheduled agents in paid hours; FTE then uses paid hours. ``progress()`` is
-    called after each scenario.
+    ``forecast`` is read by :func:`wfmplan.staffing.read_forecast` (a frame is read the
+    same way). ``headcount`` (agents per row of ``forecast``) evaluates that staffing
+    instead of solving. ``paid_hours(requirements_frame) -> float`` (e.g. a shift
+    scheduler) prices each scenario's scheduled agents in paid hours; FTE then uses paid
+    hours. ``progress()`` is called after each scenario.
     """
-    from erlang.table import forecast_inputs
-
-    times, calls, aht, interval_min = forecast_inputs(forecast, aht_s=aht_s,
-                                                      interval_min=interval_min, source=source)
+    if not isinstance(forecast, IntervalFile):
+        forecast = read_forecast(forecast)
     if fte_hours <= 0:
-        raise InputError(f"fte_hours must be > 0; got {fte_hours!r}")
+        raise InputError(f"fte_hours must be > 0; got {fte_hours!r}", param="fte_hours")
+    frame, interval_min = forecast.frame, forecast.interval_min
+    times = frame[S.INTERVAL_START]
+    calls = frame[S.OFFERED].to_numpy(float)
+    aht = row_aht(forecast, aht_s)
     hours = interval_min / 60.0
+    span_days = (times.max().normalize() - times.min().normalize()).days + 1
+    weeks = max(1.0, float(np.ceil(span_days / 7)))  # calendar weeks, not open days / 7
     rows = []
     for sc in scenarios:
         target = sc.target(base)
         c = calls * sc.volume
         h = aht * sc.aht
-        load = c * h / (interval_min * 60.0)
+        load = offered_load(c, h, interval_min)
         n = (np.asarray(headcount, dtype=float) if headcount is not None
              else required_agents(load, h, target))
         k = kpis(n, load, h, target)
@@ -164,14 +185,13 @@ def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: Servi
         total = c.sum()
         paid = float("nan")
         if paid_hours is not None:
-            req = forecast[["interval_start"] + (["queue"] if "queue" in forecast.columns
-                                                 else [])].copy()
-            req["offered"] = c
+            req = pd.DataFrame({S.INTERVAL_START: reader.format_times(times).to_numpy()})
+            if S.QUEUE in frame.columns:
+                req[S.QUEUE] = frame[S.QUEUE].to_numpy()
+            req[S.OFFERED] = c
             req["agents"] = n.astype(int)
             req["scheduled_agents"] = sched.astype(int)
             paid = float(paid_hours(req))
-        span_days = (times.max().normalize() - times.min().normalize()).days + 1
-        weeks = max(1.0, float(np.ceil(span_days / 7)))  # calendar weeks, not open days / 7
         with np.errstate(divide="ignore", invalid="ignore"):
             rows.append({
                 "scenario": sc.name,
@@ -196,6 +216,108 @@ def run_scenarios(forecast: pd.DataFrame, scenarios: list[Scenario], base: Servi
                 "occupancy"):
         table[f"{col}_vs_base"] = table[col] - table[col].iloc[0]
     return table
+
+
+def match_headcount(forecast: IntervalFile, source) -> np.ndarray:
+    """Agents per forecast row from a headcount file (``interval_start`` [, ``queue``],
+    ``agents``), matched on queue and interval."""
+    counts = reader.read_intervals(source, "headcount", infer_interval=False)
+    key = [S.INTERVAL_START] + ([S.QUEUE] if S.QUEUE in forecast.frame.columns else [])
+    for col in key:
+        if col not in counts.frame.columns:
+            raise InputError(f"{counts.source}: no column {col!r} (the forecast has one)")
+    merged = forecast.frame[key].merge(counts.frame[key + ["agents"]], on=key, how="left")
+    missing = merged["agents"].isna().to_numpy()
+    if missing.any():
+        i = int(np.argmax(missing))
+        raise InputError(f"{counts.source}: no agents given for interval "
+                         f"{merged[S.INTERVAL_START].iloc[i]:%Y-%m-%d %H:%M} (forecast "
+                         f"{reader.where(forecast.source, i + 2, forecast.file_lines)})")
+    agents = merged["agents"].to_numpy()
+    if (agents != np.floor(agents)).any():
+        raise InputError(f"{counts.source}: column 'agents' must hold whole numbers")
+    return agents
+
+
+def scenario_list(scenario_file: Path | None = None, **axes) -> list[Scenario]:
+    """The scenarios of a TOML file (a "base" scenario first unless the file starts with
+    one), or else the grid of ``axes`` (see :func:`grid`)."""
+    if scenario_file is None:
+        return grid(**axes)
+    scenarios = load_scenarios(scenario_file)
+    return scenarios if scenarios[0].name == "base" else [Scenario(name="base")] + scenarios
+
+
+@dataclass(frozen=True, kw_only=True)
+class WhatifOptions:
+    """How ``wfm whatif`` runs: AHT for rows without one, FTE hours a week, whether each
+    scenario is priced in paid hours by the shift scheduler, and whether the input is a
+    history to forecast first (over ``horizon``)."""
+
+    aht_s: float | None = None
+    fte_hours: float = 37.5
+    paid_hours: bool = True
+    from_history: bool = False
+    horizon: str = "1w"
+    schedule_time_limit_s: float = 30.0
+
+    def __post_init__(self):
+        if self.aht_s is not None:
+            checks.seconds(self.aht_s, "aht_s")
+        checks.positive(self.fte_hours, "fte_hours")
+
+
+def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = None,
+               options: WhatifOptions | None = None, headcount=None,
+               progress: Callable[[], None] | None = None) -> pd.DataFrame:
+    """The what-if table for a forecast file (or a history, forecast first): the base target
+    from ``config``, scenarios against it, paid hours through :func:`shifts.schedule` with
+    the config's ``[shifts]`` rules, ``headcount`` (a file) evaluated instead of solved."""
+    config = config or Config()
+    options = options or WhatifOptions()
+    base = config.service_target()
+    aht_s = options.aht_s if options.aht_s is not None else config.staffing.get("aht_s")
+    if options.from_history:
+        predicted = run_forecast(source, options=ForecastOptions(horizon=options.horizon,
+                                                                 aht_s=aht_s))
+        forecast = read_forecast(predicted.frame)
+    else:
+        forecast = read_forecast(source)
+    counts = match_headcount(forecast, headcount) if headcount is not None else None
+    pricer = None
+    if options.paid_hours:
+        rules = shift_rules(config)
+
+        def pricer(req: pd.DataFrame) -> float:
+            return shifts.schedule(req, rules, options=shifts.ScheduleOptions(
+                time_limit_s=options.schedule_time_limit_s, simulate=False)).summary[
+                "paid_hours"]
+
+    return run_scenarios(forecast, scenarios, base, aht_s=aht_s, headcount=counts,
+                         fte_hours=options.fte_hours, paid_hours=pricer, progress=progress)
+
+
+def check_outputs(paths, inputs) -> None:
+    """Refuse output paths that are inputs or whose folder does not exist (before work)."""
+    for p in paths:
+        if p is None:
+            continue
+        check_output_path(p, inputs)
+        if str(p.parent) and not p.parent.exists():
+            raise InputError(f"{p}: folder {p.parent} does not exist")
+
+
+def write_chart(table: pd.DataFrame, path: Path, inputs=()) -> Path:
+    """The scenario chart (:func:`plot_scenarios`) as PNG, atomically."""
+    return write_atomic(path, lambda p: plot_scenarios(table, p), inputs=inputs)
+
+
+def write_table(table: pd.DataFrame, out: Path, inputs=()) -> Path:
+    """The comparison table as .xlsx (by suffix) or CSV, atomically."""
+    if out.suffix.lower() == ".xlsx":
+        return write_atomic(out, lambda p: table.to_excel(p, index=False, sheet_name="whatif"),
+                            inputs=inputs)
+    return write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=inputs)
 
 
 def plot_scenarios(table: pd.DataFrame, path: Path | str) -> None:

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl.chart import LineChart, Reference
 
 from wfmcore.io import write_atomic
+from wfmcore.reader import format_times
 
 
 def _plt():
@@ -43,11 +45,11 @@ def _days(frame: pd.DataFrame) -> list:
 def chart_history_and_forecast(plan) -> str:
     """Daily calls: the last 8 weeks of history and the forecast days (with the band)."""
     plt = _plt()
-    hist = plan.history.copy()
+    hist = plan.history.frame.copy()
     hist["day"] = pd.to_datetime(hist["interval_start"]).dt.normalize()
     daily = hist.groupby("day")["offered"].sum()
     daily = daily[daily.index >= daily.index.max() - pd.Timedelta(weeks=8)]
-    fc = plan.forecast.copy()
+    fc = plan.forecast.frame.copy()
     fc["day"] = pd.to_datetime(fc["interval_start"]).dt.normalize()
     lo_col = next(c for c in fc.columns if c.startswith("offered_lo"))
     hi_col = next(c for c in fc.columns if c.startswith("offered_hi"))
@@ -81,7 +83,7 @@ def _day_panels(days, ylabel: str, title: str):
 
 def chart_intraday_forecast(plan) -> str:
     """Calls per interval for each forecast day, with the prediction band."""
-    fc = plan.forecast.copy()
+    fc = plan.forecast.frame.copy()
     fc["t"] = pd.to_datetime(fc["interval_start"])
     if "queue" in fc.columns:
         fc = fc.groupby("t", as_index=False).sum(numeric_only=True)
@@ -132,9 +134,9 @@ def chart_service(plan) -> str:
 
 def daily_table(plan) -> pd.DataFrame:
     """Per day: calls, required agent-hours, scheduled agent-hours, Erlang and simulated SL."""
-    req = plan.requirements.copy()
+    req = plan.requirements.frame.copy()
     req["day"] = pd.to_datetime(req["interval_start"]).dt.strftime("%Y-%m-%d")
-    interval_h = float(plan.forecast.attrs.get("interval_min", 15)) / 60.0
+    interval_h = plan.interval_min / 60.0
     cov = plan.coverage.copy()
     cov["day"] = pd.to_datetime(cov["interval_start"]).dt.strftime("%Y-%m-%d")
     cov["w_sl"] = cov["service_level"] * cov["offered"]
@@ -195,11 +197,11 @@ def render_html(plan) -> str:
     cov_file = Path(plan.files[0]).parent / "coverage.png" if plan.files else None
     if cov_file is not None and cov_file.exists():
         cover_png = base64.b64encode(cov_file.read_bytes()).decode("ascii")
-    evidence = plan.evidence.copy() if plan.evidence is not None else pd.DataFrame()
+    evidence = plan.forecast.evidence
     ev_html = _fmt_table(evidence, {"mase": "{:.3f}", "wape": "{:.3f}", "bias": "{:+.3f}",
                                     "coverage": "{:.2f}"}) if len(evidence) else (
         "<p>No backtest evidence (history too short).</p>")
-    model = ", ".join(sorted(set(plan.forecast["model"].astype(str))))
+    model = ", ".join(sorted(set(plan.forecast.frame["model"].astype(str))))
     daily = _fmt_table(daily_table(plan), {"calls": "{:,.0f}",
                                            "required_agent_hours": "{:,.1f}",
                                            "scheduled_agent_hours": "{:,.1f}",
@@ -241,7 +243,7 @@ def render_html(plan) -> str:
 
 
 def _scorecard_html(plan) -> str:
-    card = getattr(plan, "scorecard", None)
+    card = plan.scorecard
     if card is None or card.empty:
         return ""
     cols = [c for c in ("period_start", "queue", "offered", "service_level", "asa_s",
@@ -255,9 +257,9 @@ def _scorecard_html(plan) -> str:
 
 
 def _period(plan) -> str:
-    t = pd.to_datetime(plan.forecast["interval_start"])
+    t = pd.to_datetime(plan.forecast.frame["interval_start"])
     return (f"{t.min():%a %Y-%m-%d} to {t.max():%a %Y-%m-%d}, "
-            f"{int(plan.forecast.attrs.get('interval_min', 15))}-minute intervals")
+            f"{plan.interval_min}-minute intervals")
 
 
 def write_html(plan, path, inputs=()) -> Path:
@@ -268,8 +270,6 @@ def write_html(plan, path, inputs=()) -> Path:
 
 def write_workbook(plan, path, inputs=()) -> Path:
     """plan.xlsx: summary, daily, forecast, requirements, shifts, coverage, with charts."""
-    from openpyxl.chart import LineChart, Reference
-
     shifts_csv = Path(plan.files[0]).parent / "shifts.csv" if plan.files else None
     shifts_frame = pd.read_csv(shifts_csv) if shifts_csv and shifts_csv.exists() else \
         pd.DataFrame()
@@ -280,26 +280,25 @@ def write_workbook(plan, path, inputs=()) -> Path:
         with pd.ExcelWriter(p, engine="openpyxl") as xw:
             summary.to_excel(xw, sheet_name="summary", index=False)
             daily_table(plan).to_excel(xw, sheet_name="daily", index=False)
-            fc = plan.forecast.copy()
-            fc["interval_start"] = pd.to_datetime(fc["interval_start"]).dt.strftime(
-                "%Y-%m-%d %H:%M")
+            fc = plan.forecast.frame.copy()
+            fc["interval_start"] = format_times(fc["interval_start"]).to_numpy()
             fc.to_excel(xw, sheet_name="forecast", index=False)
-            plan.requirements.to_excel(xw, sheet_name="requirements", index=False)
+            plan.requirements.frame.to_excel(xw, sheet_name="requirements", index=False)
             shifts_frame.to_excel(xw, sheet_name="shifts", index=False)
             plan.coverage.to_excel(xw, sheet_name="coverage", index=False)
             book = xw.book
-            _line_chart(book["forecast"], LineChart, Reference, len(fc),
+            _line_chart(book["forecast"], len(fc),
                         [list(fc.columns).index(c) + 1 for c in fc.columns
                          if c.startswith("offered")], "Forecast calls per interval", "calls")
             cols = list(plan.coverage.columns)
-            _line_chart(book["coverage"], LineChart, Reference, len(plan.coverage),
+            _line_chart(book["coverage"], len(plan.coverage),
                         [cols.index("required") + 1, cols.index("scheduled") + 1],
                         "Required vs scheduled agents", "agents")
 
     return write_atomic(path, write, inputs=inputs)
 
 
-def _line_chart(ws, LineChart, Reference, n_rows, col_numbers, title, y_title):
+def _line_chart(ws, n_rows, col_numbers, title, y_title):
     chart = LineChart()
     chart.title = title
     chart.y_axis.title = y_title

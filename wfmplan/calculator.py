@@ -1,40 +1,56 @@
-"""One-interval answers for ``wfm erlang``: solve or evaluate, and a readable table."""
+"""One interval, solved or evaluated: the answers behind ``wfm erlang``, and a readable table.
+
+The load is given as Erlangs or as calls in an interval: A = calls x aht_s / (interval_min x
+60). Erlang B gives the lines for a blocking target; Erlang C (Erlang A with patience) the
+agents for a :class:`~wfmcore.targets.ServiceTarget`, with the KPIs of the headcounts around
+the answer computed in one vectorised call.
+"""
 
 from __future__ import annotations
 
 import math
 
-from erlang.erlang_b import blocking, lines_for_blocking
-from erlang.staffing import ServiceTarget, kpis, required_agents, scheduled_agents
+import numpy as np
+
+from erlang import blocking, kpis, lines_for_blocking, required_agents, scheduled_agents
+from wfmcore import checks
 from wfmcore.errors import InputError
+from wfmcore.targets import ServiceTarget
 
 
 def _load(traffic_erl, calls, interval_min, aht_s, need_aht: bool) -> float:
     if traffic_erl is not None and calls is not None:
-        raise InputError("give either --traffic-erl or --calls with --interval-min, not both")
+        raise InputError("give either traffic_erl or calls with interval_min, not both",
+                         param="traffic_erl")
     if traffic_erl is None and calls is None:
-        raise InputError("give the load: --traffic-erl A, or --calls N --interval-min M")
-    if aht_s is not None and (math.isnan(aht_s) or aht_s < 0):
-        raise InputError(f"--aht-s must be > 0 seconds; got {aht_s:g}")
+        raise InputError("give the load: traffic_erl, or calls with interval_min",
+                         param="traffic_erl")
+    if aht_s is not None:
+        aht_s = checks.seconds(aht_s, "aht_s", allow_zero=True)
     if calls is not None:
-        if not math.isfinite(calls) or calls < 0:
-            raise InputError(f"--calls must be a number >= 0; got {calls:g}")
+        calls = checks.number(calls, "calls")
+        if calls < 0:
+            raise InputError(f"calls must be a number >= 0; got {calls:g}", param="calls")
         if interval_min is None:
-            raise InputError("--calls needs --interval-min (the interval length in minutes)")
-        if not math.isfinite(interval_min) or interval_min <= 0:
-            raise InputError(f"--interval-min must be > 0; got {interval_min:g}")
+            raise InputError("calls needs interval_min (the interval length in minutes)",
+                             param="calls")
+        interval_min = checks.positive(interval_min, "interval_min")
         if aht_s is None:
-            raise InputError("--calls needs --aht-s (average handle time in seconds)")
+            raise InputError("calls needs aht_s (average handle time in seconds)",
+                             param="calls")
         if aht_s == 0 and calls > 0:
-            raise InputError("--aht-s must be > 0 seconds when calls are offered")
+            raise InputError("aht_s must be > 0 seconds when calls are offered", param="aht_s")
         return calls * aht_s / (interval_min * 60.0)
-    if math.isnan(traffic_erl) or traffic_erl < 0 or math.isinf(traffic_erl):
-        raise InputError(f"--traffic-erl must be a finite number >= 0; got {traffic_erl:g}")
+    traffic_erl = checks.number(traffic_erl, "traffic_erl")
+    if traffic_erl < 0:
+        raise InputError(f"traffic_erl must be a finite number >= 0; got {traffic_erl:g}",
+                         param="traffic_erl")
     if need_aht:
         if aht_s is None:
-            raise InputError("--aht-s is needed (service level and ASA depend on handle time)")
+            raise InputError("aht_s is needed (service level and ASA depend on handle time)",
+                             param="aht_s")
         if aht_s == 0 and traffic_erl > 0:
-            raise InputError("--aht-s must be > 0 seconds when there is traffic")
+            raise InputError("aht_s must be > 0 seconds when there is traffic", param="aht_s")
     return float(traffic_erl)
 
 
@@ -45,9 +61,7 @@ def erlang_answer(*, traffic_erl=None, calls=None, interval_min=None, aht_s=None
     if max_blocking is not None:
         load = _load(traffic_erl, calls, interval_min, aht_s, need_aht=False)
         if agents is not None:
-            if agents < 0:
-                raise InputError(f"--agents must be >= 0; got {agents}")
-            lines = int(agents)
+            lines = checks.whole(agents, "agents")
         else:
             lines = lines_for_blocking(load, max_blocking)
         answer = {"model": "erlang_b", "traffic_erl": load, "lines": lines,
@@ -59,9 +73,7 @@ def erlang_answer(*, traffic_erl=None, calls=None, interval_min=None, aht_s=None
     load = _load(traffic_erl, calls, interval_min, aht_s, need_aht=True)
     aht = float(aht_s) if aht_s else 1.0
     if agents is not None:
-        if agents < 0:
-            raise InputError(f"--agents must be >= 0; got {agents}")
-        n = int(agents)
+        n = checks.whole(agents, "agents")
     else:
         n = int(required_agents(load, aht, target))
     lo = max(0, n - 3)
@@ -73,8 +85,6 @@ def erlang_answer(*, traffic_erl=None, calls=None, interval_min=None, aht_s=None
 
 def _kpi_records(ns, load, aht, target):
     """KPIs for several headcounts in one vectorised call."""
-    import numpy as np
-
     k = kpis(np.array(ns), load, aht, target)
     sched = scheduled_agents(np.array(ns), target.shrinkage)
     return [{

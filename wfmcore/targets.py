@@ -1,0 +1,102 @@
+"""The service-target vocabulary: one definition for the engine, wfm.toml, scenarios, the CLI.
+
+:class:`ServiceTarget` is what an interval must achieve. Its fields, with their kind (see
+:mod:`wfmcore.checks`), help text and wfm.toml section in the field metadata, are the single
+source of the target keys of ``wfm.toml`` (:mod:`wfmcore.config`), of what-if scenarios and
+of the command-line help. :class:`KpiTargets` scores a history against the same names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from wfmcore import checks
+from wfmcore.errors import InputError
+
+#: service-level conventions: divide by offered calls (abandons count against), by answered
+#: calls, or P(time in queue <= T) over all callers; identical in Erlang C
+SL_CONVENTIONS = ("offered", "answered", "wait")
+
+
+def _key(default, kind: str, section: str, help: str, note: str = ""):
+    return field(default=default, metadata={"kind": kind, "section": section, "help": help,
+                                            "note": note})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceTarget:
+    """What an interval must achieve; ``None`` (or ``sl_target=0``) switches a target off.
+
+    Erlang C is used unless ``patience_s`` is given, which switches to Erlang A.
+    """
+
+    sl_target: float = _key(0.80, "share0", "targets", "share of calls answered within "
+                            "sl_threshold_s (0.8 = 80%); 0 = no target", note=" (0 = no target)")
+    sl_threshold_s: float = _key(20.0, "seconds0", "targets",
+                                 "service-level threshold T, seconds (answered within T)")
+    asa_target_s: float | None = _key(None, "seconds", "targets",
+                                      "maximum average speed of answer, seconds")
+    max_occupancy: float | None = _key(None, "share1", "targets", "occupancy cap, share")
+    max_abandon: float | None = _key(None, "share", "targets", "maximum share of calls "
+                                     "abandoned (Erlang A: needs patience_s)")
+    sl_convention: str = _key("offered", "text", "targets", "service level divided by "
+                              "'offered' calls (abandons count against), 'answered' calls, or "
+                              "'wait' = P(time in queue <= T)")
+    patience_s: float | None = _key(None, "seconds", "staffing", "mean caller patience, "
+                                    "seconds; switches from Erlang C to Erlang A")
+    min_agents: int = _key(0, "count", "staffing", "minimum agents in every open interval")
+    shrinkage: float = _key(0.0, "share0", "shrinkage", "share of paid time off the phones; "
+                            "scheduled = ceil(agents / (1 - shrinkage))")
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None and f.default is None:
+                continue
+            object.__setattr__(self, f.name, check_key(f.name, value, f.name))
+        if self.max_abandon is not None and self.patience_s is None:
+            raise InputError("max_abandon needs patience_s: abandonment is only modelled by "
+                             "Erlang A", param="max_abandon")
+
+    @property
+    def model(self) -> str:
+        return "erlang_c" if self.patience_s is None else "erlang_a"
+
+
+#: key -> dataclass field of ServiceTarget
+TARGET_FIELDS = {f.name: f for f in fields(ServiceTarget)}
+
+
+def check_key(key: str, value, name: str):
+    """Check ``value`` for the target key ``key``; messages start with ``name``."""
+    meta = TARGET_FIELDS[key].metadata
+    if meta["kind"] == "text":
+        return checks.text(value, name, SL_CONVENTIONS)
+    if meta["kind"] in checks.SHARE_BOUNDS:
+        return checks.share(value, name, meta["kind"], meta["note"])
+    return checks.check(meta["kind"], value, name)
+
+
+def keys_in(section: str) -> dict[str, str]:
+    """Target keys of a wfm.toml section with their help text."""
+    return {k: f.metadata["help"] for k, f in TARGET_FIELDS.items()
+            if f.metadata["section"] == section}
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiTargets:
+    """Targets a history is scored against (industry defaults: 80 % in 20 s, ASA <= 20 s,
+    abandonment <= 5 %, occupancy <= 90 %). The same keys and checks as
+    :class:`ServiceTarget`; ``None`` (or ``sl_target=0``) leaves a KPI unscored."""
+
+    sl_target: float = 0.80
+    sl_threshold_s: float = 20.0
+    asa_target_s: float | None = 20.0
+    max_abandon: float | None = 0.05
+    max_occupancy: float | None = 0.90
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                object.__setattr__(self, f.name, check_key(f.name, value, f.name))

@@ -1,0 +1,47 @@
+"""``wfm forecast`` and ``wfm backtest`` as file-in, file-out calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import forecast as fc
+from wfmcore.errors import InputError
+from wfmcore.io import check_output_path, write_atomic
+from wfmplan.backtest import run_backtest
+
+
+def forecast_file(history: Path, out: Path, options: fc.ForecastOptions, *,
+                  intervals: Path | None = None) -> fc.ForecastResult:
+    """Forecast ``history`` (over ``options.horizon``, or the ``intervals`` file) into the
+    forecast CSV ``out``."""
+    inputs = [p for p in (history, intervals, options.special_days) if p is not None]
+    check_output_path(out, inputs)
+    result = fc.run_forecast(history, options=options, intervals=intervals)
+    fc.write_forecast(result, out, inputs=inputs)
+    return result
+
+
+def backtest_file(history: Path, out: Path | None = None, *,
+                  progress: Callable[[int], None] | None = None, **options
+                  ) -> fc.BacktestResult:
+    """Backtest ``history`` (:func:`wfmplan.backtest.run_backtest`); the table also goes to
+    ``out`` (.json or .csv) when given."""
+    if out is not None:
+        check_output_path(out, [history])
+    result = run_backtest(history, progress=progress, **options)
+    if out is not None:
+        table = result.table
+        if out.suffix.lower() == ".json":
+            write_atomic(out, lambda p: table.to_json(p, orient="records", indent=2),
+                         inputs=[history])
+        else:
+            write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=[history])
+    return result
+
+
+def exclusive(horizon, intervals) -> None:
+    """--horizon and --intervals exclude each other."""
+    if horizon is not None and intervals is not None:
+        raise InputError("horizon and intervals exclude each other; give one",
+                         param="horizon")

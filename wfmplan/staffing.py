@@ -1,0 +1,154 @@
+"""Staffing a whole forecast file: the frame-level step behind ``wfm staff`` and ``wfm plan``.
+
+Every row of the forecast gets its offered load A = calls x aht_s / (interval_min x 60), the
+smallest headcount meeting its queue's :class:`~wfmcore.targets.ServiceTarget`
+(:func:`erlang.required_agents`), the headcount to schedule after shrinkage and the KPIs of
+that headcount (:func:`erlang.kpis`). Settings come from the options given here, then the
+queue's ``[queues.NAME]`` table of ``wfm.toml``, then the file's general tables, then the
+built-in defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from erlang import kpis, offered_load, required_agents, scheduled_agents
+from wfmcore import checks, reader
+from wfmcore import schema as S
+from wfmcore.config import Config
+from wfmcore.errors import InputError
+from wfmcore.io import check_output_path, write_csv_atomic
+from wfmcore.reader import IntervalFile
+from wfmcore.targets import ServiceTarget
+
+#: columns ``staff`` appends to the forecast columns (the requirements schema)
+REQUIREMENT_COLUMNS = ("traffic_erl", "agents", "scheduled_agents", "service_level", "p_wait",
+                       "asa_s", "occupancy", "p_abandon")
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """Required agents per interval: ``frame`` holds the forecast columns (``interval_start``
+    written ``YYYY-MM-DD HH:MM``) and :data:`REQUIREMENT_COLUMNS`; ``interval_min`` is the
+    interval length the loads were computed with."""
+
+    frame: pd.DataFrame
+    interval_min: int
+
+    @property
+    def model(self) -> str:
+        """'erlang_a' when any row was staffed with abandonment, else 'erlang_c'."""
+        return "erlang_a" if self.frame["p_abandon"].notna().any() else "erlang_c"
+
+    @property
+    def agent_hours(self) -> float:
+        """Required agent-hours on the phones: sum of agents x interval hours."""
+        return float(self.frame["agents"].sum() * self.interval_min / 60.0)
+
+
+def read_forecast(source, *, interval_min: int | None = None) -> IntervalFile:
+    """A forecast file or frame through the one reader (:mod:`wfmcore.reader`)."""
+    if interval_min is not None:
+        interval_min = int(checks.positive(interval_min, "interval_min"))
+    return reader.read_intervals(source, "forecast", interval_min=interval_min)
+
+
+def row_aht(forecast: IntervalFile, aht_s: float | None = None) -> np.ndarray:
+    """Handle time (s) per row: the ``aht_s`` column, ``aht_s`` where it is missing or empty.
+
+    AHT may be empty or 0 only where no calls are offered (it plays no role there).
+    """
+    frame, source = forecast.frame, forecast.source
+    calls = frame[S.OFFERED].to_numpy(float)
+    if aht_s is not None:
+        aht_s = checks.seconds(aht_s, "aht_s")
+    if S.AHT_S in frame.columns:
+        aht = frame[S.AHT_S].to_numpy(float)
+        if aht_s is not None:
+            aht = np.where(np.isnan(aht), aht_s, aht)
+    elif aht_s is not None:
+        aht = np.full(len(frame), aht_s)
+    else:
+        raise InputError(f"{source}: no 'aht_s' column and no aht_s given; average handle "
+                         "time is needed to staff", param="aht_s")
+    aht = np.where(np.isnan(aht) & (calls == 0), 0.0, aht)
+    missing = np.isnan(aht) | ((aht == 0) & (calls > 0))
+    if missing.any():
+        reader.fail_rows(source, forecast.file_lines, frame, missing, S.AHT_S,
+                         "handle time must be > 0 seconds where calls are offered (or give "
+                         "aht_s for empty cells)")
+    return aht
+
+
+def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
+          aht_s: float | None = None) -> Requirements:
+    """Required agents and their KPIs for every row of ``forecast`` (one target for all)."""
+    target = target or ServiceTarget()
+    frame = forecast.frame
+    calls = frame[S.OFFERED].to_numpy(float)
+    aht = row_aht(forecast, aht_s)
+    load = offered_load(calls, aht, forecast.interval_min)
+    agents = required_agents(load, aht, target)
+    k = kpis(agents, load, aht, target)
+    out = frame.drop(columns=[reader.LINE]).copy()
+    out[S.INTERVAL_START] = reader.format_times(out[S.INTERVAL_START]).to_numpy()
+    out["traffic_erl"] = load
+    out["agents"] = agents
+    out["scheduled_agents"] = scheduled_agents(agents, target.shrinkage)
+    for col in ("service_level", "p_wait", "asa_s", "occupancy"):
+        out[col] = k[col]
+    out["p_abandon"] = k["p_abandon"] if target.patience_s is not None else np.nan
+    return Requirements(frame=out, interval_min=forecast.interval_min)
+
+
+def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
+                      aht_s: float | None = None, **target_overrides) -> Requirements:
+    """Staff ``forecast`` with the settings of a ``wfm.toml``.
+
+    Precedence: ``target_overrides`` / ``aht_s`` given here (command-line options) > the
+    queue's ``[queues.NAME]`` table > the file's general tables > built-in defaults. With
+    per-queue settings each queue is staffed with its own target; rows keep their order.
+    """
+    config = config or Config()
+    frame = forecast.frame
+    if S.QUEUE not in frame.columns or not config.queues:
+        return staff(forecast, config.service_target(None, **target_overrides),
+                     aht_s=aht_for(config, None, aht_s))
+    unknown = sorted(set(config.queues) - set(frame[S.QUEUE]))
+    if unknown:
+        raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not in "
+                         f"{forecast.source}")
+    parts = []
+    for queue, rows in frame.groupby(S.QUEUE, sort=False):
+        part = IntervalFile(frame=rows, source=forecast.source,
+                            interval_min=forecast.interval_min, layout=forecast.layout,
+                            file_lines=forecast.file_lines)
+        parts.append(staff(part, config.service_target(queue, **target_overrides),
+                           aht_s=aht_for(config, queue, aht_s)).frame)
+    return Requirements(frame=pd.concat(parts).loc[frame.index],
+                        interval_min=forecast.interval_min)
+
+
+def aht_for(config: Config, queue: str | None, aht_s: float | None) -> float | None:
+    """AHT for rows without one: the option, else the queue's table, else [staffing]."""
+    if aht_s is not None:
+        return aht_s
+    q = config.queues.get(queue, {}) if queue is not None else {}
+    return q.get("aht_s", config.staffing.get("aht_s"))
+
+
+def staff_file(forecast_path: Path, out: Path, *, config: Config | None = None,
+               aht_s: float | None = None, interval_min: int | None = None,
+               **target_overrides) -> Requirements:
+    """``wfm staff``: read a forecast file, staff it, write the requirements CSV (atomic;
+    never over an input)."""
+    config = config or Config()
+    check_output_path(out, [forecast_path] + ([config.path] if config.path else []))
+    requirements = staff_with_config(read_forecast(forecast_path, interval_min=interval_min),
+                                     config, aht_s=aht_s, **target_overrides)
+    write_csv_atomic(requirements.frame, out, inputs=[forecast_path])
+    return requirements

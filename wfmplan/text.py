@@ -1,0 +1,89 @@
+"""What the commands print: one-screen summaries of each stage's typed result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+import forecast as fc
+from wfmcore import schema as S
+from wfmcore.reader import IntervalFile
+from wfmplan import scorecard as sc
+from wfmplan.staffing import Requirements
+
+
+def staff_line(req: Requirements, out: Path) -> str:
+    """``wfm staff``: intervals, model, peak agents, agent-hours, peak scheduled."""
+    frame = req.frame
+    n_open = int((frame[S.OFFERED] > 0).sum())
+    return (f"{len(frame)} intervals ({n_open} with calls), {req.model}: "
+            f"peak {int(frame['agents'].max())} agents, {req.agent_hours:,.1f} agent-hours "
+            f"on the phones, peak scheduled {int(frame['scheduled_agents'].max())} -> {out}")
+
+
+def evidence_lines(result: fc.ForecastResult) -> list[str]:
+    """The backtest MASE of each candidate, per queue, behind the model choice."""
+    ev = result.evidence
+    if not len(ev):
+        return []
+    by_q = ev.groupby(S.QUEUE, sort=False) if S.QUEUE in ev.columns else [(None, ev)]
+    return [("backtest MASE on the last weeks of the history"
+             + (f" (queue {q})" if q is not None else "") + ": ")
+            + ", ".join(f"{r.model} {r.mase:.3f}" for r in e.itertuples()) for q, e in by_q]
+
+
+def forecast_line(result: fc.ForecastResult, out: Path) -> str:
+    """``wfm forecast``: intervals, calls, the model of each queue."""
+    frame = result.frame
+    if S.QUEUE in frame.columns:
+        models = "; ".join(f"{q}: {g[S.MODEL].iloc[0]}"
+                           for q, g in frame.groupby(S.QUEUE, sort=False))
+    else:
+        models = str(frame[S.MODEL].iloc[0])
+    return (f"{len(frame)} intervals, {frame[S.OFFERED].sum():,.0f} calls, model {models} "
+            f"-> {out}")
+
+
+def backtest_table(table: pd.DataFrame) -> str:
+    """The backtest table, three decimals."""
+    cols = [c for c in ("queue", "model", "folds", "mase", "wape", "bias", "coverage",
+                        "agents_mae", "understaffed", "chosen", "winner") if c in table.columns]
+    return table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")
+
+
+def scorecard_report(card: pd.DataFrame, hist: IntervalFile) -> str:
+    """Weekly lines of the scorecard and the patience estimate, for the screen."""
+    week = card[card["period"] == "week"]
+    cols = [c for c in ("offered", "service_level", "asa_s", "abandon_rate", "aht_s",
+                        "occupancy") if c in week]
+    fmt = {"offered": "{:,.0f}", "service_level": "{:.1%}", "asa_s": "{:.1f}",
+           "abandon_rate": "{:.1%}", "aht_s": "{:.0f}", "occupancy": "{:.1%}"}
+    lines = ["week of      queue         " + " ".join(f"{c:>13}" for c in cols) + "  misses"]
+    for _, r in week.iterrows():
+        vals = " ".join(f"{fmt[c].format(r[c]) if r[c] == r[c] else '':>13}" for c in cols)
+        lines.append(f"{r['period_start']}  {str(r['queue'])[:12]:<12}  {vals}  {r['misses']}")
+    days = card[card["period"] == "day"]
+    lines.append(f"{len(days)} queue-days, {int((days['misses'] != '').sum())} with a missed "
+                 "target")
+    if {"wait_s", "abandoned"} <= set(hist.frame.columns):
+        pat = sc.estimate_patience(hist)
+        lines.append("mean patience (total wait / abandons): " + ", ".join(
+            f"{q} {p:.0f} s ({int(n)} abandons)" for q, p, n in pat.itertuples(index=False)))
+        lines.append("for Erlang A, put it in wfm.toml: patience_s = ... under [staffing], "
+                     "or per queue under [queues.NAME]")
+    return "\n".join(lines)
+
+
+def whatif_report(table: pd.DataFrame) -> str:
+    """The what-if table for the screen, with the FTE difference to the base."""
+    cols = [("agent_hours", "{:,.0f}"), ("paid_hours", "{:,.0f}"), ("fte", "{:,.1f}"),
+            ("service_level", "{:.1%}"), ("asa_s", "{:.1f}"), ("abandon_rate", "{:.2%}"),
+            ("occupancy", "{:.1%}")]
+    width = max(8, table["scenario"].str.len().max())
+    head = f"{'scenario':<{width}} " + " ".join(f"{c:>13}" for c, _ in cols) + "  ΔFTE"
+    lines = [head]
+    for _, r in table.iterrows():
+        vals = " ".join(f"{f.format(r[c]) if r[c] == r[c] else '-':>13}" for c, f in cols)
+        lines.append(f"{r['scenario']:<{width}} {vals}  {r['fte_vs_base']:+.1f}")
+    return "\n".join(lines)
