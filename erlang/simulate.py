@@ -79,7 +79,7 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from wfmcore import checks
 from wfmcore.errors import InputError
@@ -523,7 +523,7 @@ def simulate(calls_per_interval, aht_s, agents, interval_min, *, sl_threshold_s=
 
     keep = slice(warm, None)
     tot = {c: np.stack([t[c][keep] for t in per_rep]) for c in per_rep[0]}
-    t_q = float(stats.t.ppf(0.5 + confidence / 2, reps - 1)) if reps > 1 else math.nan
+    t_q = float(stdtrit(reps - 1, 0.5 + confidence / 2)) if reps > 1 else math.nan
     interval_ix = np.arange(warm, calls.size)
 
     intervals = pd.DataFrame({"interval": interval_ix, "agents": staff[keep],

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from forecast.metrics import coverage, mae, weekly_naive_scale
 from forecast.models import Model, NotEnoughHistory, fit_notes
@@ -162,7 +162,7 @@ def calibrate(folds: list[Fold], level: float, week: int | None = None) -> Calib
     good = [f for f in folds if f.ok and f.pairs(week)[0].size]
     a = (1 - level) / 2
     if not good:
-        z = norm.ppf(1 - a)
+        z = ndtri(1 - a)           # standard normal quantile
         return Calibration(level, 0.0, -z, z, 0, source="poisson")
     y = np.concatenate([f.pairs(week)[0] for f in good])
     fc = np.maximum(np.concatenate([f.pairs(week)[1] for f in good]), 1e-9)

@@ -41,7 +41,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from erlang import ServiceTarget, kpis
 from erlang.simulate import ratio_ci
@@ -115,7 +115,7 @@ def _ratio_ci(num: np.ndarray, den: np.ndarray, confidence: float):
     """Ratio of totals over replications (axis 0) with a t interval, as floats: the
     simulator's estimator (:func:`erlang.simulate.ratio_ci`, Cochran 1977, ch. 6)."""
     n = num.shape[0]
-    t_q = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) if n > 1 else math.nan
+    t_q = float(stdtrit(n - 1, 0.5 + confidence / 2)) if n > 1 else math.nan  # t quantile
     est, lo, hi = ratio_ci(num, den, t_q, clip=True)
     return float(est), float(lo), float(hi)
 

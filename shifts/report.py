@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.chart import LineChart, Reference
 
 from wfmcore import InputError, write_atomic
 from wfmcore.io import write_csv_atomic
@@ -154,6 +152,8 @@ def _sheet_name(queue, day) -> str:
 def _write_xlsx(result, path: Path, shifts: pd.DataFrame, cov: pd.DataFrame) -> None:
     """The workbook; ``shifts`` / ``cov`` are the tables written to shifts.csv /
     coverage.csv (built once by :func:`write_outputs`)."""
+    from openpyxl import Workbook  # heavy: loaded only to write a workbook
+    from openpyxl.chart import LineChart, Reference
     wb = Workbook()
     ws = wb.active
     ws.title = "summary"

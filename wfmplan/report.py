@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl.chart import LineChart, Reference
 
 from wfmcore.io import write_atomic
 from wfmcore.reader import format_times
@@ -299,6 +298,8 @@ def write_workbook(plan, path, inputs=()) -> Path:
 
 
 def _line_chart(ws, n_rows, col_numbers, title, y_title):
+    from openpyxl.chart import LineChart, Reference  # heavy: loaded only to write a workbook
+
     chart = LineChart()
     chart.title = title
     chart.y_axis.title = y_title
