@@ -58,19 +58,20 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "sl_target", "sl_threshold_s", "asa_target_s", "max_occupancy", "max_abandon",
     "sl_convention", "patience_s", "min_agents", "shrinkage", "aht_s", "traffic_erl", "calls",
     "interval_min", "agents", "fte_hours", "time_limit_s", "gap", "workers", "replications",
-    "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds")}
+    "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds",
+    "max_blocking", "late_end")}
 
 
 def flag_message(exc: InputError) -> str:
-    """The message with library parameter names followed by their flags: every
-    ``name_with_underscore`` word, and the error's own parameter where the message starts
-    with it."""
+    """The message with the parameter it is about followed by its flag, where the message
+    names that parameter as a word (``sl_target must be ...`` -> ``sl_target (--sl-target)
+    must be ...``)."""
     message = str(exc)
-    for name, flag in FLAGS.items():
-        if "_" in name or (exc.param == name and message.startswith(name + " ")):
-            message = re.sub(rf"(^|(?<= )){name}(?=[ ,:;)]|$)", f"{name} ({flag})", message,
-                             count=0 if "_" in name else 1)
-    return message
+    flag = FLAGS.get(exc.param or "")
+    if flag is None:
+        return message
+    return re.sub(rf"(^|(?<= )){exc.param}(?=[ ,:;)]|$)", f"{exc.param} ({flag})", message,
+                  count=1)
 
 
 @contextlib.contextmanager
@@ -123,8 +124,7 @@ SlTargetOpt = Annotated[float, typer.Option("--sl-target", help=_help("sl_target
 SlThresholdOpt = Annotated[float, typer.Option("--sl-threshold-s",
                                                help=_help("sl_threshold_s"))]
 AsaOpt = Annotated[float | None, typer.Option("--asa-target-s", help=_help("asa_target_s"))]
-OccOpt = Annotated[float | None, typer.Option(
-    "--max-occupancy", help="Occupancy cap as a share, e.g. 0.85.")]
+OccOpt = Annotated[float | None, typer.Option("--max-occupancy", help=_help("max_occupancy"))]
 PatienceOpt = Annotated[float | None, typer.Option("--patience-s", help=_help("patience_s"))]
 AbandonOpt = Annotated[float | None, typer.Option("--max-abandon", help=_help("max_abandon"))]
 ShrinkOpt = Annotated[float, typer.Option("--shrinkage", help=_help("shrinkage"))]
@@ -250,14 +250,14 @@ def kpis(
                                             "answered_in_sl, asa_s, wait_s, staffed_agents].")],
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Scorecard CSV to write.")
                    ] = None,
-    sl_target: Annotated[float | None, typer.Option("--sl-target", help="[default: 0.8]")
-                         ] = None,
-    asa_target_s: Annotated[float | None, typer.Option("--asa-target-s", help="[default: 20]")
-                            ] = None,
-    max_abandon: Annotated[float | None, typer.Option("--max-abandon", help="[default: 0.05]")
-                           ] = None,
-    max_occupancy: Annotated[float | None, typer.Option("--max-occupancy",
-                                                        help="[default: 0.9]")] = None,
+    sl_target: Annotated[float | None, typer.Option(
+        "--sl-target", help=_help("sl_target") + " [default: 0.8]")] = None,
+    asa_target_s: Annotated[float | None, typer.Option(
+        "--asa-target-s", help=_help("asa_target_s") + " [default: 20]")] = None,
+    max_abandon: Annotated[float | None, typer.Option(
+        "--max-abandon", help="Maximum share of calls abandoned. [default: 0.05]")] = None,
+    max_occupancy: Annotated[float | None, typer.Option(
+        "--max-occupancy", help=_help("max_occupancy") + " [default: 0.9]")] = None,
     short_abandon: Annotated[bool, typer.Option(
         "--short-abandon", help="Leave short abandons (column short_abandoned) out of service "
                                 "level and abandonment.")] = False,
@@ -270,7 +270,8 @@ def kpis(
             "sl_target": sl_target, "asa_target_s": asa_target_s, "max_abandon": max_abandon,
             "max_occupancy": max_occupancy})
         card, hist = scorecard.run_kpis(history, out, targets=targets,
-                                        short_abandon=short_abandon)
+                                        short_abandon=short_abandon,
+                                        inputs=[config] if config else [])
         typer.echo(text.scorecard_report(card, hist))
         if out is not None:
             typer.echo(f"scorecard ({len(card)} rows) -> {out}")

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+#: the peers' own virtualenv (pyworkforce, statsforecast): never a dependency of wfm
+PEER_VENV = Path(__file__).resolve().parent / ".peer-venv"
+PEER_PY = PEER_VENV / "bin" / "python"
 HEADER = ("# Benchmark results\n\nWritten by the scripts in `bench/` (`make bench`); each "
           "section says how it was measured and on what machine.\n")
+
+
+def ensure_peer(*packages: str) -> Path | None:
+    """The peer venv's python with ``packages`` importable (created and pip-installed from the
+    package registry on first use); None, with the reason printed, when that fails."""
+    if not PEER_PY.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    for package in packages:
+        if subprocess.run([str(PEER_PY), "-c", f"import {package}"],
+                          capture_output=True).returncode == 0:
+            continue
+        r = subprocess.run([str(PEER_PY), "-m", "pip", "install", "--quiet", package],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"{package} could not be installed:", r.stderr.strip()[-300:])
+            return None
+    return PEER_PY
 
 
 def write_section(name: str, text: str, path: Path = RESULTS) -> None:

@@ -21,7 +21,6 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
@@ -31,12 +30,11 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from _results import write_section  # noqa: E402
+from _results import ensure_peer, write_section  # noqa: E402
 
 from erlang import ServiceTarget, erlang_a, erlang_c, required_agents  # noqa: E402
 from erlang.erlang_b import blocking  # noqa: E402
 
-PEER_VENV = ROOT / "bench" / ".peer-venv"
 AHT_S = 300.0
 INTERVAL_MIN = 15
 
@@ -85,20 +83,6 @@ PEER_SCRIPT = textwrap.dedent("""
     np.save(sys.argv[3], out)
     print(json.dumps({"median_s": statistics.median(times)}))
 """)
-
-
-def ensure_peer() -> Path | None:
-    py = PEER_VENV / "bin" / "python"
-    if not py.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-    ok = subprocess.run([str(py), "-c", "import pyworkforce"], capture_output=True).returncode
-    if ok != 0:
-        r = subprocess.run([str(py), "-m", "pip", "install", "--quiet", "pyworkforce"],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            print("pyworkforce could not be installed:", r.stderr.strip()[-300:])
-            return None
-    return py
 
 
 def peer_version(py: Path) -> str:
@@ -195,7 +179,7 @@ def main():
 
     import scipy
 
-    py = ensure_peer()
+    py = ensure_peer("pyworkforce")
     version = peer_version(py) if py else "not installed"
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,9 +10,8 @@ last 10 weeks are the out-of-sample check), holiday-affected weeks, synthetic se
 7-day centre; the three queues of data/synthetic_calls.csv), and timings on one core.
 
 Peers (optional, never a dependency of wfm): statsforecast AutoETS and MSTL on the same
-folds, run in a separate virtualenv ``bench/.peer-venv`` when it exists::
-
-    python3 -m venv bench/.peer-venv && bench/.peer-venv/bin/pip install statsforecast
+folds, run in a separate virtualenv ``bench/.peer-venv``, which the script creates and fills
+from the package registry on first use (``bench/_results.py: ensure_peer``).
 
 The peers see what libraries see: the series of open intervals (closed days and hours left
 out, days concatenated), seasonal periods of one day and one week of open intervals, and
@@ -94,9 +93,11 @@ def peer_jobs(panel, origins, minutes):
 
 
 def run_peers(jobs):
-    if not PEER_PY.exists():
-        return None, ("statsforecast peers skipped: no `bench/.peer-venv` (create it as the "
-                      "module docstring says; they are never a dependency of wfm).")
+    from _results import ensure_peer
+
+    if ensure_peer("statsforecast") is None:
+        return None, ("statsforecast peers skipped: it could not be installed into "
+                      "`bench/.peer-venv` (never a dependency of wfm).")
     with tempfile.TemporaryDirectory() as tmp:
         inp, out = Path(tmp) / "jobs.pkl", Path(tmp) / "out.pkl"
         inp.write_bytes(pickle.dumps(jobs))

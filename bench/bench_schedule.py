@@ -166,8 +166,10 @@ def run_peers(jobs: list[dict]) -> tuple[dict | None, str]:
     import subprocess
     import tempfile
 
-    if not PEER_PY.exists():
-        return None, "pyworkforce skipped: no bench/.peer-venv (it is never a dependency of wfm)"
+    from _results import ensure_peer
+
+    if ensure_peer("pyworkforce") is None:
+        return None, "pyworkforce skipped: it could not be installed into bench/.peer-venv"
     with tempfile.TemporaryDirectory() as tmp:
         inp, out = Path(tmp) / "jobs.pkl", Path(tmp) / "out.pkl"
         inp.write_bytes(pickle.dumps(jobs))

@@ -8,6 +8,7 @@ Public API (scalars or arrays; see ``erlang.staffing`` for the definitions used 
 """
 
 from erlang.erlang_b import blocking, lines_for_blocking
+from erlang.simulate import simulate_intervals
 from erlang.staffing import (
     ServiceTarget,
     kpis,
@@ -15,18 +16,6 @@ from erlang.staffing import (
     required_agents,
     scheduled_agents,
 )
-
-
-def __getattr__(name):
-    # The simulator pulls in pandas and scipy.stats: load it only when asked for, so that
-    # `wfm erlang` stays quick.
-    # (`erlang.simulate` is the module; its functions are erlang.simulate.simulate etc.)
-    if name == "simulate_intervals":
-        import importlib
-
-        return importlib.import_module("erlang.simulate").simulate_intervals
-    raise AttributeError(f"module 'erlang' has no attribute {name!r}")
-
 
 __all__ = [
     "ServiceTarget",

@@ -74,6 +74,7 @@ def read_history(source, *, column_map: Mapping[str, str] | None = None,
     table = reader.read_intervals(source, "history", column_map=column_map, sheet=sheet,
                                   infer_interval=False, duplicates=False)
     out, name, file_lines = table.frame, table.source, table.file_lines
+    out = out.drop(columns=[S.UTC_OFFSET], errors="ignore")  # recomputed from tz below
     if S.AHT_S in out.columns:
         calls = out[S.HANDLED] if S.HANDLED in out.columns else out[S.OFFERED]
         aht_bad = (calls > 0) & (out[S.AHT_S].isna() | (out[S.AHT_S] <= 0))

@@ -55,11 +55,7 @@ CHECK_COLUMNS = ("on_phone_agents", "service_level", "sim_service_level",
 def check_options(replications, shrinkage, simulate: bool = True) -> None:
     """Validate the check's options (InputError naming the parameter); replications may be
     0 only when nothing is simulated."""
-    least = 1 if simulate else 0
-    if isinstance(replications, bool) or not isinstance(replications, int) \
-            or replications < least:
-        raise InputError(f"The 'replications' parameter of schedule must be a whole number "
-                         f">= {least}. Got {replications!r} instead.", param="replications")
+    checks.whole(replications, "replications", 1 if simulate else 0)
     if shrinkage is not None:
         checks.share(shrinkage, "shrinkage")
 

@@ -73,7 +73,7 @@ def slot_coverage(shift_rows: list[dict], day_start: pd.Timestamp, slot_min: int
     return cov
 
 
-def build_plan(solutions: list[DaySolution], req: pd.DataFrame, slots: list, interval_min: int,
+def build_plan(solutions: list[DaySolution], req: pd.DataFrame, slots: list,
                rules: Rules) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Shifts frame and coverage frame (per requirement interval) for all solved days.
 

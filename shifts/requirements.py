@@ -58,6 +58,12 @@ def check_requirements(requirements: IntervalFile | pd.DataFrame, source: str = 
     for name in CHECK_COLUMNS:        # carried for the service-level check (shifts.check)
         if name in frame.columns:
             out[name] = frame[name].to_numpy(float)
+    keys = ["queue", "interval_start"] if has_queue else ["interval_start"]
+    if "utc_offset_min" in frame.columns and out.duplicated(keys).any():
+        dup = out.duplicated(keys, keep=False).to_numpy()
+        reader.fail_rows(source, table.file_lines, out, dup, "interval_start",
+                         "the repeated daylight-saving hour (told apart by utc_offset_min) "
+                         "cannot be scheduled yet: shifts are built on local clock time")
     if has_queue:
         reader.check_duplicates(out, source, table.file_lines)
     elif out.duplicated("interval_start").any():

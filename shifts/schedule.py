@@ -16,7 +16,7 @@ from shifts.requirements import check_requirements, day_problems
 from shifts.roster import assign, check_roster
 from shifts.rules import Rules
 from shifts.tours import pattern_name, solve_week
-from wfmcore import InputError
+from wfmcore import InputError, checks
 
 
 @dataclass(frozen=True)
@@ -64,30 +64,20 @@ class ScheduleOptions:
     late_end: str = "19:00"
 
     def __post_init__(self):
-        for name, v, ok in (("time_limit_s", self.time_limit_s, lambda v: v > 0),
-                            ("gap", self.gap, lambda v: 0 <= v < 1)):
-            if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v) \
-                    or not ok(v):
-                want = "a number of seconds > 0" if name == "time_limit_s" else \
-                    "a share in [0, 1)"
-                raise InputError(f"The '{name}' parameter of schedule must be {want}. "
-                                 f"Got {v!r} instead.", param=name)
-        if self.method not in METHODS:
-            raise InputError(f"The 'method' parameter of schedule must be one of {METHODS}. "
-                             f"Got {self.method!r} instead.", param="method")
+        object.__setattr__(self, "time_limit_s", checks.positive(self.time_limit_s,
+                                                                 "time_limit_s"))
+        object.__setattr__(self, "gap", checks.share(self.gap, "gap", "share0"))
+        checks.text(self.method, "method", METHODS)
         check_options(self.replications, self.shrinkage, self.simulate)
-        if self.workers is not None and (isinstance(self.workers, bool)
-                                         or not isinstance(self.workers, int)
-                                         or self.workers < 1):
-            raise InputError(f"The 'workers' parameter of schedule must be a whole number "
-                             f">= 1. Got {self.workers!r} instead.", param="workers")
+        if self.workers is not None:
+            object.__setattr__(self, "workers", checks.whole(self.workers, "workers", 1))
         try:
             h, m = (int(v) for v in str(self.late_end).split(":"))
             if not (0 <= h <= 24 and 0 <= m < 60):
                 raise ValueError
         except ValueError:
-            raise InputError(f"The 'late_end' parameter of schedule must be a time HH:MM. "
-                             f"Got {self.late_end!r} instead.", param="late_end") from None
+            raise InputError(f"late_end must be a time HH:MM; got {self.late_end!r}",
+                             param="late_end") from None
 
 
 def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
@@ -148,7 +138,7 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
         solutions = solve_days(problems, rules, time_limit_s=options.time_limit_s,
                                gap=options.gap, method=options.method, workers=n_workers)
     wall = time.perf_counter() - t0
-    shifts, coverage = build_plan(solutions, req, slots, interval_min, rules)
+    shifts, coverage = build_plan(solutions, req, slots, rules)
     has_queue = (req["queue"] != "").any()
     days = _days_frame(solutions, has_queue=has_queue)
     summary = _summary(solutions, coverage, interval_min, weeks)

@@ -148,4 +148,4 @@ def test_schedule_with_roster_and_check_options(tmp_path):
     assert (out / "fairness.csv").exists()
     res = runner.invoke(app, ["schedule", "tests/data/shifts/requirements_staffed.csv",
                               "-o", str(out), "--replications", "0"])
-    assert res.exit_code == 2 and "'replications'" in res.stderr
+    assert res.exit_code == 2 and "replications (--replications) must be" in res.stderr

@@ -110,7 +110,7 @@ def test_without_calls_the_check_is_skipped():
     assert "simulated service level  n/a" in "\n".join(shifts.summary_lines(res.summary))
 
 
-@pytest.mark.parametrize(("kw", "match"), [({"replications": 0}, "'replications'"),
+@pytest.mark.parametrize(("kw", "match"), [({"replications": 0}, "replications must be a whole number >= 1"),
                                            ({"shrinkage": 1.0}, "shrinkage must be a share in")],
                          ids=["replications", "shrinkage"])
 def test_bad_check_options(staffed, kw, match):

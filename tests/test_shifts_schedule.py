@@ -210,9 +210,9 @@ def test_bad_requirements(frame, match):
         shifts.schedule(frame, source="req.csv")
 
 
-@pytest.mark.parametrize(("kw", "match"), [({"gap": 2}, "'gap'"),
-                                           ({"time_limit_s": 0}, "'time_limit_s'"),
-                                           ({"method": "greedy"}, "'method'")],
+@pytest.mark.parametrize(("kw", "match"), [({"gap": 2}, r"gap must be a share in \[0, 1\); got 2"),
+                                           ({"time_limit_s": 0}, "time_limit_s must be > 0"),
+                                           ({"method": "greedy"}, "method must be one of")],
                          ids=["gap", "time-limit", "method"])
 def test_bad_options(kw, match):
     with pytest.raises(InputError, match=match):

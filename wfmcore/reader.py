@@ -113,28 +113,26 @@ def load(source, sheet=None, name: str | None = None) -> tuple[pd.DataFrame, str
         if path.is_dir():
             raise InputError(f"{name}: is a folder; give a file")
         suffix = path.suffix.lower()
+        kind = {".xlsx": "Excel", ".xlsm": "Excel", ".xls": "Excel", ".parquet": "Parquet",
+                ".pq": "Parquet"}.get(suffix, "CSV")   # any other name is read as CSV text
         try:
-            if suffix in (".csv", ".txt", ".gz"):
-                raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-                file_lines = True
-            elif suffix in (".xlsx", ".xlsm", ".xls"):
+            if kind == "Excel":
                 raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
                                     dtype=object)
                 file_lines = True
-            elif suffix in (".parquet", ".pq"):
+            elif kind == "Parquet":
                 raw, file_lines = pd.read_parquet(path), False
             else:
-                raise InputError(f"{name}: unknown file type {suffix!r}; use .csv, .xlsx or "
-                                 ".parquet")
+                raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+                file_lines = True
         except ImportError as exc:
-            raise InputError(f"{name}: reading {suffix} files needs an extra package "
+            raise InputError(f"{name}: reading {kind} files needs an extra package "
                              f"({exc.name}); install it or save the file as CSV") from None
-        except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-            if isinstance(exc, InputError):
-                raise
+        except Exception as exc:  # noqa: BLE001 - any failure of a third-party file reader
+            # (zipfile.BadZipFile, KeyError from a zip that is no workbook, ParserError, ...)
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else \
                 type(exc).__name__
-            raise InputError(f"{name}: not a readable {suffix} file ({first})") from None
+            raise InputError(f"{name}: not a readable {kind} file ({first})") from None
     raw = raw.reset_index(drop=True)
     raw.columns = [str(c).strip() for c in raw.columns]
     raw[LINE] = np.arange(len(raw)) + (2 if file_lines else 1)
@@ -198,15 +196,23 @@ def fail_rows(name: str, file_lines: bool, frame: pd.DataFrame, bad_mask, column
 
 
 def show(value) -> str:
-    """A cell for a message: text quoted as written, numbers plain, empty cells named."""
+    """A cell for a message: text quoted as written, numbers plain, times as written by wfm,
+    empty cells named."""
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d %H:%M}"
     if hasattr(value, "item"):
         value = value.item()
-    if value is None or (isinstance(value, float) and value != value) \
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value) \
             or (isinstance(value, str) and not value.strip()):
         return "empty"
     if isinstance(value, float):
         return f"{value:g}"
     return repr(value)
+
+
+#: cells that mean "no value" in exports (pandas' own list, read as text by the reader)
+NA_TEXT = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "#N/A",
+                     "<NA>", "-"})
 
 
 #: ISO-like timestamps with unpadded parts ('2026-3-2 8:00'), parsed when strict ISO 8601
@@ -254,9 +260,9 @@ def parse_numbers(raw: pd.DataFrame, column: str, name: str, file_lines: bool, *
         numbers = values.astype(float)
         blank = numbers.isna()
     else:
-        blank = values.isna() | (values.astype(str).str.strip() == "")
+        blank = values.isna() | values.astype(str).str.strip().isin(NA_TEXT)
         numbers = pd.to_numeric(values.where(~blank), errors="coerce").astype(float)
-        bad = numbers.isna() & ~blank
+        bad = (numbers.isna() & ~blank) | values.map(lambda v: isinstance(v, bool))
         if bad.any():
             fail_rows(name, file_lines, raw, bad, column, "not a number")
     if required and blank.any():
@@ -274,9 +280,9 @@ def interval_minutes(times: pd.Series, groups, name: str, *, lines=None,
     """Interval length in minutes: the most common step between consecutive intervals of a
     day (and queue), the same for every queue.
 
-    Every start must lie on that step's grid (minute of the day divisible by it) and the
-    step must be one of :data:`wfmcore.schema.INTERVAL_MINUTES`; otherwise the file mixes
-    interval lengths and the message says where.
+    The step must divide the day, and every start must lie on one grid of that step (the
+    same minute of the day modulo the step: 08:00, 08:15, ... or 07:05, 07:20, ...);
+    otherwise the file mixes interval lengths and the message says where.
     """
     t = pd.Series(pd.to_datetime(times)).reset_index(drop=True)
     g = pd.Series(np.asarray(groups, dtype=object) if groups is not None
@@ -297,17 +303,18 @@ def interval_minutes(times: pd.Series, groups, name: str, *, lines=None,
             values, counts = np.unique(d, return_counts=True)
             per_queue[q] = int(values[np.argmax(counts)])
     if not per_queue:
-        raise InputError(f"{name}: cannot tell the interval length (no day has two "
-                         "intervals); give the interval length")
+        raise InputError(f"{name}: cannot tell the interval length: no day has two intervals "
+                         "of the same queue")
     if len(set(per_queue.values())) > 1:
         shown = ", ".join(f"{q}: {v} min" for q, v in list(per_queue.items())[:4])
         raise InputError(f"{name}: queues have different interval lengths ({shown}); "
                          "give one interval length per file")
     step = next(iter(per_queue.values()))
-    if step not in S.INTERVAL_MINUTES:
-        raise InputError(f"{name}: intervals are {step} minutes apart; expected one of "
-                         f"{', '.join(map(str, S.INTERVAL_MINUTES))} minutes")
-    off_grid = minute % step != 0
+    if 1440 % step:
+        raise InputError(f"{name}: intervals are {step} minutes apart, which does not divide "
+                         "the day into whole intervals")
+    phase = minute % step                      # e.g. a 15-minute grid from 07:05: phase 5
+    off_grid = phase != np.bincount(phase).argmax()
     if off_grid.any():
         i = int(np.argmax(off_grid))
         line = int(lines[i]) if lines is not None else i + 1
@@ -354,7 +361,7 @@ def read_intervals(source, kind: str, *, column_map: Mapping[str, str] | None = 
     out = raw.copy()
     if S.QUEUE in raw.columns:
         q = raw[S.QUEUE].astype(str).str.strip()
-        empty = q.isin(["", "nan", "None", "<NA>"])
+        empty = raw[S.QUEUE].isna().to_numpy() | (q == "").to_numpy()
         if empty.any():
             fail_rows(name, file_lines, raw, empty, S.QUEUE, "every row needs a queue name")
         out[S.QUEUE] = q
@@ -365,9 +372,9 @@ def read_intervals(source, kind: str, *, column_map: Mapping[str, str] | None = 
                                      unit="seconds" if col.endswith("_s") else "calls")
     if S.UTC_OFFSET in raw.columns:
         out[S.UTC_OFFSET] = pd.to_numeric(raw[S.UTC_OFFSET], errors="coerce")
-        if out[S.UTC_OFFSET].isna().any():
-            fail_rows(name, file_lines, raw, out[S.UTC_OFFSET].isna(), S.UTC_OFFSET,
-                      "not a whole number of minutes")
+        bad = out[S.UTC_OFFSET].isna() | (out[S.UTC_OFFSET] % 1 != 0)
+        if bad.any():
+            fail_rows(name, file_lines, raw, bad, S.UTC_OFFSET, "not a whole number of minutes")
         out[S.UTC_OFFSET] = out[S.UTC_OFFSET].astype(int)
     if duplicates:
         check_duplicates(out, name, file_lines)

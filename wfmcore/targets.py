@@ -77,12 +77,6 @@ def check_key(key: str, value, name: str):
     return checks.check(meta["kind"], value, name)
 
 
-def keys_in(section: str) -> dict[str, str]:
-    """Target keys of a wfm.toml section with their help text."""
-    return {k: f.metadata["help"] for k, f in TARGET_FIELDS.items()
-            if f.metadata["section"] == section}
-
-
 @dataclass(frozen=True, kw_only=True)
 class KpiTargets:
     """Targets a history is scored against (industry defaults: 80 % in 20 s, ASA <= 20 s,

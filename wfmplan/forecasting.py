@@ -27,16 +27,17 @@ def backtest_file(history: Path, out: Path | None = None, *,
                   ) -> fc.BacktestResult:
     """Backtest ``history`` (:func:`wfmplan.backtest.run_backtest`); the table also goes to
     ``out`` (.json or .csv) when given."""
+    inputs = [p for p in (history, options.get("special_days")) if p is not None]
     if out is not None:
-        check_output_path(out, [history])
+        check_output_path(out, inputs)
     result = run_backtest(history, progress=progress, **options)
     if out is not None:
         table = result.table
         if out.suffix.lower() == ".json":
             write_atomic(out, lambda p: table.to_json(p, orient="records", indent=2),
-                         inputs=[history])
+                         inputs=inputs)
         else:
-            write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=[history])
+            write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=inputs)
     return result
 
 

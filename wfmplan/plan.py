@@ -141,7 +141,12 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
     if options.forecast.aht_s is None and (S.AHT_S not in hist.frame.columns
                                            or hist.frame[S.AHT_S].isna().all()):
         raise InputError(f"{hist.source}: the history has no 'aht_s' column: give aht_s "
-                         "(--aht-s, or aht_s under [staffing] in wfm.toml)", param="aht_s")
+                         "(or aht_s under [staffing] in wfm.toml)", param="aht_s")
+    queues = set(hist.frame[S.QUEUE]) if S.QUEUE in hist.frame.columns else set()
+    unknown = sorted(set(config.queues) - queues)
+    if unknown:
+        raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not in "
+                         f"{hist.source}")
     card = history_scorecard(history, config, options.target_overrides)
 
     outdir.parent.mkdir(parents=True, exist_ok=True)

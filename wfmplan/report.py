@@ -37,10 +37,6 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _days(frame: pd.DataFrame) -> list:
-    return sorted(pd.to_datetime(frame["interval_start"]).dt.normalize().unique())
-
-
 def chart_history_and_forecast(plan) -> str:
     """Daily calls: the last 8 weeks of history and the forecast days (with the band)."""
     plt = _plt()

@@ -154,12 +154,14 @@ def estimate_patience(history: IntervalFile) -> pd.DataFrame:
 
 
 def run_kpis(history: Path, out: Path | None = None, *, targets: KpiTargets | None = None,
-             short_abandon: bool = False) -> tuple[pd.DataFrame, IntervalFile]:
-    """``wfm kpis``: the scorecard of a history file, written to ``out`` when given."""
+             short_abandon: bool = False, inputs=()) -> tuple[pd.DataFrame, IntervalFile]:
+    """``wfm kpis``: the scorecard of a history file, written to ``out`` when given (never
+    over the history or the other ``inputs``, e.g. the config)."""
+    inputs = [history, *inputs]
     if out is not None:
-        check_output_path(out, [history])
+        check_output_path(out, inputs)
     hist = read_history(history)
     card = scorecard(hist, targets, short_abandon=short_abandon)
     if out is not None:
-        write_csv_atomic(card, out, inputs=[history])
+        write_csv_atomic(card, out, inputs=inputs)
     return card, hist

@@ -53,7 +53,7 @@ class Requirements:
 def read_forecast(source, *, interval_min: int | None = None) -> IntervalFile:
     """A forecast file or frame through the one reader (:mod:`wfmcore.reader`)."""
     if interval_min is not None:
-        interval_min = int(checks.positive(interval_min, "interval_min"))
+        interval_min = checks.whole(interval_min, "interval_min", minimum=1)
     return reader.read_intervals(source, "forecast", interval_min=interval_min)
 
 
@@ -88,6 +88,9 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
           aht_s: float | None = None) -> Requirements:
     """Required agents and their KPIs for every row of ``forecast`` (one target for all)."""
     target = target or ServiceTarget()
+    if forecast.interval_min is None:
+        raise InputError(f"{forecast.source}: the interval length is not known; read the "
+                         "forecast with read_forecast", param="interval_min")
     frame = forecast.frame
     calls = frame[S.OFFERED].to_numpy(float)
     aht = row_aht(forecast, aht_s)

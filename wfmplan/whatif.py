@@ -223,16 +223,22 @@ def match_headcount(forecast: IntervalFile, source) -> np.ndarray:
     ``agents``), matched on queue and interval."""
     counts = reader.read_intervals(source, "headcount", infer_interval=False)
     key = [S.INTERVAL_START] + ([S.QUEUE] if S.QUEUE in forecast.frame.columns else [])
-    for col in key:
-        if col not in counts.frame.columns:
-            raise InputError(f"{counts.source}: no column {col!r} (the forecast has one)")
-    merged = forecast.frame[key].merge(counts.frame[key + ["agents"]], on=key, how="left")
+    for col in (S.QUEUE,):
+        if (col in counts.frame.columns) != (col in key):
+            has, lacks = (counts.source, forecast.source) if col in counts.frame.columns \
+                else (forecast.source, counts.source)
+            raise InputError(f"{has} has a {col!r} column and {lacks} has none: give both "
+                             "or neither")
+    reader.check_duplicates(counts.frame, counts.source, counts.file_lines, key)
+    merged = forecast.frame[key + [reader.LINE]].merge(counts.frame[key + ["agents"]],
+                                                      on=key, how="left")
     missing = merged["agents"].isna().to_numpy()
     if missing.any():
         i = int(np.argmax(missing))
+        line = int(merged[reader.LINE].iloc[i])
         raise InputError(f"{counts.source}: no agents given for interval "
                          f"{merged[S.INTERVAL_START].iloc[i]:%Y-%m-%d %H:%M} (forecast "
-                         f"{reader.where(forecast.source, i + 2, forecast.file_lines)})")
+                         f"{reader.where(forecast.source, line, forecast.file_lines)})")
     agents = merged["agents"].to_numpy()
     if (agents != np.floor(agents)).any():
         raise InputError(f"{counts.source}: column 'agents' must hold whole numbers")
@@ -280,7 +286,7 @@ def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = Non
     if options.from_history:
         predicted = run_forecast(source, options=ForecastOptions(horizon=options.horizon,
                                                                  aht_s=aht_s))
-        forecast = read_forecast(predicted.frame)
+        forecast = read_forecast(predicted.frame, interval_min=predicted.interval_min)
     else:
         forecast = read_forecast(source)
     counts = match_headcount(forecast, headcount) if headcount is not None else None
