@@ -108,6 +108,6 @@ def test_forecast_output_feeds_staff_whatif_and_schedule(vendor_history, tmp_pat
     assert res.exit_code == 0, res.output
     res = run("schedule", req, "-o", tmp_path / "s", "--no-simulate")
     assert res.exit_code == 0, res.output
-    # the requirements' agent-hours equal the forecast's rows staffed at 15 minutes
+    # one requirement row per forecast row (staff adds columns, never drops rows)
     r = pd.read_csv(req)
     assert len(r) == len(pd.read_csv(fc))

@@ -40,7 +40,7 @@ from wfmcore.io import check_output_path, write_csv_atomic
 from wfmcore.targets import KpiTargets, ServiceTarget
 from wfmplan import report
 from wfmplan import scorecard as sc
-from wfmplan.staffing import Requirements, read_forecast, staff_with_config
+from wfmplan.staffing import Requirements, horizon_weeks, read_forecast, staff_with_config
 
 STEPS = ("read and forecast", "staff", "schedule", "check service", "write outputs")
 OUTPUT_FILES = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "plan.xlsx",
@@ -102,12 +102,6 @@ class PlanResult:
     @property
     def interval_min(self) -> int:
         return self.requirements.interval_min
-
-
-def horizon_weeks(times: pd.Series) -> float:
-    """Calendar weeks the plan spans (a Monday-to-Friday plan is one week, not 5/7)."""
-    t = pd.to_datetime(times).dt.normalize()
-    return max(1.0, math.ceil(((t.max() - t.min()).days + 1) / 7))
 
 
 def run_plan(history, outdir, options: PlanOptions | None = None, *,
@@ -271,7 +265,7 @@ def kpi_targets(config: Config | None = None,
     """Targets for the KPI scorecard: the industry defaults of :class:`KpiTargets`, then the
     ``[targets]`` of ``config``, then ``overrides`` that are not None."""
     config = config or Config()
-    keys = {f for f in KpiTargets.__dataclass_fields__}
+    keys = {f.name for f in fields(KpiTargets)}
     kw = {k: v for k, v in config.targets.items() if k in keys}
     kw.update({k: v for k, v in (overrides or {}).items() if k in keys and v is not None})
     return KpiTargets(**kw)

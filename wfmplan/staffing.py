@@ -10,7 +10,8 @@ built-in defaults.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,13 @@ class Requirements:
     def agent_hours(self) -> float:
         """Required agent-hours on the phones: sum of agents x interval hours."""
         return float(self.frame["agents"].sum() * self.interval_min / 60.0)
+
+
+def horizon_weeks(times) -> float:
+    """Calendar weeks a plan spans (a Monday-to-Friday plan is one week, not 5/7): what
+    FTE = paid hours / (FTE hours a week x weeks) divides by."""
+    t = pd.to_datetime(pd.Series(times)).dt.normalize()
+    return max(1.0, math.ceil(((t.max() - t.min()).days + 1) / 7))
 
 
 def read_forecast(source, *, interval_min: int | None = None) -> IntervalFile:
@@ -127,10 +135,7 @@ def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
                          f"{forecast.source}")
     parts = []
     for queue, rows in frame.groupby(S.QUEUE, sort=False):
-        part = IntervalFile(frame=rows, source=forecast.source,
-                            interval_min=forecast.interval_min, layout=forecast.layout,
-                            file_lines=forecast.file_lines)
-        parts.append(staff(part, config.service_target(queue, **target_overrides),
+        parts.append(staff(replace(forecast, frame=rows), config.service_target(queue, **target_overrides),
                            aht_s=aht_for(config, queue, aht_s)).frame)
     return Requirements(frame=pd.concat(parts).loc[frame.index],
                         interval_min=forecast.interval_min)

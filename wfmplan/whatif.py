@@ -33,7 +33,7 @@ from wfmcore.io import check_output_path, read_toml, write_atomic
 from wfmcore.reader import IntervalFile
 from wfmcore.targets import TARGET_FIELDS, ServiceTarget
 from wfmplan.settings import shift_rules
-from wfmplan.staffing import read_forecast, row_aht
+from wfmplan.staffing import horizon_weeks, read_forecast, row_aht
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,8 +169,7 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
     calls = frame[S.OFFERED].to_numpy(float)
     aht = row_aht(forecast, aht_s)
     hours = interval_min / 60.0
-    span_days = (times.max().normalize() - times.min().normalize()).days + 1
-    weeks = max(1.0, float(np.ceil(span_days / 7)))  # calendar weeks, not open days / 7
+    weeks = horizon_weeks(times)
     rows = []
     for sc in scenarios:
         target = sc.target(base)
