@@ -59,7 +59,7 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "sl_convention", "patience_s", "min_agents", "shrinkage", "aht_s", "traffic_erl", "calls",
     "interval_min", "agents", "fte_hours", "time_limit_s", "gap", "workers", "replications",
     "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds",
-    "max_blocking", "late_end")}
+    "max_blocking", "late_end", "staffing_method")}
 
 
 def flag_message(exc: InputError) -> str:
@@ -137,6 +137,8 @@ SlThresholdCfgOpt = Annotated[float | None, typer.Option(
     "--sl-threshold-s", help=_help("sl_threshold_s") + " [default: 20]")]
 ShrinkCfgOpt = Annotated[float | None, typer.Option(
     "--shrinkage", help=_help("shrinkage") + " [default: 0]")]
+StaffingMethodOpt = Annotated[str | None, typer.Option(
+    "--staffing-method", help=_help("staffing_method") + " [default: mol]")]
 # History options shared by forecast, backtest and plan.
 FreqOpt = Annotated[str | None, typer.Option(
     "--freq", help="Aggregate the history first: 15min, 30min or 60min.")]
@@ -220,6 +222,7 @@ def staff(
     sl_convention: Annotated[str | None, typer.Option(
         "--sl-convention", help="Service level divided by 'offered' calls (default), "
                                 "'answered' calls, or 'wait' = P(time in queue <= T).")] = None,
+    staffing_method: StaffingMethodOpt = None,
     config: ConfigOpt = None,
 ):
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
@@ -229,7 +232,7 @@ def staff(
             interval_min=interval_min, sl_target=sl_target, sl_threshold_s=sl_threshold_s,
             asa_target_s=asa_target_s, max_occupancy=max_occupancy, patience_s=patience_s,
             max_abandon=max_abandon, shrinkage=shrinkage, min_agents=min_agents,
-            sl_convention=sl_convention)
+            sl_convention=sl_convention, staffing_method=staffing_method)
         typer.echo(text.staff_line(requirements, out))
 
 
@@ -430,6 +433,7 @@ def plan(
     patience_s: PatienceOpt = None,
     max_abandon: AbandonOpt = None,
     shrinkage: ShrinkCfgOpt = None,
+    staffing_method: StaffingMethodOpt = None,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Shift rules TOML (else [shifts] of the config, else built-in).")
     ] = None,
@@ -450,7 +454,7 @@ def plan(
             target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
                               "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,
                               "patience_s": patience_s, "max_abandon": max_abandon,
-                              "shrinkage": shrinkage})
+                              "shrinkage": shrinkage, "staffing_method": staffing_method})
         rule_set = settings.shift_rules(cfg, rules)
         with progress(len(planning.STEPS), "plan") as bar:
             result = planning.run_plan(history, out, options, config=cfg, rules=rule_set,
@@ -487,6 +491,9 @@ def whatif(
         "--patience-s", help="Mean patience values (Erlang A), e.g. 60,120.")] = None,
     model: Annotated[str | None, typer.Option(
         "--model", help="erlang_c and/or erlang_a, e.g. erlang_c,erlang_a.")] = None,
+    staffing_method: Annotated[str | None, typer.Option(
+        "--staffing-method", help="Staffing methods to compare, e.g. mol,sipp (see `wfm staff "
+                                  "--help`).")] = None,
     scenarios: Annotated[Path | None, typer.Option(
         "--scenarios", help="TOML file with [[scenario]] tables (instead of the grid).")] = None,
     headcount: Annotated[Path | None, typer.Option(
@@ -520,7 +527,9 @@ def whatif(
             sl_threshold_s=_floats(sl_threshold_s, "--sl-threshold-s"),
             shrinkage=_floats(shrinkage, "--shrinkage"),
             patience_s=_floats(patience_s, "--patience-s"),
-            model=[m.strip() for m in model.split(",")] if model else [])
+            model=[m.strip() for m in model.split(",")] if model else [],
+            staffing_method=([m.strip() for m in staffing_method.split(",")]
+                             if staffing_method else []))
         options = whatifs.WhatifOptions(aht_s=aht_s, fte_hours=fte_hours,
                                         paid_hours=paid_hours, from_history=from_history,
                                         horizon=horizon)

@@ -16,6 +16,7 @@ from erlang.staffing import (
     required_agents,
     scheduled_agents,
 )
+from erlang.timevarying import staffing_load
 
 __all__ = [
     "ServiceTarget",
@@ -26,4 +27,5 @@ __all__ = [
     "required_agents",
     "scheduled_agents",
     "simulate_intervals",
+    "staffing_load",
 ]

@@ -154,6 +154,7 @@ sl_convention = "offered"  # divide by offered calls (abandons count against); o
 aht_s = 300              # average handle time when the history has none
 # patience_s = 180       # mean caller patience: switches from Erlang C to Erlang A
 min_agents = 0           # minimum agents in every open interval
+staffing_method = "mol"  # mol (calls still being handled from earlier intervals count), sipp, lag-sipp
 
 [shrinkage]              # components compound: s = 1 - (1 - 0.08)(1 - 0.05)(1 - 0.03)
 absence = 0.08

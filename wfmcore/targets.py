@@ -16,11 +16,15 @@ from wfmcore.errors import InputError
 #: service-level conventions: divide by offered calls (abandons count against), by answered
 #: calls, or P(time in queue <= T) over all callers; identical in Erlang C
 SL_CONVENTIONS = ("offered", "answered", "wait")
+#: how a day of intervals is staffed (:mod:`erlang.timevarying`): the modified offered load,
+#: each interval's own load (SIPP), the load one handle time earlier (lag-SIPP)
+STAFFING_METHODS = ("mol", "sipp", "lag-sipp")
 
 
-def _key(default, kind: str, section: str, help: str, note: str = ""):
+def _key(default, kind: str, section: str, help: str, note: str = "",
+         choices: tuple[str, ...] = ()):
     return field(default=default, metadata={"kind": kind, "section": section, "help": help,
-                                            "note": note})
+                                            "note": note, "choices": choices})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,10 +45,15 @@ class ServiceTarget:
                                      "abandoned (Erlang A: needs patience_s)")
     sl_convention: str = _key("offered", "text", "targets", "service level divided by "
                               "'offered' calls (abandons count against), 'answered' calls, or "
-                              "'wait' = P(time in queue <= T)")
+                              "'wait' = P(time in queue <= T)", choices=SL_CONVENTIONS)
     patience_s: float | None = _key(None, "seconds", "staffing", "mean caller patience, "
                                     "seconds; switches from Erlang C to Erlang A")
     min_agents: int = _key(0, "count", "staffing", "minimum agents in every open interval")
+    staffing_method: str = _key("mol", "text", "staffing", "load a day of intervals is "
+                                "staffed for: 'mol' (modified offered load: the calls still "
+                                "being handled from earlier intervals count), 'sipp' (each "
+                                "interval's own load), 'lag-sipp' (the load one handle time "
+                                "earlier)", choices=STAFFING_METHODS)
     shrinkage: float = _key(0.0, "share0", "shrinkage", "share of paid time off the phones; "
                             "scheduled = ceil(agents / (1 - shrinkage))")
 
@@ -71,7 +80,7 @@ def check_key(key: str, value, name: str):
     """Check ``value`` for the target key ``key``; messages start with ``name``."""
     meta = TARGET_FIELDS[key].metadata
     if meta["kind"] == "text":
-        return checks.text(value, name, SL_CONVENTIONS)
+        return checks.text(value, name, meta["choices"])
     if meta["kind"] in checks.SHARE_BOUNDS:
         return checks.share(value, name, meta["kind"], meta["note"])
     return checks.check(meta["kind"], value, name)

@@ -1,9 +1,11 @@
 """Staffing a whole forecast file: the frame-level step behind ``wfm staff`` and ``wfm plan``.
 
 Every row of the forecast gets its offered load A = calls x aht_s / (interval_min x 60), the
-smallest headcount meeting its queue's :class:`~wfmcore.targets.ServiceTarget`
+load it is staffed for (``staffing_erl``: by default the modified offered load of the run of
+consecutive intervals it belongs to, :mod:`erlang.timevarying`), the smallest headcount
+meeting its queue's :class:`~wfmcore.targets.ServiceTarget` for that load
 (:func:`erlang.required_agents`), the headcount to schedule after shrinkage and the KPIs of
-that headcount (:func:`erlang.kpis`). Settings come from the options given here, then the
+that headcount (:func:`erlang.kpis`, at the staffing load). Settings come from the options given here, then the
 queue's ``[queues.NAME]`` table of ``wfm.toml``, then the file's general tables, then the
 built-in defaults.
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from erlang import kpis, offered_load, required_agents, scheduled_agents
+from erlang import kpis, offered_load, required_agents, scheduled_agents, staffing_load
 from wfmcore import checks, reader
 from wfmcore import schema as S
 from wfmcore.config import Config
@@ -28,7 +30,9 @@ from wfmcore.targets import ServiceTarget
 
 #: columns ``staff`` appends to the forecast columns (the requirements schema)
 REQUIREMENT_COLUMNS = ("traffic_erl", "agents", "scheduled_agents", "service_level", "p_wait",
-                       "asa_s", "occupancy", "p_abandon")
+                       "asa_s", "occupancy", "p_abandon", "staffing_erl")
+#: columns that tell one series (queue and channel) from another, where present
+SERIES_COLUMNS = (S.QUEUE, "channel")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Requirements:
 
     frame: pd.DataFrame
     interval_min: int
+    staffing_method: str = "mol"
 
     @property
     def model(self) -> str:
@@ -92,9 +97,43 @@ def row_aht(forecast: IntervalFile, aht_s: float | None = None) -> np.ndarray:
     return aht
 
 
+def time_order(frame: pd.DataFrame, interval_min: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row order by series and time, run starts in that order): a run is a stretch of
+    consecutive intervals of one series (:data:`SERIES_COLUMNS`); a new one starts where the
+    previous row of the series is not exactly one interval earlier (in UTC where the frame
+    has ``utc_offset_min``, so DST days stay one run)."""
+    t = pd.to_datetime(frame[S.INTERVAL_START]).to_numpy("datetime64[ns]").astype(np.int64)
+    if S.UTC_OFFSET in frame.columns:
+        t = t - frame[S.UTC_OFFSET].to_numpy(np.int64) * 60_000_000_000
+    keys = [c for c in SERIES_COLUMNS if c in frame.columns]
+    series = (frame.groupby(keys, sort=False).ngroup().to_numpy() if keys
+              else np.zeros(len(frame), dtype=np.int64))
+    order = np.lexsort((t, series))
+    t, series = t[order], series[order]
+    starts = np.ones(len(frame), dtype=bool)
+    starts[1:] = (series[1:] != series[:-1]) | (np.diff(t) != interval_min * 60_000_000_000)
+    return order, starts
+
+
+def load_to_staff(frame: pd.DataFrame, calls: np.ndarray, aht: np.ndarray, interval_min: int,
+                  method: str) -> np.ndarray:
+    """The load each row is staffed for, Erlangs (:func:`erlang.staffing_load` by ``method``
+    over each series' runs of consecutive intervals, :func:`time_order`), in row order."""
+    order, starts = time_order(frame, interval_min)
+    out = np.empty(len(frame))
+    out[order] = staffing_load(calls[order], aht[order], interval_min, method, starts)
+    return out
+
+
 def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
           aht_s: float | None = None) -> Requirements:
-    """Required agents and their KPIs for every row of ``forecast`` (one target for all)."""
+    """Required agents and their KPIs for every row of ``forecast`` (one target for all).
+
+    ``traffic_erl`` is the offered load; ``staffing_erl`` the load the agents are computed
+    for, by ``target.staffing_method`` over each series' runs of consecutive intervals
+    (:func:`time_order`, :func:`erlang.staffing_load`); the KPI columns are the formula's
+    at that load.
+    """
     target = target or ServiceTarget()
     if forecast.interval_min is None:
         raise InputError(f"{forecast.source}: the interval length is not known; read the "
@@ -103,8 +142,10 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
     calls = frame[S.OFFERED].to_numpy(float)
     aht = row_aht(forecast, aht_s)
     load = offered_load(calls, aht, forecast.interval_min)
-    agents = required_agents(load, aht, target)
-    k = kpis(agents, load, aht, target)
+    staffed_load = load_to_staff(frame, calls, aht, forecast.interval_min,
+                                 target.staffing_method)
+    agents = required_agents(staffed_load, aht, target)
+    k = kpis(agents, staffed_load, aht, target)
     out = frame.drop(columns=[reader.LINE]).copy()
     out[S.INTERVAL_START] = reader.format_times(out[S.INTERVAL_START]).to_numpy()
     out["traffic_erl"] = load
@@ -113,7 +154,9 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
     for col in ("service_level", "p_wait", "asa_s", "occupancy"):
         out[col] = k[col]
     out["p_abandon"] = k["p_abandon"] if target.patience_s is not None else np.nan
-    return Requirements(frame=out, interval_min=forecast.interval_min)
+    out["staffing_erl"] = staffed_load
+    return Requirements(frame=out, interval_min=forecast.interval_min,
+                        staffing_method=target.staffing_method)
 
 
 def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
@@ -137,8 +180,11 @@ def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
     for queue, rows in frame.groupby(S.QUEUE, sort=False):
         parts.append(staff(replace(forecast, frame=rows), config.service_target(queue, **target_overrides),
                            aht_s=aht_for(config, queue, aht_s)).frame)
+    methods = {config.service_target(q, **target_overrides).staffing_method
+               for q in pd.unique(frame[S.QUEUE])}
     return Requirements(frame=pd.concat(parts).loc[frame.index],
-                        interval_min=forecast.interval_min)
+                        interval_min=forecast.interval_min,
+                        staffing_method="/".join(sorted(methods)))
 
 
 def aht_for(config: Config, queue: str | None, aht_s: float | None) -> float | None:

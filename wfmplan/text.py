@@ -17,7 +17,8 @@ def staff_line(req: Requirements, out: Path) -> str:
     """``wfm staff``: intervals, model, peak agents, agent-hours, peak scheduled."""
     frame = req.frame
     n_open = int((frame[S.OFFERED] > 0).sum())
-    return (f"{len(frame)} intervals ({n_open} with calls), {req.model}: "
+    return (f"{len(frame)} intervals ({n_open} with calls), {req.model}, "
+            f"{req.staffing_method} load: "
             f"peak {int(frame['agents'].max())} agents, {req.agent_hours:,.1f} agent-hours "
             f"on the phones, peak scheduled {int(frame['scheduled_agents'].max())} -> {out}")
 

@@ -33,7 +33,7 @@ from wfmcore.io import check_output_path, read_toml, write_atomic
 from wfmcore.reader import IntervalFile
 from wfmcore.targets import TARGET_FIELDS, ServiceTarget
 from wfmplan.settings import shift_rules
-from wfmplan.staffing import horizon_weeks, read_forecast, row_aht
+from wfmplan.staffing import horizon_weeks, load_to_staff, read_forecast, row_aht
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +57,7 @@ class Scenario:
     sl_convention: str | None = None
     patience_s: float | None = None
     min_agents: int | None = None
+    staffing_method: str | None = None
     shrinkage: float | None = None
 
     def __post_init__(self):
@@ -176,9 +177,10 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
         c = calls * sc.volume
         h = aht * sc.aht
         load = offered_load(c, h, interval_min)
+        staffed_load = load_to_staff(frame, c, h, interval_min, target.staffing_method)
         n = (np.asarray(headcount, dtype=float) if headcount is not None
-             else required_agents(load, h, target))
-        k = kpis(n, load, h, target)
+             else required_agents(staffed_load, h, target))
+        k = kpis(n, staffed_load, h, target)
         sched = scheduled_agents(n, target.shrinkage)
         answered = c * (1 - k["p_abandon"])
         total = c.sum()
