@@ -27,7 +27,15 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import gammainc
 
-from erlang.simulate import fcfs_start_times, simulate, simulate_intervals
+from erlang import _kernels
+from erlang.simulate import (
+    _check_duty,
+    agent_start_times,
+    fcfs_start_times,
+    simulate,
+    simulate_agents,
+    simulate_intervals,
+)
 from wfmcore.errors import InputError
 
 # --------------------------------------------------------------------------------------------
@@ -496,7 +504,7 @@ def test_frame_columns():
     ratios = ["service_level", "asa_s", "p_abandon", "p_wait", "occupancy"]
     expected = (["interval", "agents", "offered", "answered", "abandoned",
                  "answered_within_threshold", "unserved"]
-                + [f"{r}{s}" for r in ratios for s in ("", "_lo", "_hi")])
+                + [f"{r}{s}" for r in ratios for s in ("", "_lo", "_hi")] + ["overtime_s"])
     assert list(frame.columns) == expected
     assert frame["interval"].tolist() == [0, 1]
 
@@ -545,3 +553,412 @@ def test_fcfs_start_times_rejects_unsorted_arrivals():
         fcfs_start_times([10.0, 5.0], [60.0, 60.0], [1], 15.0)
     with pytest.raises(InputError, match="service_s has 1 values but there are 2 calls"):
         fcfs_start_times([5.0, 10.0], [60.0], [1], 15.0)
+
+
+# --------------------------------------------------------------------------------------------
+# 7. Who leaves at a staffing drop: the count and designated rules
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("arrival", "service", "agents", "want_count", "want_designated"),
+    [
+        # 10-minute intervals, agents 2 -> 1 -> 2. c0 (0 s, 1500 s long) and c1 (100 s,
+        # 550 s) are answered at once. At 600 s staffing falls to 1 with both on a call.
+        # count: no call starts while 1 or more are in service; c2 (610 s) waits past c1's end
+        # (650 s, one still in service) until 1200 s, when staffing is 2 again and only c0 is
+        # on: c2 starts at 1200, ends 1300; c3 (1250 s) finds c0 and c2 on 2 agents and
+        # starts at 1300. Overtime = integral of (in service - agents)+ = (650 - 600) x 1
+        # = 50 s in interval 1.
+        # designated: at 600 s no agent is idle, so the agent of the call answered earliest
+        # (c0) is designated and finishes it; c1's agent keeps answering: c2 starts at 650.
+        # At 1200 s staffing rises by 1 and the pending leaver (c0, on until 1500) stays:
+        # overtime 600 -> 1200 = 600 s in interval 1; with c2 done (750 s), one of the two
+        # on-duty agents is free and c3 starts at its arrival, 1250.
+        ([0.0, 100.0, 610.0, 1250.0], [1500.0, 550.0, 100.0, 100.0], [2, 1, 2],
+         ([0.0, 100.0, 1200.0, 1300.0], [0.0, 50.0, 0.0]),
+         ([0.0, 100.0, 650.0, 1250.0], [0.0, 600.0, 0.0])),
+        # agents 3 -> 1: at 600 s c0 (until 900) and c1 (until 750) are on, one agent idle.
+        # count: c2 (620 s) starts when nobody is on a call: 900; overtime = 2 - 1 in service
+        # over [600, 750) = 150 s. designated: the idle agent leaves, and c0's agent
+        # (answered first) finishes and leaves: c2 starts when c1 ends, 750; overtime
+        # 600 -> 900 = 300 s. The drain keeps 1 agent.
+        ([0.0, 50.0, 620.0], [900.0, 700.0, 60.0], [3, 1],
+         ([0.0, 50.0, 900.0], [0.0, 150.0]),
+         ([0.0, 50.0, 750.0], [0.0, 300.0])),
+    ],
+    ids=["drop-then-rise", "idle-leave-first"],
+)
+def test_staffing_rules_on_hand_built_trace(arrival, service, agents, want_count,
+                                            want_designated):
+    for rule, (start_s, overtime_s) in (("count", want_count),
+                                        ("designated", want_designated)):
+        start, overtime = fcfs_start_times(arrival, service, agents, 10.0, staffing_rule=rule,
+                                           return_overtime=True)
+        np.testing.assert_array_equal(start, start_s, err_msg=rule)
+        np.testing.assert_allclose(overtime, overtime_s, rtol=0, atol=1e-9, err_msg=rule)
+    # the default is count, unchanged
+    np.testing.assert_array_equal(fcfs_start_times(arrival, service, agents, 10.0),
+                                  want_count[0])
+
+
+def markov_day(rule, calls, aht_s, agents, interval_s, patience_s, drain_agents, q_max=60,
+               drain_s=7200.0):
+    """Exact expected agent-seconds on calls and of overtime per interval (the drain's added
+    to the last), and expected abandonments, under either staffing rule, from the Markov
+    chain of the day (no simulation).
+
+    State (b, lv, q): calls on on-duty agents, calls on leavers, calls waiting. Arrival
+    lambda: (b+1, lv, 0) if an on-duty agent is free, else (b, lv, q+1). Hang-up q theta.
+    A leaver finishes at rate lv mu: (b, lv-1, q).
+    count (lv stays 0; b may exceed the staffing N after a drop): a call ends at b mu:
+    (b-1, q) if b > N or q = 0, else the next caller is answered (b, q-1); overtime rate
+    (b - N)+. At a boundary new agents answer waiting calls: m = min(q, (N - b)+).
+    designated: a call of an on-duty agent ends at b mu: (b, lv, q-1) if q > 0 (then
+    b = N) else (b-1, lv, q); overtime rate lv. At a drop to N' with b > N': b - N' on-duty
+    agents become leavers (idle agents left first); at a rise by d: min(lv, d) leavers stay
+    (lv -> b); then waiting calls are answered by free agents. With exponential handling, which
+    calls' agents leave does not change the law of (b, lv, q) (memorylessness), so the chain
+    checks the kernel's deterministic choice as well. Solved per interval with the matrix
+    exponential of the generator augmented with the reward rows (Van Loan 1978), as
+    ``transient_markov`` above.
+    """
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import expm_multiply
+
+    nb = max(max(agents), drain_agents) + 1
+    nl = nb if rule == "designated" else 1
+    nq = q_max + 1
+    n = nb * nl * nq
+    b_of, l_of, q_of = np.unravel_index(np.arange(n), (nb, nl, nq))
+    mu, theta = 1 / aht_s, 1 / patience_s
+
+    def ix(b, lv, q):
+        assert b < nb and lv < nl and q < nq
+        return (b * nl + lv) * nq + q
+
+    def generator(lam, staff):
+        rows, cols, rates = [], [], []
+        for s in range(n):
+            b, lv, q = int(b_of[s]), int(l_of[s]), int(q_of[s])
+            moves = []
+            if b < staff and q == 0:
+                moves.append((ix(b + 1, lv, 0), lam))
+            elif q < q_max:
+                moves.append((ix(b, lv, q + 1), lam))
+            if b > 0:
+                if rule == "count":
+                    to = ix(b - 1, lv, q) if (b > staff or q == 0) else ix(b, lv, q - 1)
+                else:
+                    to = ix(b, lv, q - 1) if q > 0 else ix(b - 1, lv, q)
+                moves.append((to, b * mu))
+            if lv > 0:
+                moves.append((ix(b, lv - 1, q), lv * mu))
+            if q > 0:
+                moves.append((ix(b, lv, q - 1), q * theta))
+            for t, r in moves:
+                rows.append(s), cols.append(t), rates.append(r)
+        a = sp.csr_matrix((rates, (rows, cols)), shape=(n, n))
+        return a - sp.diags(np.asarray(a.sum(axis=1)).ravel())
+
+    def boundary(s, before, after):
+        b, lv, q = int(b_of[s]), int(l_of[s]), int(q_of[s])
+        if rule == "designated":
+            if after < before and b > after:
+                b, lv = after, lv + b - after
+            elif after > before:
+                c = min(lv, after - before)
+                b, lv = b + c, lv - c
+        m = min(q, max(after - b, 0))
+        if b + m >= nb or lv >= nl:     # a state the day cannot reach (checked below)
+            return -1
+        return ix(b + m, lv, q - m)
+
+    p = np.zeros(n)
+    p[0] = 1.0
+    busy_s, overtime_s, waiting_s = [], [], 0.0
+    steps = [(c / interval_s, s, interval_s) for c, s in zip(calls, agents, strict=True)]
+    before = agents[0]
+    for lam, staff, dur in steps + [(0.0, drain_agents, drain_s)]:
+        target = np.array([boundary(s, before, staff) for s in range(n)])
+        assert p[target < 0].sum() == 0
+        p = np.bincount(np.maximum(target, 0), weights=np.where(target < 0, 0.0, p),
+                        minlength=n)
+        over = np.maximum(b_of - staff, 0) if rule == "count" else l_of
+        rewards = sp.csr_matrix(np.vstack([b_of + l_of, over, q_of]).astype(float))
+        aug = sp.bmat([[generator(lam, staff).T, None], [rewards, sp.csr_matrix((3, 3))]])
+        v = expm_multiply(aug.tocsc() * dur, np.concatenate([p, np.zeros(3)]))
+        p = v[:n]
+        assert p[q_of == q_max].sum() < 1e-12
+        busy_s.append(v[n])
+        overtime_s.append(v[n + 1])
+        waiting_s += v[n + 2]
+        before = staff
+    assert p[0] > 1 - 1e-9                        # drained
+    overtime_s[-2] += overtime_s[-1]
+    return np.array(busy_s[:-1]), np.array(overtime_s[:-1]), theta * waiting_s
+
+
+def _mean_ci(values: np.ndarray, confidence=0.95):
+    values = np.asarray(values, float)
+    half = stats.t.ppf(0.5 + confidence / 2, values.size - 1) * values.std(ddof=1)
+    return values.mean(), half / math.sqrt(values.size)
+
+
+@pytest.mark.parametrize("rule", ["count", "designated"])
+def test_staffing_rules_agree_with_exact_markov_chain(rule):
+    # The day of test_time_varying_agrees_with_transient_markov_chain (staffing 3, 6, 2, 0,
+    # 4: two drops with calls in progress, one to 0 agents), with each rule: occupancy and
+    # overtime per interval and P(abandon) from the exact chain above.
+    calls, agents = [20.0, 60.0, 40.0, 30.0, 10.0], [3, 6, 2, 0, 4]
+    busy_s, overtime_s, abandoned = markov_day(rule, calls, 180.0, agents, 900.0, 120.0,
+                                               drain_agents=4)
+    res = simulate(calls, 180.0, agents, 15.0, patience_s=120.0, replications=400, seed=28,
+                   staffing_rule=rule)
+    iv = res.intervals
+    for i in (0, 1, 2, 4):
+        occupancy = busy_s[i] / (agents[i] * 900.0)
+        assert iv.loc[i, "occupancy_lo"] - 0.005 <= occupancy <= iv.loc[i, "occupancy_hi"] + 0.005
+    reps = res.replications
+    for i in range(len(calls)):
+        mean, half = _mean_ci(reps.loc[reps["interval"] == i, "overtime_s"])
+        assert abs(mean - overtime_s[i]) <= half + 1.0, (i, mean, half, overtime_s[i])
+        assert mean == pytest.approx(iv.loc[i, "overtime_s"])
+    assert overtime_s[0] == 0 and overtime_s[2] > 100.0     # none before the first drop
+    assert_in_ci(res.summary, "p_abandon", abandoned / sum(calls), slack=0.003,
+                 max_halfwidth=0.01)
+
+
+def test_count_rule_overtime_is_the_tail_of_calls_past_a_drop():
+    # The count rule's overtime: staffing 10 -> 2 with all 10 busy at 900 s (A = 40 Erl):
+    # (calls in service - 2)+ integrated from the calls frame itself, by brute force on a
+    # 0.05 s grid, equals the reported overtime of the replication.
+    res = simulate([200.0, 200.0], 180.0, [10, 2], 15.0, replications=1, seed=23,
+                   keep_calls=True)
+    calls = res.calls[res.calls["outcome"] == "answered"]
+    grid = np.arange(900.0, 1800.0, 0.05) + 0.025
+    in_service = ((calls["start_s"].to_numpy()[:, None] <= grid)
+                  & (calls["end_s"].to_numpy()[:, None] > grid)).sum(axis=0)
+    brute = np.maximum(in_service - 2, 0).sum() * 0.05
+    assert brute > 300.0                                    # a real quantity to compare
+    assert res.replications["overtime_s"].iloc[1] == pytest.approx(brute, rel=2e-3)
+    assert res.replications["overtime_s"].iloc[0] == 0.0      # no drop inside interval 0
+
+
+def test_designated_serves_better_than_count_on_the_same_calls():
+    # A day of 15-minute intervals whose staffing rises and falls (the Erlang-C staffing of a
+    # peaked profile, A up to ~50 Erl, with patience): with common random numbers each
+    # replication sees the same calls under both rules. Designated leavers finish their calls
+    # without blocking the agents who stay, so service level is higher, by a paired margin
+    # of more than 3 standard errors, and the overtime is larger than count's.
+    t = np.arange(40)
+    calls = 500 * (0.2 + np.exp(-((t - 20) / 8.0) ** 2))
+    agents = np.ceil(calls * 300 / 900 * 1.05 + 2).astype(int)
+    kw = dict(patience_s=240.0, replications=12, seed=31)
+    count = simulate(calls, 300.0, agents, 15.0, **kw).replications
+    designated = simulate(calls, 300.0, agents, 15.0, staffing_rule="designated",
+                          **kw).replications
+    assert (count["offered"] == designated["offered"]).all()        # the same calls
+    per_rep = [df.groupby("replication")[["answered_within_threshold", "offered",
+                                          "overtime_s"]].sum() for df in (count, designated)]
+    sl_count, sl_designated = (r["answered_within_threshold"] / r["offered"] for r in per_rep)
+    diff = sl_designated - sl_count
+    assert diff.mean() > 3 * diff.std(ddof=1) / math.sqrt(diff.size), diff.describe()
+    assert (per_rep[1]["overtime_s"] > per_rep[0]["overtime_s"]).all()
+    assert (per_rep[0]["overtime_s"] > 0).all()
+
+
+def test_staffing_rule_rejects_unknown_value():
+    with pytest.raises(InputError, match="staffing_rule must be 'count' or 'designated'"):
+        simulate(**GOOD, staffing_rule="first-out")
+    with pytest.raises(InputError, match="staffing_rule must be"):
+        fcfs_start_times([1.0], [60.0], [1], 15.0, staffing_rule=None)
+
+
+# --------------------------------------------------------------------------------------------
+# 8. Agent-level replay of a roster
+# --------------------------------------------------------------------------------------------
+
+def test_agent_replay_overtime_and_shortened_break_by_hand():
+    # Roster: A on [0, 600) and [900, 1800) (one shift, a break 600-900); B on [0, 1200)
+    # (end of shift 1200); C on [1000, 1100) and [1200, 1800) (a break 1100-1200).
+    # c0 (0 s, 700 s long): A and B idle since 0, tie -> the first agent, A; the call runs
+    #   100 s into A's break (break lost 100); A is back at 900 as scheduled.
+    # c1 (100 s, 1200 s): B, until 1300: 100 s past the end of B's shift (overtime 100).
+    # c2 (650 s): nobody free (A in break until 900, B on c1, C from 1000): A at 900.
+    # c3 (950 s): A on c2 until 1000, C on duty from 1000: both free at 1000, tie -> A.
+    # c4 (1050 s, 300 s): A free since 1050, C idle since 1000: the longest idle, C,
+    #   answers until 1350: the whole break 1100-1200 is lost (100 s) and C is back at 1350,
+    #   later than the scheduled 1200.
+    # c5 (1060 s): A (idle since 1050).
+    duty = pd.DataFrame({"agent": ["A", "A", "B", "C", "C"],
+                         "start_s": [0.0, 900.0, 0.0, 1000.0, 1200.0],
+                         "end_s": [600.0, 1800.0, 1200.0, 1100.0, 1800.0]})
+    got = agent_start_times([0.0, 100.0, 650.0, 950.0, 1050.0, 1060.0],
+                            [700.0, 1200.0, 100.0, 50.0, 300.0, 10.0], duty)
+    assert got["start_s"].tolist() == [0.0, 100.0, 900.0, 1000.0, 1050.0, 1060.0]
+    assert got["agent"].tolist() == ["A", "B", "A", "A", "C", "A"]
+    assert got["overtime_s"].tolist() == [0.0, 100.0, 0.0, 0.0, 0.0, 0.0]
+    assert got["break_lost_s"].tolist() == [100.0, 0.0, 0.0, 0.0, 100.0, 0.0]
+    # With a shift column telling that A's two periods are two shifts, A's gap is the end
+    # of a shift: c0's 100 s past 600 become overtime instead of a lost break.
+    two_shifts = duty.assign(shift=[1, 2, 1, 1, 1])
+    got = agent_start_times([0.0, 100.0], [700.0, 1200.0], two_shifts)
+    assert got["overtime_s"].tolist() == [100.0, 100.0]
+    assert got["break_lost_s"].tolist() == [0.0, 0.0]
+    # A caller who gives up before anyone is free (c2 above with 200 s of patience) hangs up.
+    got = agent_start_times([0.0, 100.0, 650.0], [700.0, 1200.0, 100.0], duty,
+                            patience_s=[math.inf, math.inf, 200.0])
+    assert math.isnan(got["start_s"].iloc[2]) and pd.isna(got["agent"].iloc[2])
+
+
+def _roster_from_counts(rng, agents, interval_s, pool):
+    """A roster with exactly agents[k] agents on duty in interval k, drawn at random from a
+    pool, merged into contiguous periods per agent (runs of intervals)."""
+    on = np.zeros((pool, len(agents)), bool)
+    for k, n in enumerate(agents):
+        on[rng.choice(pool, size=n, replace=False), k] = True
+    rows = []
+    for j in range(pool):
+        k = 0
+        while k < len(agents):
+            if on[j, k]:
+                first = k
+                while k < len(agents) and on[j, k]:
+                    k += 1
+                rows.append((f"agent{j}", first * interval_s, k * interval_s))
+            else:
+                k += 1
+    return pd.DataFrame(rows, columns=["agent", "start_s", "end_s"])
+
+
+def test_agent_replay_equals_count_rule_when_no_call_spans_a_change():
+    # When nobody is on a call at any moment the staffing changes, who leaves does not
+    # matter: the agent-level replay of a roster with the same number on duty per interval
+    # gives the same start times, call by call, as the count and designated rules, and no
+    # overtime or lost break. Calls arrive in the first third of 10-minute intervals and
+    # are short (<= 40 s), with up to 3 calls per agent on duty, so a queue forms but the
+    # last call ends well before the boundary; cases where it does not are skipped (checked
+    # on the replay itself), and at least 40 of the 60 random cases must be tested.
+    interval_s, tested = 600.0, 0
+    for case in range(60):
+        rng = np.random.default_rng(1000 + case)
+        agents = rng.integers(0, 5, size=6)
+        calls = rng.poisson(2.5 * np.maximum(agents, 1))
+        idx = np.repeat(np.arange(agents.size), calls)
+        arrival = np.sort((idx + rng.uniform(0, 1 / 3, idx.size)) * interval_s)
+        service = rng.uniform(5.0, 40.0, idx.size)
+        patience = rng.exponential(120.0, idx.size)
+        count = fcfs_start_times(arrival, service, agents, interval_s / 60, patience_s=patience)
+        done = np.isfinite(count)
+        boundary_ends = np.floor(count[done] / interval_s + 1) * interval_s
+        if (count[done] + service[done] >= boundary_ends).any() or np.isinf(count).any():
+            continue                                         # a call spans a boundary
+        tested += 1
+        duty = _roster_from_counts(rng, agents, interval_s, pool=6)
+        replay = agent_start_times(arrival, service, duty, patience_s=patience,
+                                   drain_from_s=agents.size * interval_s)
+        np.testing.assert_array_equal(replay["start_s"].to_numpy(), count)
+        designated = fcfs_start_times(arrival, service, agents, interval_s / 60,
+                                      patience_s=patience, staffing_rule="designated")
+        np.testing.assert_array_equal(designated, count)
+        assert replay["overtime_s"].sum() == 0 and replay["break_lost_s"].sum() == 0
+        assert replay["agent"].notna().sum() == done.sum()
+    assert tested >= 40, tested
+
+
+def test_simulate_agents_uses_the_same_calls_and_adds_up():
+    # A roster built from the counts of a small day (agents 3, 6, 2, 0, 4 as whole-interval
+    # periods): the same calls as simulate() (common random numbers), the `agents` column
+    # equal to the counts, and the per-call overtime and lost breaks adding up to the
+    # per-interval totals. Staffing per interval equal to the count rule's, the agent-level
+    # service level must lie at or above count's (leavers finish their calls without
+    # blocking the others), with overtime from the drops.
+    calls, agents = [20.0, 60.0, 40.0, 30.0, 10.0], [3, 6, 2, 0, 4]
+    duty = _roster_from_counts(np.random.default_rng(5), agents, 900.0, pool=8)
+    duty["shift"] = np.arange(len(duty))           # every period a shift of its own: no breaks
+    kw = dict(patience_s=120.0, replications=30, seed=29)
+    ours = simulate_agents(calls, 180.0, duty, 15.0, keep_calls=True, **kw)
+    base = simulate(calls, 180.0, agents, 15.0, keep_calls=True, **kw)
+    pd.testing.assert_series_equal(ours.calls["arrival_s"], base.calls["arrival_s"])
+    assert ours.intervals["agents"].tolist() == agents
+    assert (ours.replications["staffed_s"] == base.replications["staffed_s"]).all()
+    per_call = ours.calls.groupby("replication")[["overtime_s", "break_lost_s"]].sum()
+    per_rep = ours.replications.groupby("replication")[["overtime_s", "break_lost_s"]].sum()
+    np.testing.assert_allclose(per_call.to_numpy(), per_rep.to_numpy(), rtol=1e-9, atol=1e-6)
+    assert ours.summary["overtime_s"].iloc[0] > 0
+    assert ours.summary["break_lost_s"].iloc[0] == 0          # no breaks in this roster
+    with_breaks = simulate_agents(calls, 180.0, duty.drop(columns="shift"), 15.0, **kw)
+    assert with_breaks.summary["break_lost_s"].iloc[0] > 0    # gaps of one shift: breaks
+    assert (with_breaks.summary["break_lost_s"] + with_breaks.summary["overtime_s"]).iloc[0] \
+        == pytest.approx(ours.summary["overtime_s"].iloc[0])
+    assert ours.summary["service_level"].iloc[0] >= base.summary["service_level"].iloc[0]
+    answered = ours.calls["outcome"] == "answered"
+    assert ours.calls.loc[answered, "agent"].notna().all()
+    assert ours.calls.loc[~answered, "agent"].isna().all()
+    assert list(ours.intervals.columns[-2:]) == ["overtime_s", "break_lost_s"]
+
+
+@pytest.mark.parametrize(
+    ("duty", "match"),
+    [
+        ({"agent": ["A", "A"], "start_s": [0.0, 1800.0], "end_s": [3600.0, 5400.0]},
+         r"duty rows 0 and 1 overlap for agent 'A': \[0, 3600\) and \[1800, 5400\) s"),
+        ({"agent": ["A"], "start_s": [-60.0], "end_s": [600.0]},
+         "duty row 0: start_s must be >= 0 seconds"),
+        ({"agent": ["A", "B"], "start_s": [0.0, 600.0], "end_s": [600.0, 600.0]},
+         r"duty row 1: end_s \(600.0\) must be > start_s \(600.0\) for agent 'B'"),
+        ({"agent": ["A"], "start_s": [0.0]}, "duty has no column 'end_s'"),
+        ({"agent": ["A"], "start_s": ["soon"], "end_s": [600.0]},
+         "duty row 0: start_s must be a finite number of seconds; got 'soon'"),
+        ({"agent": [None], "start_s": [0.0], "end_s": [600.0]}, "duty row 0: agent is missing"),
+        (42, "duty must be a table"),
+    ],
+    ids=["overlap", "negative-start", "end-not-after-start", "missing-column", "not-a-number",
+         "missing-agent", "not-a-table"],
+)
+def test_bad_duty_raises_one_line_input_error(duty, match):
+    with pytest.raises(InputError, match=match) as err:
+        simulate_agents([10.0, 20.0], 180.0, duty, 15.0, replications=2)
+    assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------------------------
+# 9. The compiled kernels against their own Python source, call by call
+# --------------------------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    agents=st.lists(st.integers(0, 5), min_size=1, max_size=6),
+    load=st.floats(0.2, 3.0),
+    patient=st.booleans(),
+    drain=st.integers(0, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_compiled_kernels_match_pure_python(agents, load, patient, drain, seed):
+    # numba compiles the same source without fastmath, so every start time and overtime
+    # segment must be bit-identical to the interpreted function (kernel.py_func).
+    rng = np.random.default_rng(seed)
+    interval_s = 600.0
+    n = int(rng.poisson(load * 5 * len(agents)))
+    arrival = np.sort(rng.uniform(0, interval_s * len(agents), n))
+    service = rng.exponential(300.0, n)
+    patience = rng.exponential(200.0, n) if patient else np.full(n, np.inf)
+    ends = np.arange(1, len(agents) + 1) * interval_s
+    cap = np.array(agents + [drain], dtype=np.int64)
+    duty = _roster_from_counts(rng, agents, interval_s, pool=6)
+    duty["end_s"] -= rng.uniform(0, 200.0, len(duty))      # breaks and early ends
+    ro = _check_duty(duty, None)                           # the kernel's own input form
+    start = _kernels.count_kernel(arrival, service, patience, ends, cap)
+    done = np.isfinite(start)
+    cases = [(_kernels.count_kernel, (arrival, service, patience, ends, cap)),
+             (_kernels.excess_kernel, (start[done], np.sort(start[done] + service[done]), ends,
+                                       cap)),
+             (_kernels.designated_kernel, (arrival, service, patience, ends, cap)),
+             (_kernels.agent_kernel, (arrival, service, patience, ro.start_s, ro.end_s,
+                                      ro.shift_end, ro.first, ro.stop))]
+    for kernel, args in cases:
+        fast = _kernels.compiled(kernel)
+        got, want = fast(*args), fast.py_func(*args)
+        for g, w in zip(got if isinstance(got, tuple) else (got,),
+                        want if isinstance(want, tuple) else (want,), strict=True):
+            np.testing.assert_array_equal(np.asarray(g), np.asarray(w), err_msg=kernel.__name__)
