@@ -1,10 +1,12 @@
 """Reading and validating interval history (ACD exports) into one long frame.
 
 Input: CSV, Excel (.xlsx, via openpyxl) or Parquet (needs pyarrow), or a DataFrame. One row
-per interval (and queue) with ``interval_start`` and ``offered`` plus optional ``queue``,
-``aht_s``, ``handled``, ``abandoned``. The long format of forecasting libraries
-(``unique_id``, ``ds``, ``y``) and common vendor headers ("Interval Start", "Calls Offered",
-"AHT (sec)") are mapped automatically; ``column_map`` maps anything else.
+per interval (and queue and channel) with ``interval_start`` and ``offered`` plus optional
+``queue``, ``channel``, ``aht_s``, ``handled``, ``abandoned``. The long format of forecasting
+libraries (``unique_id``, ``ds``, ``y``), the ACD exports of :mod:`wfmcore.layouts` and
+common vendor headers ("Interval Start", "Calls Offered", "AHT (sec)") are mapped
+automatically; :class:`wfmcore.readoptions.ReadOptions` maps anything else and says how to
+read times (``tz``, ``input_tz``, ``date_format``), which sheet and which rows.
 
 Every problem is an :class:`InputError` whose message names the file, the line and the
 column. Line numbers are *file* line numbers for CSV and Excel (header = line 1, so the first
@@ -15,7 +17,12 @@ Time: ``interval_start`` is naive site-local time. With ``tz`` (an IANA name suc
 'America/New_York') the daylight-saving days are understood: on the autumn day the repeated
 hour appears twice (first the summer-time rows, then the winter-time rows, in file order)
 and on the spring day the skipped hour is absent; a column ``utc_offset_min`` (local - UTC)
-keeps the repeated rows apart. Without ``tz`` those repeated rows are duplicates.
+keeps the repeated rows apart. Without ``tz`` those repeated rows are duplicates. Timestamps
+with UTC offsets (or naive ones in ``input_tz``) are converted to ``tz``, with their exact
+offsets.
+
+Intervals an export leaves out inside the learned opening hours are filled with 0 calls
+(:func:`wfmcore.reader.fill_gaps`), with one note saying how many.
 
 The result is a :class:`History`: the frame together with its interval length, source name,
 time zone and the notes written while reading (e.g. a partial interval left out by
@@ -34,6 +41,8 @@ import pandas as pd
 
 from wfmcore import InputError, reader
 from wfmcore import schema as S
+from wfmcore.readoptions import ReadOptions
+from wfmcore.readoptions import check_tz as _check_tz
 
 _LINE = reader.LINE   # private column: where each row came from, for messages
 
@@ -43,9 +52,9 @@ class History:
     """A validated interval history, as :func:`read_history` returns it.
 
     ``frame`` has the columns of :data:`wfmcore.schema.FRAME_COLUMNS` that the input had
-    (``queue`` only if it had one, ``utc_offset_min`` only with ``tz``), float counts, and is
-    sorted by (``queue``,) ``interval_start`` (with ``tz``: the summer-time copy of the
-    repeated autumn hour first). ``interval_min`` is the length of every interval in
+    (``queue`` and ``channel`` only if it had them, ``utc_offset_min`` only with ``tz``),
+    float counts, and is sorted by (``queue``, ``channel``,) ``interval_start`` (with ``tz``:
+    the summer-time copy of the repeated autumn hour first). ``interval_min`` is the length of every interval in
     minutes; ``source`` the file name, or ``"<frame>"`` for a DataFrame; ``tz`` the IANA
     time zone the local times were read in (None: naive, no daylight-saving handling);
     ``notes`` what was changed on the way (e.g. a partial interval left out).
@@ -58,40 +67,48 @@ class History:
     notes: tuple[str, ...] = ()
 
 
-def read_history(source, *, column_map: Mapping[str, str] | None = None,
+def read_history(source, *, options: ReadOptions | None = None,
+                 column_map: Mapping[str, str] | None = None,
                  interval_min: int | None = None, sheet=None,
-                 tz: str | None = None) -> History:
+                 tz: str | None = None, fill: bool = True) -> History:
     """Read and validate an interval history; optionally aggregate to ``interval_min``.
 
     ``source``: a path (CSV, Excel, Parquet) or a DataFrame, read by the one reader
     (:func:`wfmcore.reader.read_intervals`: layouts, time parsing, numbers, duplicates).
-    ``column_map`` maps the input's column names to wfm's (``{"Inbound": "offered"}``) where
-    the built-in aliases do not; ``sheet`` picks the Excel sheet (default: the first); ``tz``
-    see the module docstring. Returns a :class:`History`; its interval length is detected
-    from the rows (:func:`detect_interval_min`), then aggregated to ``interval_min`` if that
-    is given and differs (:func:`aggregate`, which may add a note).
+    ``options``: :class:`~wfmcore.readoptions.ReadOptions` (time zones, column map, date
+    format, sheet, filter, layout); ``column_map`` (``{"Inbound": "offered"}``), ``sheet``
+    and ``tz`` are the same as its fields. ``fill``: add the intervals the export left out
+    inside the opening hours with 0 calls (:func:`wfmcore.reader.fill_gaps`). Returns a
+    :class:`History`; its interval length is detected from the rows
+    (:func:`detect_interval_min`), then aggregated to ``interval_min`` if that is given and
+    differs (:func:`aggregate`, which may add a note).
     """
-    table = reader.read_intervals(source, "history", column_map=column_map, sheet=sheet,
-                                  infer_interval=False, duplicates=False)
-    out, name, file_lines = table.frame, table.source, table.file_lines
-    out = out.drop(columns=[S.UTC_OFFSET], errors="ignore")  # recomputed from tz below
+    table = reader.read_intervals(source, "history", options=options, column_map=column_map,
+                                  sheet=sheet, tz=tz, infer_interval=False)
+    out, name, file_lines, tz = table.frame, table.source, table.file_lines, table.tz
+    if tz is None:
+        out = out.drop(columns=[S.UTC_OFFSET], errors="ignore")
     if S.AHT_S in out.columns:
         calls = out[S.HANDLED] if S.HANDLED in out.columns else out[S.OFFERED]
         aht_bad = (calls > 0) & (out[S.AHT_S].isna() | (out[S.AHT_S] <= 0))
         if aht_bad.any():
             reader.fail_rows(name, file_lines, out, aht_bad, S.AHT_S,
                              "calls were handled, so AHT must be > 0 seconds")
-    keys = [S.QUEUE, S.INTERVAL_START] if S.QUEUE in out.columns else [S.INTERVAL_START]
+    keys = [*S.series_keys(out), S.INTERVAL_START]
     if tz is not None:
-        out[S.UTC_OFFSET] = utc_offsets(out, tz, keys, name=name, file_lines=file_lines)
         keys = [*keys, S.UTC_OFFSET]
     reader.check_duplicates(out, name, file_lines, keys)
     out = out.sort_values(keys, ascending=[True] * (len(keys) - 1) + [tz is None],
                           kind="stable").reset_index(drop=True)     # summer time first
     out = out[[c for c in (*S.FRAME_COLUMNS, _LINE) if c in out.columns]]
     step = detect_interval_min(out, name=name, file_lines=file_lines)
+    notes = list(table.notes)
+    if fill:
+        out, n = reader.fill_gaps(out, step, tz)
+        if n:
+            notes.append(reader.fill_note(n))
     del out[_LINE]
-    history = History(frame=out, interval_min=step, source=name, tz=tz)
+    history = History(frame=out, interval_min=step, source=name, tz=tz, notes=tuple(notes))
     if interval_min is not None and interval_min != step:
         history = aggregate(history, interval_min)
     return history
@@ -99,32 +116,14 @@ def read_history(source, *, column_map: Mapping[str, str] | None = None,
 
 def check_tz(tz: str) -> zoneinfo.ZoneInfo:
     """The zone named ``tz``; an :class:`InputError` if it is not an IANA name."""
-    try:
-        return zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"tz must be an IANA time-zone name such as 'America/New_York'; "
-                         f"got {tz!r}") from None
+    return _check_tz(tz)
 
 
 def utc_offsets(frame: pd.DataFrame, tz: str, keys: list[str], *, name: str = "<frame>",
                 file_lines: bool = False) -> np.ndarray:
-    """Local - UTC in minutes for each naive local ``interval_start`` (rows in file order).
-
-    In the repeated autumn hour the first row of a local time is summer time, the next one
-    winter time. A local time that does not exist (the skipped spring hour) is an error.
-    """
-    check_tz(tz)
-    local = pd.DatetimeIndex(frame[S.INTERVAL_START])
-    first = ~frame.duplicated(keys, keep="first").to_numpy()
-    aware = local.tz_localize(tz, ambiguous=first, nonexistent="NaT")
-    if aware.isna().any():
-        i = int(np.argmax(aware.isna()))
-        line = int(frame[_LINE].iloc[i]) if _LINE in frame else i + 1
-        raise InputError(f"{reader.where(name, line, file_lines)}: column 'interval_start' is "
-                         f"{local[i]:%Y-%m-%d %H:%M}, a local time that does not exist in {tz} "
-                         "(clocks jump forward then)")
-    utc = aware.tz_convert("UTC").tz_localize(None)
-    return ((local - utc) / pd.Timedelta(minutes=1)).to_numpy().astype(int)
+    """Local - UTC in minutes for each naive local ``interval_start``: see
+    :func:`wfmcore.reader.utc_offsets`."""
+    return reader.utc_offsets(frame, tz, keys, name=name, file_lines=file_lines)
 
 
 def localize_output(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
@@ -140,14 +139,11 @@ def localize_output(frame: pd.DataFrame, tz: str) -> pd.DataFrame:
         part[S.UTC_OFFSET] = ((local[ok] - utc) / pd.Timedelta(minutes=1)).astype(int)
         part["_utc"] = utc
         parts.append(part)
-    out = pd.concat(parts).drop_duplicates(subset=[*([S.QUEUE] if S.QUEUE in frame else []),
-                                                   "_utc"])
-    out = out.sort_values([*([S.QUEUE] if S.QUEUE in frame else []), "_utc"], kind="stable")
-    cols = [c for c in frame.columns if c != S.INTERVAL_START]
-    return out[[S.INTERVAL_START, S.UTC_OFFSET, *cols]].reset_index(drop=True) \
-        if S.QUEUE not in frame else \
-        out[[S.QUEUE, S.INTERVAL_START, S.UTC_OFFSET,
-             *[c for c in cols if c != S.QUEUE]]].reset_index(drop=True)
+    keys = S.series_keys(frame)
+    out = pd.concat(parts).drop_duplicates(subset=[*keys, "_utc"])
+    out = out.sort_values([*keys, "_utc"], kind="stable")
+    cols = [c for c in frame.columns if c != S.INTERVAL_START and c not in keys]
+    return out[[*keys, S.INTERVAL_START, S.UTC_OFFSET, *cols]].reset_index(drop=True)
 
 
 def detect_interval_min(frame: pd.DataFrame, *, name: str = "<frame>",
@@ -156,8 +152,7 @@ def detect_interval_min(frame: pd.DataFrame, *, name: str = "<frame>",
     (the most common step within a day, the same for every queue, every start on its
     grid), the one rule every stage uses."""
     lines = frame[_LINE].to_numpy() if _LINE in frame else None
-    return reader.interval_minutes(frame[S.INTERVAL_START],
-                                   frame[S.QUEUE] if S.QUEUE in frame else None, name,
+    return reader.interval_minutes(frame[S.INTERVAL_START], reader.series_labels(frame), name,
                                    lines=lines, file_lines=file_lines)
 
 
@@ -199,7 +194,7 @@ def aggregate(history: History, interval_min: int, *, partial: str = "drop") -> 
         notes += dropped
     f = frame.copy()
     f[S.INTERVAL_START] = f[S.INTERVAL_START].dt.floor(f"{interval_min}min")
-    keys = [c for c in (S.QUEUE, S.INTERVAL_START, S.UTC_OFFSET) if c in f.columns]
+    keys = [c for c in (*S.SERIES_COLUMNS, S.INTERVAL_START, S.UTC_OFFSET) if c in f.columns]
     counts = [c for c in S.COUNT_COLUMNS if c in f.columns]
     if S.AHT_S in f.columns:
         w = f[S.HANDLED] if S.HANDLED in f.columns else f[S.OFFERED]
@@ -219,6 +214,16 @@ def aggregate(history: History, interval_min: int, *, partial: str = "drop") -> 
                    tz=history.tz, notes=tuple(notes))
 
 
+def _series_prefix(frame: pd.DataFrame, label: str) -> str:
+    """'queue sales: ', 'queue sales, channel chat: ' or '' for a series label."""
+    if not label:
+        return ""
+    if S.QUEUE in frame and S.CHANNEL in frame:
+        q, c = label.split(" / ", 1)
+        return f"queue {q}, channel {c}: "
+    return f"{'queue' if S.QUEUE in frame else 'channel'} {label}: "
+
+
 def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
@@ -229,7 +234,8 @@ def _drop_partial_bins(frame: pd.DataFrame, step: int, interval_min: int
     ts = frame[S.INTERVAL_START]
     minute = (ts.dt.hour * 60 + ts.dt.minute).to_numpy()
     coarse = minute - minute % interval_min
-    queue = frame[S.QUEUE].astype(str).to_numpy() if S.QUEUE in frame else np.full(len(frame), "")
+    labels = reader.series_labels(frame)
+    queue = labels.astype(str) if labels is not None else np.full(len(frame), "")
     key = pd.DataFrame({"q": queue, "wd": ts.dt.day_of_week.to_numpy(), "bin": coarse,
                         "bit": np.left_shift(1, (minute - coarse) // step).astype(np.int64)})
     # sub-intervals seen in each (queue, weekday, bin) over all days: OR of the bits
@@ -245,7 +251,7 @@ def _drop_partial_bins(frame: pd.DataFrame, step: int, interval_min: int
         rows = drop & (queue == q) & (coarse == b)
         have = ", ".join(f"{_hhmm(m)}-{_hhmm(m + step)}" for m in sorted(set(minute[rows])))
         n = float(calls[rows].sum())
-        notes.append(f"{'queue ' + q + ': ' if q else ''}the {interval_min}-minute interval "
+        notes.append(f"{_series_prefix(frame, q)}the {interval_min}-minute interval "
                      f"{_hhmm(b)}-{_hhmm(b + interval_min)} is only partly in the history "
                      f"({have} of it) and was left out: {n:,.0f} calls, "
                      f"{n / max(total, 1e-9):.2%} of all")
@@ -268,8 +274,8 @@ def parse_freq(freq: str | int | None) -> int | None:
 
 
 def read_intervals(source) -> pd.DataFrame:
-    """The ``interval_start`` values (and optional ``queue``) to forecast, from a file or
-    frame, through the one reader."""
+    """The ``interval_start`` values (and optional ``queue`` and ``channel``) to forecast,
+    from a file or frame, through the one reader."""
     table = reader.read_intervals(source, "intervals", infer_interval=False, duplicates=False)
-    cols = [c for c in (S.QUEUE, S.INTERVAL_START) if c in table.frame.columns]
+    cols = [c for c in (*S.SERIES_COLUMNS, S.INTERVAL_START) if c in table.frame.columns]
     return table.frame[cols].reset_index(drop=True)

@@ -36,6 +36,7 @@ from forecast.panel import PROFILE_WEEKS, Panel, build_panel
 from wfmcore import InputError
 from wfmcore import schema as S
 from wfmcore.io import write_csv_atomic
+from wfmcore.readoptions import ReadOptions
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,19 @@ def _options(options: ForecastOptions | None, keywords: dict) -> ForecastOptions
     return replace(options, **keywords) if keywords else options
 
 
-def _load(history, opts: ForecastOptions) -> History:
-    """The history at the interval length of ``opts.freq``."""
+def _load(history, opts: ForecastOptions, read: ReadOptions | None = None) -> History:
+    """The history at the interval length of ``opts.freq``; a file or frame is read with
+    ``read`` (and ``opts.tz`` / ``opts.column_map``, which must agree with it)."""
+    if read is not None and not isinstance(read, ReadOptions):
+        raise InputError(f"read must be a ReadOptions; got {type(read).__name__}")
     if isinstance(history, History):      # read already: column_map was applied then
-        if opts.tz is not None and opts.tz != history.tz:
-            raise InputError(f"{history.source}: tz is {opts.tz!r} but the history was read "
+        tz = opts.tz if opts.tz is not None else (read.tz if read is not None else None)
+        if tz is not None and tz != history.tz:
+            raise InputError(f"{history.source}: tz is {tz!r} but the history was read "
                              f"with tz={history.tz!r}; pass tz to read_history")
         h = history
     else:
-        h = read_history(history, column_map=opts.column_map, tz=opts.tz)
+        h = read_history(history, options=read, column_map=opts.column_map, tz=opts.tz)
     step = opts.freq_min
     if step is not None and step != h.interval_min:
         if step < h.interval_min:
@@ -94,12 +99,42 @@ def _load(history, opts: ForecastOptions) -> History:
     return h
 
 
-def _queues(frame: pd.DataFrame):
-    if S.QUEUE not in frame.columns:
-        yield None, frame
+def _series(frame: pd.DataFrame):
+    """(key, rows) per series: key = {queue: .., channel: ..} of the key columns present
+    ({} for a history that is one series), rows without the key columns."""
+    keys = S.series_keys(frame)
+    if not keys:
+        yield {}, frame
         return
-    for q, g in frame.groupby(S.QUEUE, sort=True):
-        yield q, g.drop(columns=S.QUEUE).reset_index(drop=True)
+    for values, g in frame.groupby(keys, sort=True):
+        values = values if isinstance(values, tuple) else (values,)
+        yield dict(zip(keys, values, strict=True)), g.drop(columns=keys).reset_index(drop=True)
+
+
+def _prefix(key: dict) -> str:
+    """'queue sales: ', 'queue sales, channel chat: ', 'channel chat: ' or ''."""
+    if not key:
+        return ""
+    return ", ".join(f"{k} {v}" for k, v in key.items()) + ": "
+
+
+def _insert_key(frame: pd.DataFrame, key: dict) -> pd.DataFrame:
+    for i, (k, v) in enumerate(key.items()):
+        frame.insert(i, k, v)
+    return frame
+
+
+def channel_note(frame: pd.DataFrame) -> list[str]:
+    """The one note when a history has non-voice channels: until the channel models exist
+    they are forecast and staffed like voice."""
+    if S.CHANNEL not in frame.columns:
+        return []
+    others = sorted(set(frame[S.CHANNEL]) - {"voice"})
+    if not others:
+        return []
+    return [f"channel{'s' if len(others) > 1 else ''} {', '.join(others)}: forecast per "
+            "queue and channel, and staffed like voice calls (Erlang C on the handle time) "
+            "until wfm has models for non-voice channels"]
 
 
 def _model_list(model: str | list) -> list[Model]:
@@ -119,9 +154,15 @@ def aht_profile(panel: Panel, days: pd.DatetimeIndex, recent_weeks: int = 2) -> 
     shrunk toward the all-weekday mean of the slot (weight of one day's calls) and smoothed
     with a 1-2-1 filter over neighbouring slots. Level: the ratio of the handled-weighted
     AHT of the last ``recent_weeks`` weeks to that of the 8 weeks, so a drift shows up. A
-    slot without any AHT in the 8 weeks (no handled calls) takes the all-slot mean.
+    slot without any AHT in the 8 weeks (no handled calls) takes the all-slot mean; when the
+    8 weeks have no AHT at all, the whole history is used. NaN only when the history has no
+    AHT at all.
     """
     recent = panel.days > panel.days.max() - pd.Timedelta(days=7 * PROFILE_WEEKS)
+    if not np.nansum(np.where(np.isnan(panel.aht[recent]), 0.0, panel.weight[recent])) > 0:
+        recent = np.ones(len(panel.days), bool)
+        if not np.nansum(np.where(np.isnan(panel.aht), 0.0, panel.weight)) > 0:
+            return np.full((len(days), panel.Y.shape[1]), np.nan)
     A = np.nan_to_num(panel.aht[recent])
     W = np.where(np.isnan(panel.aht[recent]), 0.0, panel.weight[recent])
     wd = panel.weekdays[recent]
@@ -204,7 +245,13 @@ def _forecast_queue(frame, *, interval_min, source, target_days, start, models, 
     sfx = S.level_suffix(level)
     mats = {S.OFFERED: F, f"offered_lo{sfx}": lo, f"offered_hi{sfx}": hi}
     if panel.aht is not None and len(days):
-        mats[S.AHT_S] = aht_profile(panel, days)
+        aht = aht_profile(panel, days)
+        if np.isnan(aht).all():          # the history's AHT column is empty throughout
+            notes.append("the history has no AHT (no interval with handled calls and a "
+                         "handle time)" + ("; aht_s is used" if aht_s is not None else
+                                           ": the forecast has no aht_s column"))
+        else:
+            mats[S.AHT_S] = aht
     out = panel.to_frame(days, mats)
     out[S.MODEL] = label
     if aht_s is not None and S.AHT_S not in out.columns:
@@ -224,7 +271,7 @@ def _forecast_queue(frame, *, interval_min, source, target_days, start, models, 
 
 
 def run_forecast(history, options: ForecastOptions | None = None, *, intervals=None,
-                 **keywords) -> ForecastResult:
+                 read: ReadOptions | None = None, **keywords) -> ForecastResult:
     """Forecast calls offered per interval, with a calibrated prediction interval.
 
     history : a :class:`~forecast.io.History`, or a path (CSV/Excel/Parquet) or DataFrame
@@ -237,8 +284,10 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
         AHT. ``tz``: DST days then have their real number of intervals (a 24-hour queue:
         92 or 100 quarter-hours) and ``utc_offset_min`` tells the two copies of the
         repeated hour apart.
+    read : how to read a history file or frame (:class:`wfmcore.readoptions.ReadOptions`:
+        time zones, column map, date format, sheet, filter, layout).
     intervals : instead of ``horizon``, the ``interval_start`` values to forecast (path or
-        frame with that column, optionally ``queue``); requested intervals on closed days or
+        frame with that column, optionally ``queue`` and ``channel``); requested intervals on closed days or
         outside opening hours get 0 calls and model 'closed'. If they overlap the history,
         the history is cut before the first requested day (an honest comparison).
 
@@ -246,7 +295,7 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
     """
     opts = _options(options, keywords)
     calendar = Calendar(country=opts.country, special_days=opts.special_days)
-    hist = _load(history, opts)
+    hist = _load(history, opts, read)
     step = hist.interval_min
     req = None
     if intervals is not None:
@@ -260,10 +309,13 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
             raise InputError(f"intervals: data row {i + 1}: interval_start "
                              f"{ts.iloc[i]:%Y-%m-%d %H:%M} is not on the {step}-minute grid "
                              "of the history")
-    outs, evid, notes_all = [], [], list(hist.notes)
-    for q, g in _queues(hist.frame):
+    outs, evid, notes_all = [], [], list(hist.notes) + channel_note(hist.frame)
+    for key, g in _series(hist.frame):
         if req is not None:
-            r = req if (q is None or S.QUEUE not in req) else req[req[S.QUEUE].astype(str) == q]
+            r = req
+            for k, v in key.items():
+                if k in r.columns:
+                    r = r[r[k].astype(str) == v]
             if r.empty:
                 continue
             target_days = pd.DatetimeIndex(r[S.INTERVAL_START].dt.normalize().unique()).sort_values()
@@ -289,10 +341,10 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
             out[S.MODEL] = out[S.MODEL].where(~shut, "closed")
             if S.AHT_S in out.columns:
                 out[S.AHT_S] = out[S.AHT_S].fillna(float(opts.aht_s) if opts.aht_s else np.nan)
-        if q is not None:
-            out.insert(0, S.QUEUE, q)
-            evidence.insert(0, S.QUEUE, q)
-            notes = [f"queue {q}: {n}" for n in notes]
+        if key:
+            out = _insert_key(out, key)
+            evidence = _insert_key(evidence, key)
+            notes = [f"{_prefix(key)}{n}" for n in notes]
         outs.append(out)
         evid.append(evidence)
         notes_all += notes
@@ -318,10 +370,10 @@ def write_forecast(result: ForecastResult | pd.DataFrame, out: Path | str, input
 
 def run_backtest(history, options: ForecastOptions | None = None, *, folds: int = 10,
                  staffing: Staffing | None = None, progress=None,
-                 **keywords) -> BacktestResult:
+                 read: ReadOptions | None = None, **keywords) -> BacktestResult:
     """Rolling-origin backtest over the last ``folds`` weekly origins, per queue.
 
-    ``history``, ``options`` and ``keywords`` as for :func:`run_forecast` (``model``: the
+    ``history``, ``options``, ``read`` and ``keywords`` as for :func:`run_forecast` (``model``: the
     candidates, default all of them; ``horizon``: what each origin forecasts; ``cal_folds``:
     the earlier origins that choose ``auto`` and calibrate each origin's intervals).
     ``staffing(traffic_erl, aht_s)`` (:data:`forecast.backtest.Staffing`) prices the errors
@@ -341,9 +393,9 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
     if folds < 1:
         raise InputError(f"folds must be >= 1; got {folds!r}")
     calendar = Calendar(country=opts.country, special_days=opts.special_days)
-    hist = _load(history, opts)
-    tables, fold_tables, notes = [], [], list(hist.notes)
-    for q, g in _queues(hist.frame):
+    hist = _load(history, opts, read)
+    tables, fold_tables, notes = [], [], list(hist.notes) + channel_note(hist.frame)
+    for key, g in _series(hist.frame):
         panel = build_panel(g, hist.interval_min, calendar)
         aht_q = opts.aht_s
         if aht_q is None and S.AHT_S in g.columns and g[S.AHT_S].notna().any():
@@ -353,7 +405,7 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
                      horizon_days=opts.horizon_days, level=opts.level,
                      cal_folds=opts.cal_folds, progress=progress, aht_s=aht_q or 300.0,
                      staffing=staffing)
-        prefix = f"queue {q}: " if q is not None else ""
+        prefix = _prefix(key)
         if r.table.empty:
             notes.append(f"{prefix}history too short for a backtest (needs at least two weeks)")
             continue
@@ -362,9 +414,9 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
         if int(t["folds"].max()) < folds:
             q_notes.append(f"only {int(t['folds'].max())} weekly origins fit in the history "
                            f"(asked for {folds}); scored those")
-        if q is not None:
-            t.insert(0, S.QUEUE, q)
-            f.insert(0, S.QUEUE, q)
+        if key:
+            t = _insert_key(t, key)
+            f = _insert_key(f, key)
         notes += [prefix + n for n in q_notes]
         tables.append(t)
         fold_tables.append(f)

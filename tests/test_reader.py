@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from cli import app
 from wfmcore.errors import InputError
 from wfmcore.reader import interval_minutes, read_intervals
+from wfmcore.readoptions import ReadOptions
 
 runner = CliRunner()
 
@@ -96,3 +97,33 @@ def test_mixed_interval_lengths_name_the_row():
                           "offered": [1, 1, 1, 1]})
     with pytest.raises(InputError, match=r"data row 4: .* not on the 15-minute grid"):
         read_intervals(frame, "forecast")
+
+
+@pytest.mark.parametrize(("kw", "param", "match"), [
+    (dict(tz="Mars/Olympus"), "tz", r"tz must be an IANA time-zone name"),
+    (dict(input_tz="UTC"), "tz", r"input_tz needs tz"),
+    (dict(columns="offered"), "columns", r"columns must look like 'offered=Calls In"),
+    (dict(columns="calls=Calls In"), "columns", r"columns: 'calls' is not a wfm column"),
+    (dict(filter="agent=Bob"), "filter", r"filter: column 'agent' cannot be filtered on"),
+    (dict(date_format="dd/mm/yyyy"), "date_format", r"date_format must be a strftime format"),
+    (dict(layout="acme"), "layout", r"layout must be one of wfm, genesys_cloud"),
+])
+def test_read_options_name_the_parameter(kw, param, match):
+    # every read option is checked in one place and names itself, so the CLI names its flag
+    with pytest.raises(InputError, match=match) as exc:
+        ReadOptions(**kw)
+    assert exc.value.param == param
+
+
+def test_legacy_keywords_go_into_the_read_options(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("Start,Inbound\n2024-03-04 09:00,4\n2024-03-04 09:30,5\n")
+    a = read_intervals(p, "history", column_map={"Start": "interval_start", "Inbound": "offered"})
+    b = read_intervals(p, "history", options=ReadOptions(
+        columns="interval_start=Start,offered=Inbound"))
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    assert a.frame["offered"].tolist() == [4.0, 5.0] and a.interval_min == 30   # the cells
+    with pytest.raises(InputError, match=r"tz is 'UTC' but the read options say") as exc:
+        read_intervals(p, "history", tz="UTC", options=ReadOptions(
+            tz="Europe/Paris", columns="interval_start=Start,offered=Inbound"))
+    assert exc.value.param == "tz"

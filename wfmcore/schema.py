@@ -7,7 +7,8 @@ the names. Files are read by :mod:`wfmcore.reader` (the one reader: column alias
 parsing, interval length), which returns the parsed frame and ``interval_min`` explicitly.
 
 history (ACD export, input of ``wfm forecast``, ``wfm kpis``, ``wfm plan``)
-    interval_start, offered [calls], optional queue, aht_s [s], handled [calls],
+    interval_start, offered [calls], optional queue and channel (the series key is queue x
+    channel, see :func:`series_keys`), aht_s [s], handled [calls],
     abandoned [calls], utc_offset_min (with a time zone: local - UTC, minutes); for the KPI
     scorecard also answered_in_sl, short_abandoned [calls], asa_s [s], wait_s [s, total],
     staffed_agents
@@ -39,11 +40,31 @@ QUEUE = "queue"
 AHT_S = "aht_s"
 HANDLED = "handled"
 ABANDONED = "abandoned"
+ASA_S = "asa_s"
 MODEL = "model"
 UTC_OFFSET = "utc_offset_min"   # only with a time zone: local time - UTC, minutes
+CHANNEL = "channel"             # media type (voice, chat, email, message, callback, ...)
+
+# Columns a layout may map to on the way in; the reader turns them into the columns above
+# and drops them (wfmcore.reader: dates and times, durations, AHT from handle time).
+DATE = "date"                   # the day of a separate Date + Time pair
+TIME = "time"                   # the time of day (or an interval such as '08:00-08:30')
+INTERVAL_END = "interval_end"   # right edge of the interval: recognised, not needed
+HANDLE_TIME_S = "handle_time_s"  # total handle time of the interval's handled calls [s]
+TALK_TIME_S = "talk_time_s"      # totals [s] whose sum is the handle time
+HOLD_TIME_S = "hold_time_s"
+ACW_TIME_S = "acw_time_s"
+AVG_TALK_S = "avg_talk_s"        # per handled call [s]; their sum is the AHT
+AVG_HOLD_S = "avg_hold_s"
+AVG_ACW_S = "avg_acw_s"
+INPUT_COLUMNS = (DATE, TIME, INTERVAL_END, HANDLE_TIME_S, TALK_TIME_S, HOLD_TIME_S, ACW_TIME_S,
+                 AVG_TALK_S, AVG_HOLD_S, AVG_ACW_S)
+DURATION_INPUTS = (HANDLE_TIME_S, TALK_TIME_S, HOLD_TIME_S, ACW_TIME_S, AVG_TALK_S, AVG_HOLD_S,
+                   AVG_ACW_S)
 
 COUNT_COLUMNS = (OFFERED, HANDLED, ABANDONED)   # calls per interval, summed on aggregation
-FRAME_COLUMNS = (QUEUE, INTERVAL_START, UTC_OFFSET, OFFERED, AHT_S, HANDLED, ABANDONED)
+FRAME_COLUMNS = (QUEUE, CHANNEL, INTERVAL_START, UTC_OFFSET, OFFERED, AHT_S, HANDLED, ABANDONED)
+SERIES_COLUMNS = (QUEUE, CHANNEL)                # one forecast per queue x channel
 #: history columns the KPI scorecard reads where the ACD exports them
 KPI_COUNT_COLUMNS = ("handled", "abandoned", "answered_in_sl", "short_abandoned")
 KPI_VALUE_COLUMNS = ("aht_s", "asa_s", "wait_s", "staffed_agents")
@@ -69,6 +90,20 @@ ALIASES: dict[str, str] = {
     "answered": HANDLED, "calls_answered": HANDLED,
     "abandoned": ABANDONED, "calls_abandoned": ABANDONED, "abandoned_calls": ABANDONED,
     "aban": ABANDONED,
+    "channel": CHANNEL, "media_type": CHANNEL, "media": CHANNEL, "mediatype": CHANNEL,
+    "interval_end": INTERVAL_END, "end": INTERVAL_END, "end_time": INTERVAL_END,
+    "date": DATE, "time": TIME,
+    "total_handle_time": HANDLE_TIME_S, "total_handle_time_s": HANDLE_TIME_S,
+    "total_handle_time_sec": HANDLE_TIME_S, "total_handle_time_seconds": HANDLE_TIME_S,
+    "handle_time_s": HANDLE_TIME_S,
+}
+
+#: canonical channel names (lower case) and the spellings exports use for them
+CHANNELS: dict[str, str] = {
+    "voice": "voice", "call": "voice", "calls": "voice", "phone": "voice", "telephony": "voice",
+    "inbound_voice": "voice", "chat": "chat", "webchat": "chat", "web_chat": "chat",
+    "email": "email", "e_mail": "email", "mail": "email", "message": "message",
+    "messaging": "message", "sms": "message", "callback": "callback", "call_back": "callback",
 }
 
 COVERAGE_COLUMNS = ("interval_start", "required", "scheduled", "over", "under")
@@ -78,6 +113,12 @@ SHIFT_COLUMNS = ("start", "end", "paid_hours", "breaks", "agents", "shift_type")
 def normalise_name(name: object) -> str:
     """'AHT (sec)' -> 'aht_sec'; 'Calls Offered' -> 'calls_offered'."""
     return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def series_keys(frame) -> list[str]:
+    """The series key columns present in ``frame``: ``queue`` and ``channel``, in that order
+    (a frame without them is one series)."""
+    return [c for c in SERIES_COLUMNS if c in frame.columns]
 
 
 def level_suffix(level: float) -> str:
