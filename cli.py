@@ -59,7 +59,8 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "sl_convention", "patience_s", "min_agents", "shrinkage", "aht_s", "traffic_erl", "calls",
     "interval_min", "agents", "fte_hours", "time_limit_s", "gap", "workers", "replications",
     "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds",
-    "max_blocking", "late_end", "staffing_method")}
+    "max_blocking", "late_end", "staffing_method", "repair", "repair_rounds",
+    "repair_max_cost")}
 
 
 def flag_message(exc: InputError) -> str:
@@ -149,6 +150,16 @@ SpecialDaysOpt = Annotated[Path | None, typer.Option(
 TzOpt = Annotated[str | None, typer.Option(
     "--tz", help="Time zone of the local timestamps (e.g. America/New_York): DST days get "
                  "their real intervals and a utc_offset_min column.")]
+RepairOpt = Annotated[bool, typer.Option(
+    "--repair", help="Simulate the schedule, raise the requirement where the simulated "
+                     "service level falls short of the target and solve again (see "
+                     "--repair-rounds, --repair-max-cost).")]
+RepairRoundsOpt = Annotated[int, typer.Option(
+    "--repair-rounds", help="With --repair: at most this many rounds of simulate, raise, "
+                            "re-solve.")]
+RepairCostOpt = Annotated[float, typer.Option(
+    "--repair-max-cost", help="With --repair: stop before the paid hours exceed the first "
+                              "schedule's by this share (0.05 = 5 %).")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="wfm.toml with targets, shrinkage, AHT, patience, queues (options "
                      "given here override it).")]
@@ -379,6 +390,9 @@ def schedule(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 0,
     no_simulate: Annotated[bool, typer.Option(
         "--no-simulate", help="Skip the simulation (Erlang service level only).")] = False,
+    sl_target: Annotated[float, typer.Option(
+        "--sl-target", help="Service-level target the check (and --repair) holds each "
+                            "interval to.")] = 0.8,
     sl_threshold_s: Annotated[float, typer.Option(
         "--sl-threshold-s", help="Service-level threshold T for the check, seconds.")] = 20.0,
     patience_s: Annotated[float | None, typer.Option(
@@ -388,6 +402,9 @@ def schedule(
         "--shrinkage", help="Share of scheduled time off the phones for the check [default: "
                             "inferred from agents and scheduled_agents].",
         show_default=False)] = None,
+    repair: RepairOpt = False,
+    repair_rounds: RepairRoundsOpt = 8,
+    repair_max_cost: RepairCostOpt = 0.05,
     init_rules: Annotated[Path | None, typer.Option(
         "--init-rules", help="Write a commented example rules file (the built-in defaults) "
                              "and exit.", show_default=False)] = None,
@@ -404,8 +421,10 @@ def schedule(
             raise InputError("give REQUIREMENTS.csv and -o OUTDIR (or --init-rules FILE)")
         options = ScheduleOptions(
             time_limit_s=time_limit_s, gap=gap, workers=workers, simulate=not no_simulate,
-            replications=replications, seed=seed, shrinkage=shrinkage)
-        target = ServiceTarget(sl_threshold_s=sl_threshold_s, patience_s=patience_s)
+            replications=replications, seed=seed, shrinkage=shrinkage, repair=repair,
+            repair_rounds=repair_rounds, repair_max_cost=repair_max_cost)
+        target = ServiceTarget(sl_target=sl_target, sl_threshold_s=sl_threshold_s,
+                               patience_s=patience_s)
         result, written = scheduling.schedule_file(requirements_csv, out, rules=rules,
                                                    roster=roster, options=options,
                                                    target=target)
@@ -442,6 +461,9 @@ def plan(
     replications: Annotated[int, typer.Option(
         "--replications", help="Simulation replications per day.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 0,
+    repair: RepairOpt = False,
+    repair_rounds: RepairRoundsOpt = 8,
+    repair_max_cost: RepairCostOpt = 0.05,
 ):
     """Forecast -> staff -> schedule in one go: forecast.csv, requirements.csv, shifts.csv,
     coverage.csv, plan.xlsx and a self-contained report.html."""
@@ -450,7 +472,8 @@ def plan(
         options = planning.plan_options(
             cfg, horizon=horizon, freq=freq, model=model, country=country, aht_s=aht_s,
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
-                      "seed": seed},
+                      "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
+                      "repair_max_cost": repair_max_cost},
             target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
                               "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,
                               "patience_s": patience_s, "max_abandon": max_abandon,

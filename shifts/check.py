@@ -20,8 +20,10 @@ Handle time per interval: ``aht_s`` when present, else ``traffic_erl * interval_
 offered``; intervals without calls take the calls-weighted mean (it does not matter there).
 
 Formula: Erlang C (Erlang A when ``target.patience_s``) per interval via
-:func:`erlang.kpis`, service level as defined by ``target`` (default 80/20 convention:
-answered within ``target.sl_threshold_s`` / offered).
+:func:`erlang.kpis` at the load the interval was staffed for (``staffing_erl`` of ``wfm
+staff``, e.g. the modified offered load; else the offered load), service level as defined
+by ``target`` (default 80/20 convention: answered within ``target.sl_threshold_s`` /
+offered).
 
 Simulation: :func:`erlang.simulate.simulate` one day (queue x date) at a time, from an empty
 centre at the first interval of the day, with the on-phone agents per interval, Poisson
@@ -38,18 +40,19 @@ estimator the simulator uses per interval.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
-from erlang import ServiceTarget, kpis
+from erlang import ServiceTarget, kpis, required_agents
 from erlang.simulate import ratio_ci
 from erlang.simulate import simulate as run_sim
 from wfmcore import InputError, checks
 
 CHECK_COLUMNS = ("on_phone_agents", "service_level", "sim_service_level",
-                 "sim_service_level_lo", "sim_service_level_hi")
+                 "sim_service_level_lo", "sim_service_level_hi", "sim_below")
 
 
 def check_options(replications, shrinkage, simulate: bool = True) -> None:
@@ -127,11 +130,15 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
     :class:`erlang.ServiceTarget` (threshold, patience; default 80/20 Erlang C).
 
     Returns ``(per_interval, per_day, overall)``: a frame aligned with ``coverage`` with the
-    columns :data:`CHECK_COLUMNS`; a frame with one row per (queue, date) with
-    ``sim_service_level`` and its ``_lo`` / ``_hi`` limits; a dict with
-    ``service_level`` (Erlang, calls-weighted over intervals), ``sim_service_level``,
-    ``sim_service_level_lo``, ``sim_service_level_hi``, ``sim_replications``,
-    ``on_phone_share``. Simulated columns are NaN when ``simulate`` is false.
+    columns :data:`CHECK_COLUMNS` (``sim_below``: an interval with calls whose simulated
+    service level is significantly below ``target.sl_target``, i.e. its upper confidence
+    limit is); a frame with one row per (queue, date) with ``sim_service_level`` and its
+    ``_lo`` / ``_hi`` limits; a dict with ``service_level`` (Erlang, calls-weighted over
+    intervals), ``sim_service_level``, ``sim_service_level_lo``, ``sim_service_level_hi``,
+    ``sim_replications``, ``on_phone_share``, ``sim_intervals_met`` (share of the intervals
+    with calls whose simulated level reaches the target) and ``sim_intervals_below`` (how
+    many are significantly below). Simulated values are NaN when ``simulate`` is false.
+    ``seed``: an int or a sequence of ints (``numpy.random.SeedSequence`` entropy).
     """
     target = ServiceTarget() if target is None else target
     check_options(replications, shrinkage, simulate)
@@ -147,16 +154,21 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
     offered = np.nan_to_num(merged["offered"].to_numpy(dtype=float), nan=0.0)
     aht = _aht(merged.assign(offered=offered), interval_min)
     traffic = offered * aht / (interval_min * 60.0)
+    if "staffing_erl" in merged.columns:        # the load it was staffed for (wfm staff)
+        staffed = merged["staffing_erl"].to_numpy(dtype=float)
+        traffic = np.where(np.isfinite(staffed), staffed, traffic)
     sl = np.asarray(kpis(phones, traffic, aht, target)["service_level"], dtype=float)
     out = pd.DataFrame({"on_phone_agents": phones, "service_level": sl,
                         "sim_service_level": np.nan, "sim_service_level_lo": np.nan,
-                        "sim_service_level_hi": np.nan}, index=coverage.index)
+                        "sim_service_level_hi": np.nan, "sim_below": False},
+                       index=coverage.index)
     overall = {"service_level": float(np.average(sl, weights=offered)) if offered.sum() > 0
                else math.nan,
                "sim_service_level": math.nan, "sim_service_level_lo": math.nan,
                "sim_service_level_hi": math.nan,
                "sim_replications": replications if simulate else 0,
-               "on_phone_share": float(share.min()) if len(share) else 1.0}
+               "on_phone_share": float(share.min()) if len(share) else 1.0,
+               "sim_intervals_met": math.nan, "sim_intervals_below": 0}
     days = []
     if not simulate:
         return out, pd.DataFrame(days), overall
@@ -189,5 +201,50 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
                      "sim_service_level_lo": float(s["service_level_lo"]),
                      "sim_service_level_hi": float(s["service_level_hi"])})
     est, lo, hi = _ratio_ci(num, den, confidence)
+    with_calls = offered > 0
+    if target.sl_target > 0:
+        out["sim_below"] = with_calls & (out["sim_service_level_hi"].to_numpy()
+                                         < target.sl_target)
+        met = out["sim_service_level"].to_numpy()[with_calls] >= target.sl_target
+        overall.update(sim_intervals_met=float(met.mean()) if met.size else math.nan,
+                       sim_intervals_below=int(out["sim_below"].sum()))
     overall.update(sim_service_level=est, sim_service_level_lo=lo, sim_service_level_hi=hi)
     return out, pd.DataFrame(days), overall
+
+
+def extra_agents(on_phone, sim_sl, offered, aht_s, interval_min: int,
+                 target: ServiceTarget) -> np.ndarray:
+    """On-phone agents to add where a simulated service level falls short of the target:
+    the load at which the formula (Erlang C/A of ``target``) gives the simulated level with
+    the agents there (bisection: the formula's service level falls as the load grows), and
+    the agents that load needs, minus those there; at least 1 where short, 0 elsewhere. The
+    search stops at 1.25 x max(agents, offered load) + 5 Erlangs, which bounds one round.
+
+    The simulated level carries what the formula leaves out (the queue carried between
+    intervals, staffing changes), so this "equivalent load" is the load the interval
+    behaves like."""
+    n = np.asarray(on_phone, dtype=float)
+    sl = np.asarray(sim_sl, dtype=float)
+    calls = np.asarray(offered, dtype=float)
+    aht = np.asarray(aht_s, dtype=float)
+    short = (calls > 0) & np.isfinite(sl) & (sl < target.sl_target)
+    out = np.zeros(n.shape, dtype=np.int64)
+    if not short.any():
+        return out
+    n_s, sl_s, aht_s_ = n[short], sl[short], aht[short]
+    load = calls[short] * aht_s_ / (interval_min * 60.0)
+    lo = np.zeros(n_s.shape)
+    # search up to +25 % (+5): one round never asks for more; the loop that calls this
+    # simulates again
+    hi = np.maximum(n_s, load) * 1.25 + 5.0
+    for _ in range(60):
+        mid = (lo + hi) / 2.0
+        with np.errstate(all="ignore"):
+            formula = np.asarray(kpis(n_s, mid, aht_s_, target)["service_level"], dtype=float)
+        above = np.nan_to_num(formula, nan=0.0) >= sl_s
+        lo = np.where(above, mid, lo)
+        hi = np.where(above, hi, mid)
+    needed = np.asarray(required_agents(hi, aht_s_, replace(target, min_agents=0)),
+                        dtype=float)
+    out[short] = np.maximum(needed - n_s, 1.0).astype(np.int64)
+    return out

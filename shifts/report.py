@@ -3,6 +3,7 @@ atomic)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -42,8 +43,16 @@ def summary_lines(summary: dict) -> list[str]:
            if s.get("workers", 1) > 1 else ""),
         f"status                   {s['status']}",
         *_service_lines(s),
+        *_repair_lines(s),
         *_roster_lines(s),
     ]
+
+
+def _repair_lines(s: dict) -> list[str]:
+    if "repair_status" not in s:
+        return []
+    return [f"repair                   {s['repair_status']} after {s['repair_rounds']} "
+            f"round(s): +{s['repair_added_hours']:,.2f} paid hours"]
 
 
 def _roster_lines(s: dict) -> list[str]:
@@ -77,6 +86,10 @@ def _service_lines(s: dict) -> list[str]:
               if s["sim_service_level_lo"] == s["sim_service_level_lo"] else "")
         lines.append(f"simulated service level  {_pct(sim)}{ci}, whole period, "
                      f"{s['sim_replications']} replications")
+        met = s.get("sim_intervals_met", math.nan)
+        if met == met:
+            lines.append(f"intervals at target      {_pct(met)} simulated at or above it, "
+                         f"{s['sim_intervals_below']} significantly below")
     else:
         lines.append("simulated service level  not simulated")
     return lines

@@ -20,7 +20,8 @@ from wfmcore import InputError, reader
 from wfmcore.reader import IntervalFile
 
 #: Columns of ``wfm staff`` output kept (when present) for the service-level check.
-CHECK_COLUMNS = ("offered", "traffic_erl", "aht_s", "agents", "scheduled_agents")
+CHECK_COLUMNS = ("offered", "traffic_erl", "aht_s", "agents", "scheduled_agents",
+                 "staffing_erl")
 
 
 def read_requirements(path: Path | str) -> IntervalFile:
@@ -57,7 +58,10 @@ def check_requirements(requirements: IntervalFile | pd.DataFrame, source: str = 
                         reader.LINE: frame[reader.LINE]})
     for name in CHECK_COLUMNS:        # carried for the service-level check (shifts.check)
         if name in frame.columns:
-            out[name] = frame[name].to_numpy(float)
+            out[name] = (frame[name].to_numpy(float)
+                         if pd.api.types.is_numeric_dtype(frame[name])
+                         else reader.parse_numbers(frame, name, source, table.file_lines,
+                                                   unit="Erlangs"))
     keys = ["queue", "interval_start"] if has_queue else ["interval_start"]
     if "utc_offset_min" in frame.columns and out.duplicated(keys).any():
         dup = out.duplicated(keys, keep=False).to_numpy()

@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from shifts.check import can_check, check_options, check_service
+from erlang import ServiceTarget
+from shifts.check import can_check, check_options, check_service, extra_agents, on_phone_share
 from shifts.model import METHODS, DaySolution, default_workers, solve_days
 from shifts.plan import build_plan
 from shifts.requirements import check_requirements, day_problems
@@ -50,7 +51,10 @@ class ScheduleOptions:
     one per core from three days on, :func:`shifts.model.default_workers`); ``simulate``,
     ``replications``, ``seed``: the simulated service check; ``shrinkage`` (0-1) overrides
     the shrinkage inferred from ``agents`` and ``scheduled_agents``; ``late_end``: a roster
-    shift ending after this time (HH:MM) counts as late.
+    shift ending after this time (HH:MM) counts as late. ``repair``: raise the requirement
+    where the simulated service level is significantly below the target and solve again, at
+    most ``repair_rounds`` times and while the paid hours stay within ``1 + repair_max_cost``
+    times the first schedule's (see :func:`schedule`).
     """
 
     time_limit_s: float = 60.0
@@ -62,6 +66,9 @@ class ScheduleOptions:
     seed: int = 0
     shrinkage: float | None = None
     late_end: str = "19:00"
+    repair: bool = False
+    repair_rounds: int = 8
+    repair_max_cost: float = 0.05
 
     def __post_init__(self):
         object.__setattr__(self, "time_limit_s", checks.positive(self.time_limit_s,
@@ -71,6 +78,11 @@ class ScheduleOptions:
         check_options(self.replications, self.shrinkage, self.simulate)
         if self.workers is not None:
             object.__setattr__(self, "workers", checks.whole(self.workers, "workers", 1))
+        checks.whole(self.repair_rounds, "repair_rounds", 1)
+        checks.check("positive", self.repair_max_cost, "repair_max_cost")
+        if self.repair and not self.simulate:
+            raise InputError("repair needs the simulation (it raises the requirement where "
+                             "the simulated service level falls short)", param="repair")
         try:
             h, m = (int(v) for v in str(self.late_end).split(":"))
             if not (0 <= h <= 24 and 0 <= m < 60):
@@ -126,27 +138,28 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     if roster is not None:
         roster = check_roster(roster)
     req, interval_min = check_requirements(requirements, source, interval_min)
-    problems, slots = day_problems(req, interval_min, rules)
+    target = ServiceTarget() if target is None else target
+    why_not = can_check(req)
+    if options.repair and why_not is not None:
+        raise InputError(f"{source}: cannot repair: {why_not}", param="repair")
     t0 = time.perf_counter()
-    weeks = None
-    if rules.tours is not None:
-        n_workers = 1
-        solutions, weeks = _solve_tours(problems, rules, options.time_limit_s, options.gap)
-    else:
-        n_workers = default_workers(len(problems)) if options.workers is None \
-            else options.workers
-        solutions = solve_days(problems, rules, time_limit_s=options.time_limit_s,
-                               gap=options.gap, method=options.method, workers=n_workers)
+    solutions, weeks, slots, n_workers = _solve(req, interval_min, rules, options)
     wall = time.perf_counter() - t0
     shifts, coverage = build_plan(solutions, req, slots, rules)
+    repair_info = {}
+    if options.repair:
+        req, solutions, weeks, slots, shifts, coverage, repair_info = _repair(
+            req, solutions, weeks, slots, shifts, coverage, interval_min, rules, options,
+            target)
+        wall = time.perf_counter() - t0
     has_queue = (req["queue"] != "").any()
     days = _days_frame(solutions, has_queue=has_queue)
     summary = _summary(solutions, coverage, interval_min, weeks)
-    summary.update(wall_time_s=wall, workers=min(n_workers, max(len(problems), 1)))
-    why_not = can_check(req)
+    summary.update(wall_time_s=wall, workers=min(n_workers, max(len(solutions), 1)))
     summary.update(service_level=np.nan, sim_service_level=np.nan,
                    sim_service_level_lo=np.nan, sim_service_level_hi=np.nan,
-                   sim_replications=0, service_check=why_not or "")
+                   sim_replications=0, sim_intervals_met=np.nan, sim_intervals_below=0,
+                   service_check=why_not or "", **repair_info)
     if why_not is None:
         per_interval, per_day, overall = check_service(
             coverage, req, interval_min, target=target, shrinkage=options.shrinkage,
@@ -158,7 +171,8 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
                               how="left")
         summary.update({k: overall[k] for k in ("service_level", "sim_service_level",
                                                 "sim_service_level_lo",
-                                                "sim_service_level_hi", "sim_replications")})
+                                                "sim_service_level_hi", "sim_replications",
+                                                "sim_intervals_met", "sim_intervals_below")})
     fairness = None
     if roster is not None:
         shifts, fairness, roster_summary = assign(
@@ -168,6 +182,97 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     return ScheduleResult(shifts=shifts, coverage=coverage, days=days, summary=summary,
                           rules=rules, interval_min=interval_min, fairness=fairness,
                           tours=None if weeks is None else _tours_frame(weeks, has_queue))
+
+
+def _solve(req: pd.DataFrame, interval_min: int, rules: Rules, options: ScheduleOptions):
+    """(solutions, weeks or None, slots, workers) for the requirement frame ``req``."""
+    problems, slots = day_problems(req, interval_min, rules)
+    if rules.tours is not None:
+        solutions, weeks = _solve_tours(problems, rules, options.time_limit_s, options.gap)
+        return solutions, weeks, slots, 1
+    n_workers = default_workers(len(problems)) if options.workers is None else options.workers
+    solutions = solve_days(problems, rules, time_limit_s=options.time_limit_s, gap=options.gap,
+                           method=options.method, workers=n_workers)
+    return solutions, None, slots, n_workers
+
+
+#: SeedSequence entropy of the repair's simulations, apart from the reported check's (the
+#: check that decides where to add agents never grades the result)
+def _repair_seed(seed: int) -> list[int]:
+    return [seed, 0x5EED]
+
+
+def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, rules,
+            options: ScheduleOptions, target: ServiceTarget):
+    """Raise the requirement where the simulation falls short of the target; re-solve.
+
+    Each round simulates the current schedule with the repair's own seed (the same every
+    round: common random numbers, so a change is the effect of the added agents, not of new
+    noise), adds to the requirement of every interval whose simulated service level is below
+    the target half (rounded up, at least one) of the on-phone agents
+    :func:`shifts.check.extra_agents` finds missing, converted to scheduled agents, and
+    solves again. It stops when no interval falls short (``repaired``), after
+    ``repair_rounds`` rounds
+    (``rounds exhausted``), or before a schedule would cost more than ``1 +
+    repair_max_cost`` times the first (``cost limit``; the last schedule within it is kept).
+    The reported check runs afterwards on independent seeds.
+    """
+    req = req.reset_index(drop=True)
+    original = req["required"].to_numpy().copy()
+    base_hours = float(sum(s.paid_hours for s in solutions))
+    limit = base_hours * (1.0 + options.repair_max_cost)
+    share = (np.full(len(req), 1.0 - options.shrinkage) if options.shrinkage is not None
+             else on_phone_share(req))
+    status, rounds = "rounds exhausted", 0
+    for rounds in range(1, options.repair_rounds + 1):
+        coverage = coverage.reset_index(drop=True)
+        per_interval, _, _ = check_service(
+            coverage, req, interval_min, target=target, shrinkage=options.shrinkage,
+            replications=options.replications, seed=_repair_seed(options.seed))
+        below = (per_interval["sim_service_level"].to_numpy() < target.sl_target) & (
+            per_interval["sim_service_level"].notna().to_numpy())
+        if not below.any():
+            status, rounds = "repaired", rounds - 1
+            break
+        # requirement row of every coverage row that is below
+        cov_keys = coverage.assign(queue=coverage["queue"] if "queue" in coverage else "")
+        row_of = pd.MultiIndex.from_frame(req[["queue", "interval_start"]]).get_indexer(
+            pd.MultiIndex.from_frame(cov_keys[["queue", "interval_start"]]))
+        rows = row_of[below]
+        extra = extra_agents(per_interval["on_phone_agents"].to_numpy()[below],
+                             per_interval["sim_service_level"].to_numpy()[below],
+                             req["offered"].to_numpy(float)[rows],
+                             _row_aht(req.iloc[rows], interval_min), interval_min, target)
+        step = np.maximum(np.ceil(extra / 2.0), 1.0)
+        new_req = req.copy()
+        new_req.loc[rows, "required"] += np.ceil(step / share[rows] - 1e-9).astype(np.int64)
+        new = _solve(new_req, interval_min, rules, options)
+        if sum(s.paid_hours for s in new[0]) > limit:
+            status = "cost limit"
+            break
+        req, (solutions, weeks, slots, _) = new_req, new
+        shifts_frame, coverage = build_plan(solutions, req, slots, rules)
+    # coverage against the requirement as given; what the repair added is its own column
+    cov_keys = coverage.assign(queue=coverage["queue"] if "queue" in coverage else "")
+    row_of = pd.MultiIndex.from_frame(req[["queue", "interval_start"]]).get_indexer(
+        pd.MultiIndex.from_frame(cov_keys[["queue", "interval_start"]]))
+    given = original[row_of]
+    coverage = coverage.assign(
+        required=given, over=np.maximum(coverage["scheduled"] - given, 0),
+        under=np.maximum(given - coverage["scheduled"], 0),
+        repair_added=coverage["required"].to_numpy() - given)
+    hours = float(sum(s.paid_hours for s in solutions))
+    return req, solutions, weeks, slots, shifts_frame, coverage, {
+        "repair_status": status, "repair_rounds": rounds,
+        "repair_added_hours": hours - base_hours}
+
+
+def _row_aht(rows: pd.DataFrame, interval_min: int) -> np.ndarray:
+    """Handle time of requirement rows: aht_s, else traffic_erl x interval / offered."""
+    if "aht_s" in rows.columns:
+        return rows["aht_s"].to_numpy(float)
+    return (rows["traffic_erl"].to_numpy(float) * interval_min * 60.0
+            / rows["offered"].to_numpy(float))
 
 
 def _days_frame(solutions: list[DaySolution], has_queue: bool) -> pd.DataFrame:

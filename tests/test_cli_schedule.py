@@ -58,7 +58,7 @@ def test_schedule_checks_service_level(tmp_path):
     cov = pd.read_csv(out / "coverage.csv")
     assert list(cov.columns) == ["interval_start", "required", "scheduled", "over", "under",
                                  "on_phone_agents", "service_level", "sim_service_level",
-                                 "sim_service_level_lo", "sim_service_level_hi"]
+                                 "sim_service_level_lo", "sim_service_level_hi", "sim_below"]
     assert cov["sim_service_level"].between(0, 1).all()
 
 

@@ -173,3 +173,20 @@ def test_cli_staffing_method_and_bad_value(tmp_path):
     assert res.exit_code == 2
     assert "staffing_method (--staffing-method) must be one of mol, sipp, lag-sipp" in res.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_whatif_compares_staffing_methods(tmp_path):
+    runner = CliRunner()
+    times = pd.date_range("2026-03-02 08:00", periods=6, freq="15min").strftime("%Y-%m-%d %H:%M")
+    calls = np.array([100.0, 400, 900, 300, 50, 10])
+    path = _day_forecast(tmp_path, list(times), calls)
+    out = tmp_path / "w.csv"
+    res = runner.invoke(app, ["whatif", str(path), "--staffing-method", "mol,sipp",
+                              "--no-paid-hours", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(out)
+    assert table["scenario"].tolist() == ["staffing_method mol", "staffing_method sipp"]
+    # agent-hours = sum of the agents each method's load needs x 0.25 h
+    for method, row in zip(("mol", "sipp"), table.itertuples(), strict=True):
+        n = required_agents(staffing_load(calls, 300.0, H_MIN, method), 300.0)
+        assert row.agent_hours == pytest.approx(n.sum() * 0.25)

@@ -220,7 +220,8 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
 def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: Config,
                     target_overrides: Mapping[str, object]):
     """Period KPIs of the agents the schedule puts on the phones (``on_phone_agents`` of
-    coverage.csv), each queue with its own target: call-weighted Erlang service level,
+    coverage.csv) at the load each interval was staffed for (``staffing_erl``), each queue
+    with its own target: call-weighted Erlang service level,
     ASA over answered calls, abandonment. Returns the coverage with ``offered`` joined in."""
     req = requirements.frame.copy()
     cov = coverage.copy()
@@ -231,7 +232,8 @@ def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: 
     if has_q:
         req[S.QUEUE] = req[S.QUEUE].astype(str)
         cov[S.QUEUE] = cov[S.QUEUE].astype(str)
-    extra = [S.OFFERED, "traffic_erl"] + ([S.AHT_S] if S.AHT_S in req.columns else [])
+    extra = [S.OFFERED, "traffic_erl", "staffing_erl"] + (
+        [S.AHT_S] if S.AHT_S in req.columns else [])
     merged = cov.merge(req[keys + extra], on=keys, how="left")
     if merged[S.OFFERED].isna().any():
         raise InternalError("coverage.csv and requirements.csv do not line up")
@@ -241,8 +243,9 @@ def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: 
     for q, g in (merged.groupby(S.QUEUE, sort=False) if has_q else [(None, merged)]):
         target = config.service_target(q, **target_overrides)
         c = g[S.OFFERED].to_numpy(float)
-        load = g["traffic_erl"].to_numpy(float)
-        aht = np.where(c > 0, load * interval_min * 60.0 / np.where(c > 0, c, 1.0), 1.0)
+        offered_erl = g["traffic_erl"].to_numpy(float)
+        aht = np.where(c > 0, offered_erl * interval_min * 60.0 / np.where(c > 0, c, 1.0), 1.0)
+        load = g["staffing_erl"].to_numpy(float)     # the load it was staffed for
         k = kpis(g["on_phone_agents"].to_numpy(float), load, aht, target)
         g = g.assign(asa_s=k["asa_s"], p_abandon=k["p_abandon"])
         answered = c * (1 - k["p_abandon"])
