@@ -30,6 +30,7 @@ from wfmcore.errors import InputError, InternalError  # noqa: E402
 from wfmplan import (  # noqa: E402
     calculator,
     forecasting,
+    importing,
     scheduling,
     scorecard,
     settings,
@@ -60,7 +61,7 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "interval_min", "agents", "fte_hours", "time_limit_s", "gap", "workers", "replications",
     "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds",
     "max_blocking", "late_end", "staffing_method", "repair", "repair_rounds",
-    "repair_max_cost")}
+    "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout")}
 
 
 def flag_message(exc: InputError) -> str:
@@ -148,8 +149,26 @@ CountryOpt = Annotated[str | None, typer.Option(
 SpecialDaysOpt = Annotated[Path | None, typer.Option(
     "--special-days", help="CSV: date, kind (closed|open|event), uplift (0.2 = +20%).")]
 TzOpt = Annotated[str | None, typer.Option(
-    "--tz", help="Time zone of the local timestamps (e.g. America/New_York): DST days get "
-                 "their real intervals and a utc_offset_min column.")]
+    "--tz", help="The centre's time zone (e.g. America/New_York): DST days get their real "
+                 "intervals and a utc_offset_min column; timestamps with offsets (or Z) are "
+                 "converted to it.")]
+# How the history is read (the same keys under [input] in wfm.toml).
+InputTzOpt = Annotated[str | None, typer.Option(
+    "--input-tz", help="Zone of naive timestamps that are not site-local (e.g. UTC); they are "
+                       "converted to --tz.")]
+ColumnsOpt = Annotated[str | None, typer.Option(
+    "--columns", help="Map columns the known layouts miss: 'offered=Calls In,queue=Skill'.")]
+DateFormatOpt = Annotated[str | None, typer.Option(
+    "--date-format", help="Date format when day and month cannot be told apart, e.g. "
+                          "'%d/%m/%Y'.")]
+SheetOpt = Annotated[str | None, typer.Option(
+    "--sheet", help="Excel sheet (name or 0-based number) [default: the one with data].")]
+FilterOpt = Annotated[str | None, typer.Option(
+    "--filter", help="Keep only these rows: 'channel=voice', 'queue=Sales|Service'.")]
+LayoutOpt = Annotated[str | None, typer.Option(
+    "--layout", help="Force an export layout (genesys_cloud, nice_cxone, avaya_cms, "
+                     "cisco_uccx, amazon_connect, five9, talkdesk, zendesk, wfm, generic) "
+                     "[default: recognised from the header].")]
 RepairOpt = Annotated[bool, typer.Option(
     "--repair", help="Simulate the schedule, raise the requirement where the simulated "
                      "service level falls short of the target and solve again (see "
@@ -275,17 +294,28 @@ def kpis(
     short_abandon: Annotated[bool, typer.Option(
         "--short-abandon", help="Leave short abandons (column short_abandoned) out of service "
                                 "level and abandonment.")] = False,
+    tz: TzOpt = None,
+    input_tz: InputTzOpt = None,
+    columns: ColumnsOpt = None,
+    date_format: DateFormatOpt = None,
+    sheet: SheetOpt = None,
+    filter_rows: FilterOpt = None,
+    layout: LayoutOpt = None,
     config: ConfigOpt = None,
 ):
     """Contact-centre KPI scorecard per queue, day and week, with misses flagged, and the
     mean caller patience (for Erlang A) where waits and abandons are recorded."""
     with user_errors():
-        targets = planning.kpi_targets(settings.load_settings(config), {
+        cfg = settings.load_settings(config)
+        targets = planning.kpi_targets(cfg, {
             "sl_target": sl_target, "asa_target_s": asa_target_s, "max_abandon": max_abandon,
             "max_occupancy": max_occupancy})
+        read = settings.read_options(cfg, tz=tz, input_tz=input_tz, columns=columns,
+                                     date_format=date_format, sheet=sheet, filter=filter_rows,
+                                     layout=layout)
         card, hist = scorecard.run_kpis(history, out, targets=targets,
                                         short_abandon=short_abandon,
-                                        inputs=[config] if config else [])
+                                        inputs=[config] if config else [], read=read)
         typer.echo(text.scorecard_report(card, hist))
         if out is not None:
             typer.echo(f"scorecard ({len(card)} rows) -> {out}")
@@ -314,16 +344,28 @@ def forecast_cmd(
     country: CountryOpt = None,
     special_days: SpecialDaysOpt = None,
     tz: TzOpt = None,
+    input_tz: InputTzOpt = None,
+    columns: ColumnsOpt = None,
+    date_format: DateFormatOpt = None,
+    sheet: SheetOpt = None,
+    filter_rows: FilterOpt = None,
+    layout: LayoutOpt = None,
     aht_s: AhtOpt = None,
+    config: ConfigOpt = None,
 ):
     """Forecast calls offered per interval with a backtest-calibrated interval (feeds
     `wfm staff`)."""
     with user_errors():
         forecasting.exclusive(horizon, intervals)
+        cfg = settings.load_settings(config)
+        read = settings.read_options(cfg, tz=tz, input_tz=input_tz, columns=columns,
+                                     date_format=date_format, sheet=sheet, filter=filter_rows,
+                                     layout=layout)
         options = ForecastOptions(
             horizon=horizon or "1w", freq=freq, model=model, level=level, country=country,
-            special_days=special_days, aht_s=aht_s, tz=tz)
-        result = forecasting.forecast_file(history, out, options, intervals=intervals)
+            special_days=special_days, aht_s=aht_s)
+        result = forecasting.forecast_file(history, out, options, intervals=intervals,
+                                           read=read, inputs=[config])
     notes(result.notes)
     for line in text.evidence_lines(result):
         typer.echo(line, err=True)
@@ -343,6 +385,13 @@ def backtest_cmd(
     country: CountryOpt = None,
     special_days: SpecialDaysOpt = None,
     tz: TzOpt = None,
+    input_tz: InputTzOpt = None,
+    columns: ColumnsOpt = None,
+    date_format: DateFormatOpt = None,
+    sheet: SheetOpt = None,
+    filter_rows: FilterOpt = None,
+    layout: LayoutOpt = None,
+    config: ConfigOpt = None,
     aht_s: Annotated[float | None, typer.Option(
         "--aht-s", help="AHT that prices forecast errors in agents (default: the history's, "
                         "else 300 s).")] = None,
@@ -353,9 +402,13 @@ def backtest_cmd(
     """Rolling-origin backtest: MASE, WAPE, bias, interval coverage and the staffing
     consequence per model; marks the winner. Each origin uses only the weeks before it."""
     with user_errors(), progress(folds + 8, "backtest") as bar:
+        read = settings.read_options(settings.load_settings(config), tz=tz, input_tz=input_tz,
+                                     columns=columns, date_format=date_format, sheet=sheet,
+                                     filter=filter_rows, layout=layout)
         result = forecasting.backtest_file(
-            history, out, progress=bar.update, folds=folds, horizon=horizon, freq=freq,
-            level=level, country=country, special_days=special_days, tz=tz, aht_s=aht_s)
+            history, out, progress=bar.update, read=read, inputs=[config], folds=folds,
+            horizon=horizon, freq=freq, level=level, country=country,
+            special_days=special_days, aht_s=aht_s)
     notes(result.notes)
     if as_json:
         typer.echo(result.table.to_json(orient="records", indent=2))
@@ -444,6 +497,13 @@ def plan(
     model: Annotated[str | None, typer.Option("--model", help="Forecast model [default: auto]")
                      ] = None,
     country: CountryOpt = None,
+    tz: TzOpt = None,
+    input_tz: InputTzOpt = None,
+    columns: ColumnsOpt = None,
+    date_format: DateFormatOpt = None,
+    sheet: SheetOpt = None,
+    filter_rows: FilterOpt = None,
+    layout: LayoutOpt = None,
     aht_s: AhtOpt = None,
     sl_target: SlTargetCfgOpt = None,
     sl_threshold_s: SlThresholdCfgOpt = None,
@@ -469,8 +529,12 @@ def plan(
     coverage.csv, plan.xlsx and a self-contained report.html."""
     with user_errors():
         cfg = settings.load_settings(config)
+        read = settings.read_options(cfg, tz=tz, input_tz=input_tz, columns=columns,
+                                     date_format=date_format, sheet=sheet, filter=filter_rows,
+                                     layout=layout)
         options = planning.plan_options(
             cfg, horizon=horizon, freq=freq, model=model, country=country, aht_s=aht_s,
+            read=read,
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
                       "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
                       "repair_max_cost": repair_max_cost},
@@ -533,6 +597,13 @@ def whatif(
                                "model) and run the scenarios on that forecast.")] = False,
     horizon: Annotated[str, typer.Option(
         "--horizon", help="With --from-history: how far ahead to forecast.")] = "1w",
+    tz: TzOpt = None,
+    input_tz: InputTzOpt = None,
+    columns: ColumnsOpt = None,
+    date_format: DateFormatOpt = None,
+    sheet: SheetOpt = None,
+    filter_rows: FilterOpt = None,
+    layout: LayoutOpt = None,
     out: Annotated[Path | None, typer.Option(
         "-o", "--out", help="Comparison table: .csv or .xlsx.")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="PNG chart to write.")] = None,
@@ -553,9 +624,12 @@ def whatif(
             model=[m.strip() for m in model.split(",")] if model else [],
             staffing_method=([m.strip() for m in staffing_method.split(",")]
                              if staffing_method else []))
+        read = settings.read_options(cfg, tz=tz, input_tz=input_tz, columns=columns,
+                                     date_format=date_format, sheet=sheet, filter=filter_rows,
+                                     layout=layout)
         options = whatifs.WhatifOptions(aht_s=aht_s, fte_hours=fte_hours,
                                         paid_hours=paid_hours, from_history=from_history,
-                                        horizon=horizon)
+                                        horizon=horizon, read=read)
         with progress(len(scs), "scenarios") as bar:
             table = whatifs.run_whatif(forecast_csv, scs, config=cfg, options=options,
                                        headcount=headcount, progress=lambda: bar.update(1))
@@ -566,6 +640,33 @@ def whatif(
         if chart is not None:
             whatifs.write_chart(table, chart, inputs=inputs)
             typer.echo(f"chart -> {chart}")
+
+
+@app.command("import")
+def import_cmd(
+    export: Annotated[Path, typer.Argument(help="An ACD export (CSV, .xlsx, .parquet): Genesys "
+                                           "Cloud, NICE CXone, Avaya CMS, Cisco UCCX, Amazon "
+                                           "Connect, Five9, Talkdesk, Zendesk or any interval "
+                                           "file.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Normalised history CSV to write.")],
+    tz: TzOpt = None,
+    input_tz: InputTzOpt = None,
+    columns: ColumnsOpt = None,
+    date_format: DateFormatOpt = None,
+    sheet: SheetOpt = None,
+    filter_rows: FilterOpt = None,
+    layout: LayoutOpt = None,
+    config: ConfigOpt = None,
+):
+    """Read an ACD export once and write it in wfm's own history schema; prints what was
+    recognised (layout, time zone, interval length, queues x channels, dates, rows filled,
+    columns ignored) so the reading can be checked before the history is used."""
+    with user_errors():
+        read = settings.read_options(settings.load_settings(config), tz=tz, input_tz=input_tz,
+                                     columns=columns, date_format=date_format, sheet=sheet,
+                                     filter=filter_rows, layout=layout)
+        summary = importing.import_history(export, out, read, inputs=[config] if config else [])
+    typer.echo("\n".join(importing.summary_lines(summary)))
 
 
 def main() -> None:

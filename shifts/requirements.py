@@ -31,11 +31,25 @@ def read_requirements(path: Path | str) -> IntervalFile:
                                  duplicates=False)
 
 
+def scheduling_units(frame: pd.DataFrame) -> pd.Series | None:
+    """The group of agents each row is scheduled for: the ``queue``, or ``"queue / channel"``
+    where the frame has a ``channel`` column (each channel of a queue has its own agents:
+    non-voice channels are staffed like voice calls until wfm schedules multi-skill agents);
+    None for a frame with neither."""
+    queue = frame["queue"].astype(str) if "queue" in frame.columns else None
+    if "channel" in frame.columns:
+        channel = frame["channel"].astype(str)
+        queue = channel if queue is None else queue + " / " + channel
+    return queue
+
+
 def check_requirements(requirements: IntervalFile | pd.DataFrame, source: str = "requirements",
                        interval_min: int | None = None) -> tuple[pd.DataFrame, int]:
     """Validate and normalise; return ``(frame, interval_min)``.
 
-    The returned frame has ``queue`` (``""`` when the input has none), ``interval_start``
+    The returned frame has ``queue`` (``""`` when the input has none; ``"queue / channel"``
+    when it has a ``channel`` column: each channel is scheduled with its own agents),
+    ``interval_start``
     (datetime64) and ``required`` (whole agents; a fractional requirement is rounded up,
     since 2.3 agents need 3) sorted by queue and time, plus those of ``offered``,
     ``traffic_erl``, ``aht_s``, ``agents``, ``scheduled_agents`` the input has (numbers
@@ -51,8 +65,9 @@ def check_requirements(requirements: IntervalFile | pd.DataFrame, source: str = 
     if frame[col].isna().any():
         reader.fail_rows(source, table.file_lines, frame, frame[col].isna(), col,
                          "agents to cover must be given in every row")
-    has_queue = "queue" in frame.columns
-    out = pd.DataFrame({"queue": frame["queue"] if has_queue else "",
+    queue = scheduling_units(frame)
+    has_queue = queue is not None
+    out = pd.DataFrame({"queue": queue if has_queue else "",
                         "interval_start": frame["interval_start"],
                         "required": np.ceil(frame[col].to_numpy(float) - 1e-9).astype(np.int64),
                         reader.LINE: frame[reader.LINE]})

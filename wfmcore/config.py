@@ -36,8 +36,19 @@ FORECAST_KEYS = {
     "country": ("text", "public-holiday calendar, e.g. US"),
     "special_days": ("text", "CSV of special days (closures, campaigns)"),
 }
+#: how history files are read (:class:`wfmcore.readoptions.ReadOptions`; the same flags on
+#: every command that reads history)
+INPUT_KEYS = {
+    "tz": ("text", "the centre's IANA time zone, e.g. Europe/Paris"),
+    "input_tz": ("text", "zone of naive timestamps that are not site-local, e.g. UTC"),
+    "columns": ("text", "column map, e.g. 'offered=Calls In,queue=Skill'"),
+    "date_format": ("text", "strftime format of the dates, e.g. '%d/%m/%Y'"),
+    "sheet": ("text", "Excel sheet name"),
+    "filter": ("text", "rows to keep, e.g. 'channel=voice'"),
+    "layout": ("text", "force an export layout by name (wfm import lists what it found)"),
+}
 QUEUE_KEYS = {**TARGET_KEYS, **STAFFING_KEYS}
-SECTIONS = ("targets", "staffing", "shrinkage", "forecast", "queues", "shifts")
+SECTIONS = ("targets", "staffing", "shrinkage", "forecast", "input", "queues", "shifts")
 #: keys of [staffing] and [queues.NAME] that are ServiceTarget fields
 _TARGET_STAFFING = tuple(k for k in STAFFING_KEYS if k in TARGET_FIELDS)
 
@@ -51,6 +62,7 @@ class Config:
     staffing: dict[str, Any] = field(default_factory=dict)
     shrinkage_components: dict[str, float] = field(default_factory=dict)
     forecast: dict[str, Any] = field(default_factory=dict)
+    input: dict[str, Any] = field(default_factory=dict)
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)
     shifts: dict[str, Any] = field(default_factory=dict)
 
@@ -120,6 +132,7 @@ def load_config(path: Path | str) -> Config:
     if cfg.shrinkage >= 1:
         raise InputError(f"{p}: [shrinkage] components add up to 100 %")
     cfg.forecast = _section(p, "forecast", raw.get("forecast", {}), FORECAST_KEYS)
+    cfg.input = _section(p, "input", raw.get("input", {}), INPUT_KEYS)
     queues = raw.get("queues", {})
     if not isinstance(queues, dict):
         raise InputError(f"{p}: [queues] must hold one [queues.NAME] table per queue")
@@ -167,6 +180,12 @@ freq = "15min"
 model = "auto"
 level = 0.8
 # country = "US"         # public-holiday calendar
+
+[input]                  # how history files are read (the same as the flags --tz, ...)
+# tz = "America/New_York"  # the centre's time zone; offsets and UTC exports are converted to it
+# input_tz = "UTC"         # naive timestamps that are not site-local
+# columns = "offered=Calls In,queue=Skill"   # map columns the layouts do not know
+# filter = "channel=voice"
 
 # One table per queue overrides the settings above for that queue:
 # [queues.sales]

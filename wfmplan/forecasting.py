@@ -8,29 +8,31 @@ from pathlib import Path
 import forecast as fc
 from wfmcore.errors import InputError
 from wfmcore.io import check_output_path, write_atomic
+from wfmcore.readoptions import ReadOptions
 from wfmplan.backtest import run_backtest
 
 
 def forecast_file(history: Path, out: Path, options: fc.ForecastOptions, *,
-                  intervals: Path | None = None) -> fc.ForecastResult:
-    """Forecast ``history`` (over ``options.horizon``, or the ``intervals`` file) into the
-    forecast CSV ``out``."""
-    inputs = [p for p in (history, intervals, options.special_days) if p is not None]
+                  intervals: Path | None = None, read: ReadOptions | None = None,
+                  inputs=()) -> fc.ForecastResult:
+    """Forecast ``history`` (read as ``read`` says; over ``options.horizon``, or the
+    ``intervals`` file) into the forecast CSV ``out`` (never over an input)."""
+    inputs = [p for p in (history, intervals, options.special_days, *inputs) if p is not None]
     check_output_path(out, inputs)
-    result = fc.run_forecast(history, options=options, intervals=intervals)
+    result = fc.run_forecast(history, options=options, intervals=intervals, read=read)
     fc.write_forecast(result, out, inputs=inputs)
     return result
 
 
 def backtest_file(history: Path, out: Path | None = None, *,
-                  progress: Callable[[int], None] | None = None, **options
-                  ) -> fc.BacktestResult:
-    """Backtest ``history`` (:func:`wfmplan.backtest.run_backtest`); the table also goes to
-    ``out`` (.json or .csv) when given."""
-    inputs = [p for p in (history, options.get("special_days")) if p is not None]
+                  progress: Callable[[int], None] | None = None, read: ReadOptions | None = None,
+                  inputs=(), **options) -> fc.BacktestResult:
+    """Backtest ``history`` (read as ``read`` says; :func:`wfmplan.backtest.run_backtest`);
+    the table also goes to ``out`` (.json or .csv) when given."""
+    inputs = [p for p in (history, options.get("special_days"), *inputs) if p is not None]
     if out is not None:
         check_output_path(out, inputs)
-    result = run_backtest(history, progress=progress, **options)
+    result = run_backtest(history, progress=progress, read=read, **options)
     if out is not None:
         table = result.table
         if out.suffix.lower() == ".json":

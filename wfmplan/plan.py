@@ -32,14 +32,17 @@ import pandas as pd
 import forecast as fc
 import shifts
 from erlang import kpis
+from shifts.requirements import scheduling_units
 from wfmcore import checks, reader
 from wfmcore import schema as S
 from wfmcore.config import Config
 from wfmcore.errors import InputError, InternalError
 from wfmcore.io import check_output_path, write_csv_atomic
+from wfmcore.readoptions import ReadOptions, merge
 from wfmcore.targets import KpiTargets, ServiceTarget
 from wfmplan import report
 from wfmplan import scorecard as sc
+from wfmplan.settings import read_options
 from wfmplan.staffing import Requirements, horizon_weeks, read_forecast, staff_with_config
 
 STEPS = ("read and forecast", "staff", "schedule", "check service", "write outputs")
@@ -49,15 +52,17 @@ OUTPUT_FILES = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv"
 
 @dataclass(frozen=True, kw_only=True)
 class PlanOptions:
-    """Everything ``wfm plan`` is told, validated once: how to forecast, the AHT for a history
-    without one, the target options given on the command line (they override wfm.toml), how
-    to schedule and check, and the paid hours of one FTE a week."""
+    """Everything ``wfm plan`` is told, validated once: how to read the history, how to
+    forecast, the AHT for a history without one, the target options given on the command line
+    (they override wfm.toml), how to schedule and check, and the paid hours of one FTE a
+    week."""
 
     forecast: fc.ForecastOptions = field(default_factory=fc.ForecastOptions)
     schedule: shifts.ScheduleOptions = field(
         default_factory=lambda: shifts.ScheduleOptions(replications=10))
     target_overrides: Mapping[str, object] = field(default_factory=dict)
     fte_hours: float = 37.5
+    read: ReadOptions = field(default_factory=ReadOptions)
 
     def __post_init__(self):
         checks.positive(self.fte_hours, "fte_hours")
@@ -68,9 +73,9 @@ class PlanOptions:
 def plan_options(config: Config | None = None, *, fte_hours: float = 37.5,
                  target_overrides: Mapping[str, object] | None = None,
                  schedule: Mapping[str, object] | None = None,
-                 **forecast_options) -> PlanOptions:
-    """:class:`PlanOptions` from options given (None = not given) over the ``[forecast]``
-    and ``[staffing]`` tables of ``config`` over the built-in defaults."""
+                 read: ReadOptions | None = None, **forecast_options) -> PlanOptions:
+    """:class:`PlanOptions` from options given (None = not given) over the ``[forecast]``,
+    ``[staffing]`` and ``[input]`` tables of ``config`` over the built-in defaults."""
     config = config or Config()
     given = {k: v for k, v in forecast_options.items() if v is not None}
     known = {f.name for f in fields(fc.ForecastOptions)}
@@ -82,7 +87,8 @@ def plan_options(config: Config | None = None, *, fte_hours: float = 37.5,
     sched.setdefault("simulate", sched["replications"] > 0)
     return PlanOptions(forecast=fc.ForecastOptions(**{**from_file, **given}),
                        schedule=shifts.ScheduleOptions(**sched),
-                       target_overrides=dict(target_overrides or {}), fte_hours=fte_hours)
+                       target_overrides=dict(target_overrides or {}), fte_hours=fte_hours,
+                       read=read if read is not None else read_options(config))
 
 
 @dataclass
@@ -131,7 +137,8 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
         config.service_target(queue, **options.target_overrides)
     if rules is None and config.shifts:
         rules = shifts.rules_from_dict(config.shifts, source=f"{config.path}: [shifts]")
-    hist = fc.read_history(history, tz=options.forecast.tz)
+    read = merge(options.read, tz=options.forecast.tz)
+    hist = fc.read_history(history, options=read)
     if options.forecast.aht_s is None and (S.AHT_S not in hist.frame.columns
                                            or hist.frame[S.AHT_S].isna().all()):
         raise InputError(f"{hist.source}: the history has no 'aht_s' column: give aht_s "
@@ -141,7 +148,7 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
     if unknown:
         raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not in "
                          f"{hist.source}")
-    card = history_scorecard(history, config, options.target_overrides)
+    card = history_scorecard(history, config, options.target_overrides, read=read)
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
@@ -225,6 +232,10 @@ def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: 
     ASA over answered calls, abandonment. Returns the coverage with ``offered`` joined in."""
     req = requirements.frame.copy()
     cov = coverage.copy()
+    units = scheduling_units(req)           # the queue names the schedule was built for
+    if units is not None:
+        req["_target_queue"] = req[S.QUEUE] if S.QUEUE in req.columns else None
+        req[S.QUEUE] = units.to_numpy()
     for f in (req, cov):
         f["_key"] = reader.format_times(f[S.INTERVAL_START]).to_numpy()
     has_q = S.QUEUE in req.columns and S.QUEUE in cov.columns
@@ -234,6 +245,8 @@ def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: 
         cov[S.QUEUE] = cov[S.QUEUE].astype(str)
     extra = [S.OFFERED, "traffic_erl", "staffing_erl"] + (
         [S.AHT_S] if S.AHT_S in req.columns else [])
+    if "_target_queue" in req.columns:
+        extra.append("_target_queue")
     merged = cov.merge(req[keys + extra], on=keys, how="left")
     if merged[S.OFFERED].isna().any():
         raise InternalError("coverage.csv and requirements.csv do not line up")
@@ -241,6 +254,8 @@ def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: 
     totals = {"offered": 0.0, "sl": 0.0, "ab": 0.0, "asa_w": 0.0, "ans": 0.0}
     parts = []
     for q, g in (merged.groupby(S.QUEUE, sort=False) if has_q else [(None, merged)]):
+        if "_target_queue" in g.columns:     # "queue / channel": the queue's own target
+            q = g["_target_queue"].iloc[0]
         target = config.service_target(q, **target_overrides)
         c = g[S.OFFERED].to_numpy(float)
         offered_erl = g["traffic_erl"].to_numpy(float)
@@ -256,7 +271,7 @@ def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: 
         totals["asa_w"] += float((k["asa_s"][finite] * answered[finite]).sum())
         totals["ans"] += float(answered[finite].sum())
         parts.append(g)
-    out = pd.concat(parts).drop(columns=["_key"])
+    out = pd.concat(parts).drop(columns=["_key", "_target_queue"], errors="ignore")
     off = max(totals["offered"], 1e-12)
     return out, {"service_level": totals["sl"] / off,
                  "asa_s": totals["asa_w"] / max(totals["ans"], 1e-12),
@@ -274,12 +289,12 @@ def kpi_targets(config: Config | None = None,
     return KpiTargets(**kw)
 
 
-def history_scorecard(history, config: Config, target_overrides=None,
-                      weeks: int = 4) -> pd.DataFrame | None:
+def history_scorecard(history, config: Config, target_overrides=None, weeks: int = 4, *,
+                      read: ReadOptions | None = None) -> pd.DataFrame | None:
     """Weekly KPI scorecard of the last ``weeks`` weeks of history
     (:mod:`wfmplan.scorecard`), when the history records more than calls offered; else
     None."""
-    hist = sc.read_history(history)
+    hist = sc.read_history(history, options=read)
     if not set(hist.frame.columns) & {"handled", "abandoned", "answered_in_sl", "asa_s",
                                       "aht_s"}:
         return None

@@ -35,16 +35,19 @@ from wfmcore import schema as S
 from wfmcore.errors import InputError
 from wfmcore.io import check_output_path, write_csv_atomic
 from wfmcore.reader import IntervalFile
+from wfmcore.readoptions import ReadOptions
 from wfmcore.targets import KpiTargets
 
 __all__ = ["KpiTargets", "estimate_patience", "read_history", "scorecard"]
 
 
-def read_history(source, *, column_map=None, sheet=None) -> IntervalFile:
-    """A history through the one reader (:mod:`wfmcore.reader`), checked for the scorecard:
-    ``queue`` is ``"all"`` when the file has none; handled and abandoned calls never exceed
-    the calls offered."""
-    hist = reader.read_intervals(source, "history", column_map=column_map, sheet=sheet)
+def read_history(source, *, options: ReadOptions | None = None, column_map=None,
+                 sheet=None) -> IntervalFile:
+    """A history through the one reader (:mod:`wfmcore.reader`, read as ``options`` say),
+    checked for the scorecard: ``queue`` is ``"all"`` when the file has none; handled and
+    abandoned calls never exceed the calls offered."""
+    hist = reader.read_intervals(source, "history", options=options, column_map=column_map,
+                                 sheet=sheet)
     out = hist.frame
     if S.QUEUE not in out.columns:
         out.insert(0, S.QUEUE, "all")
@@ -87,10 +90,11 @@ def scorecard(history: IntervalFile, targets: KpiTargets | None = None, *,
     if "staffed_agents" in has:
         h["_staffed_s"] = h["staffed_agents"].fillna(0) * interval_s
     rows = []
+    series = ["queue", *(["channel"] if "channel" in h.columns else [])]
     for period in periods:
         h["period_start"] = _period_start(h["interval_start"], period)
-        sums = h.groupby(["queue", "period_start"], sort=True).sum(numeric_only=True)
-        peak = h.groupby(["queue", "period_start"], sort=True)["offered"].max()
+        sums = h.groupby([*series, "period_start"], sort=True).sum(numeric_only=True)
+        peak = h.groupby([*series, "period_start"], sort=True)["offered"].max()
         card = pd.DataFrame(index=sums.index)
         card.insert(0, "period", period)
         card["offered"] = sums["offered"]
@@ -116,7 +120,7 @@ def scorecard(history: IntervalFile, targets: KpiTargets | None = None, *,
         rows.append(card)
     card = pd.concat(rows).reset_index()
     card["period_start"] = card["period_start"].dt.strftime("%Y-%m-%d")
-    first = ["period", "period_start", "queue"]
+    first = ["period", "period_start", *series]
     card = card[first + [c for c in card.columns if c not in first]]
     card["misses"] = _misses(card, targets)
     return card
@@ -154,13 +158,14 @@ def estimate_patience(history: IntervalFile) -> pd.DataFrame:
 
 
 def run_kpis(history: Path, out: Path | None = None, *, targets: KpiTargets | None = None,
-             short_abandon: bool = False, inputs=()) -> tuple[pd.DataFrame, IntervalFile]:
-    """``wfm kpis``: the scorecard of a history file, written to ``out`` when given (never
-    over the history or the other ``inputs``, e.g. the config)."""
+             short_abandon: bool = False, inputs=(), read: ReadOptions | None = None
+             ) -> tuple[pd.DataFrame, IntervalFile]:
+    """``wfm kpis``: the scorecard of a history file (read as ``read`` says), written to
+    ``out`` when given (never over the history or the other ``inputs``, e.g. the config)."""
     inputs = [history, *inputs]
     if out is not None:
         check_output_path(out, inputs)
-    hist = read_history(history)
+    hist = read_history(history, options=read)
     card = scorecard(hist, targets, short_abandon=short_abandon)
     if out is not None:
         write_csv_atomic(card, out, inputs=inputs)

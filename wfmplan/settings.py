@@ -9,6 +9,7 @@ import shifts
 from forecast import ForecastOptions
 from shifts import ScheduleOptions
 from wfmcore.config import Config, load_config, write_example_config
+from wfmcore.readoptions import ReadOptions
 from wfmcore.targets import TARGET_FIELDS, ServiceTarget
 
 
@@ -28,10 +29,22 @@ def load_settings(config_path: Path | str | None = None) -> Config:
     return load_config(config_path) if config_path is not None else Config()
 
 
+def read_options(config: Config | None = None, **given) -> ReadOptions:
+    """How to read history: options given here (None = not given; the command-line flags)
+    over the ``[input]`` table of ``config``. ``sheet`` given as digits is a sheet number."""
+    values = dict(config.input) if config is not None else {}
+    values.update({k: v for k, v in given.items() if v is not None})
+    sheet = values.get("sheet")
+    if isinstance(sheet, str) and sheet.strip().isdigit():
+        values["sheet"] = int(sheet)
+    return ReadOptions(**values)
+
+
 def write_example_rules(path: Path | str) -> Path:
     """The commented example rules file (the built-in defaults), see :mod:`shifts.rules`."""
     return shifts.write_example_rules(path)
 
 
-__all__ = ["TARGET_FIELDS", "Config", "ForecastOptions", "ScheduleOptions", "ServiceTarget",
-           "load_settings", "shift_rules", "write_example_config", "write_example_rules"]
+__all__ = ["TARGET_FIELDS", "Config", "ForecastOptions", "ReadOptions", "ScheduleOptions",
+           "ServiceTarget", "load_settings", "read_options", "shift_rules",
+           "write_example_config", "write_example_rules"]

@@ -28,18 +28,25 @@ def evidence_lines(result: fc.ForecastResult) -> list[str]:
     ev = result.evidence
     if not len(ev):
         return []
-    by_q = ev.groupby(S.QUEUE, sort=False) if S.QUEUE in ev.columns else [(None, ev)]
-    return [("backtest MASE on the last weeks of the history"
-             + (f" (queue {q})" if q is not None else "") + ": ")
-            + ", ".join(f"{r.model} {r.mase:.3f}" for r in e.itertuples()) for q, e in by_q]
+    keys = S.series_keys(ev)
+    groups = ev.groupby(keys, sort=False) if keys else [((), ev)]
+    lines = []
+    for key, e in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        label = ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True))
+        lines.append("backtest MASE on the last weeks of the history"
+                     + (f" ({label})" if label else "") + ": "
+                     + ", ".join(f"{r.model} {r.mase:.3f}" for r in e.itertuples()))
+    return lines
 
 
 def forecast_line(result: fc.ForecastResult, out: Path) -> str:
     """``wfm forecast``: intervals, calls, the model of each queue."""
     frame = result.frame
-    if S.QUEUE in frame.columns:
-        models = "; ".join(f"{q}: {g[S.MODEL].iloc[0]}"
-                           for q, g in frame.groupby(S.QUEUE, sort=False))
+    keys = S.series_keys(frame)
+    if keys:
+        models = "; ".join(f"{' / '.join(map(str, k if isinstance(k, tuple) else (k,)))}: "
+                           f"{g[S.MODEL].iloc[0]}" for k, g in frame.groupby(keys, sort=False))
     else:
         models = str(frame[S.MODEL].iloc[0])
     return (f"{len(frame)} intervals, {frame[S.OFFERED].sum():,.0f} calls, model {models} "
@@ -48,7 +55,7 @@ def forecast_line(result: fc.ForecastResult, out: Path) -> str:
 
 def backtest_table(table: pd.DataFrame) -> str:
     """The backtest table, three decimals."""
-    cols = [c for c in ("queue", "model", "folds", "mase", "wape", "bias", "coverage",
+    cols = [c for c in ("queue", "channel", "model", "folds", "mase", "wape", "bias", "coverage",
                         "agents_mae", "understaffed", "chosen", "winner") if c in table.columns]
     return table[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
@@ -63,7 +70,8 @@ def scorecard_report(card: pd.DataFrame, hist: IntervalFile) -> str:
     lines = ["week of      queue         " + " ".join(f"{c:>13}" for c in cols) + "  misses"]
     for _, r in week.iterrows():
         vals = " ".join(f"{fmt[c].format(r[c]) if r[c] == r[c] else '':>13}" for c in cols)
-        lines.append(f"{r['period_start']}  {str(r['queue'])[:12]:<12}  {vals}  {r['misses']}")
+        series = str(r["queue"]) + (f"/{r['channel']}" if "channel" in r.index else "")
+        lines.append(f"{r['period_start']}  {series[:12]:<12}  {vals}  {r['misses']}")
     days = card[card["period"] == "day"]
     lines.append(f"{len(days)} queue-days, {int((days['misses'] != '').sum())} with a missed "
                  "target")

@@ -31,6 +31,7 @@ from wfmcore.config import Config
 from wfmcore.errors import InputError
 from wfmcore.io import check_output_path, read_toml, write_atomic
 from wfmcore.reader import IntervalFile
+from wfmcore.readoptions import ReadOptions
 from wfmcore.targets import TARGET_FIELDS, ServiceTarget
 from wfmplan.settings import shift_rules
 from wfmplan.staffing import horizon_weeks, load_to_staff, read_forecast, row_aht
@@ -259,7 +260,7 @@ def scenario_list(scenario_file: Path | None = None, **axes) -> list[Scenario]:
 class WhatifOptions:
     """How ``wfm whatif`` runs: AHT for rows without one, FTE hours a week, whether each
     scenario is priced in paid hours by the shift scheduler, and whether the input is a
-    history to forecast first (over ``horizon``)."""
+    history to forecast first (over ``horizon``, read as ``read`` says)."""
 
     aht_s: float | None = None
     fte_hours: float = 37.5
@@ -267,6 +268,7 @@ class WhatifOptions:
     from_history: bool = False
     horizon: str = "1w"
     schedule_time_limit_s: float = 30.0
+    read: ReadOptions | None = None
 
     def __post_init__(self):
         if self.aht_s is not None:
@@ -286,7 +288,8 @@ def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = Non
     aht_s = options.aht_s if options.aht_s is not None else config.staffing.get("aht_s")
     if options.from_history:
         predicted = run_forecast(source, options=ForecastOptions(horizon=options.horizon,
-                                                                 aht_s=aht_s))
+                                                                 aht_s=aht_s),
+                                 read=options.read)
         forecast = read_forecast(predicted.frame, interval_min=predicted.interval_min)
     else:
         forecast = read_forecast(source)
