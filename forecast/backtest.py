@@ -183,24 +183,33 @@ def inner_origins(origins: list[pd.Timestamp], origin: pd.Timestamp, horizon_day
     return [o for o in origins if o + pd.Timedelta(days=horizon_days) <= origin][-n:]
 
 
+def scored(fold) -> bool:
+    """A fold that answered with a finite MASE (its training window has days a week apart
+    for the scale)."""
+    return fold is not None and fold.ok and bool(np.isfinite(fold.mase))
+
+
 def _common_scores(folds: dict, names: list[str], origins: list[pd.Timestamp]
                    ) -> dict[str, np.ndarray]:
-    """Per-fold MASE of each model, on the same folds.
+    """Per-fold MASE of the models compared, on the same folds.
 
-    Uses the folds in which every model answered (at least two of them), so a model that
-    stepped aside in the earliest, shortest-history folds is still compared fairly;
-    otherwise only the models that answered every fold are scored.
+    All models, on the folds in which every one answered with a finite MASE, if there are
+    at least two such folds; otherwise the models that answered most often, as many as
+    still share two scored folds (a model that needs more history, and steps aside in the
+    early folds of a short history, drops out of the comparison rather than forcing it onto
+    folds where only the simplest models answered); else the models that answered every fold
+    with a MASE scale.
     """
-    common = [o for o in origins if all(folds.get((n, o)) is not None and folds[(n, o)].ok
-                                        for n in names)]
-    if len(common) < 2:
-        common = origins
-    scores = {}
-    for name in names:
-        fs = [folds.get((name, o)) for o in common]
-        if fs and all(f is not None and f.ok for f in fs):
-            scores[name] = np.array([f.mase for f in fs])
-    return scores
+    n_scored = {n: sum(scored(folds.get((n, o))) for o in origins) for n in names}
+    by_count = sorted(names, key=lambda n: (-n_scored[n], names.index(n)))
+    for k in range(len(names), 1, -1):
+        group = by_count[:k]
+        common = [o for o in origins if all(scored(folds.get((n, o))) for n in group)]
+        if len(common) >= 2:
+            return {n: np.array([folds[(n, o)].mase for o in common]) for n in group}
+    with_scale = [o for o in origins if any(scored(folds.get((n, o))) for n in names)]
+    return {n: np.array([folds[(n, o)].mase for o in with_scale]) for n in names
+            if with_scale and all(scored(folds.get((n, o))) for o in with_scale)}
 
 
 def rank_models(folds: dict, names: list[str], origins: list[pd.Timestamp]) -> list[str]:

@@ -26,6 +26,7 @@ from forecast.backtest import (
     calibrate,
     rank_models,
     run_folds,
+    scored,
     weekly_origins,
 )
 from forecast.calendar import Calendar
@@ -260,12 +261,13 @@ def _forecast_queue(frame, *, interval_min, source, target_days, start, models, 
     # evidence: the inner backtest, one row per model (and the blend)
     rows = []
     for n in names:
-        fs = [res[(n, o)] for o in origins if res[(n, o)].ok]
+        fs = [res[(n, o)] for o in origins if scored(res[(n, o)])]
         if fs:
             rows.append(dict(model=n, folds=len(fs), mase=float(np.mean([f.mase for f in fs]))))
-    if len(members) > 1 and folds and all(f.ok for f in folds):
-        rows.append(dict(model=label, folds=len(folds),
-                         mase=float(np.mean([f.mase for f in folds]))))
+    blended = [f for f in folds if scored(f)]
+    if len(members) > 1 and blended and all(f.ok for f in folds):
+        rows.append(dict(model=label, folds=len(blended),
+                         mase=float(np.mean([f.mase for f in blended]))))
     evidence = pd.DataFrame(rows)
     return out, evidence, notes
 

@@ -313,3 +313,23 @@ def test_two_week_horizon_backtest_and_forecast():
     week2 = fc["interval_start"] >= "2024-04-15"
     assert len(fc) == 10 * 24 and week2.sum() == 5 * 24
     assert np.isfinite(width).all()
+
+
+def test_short_history_ranks_models_on_scored_folds_only():
+    # 5 weeks: the earliest inner fold trains on one week, which has no week-apart pair of
+    # days for the MASE scale (NaN for every model), and the profile models step aside in
+    # the early folds. auto must still pick by finite evidence: here the models that share
+    # the two latest folds (seasonal naive, weekday average, day profile), not the two that
+    # merely answered every fold with a NaN score.
+    rng = np.random.default_rng(5)
+    t = pd.date_range("2024-02-05", periods=35 * 48, freq="30min")
+    t = t[(t.hour >= 8) & (t.hour < 18)]
+    h = (t.hour + t.minute / 60).to_numpy()
+    offered = rng.poisson(8 * (1 + np.sin((h - 8) / 10 * np.pi)))
+    res = forecast.run_forecast(pd.DataFrame({"interval_start": t, "offered": offered}))
+    ev = res.evidence.set_index("model")
+    assert np.isfinite(ev["mase"]).all()
+    chosen = res.frame["model"].iloc[0]
+    members = chosen[len("auto("):-1].split("+")
+    shared = ev[ev["folds"] >= 2]
+    assert set(members) == set(shared["mase"].nsmallest(2).index)
