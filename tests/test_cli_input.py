@@ -119,3 +119,24 @@ def test_day_first_dates_and_separate_date_time_columns(exports, tmp_path):
     assert res.exit_code == 0, res.output
     assert "layout             nice_cxone" in res.stdout
     assert pd.read_csv(out)["interval_start"].min() == "2024-02-12 08:00"
+
+
+def test_bundled_genesys_example_reads_back_to_its_source(tmp_path):
+    # data/example_genesys_export.csv is data/synthetic_calls.csv (sales, service; 4 weeks
+    # over the US spring DST change) summed to 30 minutes and written in UTC: read with
+    # --tz America/New_York it must give back the source's local times and counts
+    out = tmp_path / "h.csv"
+    res = runner.invoke(app, ["import", "data/example_genesys_export.csv", "-o", str(out),
+                              "--tz", "America/New_York"])
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out)
+    src = pd.read_csv("data/synthetic_calls.csv", parse_dates=["interval_start"])
+    src = src[src["queue"].isin(["sales", "service"]) & (src["interval_start"] >= "2025-02-24")
+              & (src["interval_start"] < "2025-03-24")]
+    src = src.assign(slot=src["interval_start"].dt.floor("30min").dt.strftime("%Y-%m-%d %H:%M"))
+    want = src.groupby(["queue", "slot"])["offered"].sum()
+    mine = got.assign(queue=got["queue"].str.lower()).set_index(["queue", "interval_start"])[
+        "offered"]
+    mine.index.names = ["queue", "slot"]
+    pd.testing.assert_series_equal(mine.sort_index(), want.sort_index(), check_names=False,
+                                   check_dtype=False)
