@@ -61,7 +61,8 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "interval_min", "agents", "fte_hours", "time_limit_s", "gap", "workers", "replications",
     "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds",
     "max_blocking", "late_end", "staffing_method", "repair", "repair_rounds",
-    "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout")}
+    "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout",
+    "sl_period", "sl_floor", "isa_max_iterations", "isa_replications")}
 
 
 def flag_message(exc: InputError) -> str:
@@ -141,6 +142,11 @@ ShrinkCfgOpt = Annotated[float | None, typer.Option(
     "--shrinkage", help=_help("shrinkage") + " [default: 0]")]
 StaffingMethodOpt = Annotated[str | None, typer.Option(
     "--staffing-method", help=_help("staffing_method") + " [default: mol]")]
+SlPeriodOpt = Annotated[str | None, typer.Option(
+    "--sl-period", help=_help("sl_period") + " [default: interval]")]
+SlFloorOpt = Annotated[float | None, typer.Option("--sl-floor", help=_help("sl_floor"))]
+IsaIterOpt = Annotated[int | None, typer.Option(
+    "--isa-max-iterations", help=_help("isa_max_iterations") + " [default: 20]")]
 # History options shared by forecast, backtest and plan.
 FreqOpt = Annotated[str | None, typer.Option(
     "--freq", help="Aggregate the history first: 15min, 30min or 60min.")]
@@ -253,6 +259,9 @@ def staff(
         "--sl-convention", help="Service level divided by 'offered' calls (default), "
                                 "'answered' calls, or 'wait' = P(time in queue <= T).")] = None,
     staffing_method: StaffingMethodOpt = None,
+    sl_period: SlPeriodOpt = None,
+    sl_floor: SlFloorOpt = None,
+    isa_max_iterations: IsaIterOpt = None,
     config: ConfigOpt = None,
 ):
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
@@ -262,8 +271,10 @@ def staff(
             interval_min=interval_min, sl_target=sl_target, sl_threshold_s=sl_threshold_s,
             asa_target_s=asa_target_s, max_occupancy=max_occupancy, patience_s=patience_s,
             max_abandon=max_abandon, shrinkage=shrinkage, min_agents=min_agents,
-            sl_convention=sl_convention, staffing_method=staffing_method)
-        typer.echo(text.staff_line(requirements, out))
+            sl_convention=sl_convention, staffing_method=staffing_method, sl_period=sl_period,
+            sl_floor=sl_floor, isa_max_iterations=isa_max_iterations)
+    notes(requirements.notes)
+    typer.echo(text.staff_line(requirements, out))
 
 
 @app.command()
@@ -513,6 +524,9 @@ def plan(
     max_abandon: AbandonOpt = None,
     shrinkage: ShrinkCfgOpt = None,
     staffing_method: StaffingMethodOpt = None,
+    sl_period: SlPeriodOpt = None,
+    sl_floor: SlFloorOpt = None,
+    isa_max_iterations: IsaIterOpt = None,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Shift rules TOML (else [shifts] of the config, else built-in).")
     ] = None,
@@ -541,7 +555,9 @@ def plan(
             target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
                               "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,
                               "patience_s": patience_s, "max_abandon": max_abandon,
-                              "shrinkage": shrinkage, "staffing_method": staffing_method})
+                              "shrinkage": shrinkage, "staffing_method": staffing_method,
+                              "sl_period": sl_period, "sl_floor": sl_floor,
+                              "isa_max_iterations": isa_max_iterations})
         rule_set = settings.shift_rules(cfg, rules)
         with progress(len(planning.STEPS), "plan") as bar:
             result = planning.run_plan(history, out, options, config=cfg, rules=rule_set,

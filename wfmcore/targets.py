@@ -16,9 +16,12 @@ from wfmcore.errors import InputError
 #: service-level conventions: divide by offered calls (abandons count against), by answered
 #: calls, or P(time in queue <= T) over all callers; identical in Erlang C
 SL_CONVENTIONS = ("offered", "answered", "wait")
-#: how a day of intervals is staffed (:mod:`erlang.timevarying`): the modified offered load,
-#: each interval's own load (SIPP), the load one handle time earlier (lag-SIPP)
-STAFFING_METHODS = ("mol", "sipp", "lag-sipp")
+#: how a day of intervals is staffed (:mod:`erlang.timevarying`, :mod:`erlang.isa`): the
+#: modified offered load, each interval's own load (SIPP), the load one handle time earlier
+#: (lag-SIPP), the simulation-based iterative staffing algorithm (ISA)
+STAFFING_METHODS = ("mol", "sipp", "lag-sipp", "isa")
+#: the period over which the service-level target holds (:mod:`erlang.period`)
+SL_PERIODS = ("interval", "day", "week")
 
 
 def _key(default, kind: str, section: str, help: str, note: str = "",
@@ -53,7 +56,18 @@ class ServiceTarget:
                                 "staffed for: 'mol' (modified offered load: the calls still "
                                 "being handled from earlier intervals count), 'sipp' (each "
                                 "interval's own load), 'lag-sipp' (the load one handle time "
-                                "earlier)", choices=STAFFING_METHODS)
+                                "earlier), 'isa' (simulate, restaff, repeat until stable)",
+                                choices=STAFFING_METHODS)
+    isa_replications: int = _key(50, "count", "staffing", "isa: simulated days per iteration")
+    isa_max_iterations: int = _key(20, "count", "staffing", "isa: most iterations before it "
+                                   "stops and says it did not converge")
+    isa_damping: float = _key(0.5, "share1", "staffing", "isa: share of each step taken "
+                              "(1 = undamped)")
+    sl_period: str = _key("interval", "text", "targets", "period the service-level target "
+                          "holds over: 'interval' (every interval), 'day' or 'week' (the "
+                          "period's calls-weighted service level)", choices=SL_PERIODS)
+    sl_floor: float | None = _key(None, "share", "targets", "with sl_period day or week: the "
+                                  "least service level of any interval, share")
     shrinkage: float = _key(0.0, "share0", "shrinkage", "share of paid time off the phones; "
                             "scheduled = ceil(agents / (1 - shrinkage))")
 
@@ -63,6 +77,17 @@ class ServiceTarget:
             if value is None and f.default is None:
                 continue
             object.__setattr__(self, f.name, check_key(f.name, value, f.name))
+        if self.sl_floor is not None and self.sl_floor > self.sl_target:
+            raise InputError(f"sl_floor of {self.sl_floor:g} is above sl_target "
+                             f"{self.sl_target:g}: the floor of an interval must not exceed "
+                             "the period's target", param="sl_floor")
+        if self.sl_floor is not None and self.sl_period == "interval":
+            raise InputError("sl_floor needs sl_period day or week (with a per-interval "
+                             "target every interval meets sl_target already)",
+                             param="sl_floor")
+        if self.isa_replications < 2:
+            raise InputError("isa_replications must be >= 2 (the simulation's confidence "
+                             "needs two days)", param="isa_replications")
         if self.max_abandon is not None and self.patience_s is None:
             raise InputError("max_abandon needs patience_s: abandonment is only modelled by "
                              "Erlang A", param="max_abandon")

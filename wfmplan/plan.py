@@ -220,7 +220,8 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
         **service,
     }
     return PlanResult(history=hist, forecast=result, requirements=requirements, schedule=sched,
-                      coverage=coverage, summary=summary, notes=list(result.notes),
+                      coverage=coverage, summary=summary,
+                      notes=[*result.notes, *requirements.notes],
                       files=files)
 
 

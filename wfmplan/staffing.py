@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from erlang import kpis, offered_load, required_agents, scheduled_agents, staffing_load
+from erlang.isa import isa_staffing
+from erlang.period import period_report, period_staffing
 from wfmcore import checks, reader
 from wfmcore import schema as S
 from wfmcore.config import Config
@@ -44,6 +46,7 @@ class Requirements:
     frame: pd.DataFrame
     interval_min: int
     staffing_method: str = "mol"
+    notes: tuple[str, ...] = ()
 
     @property
     def model(self) -> str:
@@ -118,11 +121,60 @@ def time_order(frame: pd.DataFrame, interval_min: int) -> tuple[np.ndarray, np.n
 def load_to_staff(frame: pd.DataFrame, calls: np.ndarray, aht: np.ndarray, interval_min: int,
                   method: str) -> np.ndarray:
     """The load each row is staffed for, Erlangs (:func:`erlang.staffing_load` by ``method``
-    over each series' runs of consecutive intervals, :func:`time_order`), in row order."""
+    over each series' runs of consecutive intervals, :func:`time_order`), in row order;
+    ``isa`` starts from the modified offered load."""
     order, starts = time_order(frame, interval_min)
     out = np.empty(len(frame))
-    out[order] = staffing_load(calls[order], aht[order], interval_min, method, starts)
+    out[order] = staffing_load(calls[order], aht[order], interval_min,
+                               "mol" if method == "isa" else method, starts)
     return out
+
+
+def period_ids(frame: pd.DataFrame, period: str) -> np.ndarray:
+    """One label per row for a ``day`` or ``week`` (Monday-based) service-level period of
+    its series (queue, channel)."""
+    day = pd.to_datetime(frame[S.INTERVAL_START]).dt.normalize()
+    start = day if period == "day" else day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    keys = [frame[c].astype(str) for c in SERIES_COLUMNS if c in frame.columns]
+    return pd.MultiIndex.from_arrays([*keys, start]).factorize()[0]
+
+
+def agents_for(frame, calls, aht, interval_min, target: ServiceTarget):
+    """(agents, load staffed for, notes) by the target's staffing method and period."""
+    notes = []
+    load = load_to_staff(frame, calls, aht, interval_min, target.staffing_method)
+    if target.staffing_method == "isa":
+        if target.sl_period != "interval":
+            raise InputError("sl_period day or week cannot be combined with staffing_method "
+                             "isa yet (the period search uses the formula)",
+                             param="sl_period")
+        order, starts = time_order(frame, interval_min)
+        result = isa_staffing(calls[order], aht[order], interval_min, target, starts,
+                              replications=target.isa_replications,
+                              max_iterations=target.isa_max_iterations,
+                              damping=target.isa_damping)
+        agents = np.empty(len(frame), dtype=np.int64)
+        agents[order] = result.agents
+        equivalent = np.empty(len(frame))
+        equivalent[order] = result.equivalent_load
+        load = np.where(np.isfinite(equivalent), equivalent, load)
+        notes.append(f"isa: {result.status} after {result.iterations} iteration(s), "
+                     f"agent-hours {' -> '.join(f'{h:,.1f}' for h in result.history)}"
+                     + ("" if result.converged else
+                        " (not converged: raise isa_max_iterations or use mol)"))
+        return agents, load, notes
+    agents = required_agents(load, aht, target)
+    if target.sl_period != "interval":
+        ids = period_ids(frame, target.sl_period)
+        period_agents = period_staffing(load, aht, calls, target, ids, sl_floor=target.sl_floor)
+        saved = float((agents.sum() - period_agents.sum()) * interval_min / 60.0)
+        report = period_report(period_agents, load, aht, calls, target, ids)
+        notes.append(f"sl_period {target.sl_period}: {len(report)} period(s) at "
+                     f"{target.sl_target:.0%} or more (lowest {report['service_level'].min():.1%}"
+                     f", weakest interval {report['min_interval_sl'].min():.1%}), "
+                     f"{saved:,.2f} agent-hours fewer than every interval at the target")
+        agents = period_agents
+    return agents, load, notes
 
 
 def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
@@ -142,9 +194,7 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
     calls = frame[S.OFFERED].to_numpy(float)
     aht = row_aht(forecast, aht_s)
     load = offered_load(calls, aht, forecast.interval_min)
-    staffed_load = load_to_staff(frame, calls, aht, forecast.interval_min,
-                                 target.staffing_method)
-    agents = required_agents(staffed_load, aht, target)
+    agents, staffed_load, notes = agents_for(frame, calls, aht, forecast.interval_min, target)
     k = kpis(agents, staffed_load, aht, target)
     out = frame.drop(columns=[reader.LINE]).copy()
     out[S.INTERVAL_START] = reader.format_times(out[S.INTERVAL_START]).to_numpy()
@@ -156,7 +206,7 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
     out["p_abandon"] = k["p_abandon"] if target.patience_s is not None else np.nan
     out["staffing_erl"] = staffed_load
     return Requirements(frame=out, interval_min=forecast.interval_min,
-                        staffing_method=target.staffing_method)
+                        staffing_method=target.staffing_method, notes=tuple(notes))
 
 
 def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
@@ -176,15 +226,18 @@ def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
     if unknown:
         raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not in "
                          f"{forecast.source}")
-    parts = []
+    parts, notes = [], []
     for queue, rows in frame.groupby(S.QUEUE, sort=False):
-        parts.append(staff(replace(forecast, frame=rows), config.service_target(queue, **target_overrides),
-                           aht_s=aht_for(config, queue, aht_s)).frame)
+        part = staff(replace(forecast, frame=rows),
+                     config.service_target(queue, **target_overrides),
+                     aht_s=aht_for(config, queue, aht_s))
+        parts.append(part.frame)
+        notes += [f"queue {queue}: {n}" for n in part.notes]
     methods = {config.service_target(q, **target_overrides).staffing_method
                for q in pd.unique(frame[S.QUEUE])}
     return Requirements(frame=pd.concat(parts).loc[frame.index],
                         interval_min=forecast.interval_min,
-                        staffing_method="/".join(sorted(methods)))
+                        staffing_method="/".join(sorted(methods)), notes=tuple(notes))
 
 
 def aht_for(config: Config, queue: str | None, aht_s: float | None) -> float | None:

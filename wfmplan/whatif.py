@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 import shifts
-from erlang import kpis, offered_load, required_agents, scheduled_agents
+from erlang import kpis, offered_load, scheduled_agents
 from forecast import ForecastOptions, run_forecast
 from wfmcore import checks, reader
 from wfmcore import schema as S
@@ -34,7 +34,7 @@ from wfmcore.reader import IntervalFile
 from wfmcore.readoptions import ReadOptions
 from wfmcore.targets import TARGET_FIELDS, ServiceTarget
 from wfmplan.settings import shift_rules
-from wfmplan.staffing import horizon_weeks, load_to_staff, read_forecast, row_aht
+from wfmplan.staffing import agents_for, horizon_weeks, load_to_staff, read_forecast, row_aht
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +59,11 @@ class Scenario:
     patience_s: float | None = None
     min_agents: int | None = None
     staffing_method: str | None = None
+    isa_replications: int | None = None
+    isa_max_iterations: int | None = None
+    isa_damping: float | None = None
+    sl_period: str | None = None
+    sl_floor: float | None = None
     shrinkage: float | None = None
 
     def __post_init__(self):
@@ -178,9 +183,11 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
         c = calls * sc.volume
         h = aht * sc.aht
         load = offered_load(c, h, interval_min)
-        staffed_load = load_to_staff(frame, c, h, interval_min, target.staffing_method)
-        n = (np.asarray(headcount, dtype=float) if headcount is not None
-             else required_agents(staffed_load, h, target))
+        if headcount is not None:
+            staffed_load = load_to_staff(frame, c, h, interval_min, target.staffing_method)
+            n = np.asarray(headcount, dtype=float)
+        else:
+            n, staffed_load, _ = agents_for(frame, c, h, interval_min, target)
         k = kpis(n, staffed_load, h, target)
         sched = scheduled_agents(n, target.shrinkage)
         answered = c * (1 - k["p_abandon"])
