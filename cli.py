@@ -62,7 +62,8 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds",
     "max_blocking", "late_end", "staffing_method", "repair", "repair_rounds",
     "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout",
-    "sl_period", "sl_floor", "isa_max_iterations", "isa_replications")}
+    "sl_period", "sl_floor", "isa_max_iterations", "isa_replications", "service_risk",
+    "expected_sl")}
 
 
 def flag_message(exc: InputError) -> str:
@@ -145,6 +146,9 @@ StaffingMethodOpt = Annotated[str | None, typer.Option(
 SlPeriodOpt = Annotated[str | None, typer.Option(
     "--sl-period", help=_help("sl_period") + " [default: interval]")]
 SlFloorOpt = Annotated[float | None, typer.Option("--sl-floor", help=_help("sl_floor"))]
+RiskOpt = Annotated[float | None, typer.Option("--service-risk", help=_help("service_risk"))]
+ExpectedSlOpt = Annotated[bool | None, typer.Option(
+    "--expected-sl/--no-expected-sl", help=_help("expected_sl"), show_default=False)]
 IsaIterOpt = Annotated[int | None, typer.Option(
     "--isa-max-iterations", help=_help("isa_max_iterations") + " [default: 20]")]
 # History options shared by forecast, backtest and plan.
@@ -262,6 +266,8 @@ def staff(
     sl_period: SlPeriodOpt = None,
     sl_floor: SlFloorOpt = None,
     isa_max_iterations: IsaIterOpt = None,
+    service_risk: RiskOpt = None,
+    expected_sl: ExpectedSlOpt = None,
     config: ConfigOpt = None,
 ):
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
@@ -272,7 +278,8 @@ def staff(
             asa_target_s=asa_target_s, max_occupancy=max_occupancy, patience_s=patience_s,
             max_abandon=max_abandon, shrinkage=shrinkage, min_agents=min_agents,
             sl_convention=sl_convention, staffing_method=staffing_method, sl_period=sl_period,
-            sl_floor=sl_floor, isa_max_iterations=isa_max_iterations)
+            sl_floor=sl_floor, isa_max_iterations=isa_max_iterations,
+            service_risk=service_risk, expected_sl=expected_sl)
     notes(requirements.notes)
     typer.echo(text.staff_line(requirements, out))
 
@@ -527,6 +534,8 @@ def plan(
     sl_period: SlPeriodOpt = None,
     sl_floor: SlFloorOpt = None,
     isa_max_iterations: IsaIterOpt = None,
+    service_risk: RiskOpt = None,
+    expected_sl: ExpectedSlOpt = None,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Shift rules TOML (else [shifts] of the config, else built-in).")
     ] = None,
@@ -557,7 +566,8 @@ def plan(
                               "patience_s": patience_s, "max_abandon": max_abandon,
                               "shrinkage": shrinkage, "staffing_method": staffing_method,
                               "sl_period": sl_period, "sl_floor": sl_floor,
-                              "isa_max_iterations": isa_max_iterations})
+                              "isa_max_iterations": isa_max_iterations,
+                              "service_risk": service_risk, "expected_sl": expected_sl})
         rule_set = settings.shift_rules(cfg, rules)
         with progress(len(planning.STEPS), "plan") as bar:
             result = planning.run_plan(history, out, options, config=cfg, rules=rule_set,

@@ -17,6 +17,7 @@ from cli import app
 from erlang import ServiceTarget, kpis, required_agents
 from erlang.isa import isa_staffing
 from erlang.timevarying import modified_offered_load
+from erlang.uncertainty import risk_calls
 from wfmplan.staffing import read_forecast, staff
 
 runner = CliRunner()
@@ -86,3 +87,55 @@ def test_bad_period_options_are_one_line(tmp_path, extra, message):
     assert res.exit_code == 2
     assert message in res.output
     assert not out.exists()
+
+
+def _forecast_with_interval(tmp_path, width):
+    times = pd.date_range("2026-03-02 08:00", periods=12, freq="30min")
+    calls = np.array([40.0, 80, 120, 160, 160, 140, 120, 100, 90, 80, 60, 40])
+    path = tmp_path / f"fc{width}.csv"
+    pd.DataFrame({"interval_start": times.strftime("%Y-%m-%d %H:%M"), "offered": calls,
+                  "offered_lo80": calls * (1 - width), "offered_hi80": calls * (1 + width),
+                  "aht_s": 240.0}).to_csv(path, index=False)
+    return path, calls
+
+
+def test_service_risk_staffs_the_rate_quantile_and_reports_its_cost(tmp_path):
+    path, calls = _forecast_with_interval(tmp_path, 0.3)
+    req = staff(read_forecast(path), ServiceTarget(service_risk=0.1))
+    # the engine's rate quantile, staffed at its MOL (erlang.uncertainty's own tests check
+    # the quantile against scipy's Gamma and a brute-force scan)
+    q = risk_calls(calls, calls * 0.7, calls * 1.3, 0.8, 0.1)
+    want = required_agents(modified_offered_load(q, 240.0, 30), 240.0)
+    assert req.frame["agents"].tolist() == want.tolist()
+    point = staff(read_forecast(path), ServiceTarget()).frame["agents"]
+    extra = (req.frame["agents"].sum() - point.sum()) * 0.5
+    assert extra > 0 and f"{extra:+,.2f} agent-hours" in req.notes[0]
+    # an interval no wider than Poisson noise: the safety costs nothing
+    narrow, calls = _forecast_with_interval(tmp_path, 0.0)
+    for kw in ({"service_risk": 0.1}, {"expected_sl": True}):
+        assert staff(read_forecast(narrow), ServiceTarget(**kw)).frame["agents"].tolist() == \
+            staff(read_forecast(narrow), ServiceTarget()).frame["agents"].tolist()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--service-risk", "0.7"], "service_risk (--service-risk) must be in (0, 0.5]"),
+    (["--service-risk", "0.1", "--expected-sl"],
+     "service_risk and expected_sl (--expected-sl) are two ways"),
+    (["--service-risk", "0.1", "--sl-period", "day"],
+     "service_risk (--service-risk) works with staffing_method mol"),
+], ids=["risk-too-high", "risk-and-expected", "risk-with-period"])
+def test_bad_risk_options_are_one_line(tmp_path, extra, message):
+    path, _ = _forecast_with_interval(tmp_path, 0.3)
+    out = tmp_path / "r.csv"
+    res = runner.invoke(app, ["staff", str(path), "-o", str(out), *extra])
+    assert res.exit_code == 2
+    assert message in res.output
+    assert not out.exists()
+
+
+def test_service_risk_needs_the_interval_columns(tmp_path):
+    path, _ = _two_days(tmp_path)
+    res = runner.invoke(app, ["staff", str(path), "-o", str(tmp_path / "r.csv"),
+                              "--service-risk", "0.1"])
+    assert res.exit_code == 2
+    assert "needs the forecast's prediction interval" in res.output

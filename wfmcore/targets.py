@@ -63,6 +63,11 @@ class ServiceTarget:
                                    "stops and says it did not converge")
     isa_damping: float = _key(0.5, "share1", "staffing", "isa: share of each step taken "
                               "(1 = undamped)")
+    service_risk: float | None = _key(None, "share", "staffing", "chance an interval misses "
+                                      "its targets over the forecast's uncertainty (0.1 = "
+                                      "met with probability 0.9; needs offered_loNN/hiNN)")
+    expected_sl: bool = _key(False, "bool", "staffing", "staff so the service level expected "
+                             "over the forecast's uncertainty meets sl_target")
     sl_period: str = _key("interval", "text", "targets", "period the service-level target "
                           "holds over: 'interval' (every interval), 'day' or 'week' (the "
                           "period's calls-weighted service level)", choices=SL_PERIODS)
@@ -85,6 +90,13 @@ class ServiceTarget:
             raise InputError("sl_floor needs sl_period day or week (with a per-interval "
                              "target every interval meets sl_target already)",
                              param="sl_floor")
+        if self.service_risk is not None and self.service_risk > 0.5:
+            raise InputError(f"service_risk must be in (0, 0.5]; got {self.service_risk!r} "
+                             "(the chance of missing the target: 0.1 = met 9 times in 10)",
+                             param="service_risk")
+        if self.service_risk is not None and self.expected_sl:
+            raise InputError("service_risk and expected_sl are two ways to staff for the "
+                             "forecast's uncertainty; give one", param="expected_sl")
         if self.isa_replications < 2:
             raise InputError("isa_replications must be >= 2 (the simulation's confidence "
                              "needs two days)", param="isa_replications")

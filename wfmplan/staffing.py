@@ -22,6 +22,7 @@ import pandas as pd
 from erlang import kpis, offered_load, required_agents, scheduled_agents, staffing_load
 from erlang.isa import isa_staffing
 from erlang.period import period_report, period_staffing
+from erlang.uncertainty import expected_sl_agents, fit_rate, interval_columns, risk_calls
 from wfmcore import checks, reader
 from wfmcore import schema as S
 from wfmcore.config import Config
@@ -139,8 +140,12 @@ def period_ids(frame: pd.DataFrame, period: str) -> np.ndarray:
     return pd.MultiIndex.from_arrays([*keys, start]).factorize()[0]
 
 
-def agents_for(frame, calls, aht, interval_min, target: ServiceTarget):
-    """(agents, load staffed for, notes) by the target's staffing method and period."""
+def agents_for(frame, calls, aht, interval_min, target: ServiceTarget, *,
+               volume: float = 1.0):
+    """(agents, load staffed for, notes) by the target's staffing method, period and
+    forecast risk; ``volume`` scales the forecast's prediction interval with ``calls``."""
+    if target.service_risk is not None or target.expected_sl:
+        return _uncertain_agents(frame, calls, aht, interval_min, target, volume)
     notes = []
     load = load_to_staff(frame, calls, aht, interval_min, target.staffing_method)
     if target.staffing_method == "isa":
@@ -174,6 +179,44 @@ def agents_for(frame, calls, aht, interval_min, target: ServiceTarget):
                      f", weakest interval {report['min_interval_sl'].min():.1%}), "
                      f"{saved:,.2f} agent-hours fewer than every interval at the target")
         agents = period_agents
+    return agents, load, notes
+
+
+def _uncertain_agents(frame, calls, aht, interval_min, target: ServiceTarget, volume: float):
+    """Staffing over the forecast's distribution (:mod:`erlang.uncertainty`): the arrival
+    rate Gamma-distributed around ``offered`` with the spread of ``offered_loNN/hiNN``
+    (Jongbloed & Koole 2001); ``service_risk`` r: every target met with probability >= 1 - r
+    (the requirement at the rate's 1 - r quantile, Gurvich, Luedtke & Tezcan 2010);
+    ``expected_sl``: the expected service level meets ``sl_target``. The note says what
+    the safety costs against the point forecast's staffing."""
+    param = "service_risk" if target.service_risk is not None else "expected_sl"
+    if target.staffing_method == "isa" or target.sl_period != "interval":
+        raise InputError(f"{param} works with staffing_method mol, sipp or lag-sipp and a "
+                         "per-interval target", param=param)
+    lo_col, hi_col, level = interval_columns(frame.columns, param=param)
+    lo = frame[lo_col].to_numpy(float) * volume
+    hi = frame[hi_col].to_numpy(float) * volume
+    fit_rate(calls, lo, hi, level)                      # checks the interval, row by row
+    point = required_agents(load_to_staff(frame, calls, aht, interval_min,
+                                          target.staffing_method), aht, target)
+    if target.service_risk is not None:
+        staffed_calls = risk_calls(calls, lo, hi, level, target.service_risk)
+        load = load_to_staff(frame, staffed_calls, aht, interval_min, target.staffing_method)
+        agents = required_agents(load, aht, target)
+        what = f"service_risk {target.service_risk:g} (each interval's targets met with " \
+               f"probability {1 - target.service_risk:g} over the forecast's {level:.0%} interval)"
+    else:
+        order, starts = time_order(frame, interval_min)
+        agents = np.empty(len(frame), dtype=np.int64)
+        agents[order] = expected_sl_agents(calls[order], lo[order], hi[order], level,
+                                           aht[order], interval_min, target,
+                                           method=target.staffing_method, run_starts=starts)
+        load = load_to_staff(frame, calls, aht, interval_min, target.staffing_method)
+        what = "expected_sl (the service level expected over the forecast's uncertainty)"
+    extra = float((agents.sum() - point.sum()) * interval_min / 60.0)
+    base = float(point.sum() * interval_min / 60.0)
+    notes = [f"{what}: {extra:+,.2f} agent-hours ({extra / base:+.1%}) against staffing the "
+             "point forecast" if base > 0 else f"{what}: no calls to staff"]
     return agents, load, notes
 
 

@@ -62,6 +62,8 @@ class Scenario:
     isa_replications: int | None = None
     isa_max_iterations: int | None = None
     isa_damping: float | None = None
+    service_risk: float | None = None
+    expected_sl: bool | None = None
     sl_period: str | None = None
     sl_floor: float | None = None
     shrinkage: float | None = None
@@ -187,7 +189,8 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
             staffed_load = load_to_staff(frame, c, h, interval_min, target.staffing_method)
             n = np.asarray(headcount, dtype=float)
         else:
-            n, staffed_load, _ = agents_for(frame, c, h, interval_min, target)
+            n, staffed_load, _ = agents_for(frame, c, h, interval_min, target,
+                                            volume=sc.volume)
         k = kpis(n, staffed_load, h, target)
         sched = scheduled_agents(n, target.shrinkage)
         answered = c * (1 - k["p_abandon"])
