@@ -63,7 +63,7 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "max_blocking", "late_end", "staffing_method", "repair", "repair_rounds",
     "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout",
     "sl_period", "sl_floor", "isa_max_iterations", "isa_replications", "service_risk",
-    "expected_sl")}
+    "expected_sl", "staffing_rule")}
 
 
 def flag_message(exc: InputError) -> str:
@@ -189,6 +189,11 @@ RepairRoundsOpt = Annotated[int, typer.Option(
 RepairCostOpt = Annotated[float, typer.Option(
     "--repair-max-cost", help="With --repair: stop before the paid hours exceed the first "
                               "schedule's by this share (0.05 = 5 %).")]
+StaffingRuleOpt = Annotated[str, typer.Option(
+    "--staffing-rule", help="What the simulated check (and --repair) does where the agents on "
+                            "the phones change: count (scheduled capacity only), designated "
+                            "(leavers finish their call), agents (replay of the shifts and "
+                            "breaks).")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="wfm.toml with targets, shrinkage, AHT, patience, queues (options "
                      "given here override it).")]
@@ -476,6 +481,7 @@ def schedule(
     repair: RepairOpt = False,
     repair_rounds: RepairRoundsOpt = 8,
     repair_max_cost: RepairCostOpt = 0.05,
+    staffing_rule: StaffingRuleOpt = "count",
     init_rules: Annotated[Path | None, typer.Option(
         "--init-rules", help="Write a commented example rules file (the built-in defaults) "
                              "and exit.", show_default=False)] = None,
@@ -493,7 +499,8 @@ def schedule(
         options = ScheduleOptions(
             time_limit_s=time_limit_s, gap=gap, workers=workers, simulate=not no_simulate,
             replications=replications, seed=seed, shrinkage=shrinkage, repair=repair,
-            repair_rounds=repair_rounds, repair_max_cost=repair_max_cost)
+            repair_rounds=repair_rounds, repair_max_cost=repair_max_cost,
+            staffing_rule=staffing_rule)
         target = ServiceTarget(sl_target=sl_target, sl_threshold_s=sl_threshold_s,
                                patience_s=patience_s)
         result, written = scheduling.schedule_file(requirements_csv, out, rules=rules,
@@ -547,6 +554,7 @@ def plan(
     repair: RepairOpt = False,
     repair_rounds: RepairRoundsOpt = 8,
     repair_max_cost: RepairCostOpt = 0.05,
+    staffing_rule: StaffingRuleOpt = "count",
 ):
     """Forecast -> staff -> schedule in one go: forecast.csv, requirements.csv, shifts.csv,
     coverage.csv, plan.xlsx and a self-contained report.html."""
@@ -560,7 +568,7 @@ def plan(
             read=read,
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
                       "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
-                      "repair_max_cost": repair_max_cost},
+                      "repair_max_cost": repair_max_cost, "staffing_rule": staffing_rule},
             target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
                               "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,
                               "patience_s": patience_s, "max_abandon": max_abandon,

@@ -35,6 +35,21 @@ file) are simulated as intervals with no calls and no agents. Whole-period servi
 the ratio of totals over all days, per replication, with a t confidence interval from the
 ratio-estimator variance (Cochran 1977, *Sampling Techniques*, 3rd ed., ch. 6), the same
 estimator the simulator uses per interval.
+
+Staffing rule (``staffing_rule``, :data:`STAFFING_RULES`), what the simulation does where the
+agents on the phones change (see :mod:`erlang.simulate`): ``count`` (the default; no call
+starts while the calls in service are at or above the new count: scheduled capacity only,
+the conservative bound), ``designated`` (the agents whose shift or break starts finish
+their call and leave, the others keep answering) or ``agents`` (agent-level replay of the
+schedule's actual shifts and breaks, :func:`erlang.simulate.simulate_agents`: each agent
+finishes the call in progress before a break, which it shortens, or the end of its shift,
+which is overtime). In agent mode shrinkage takes whole agents off the phones, chosen so
+the count per interval is as close as it can be to ``on_phone_agents``
+(:mod:`shifts.duty`). The three rules see the same calls: day ``k`` uses the same stream
+under every rule (common random numbers), so their difference is the rule's, not noise.
+Overtime (agent-seconds worked past the schedule: calls finished after a drop, a break or
+the end of a shift) and, in agent mode, break time lost to calls are reported per day and
+in total, as mean agent-hours per replication.
 """
 
 from __future__ import annotations
@@ -49,18 +64,27 @@ from scipy.special import stdtrit
 from erlang import ServiceTarget, kpis, required_agents
 from erlang.simulate import ratio_ci
 from erlang.simulate import simulate as run_sim
+from erlang.simulate import simulate_agents as run_agents
+from shifts.duty import day_duty, shift_periods
 from wfmcore import InputError, checks
 
 CHECK_COLUMNS = ("on_phone_agents", "service_level", "sim_service_level",
                  "sim_service_level_lo", "sim_service_level_hi", "sim_below")
+#: Columns of the per-day frame of a simulated check.
+DAY_COLUMNS = ("queue", "date", "sim_service_level", "sim_service_level_lo",
+               "sim_service_level_hi", "sim_calls", "sim_overtime_h", "sim_break_lost_h")
+#: What the simulation does where the agents on the phones change (module docstring).
+STAFFING_RULES = ("count", "designated", "agents")
 
 
-def check_options(replications, shrinkage, simulate: bool = True) -> None:
+def check_options(replications, shrinkage, simulate: bool = True,
+                  staffing_rule: str = "count") -> None:
     """Validate the check's options (InputError naming the parameter); replications may be
     0 only when nothing is simulated."""
     checks.whole(replications, "replications", 1 if simulate else 0)
     if shrinkage is not None:
         checks.share(shrinkage, "shrinkage")
+    checks.text(staffing_rule, "staffing_rule", STAFFING_RULES)
 
 
 def can_check(req: pd.DataFrame) -> str | None:
@@ -121,7 +145,8 @@ def _ratio_ci(num: np.ndarray, den: np.ndarray, confidence: float):
 
 def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, *,
                   target=None, shrinkage: float | None = None, simulate: bool = True,
-                  replications: int = 5, seed: int = 0, confidence: float = 0.95):
+                  replications: int = 5, seed: int = 0, confidence: float = 0.95,
+                  staffing_rule: str = "count", shifts: pd.DataFrame | None = None):
     """Service level achieved by a schedule's coverage, per interval, per day and overall.
 
     ``coverage``: the schedule's coverage frame (``queue``, ``interval_start``,
@@ -139,9 +164,21 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
     with calls whose simulated level reaches the target) and ``sim_intervals_below`` (how
     many are significantly below). Simulated values are NaN when ``simulate`` is false.
     ``seed``: an int or a sequence of ints (``numpy.random.SeedSequence`` entropy).
+
+    ``staffing_rule``: ``count``, ``designated`` or ``agents`` (module docstring); ``agents``
+    needs ``shifts``, the schedule's shifts frame (``queue`` when the coverage has queues,
+    ``start``, ``end``, ``breaks``, ``agents``), and adds ``sim_on_phone_agents`` (mean agents
+    on the phones in the replay) to the per-interval frame. The per-day frame also has
+    ``sim_calls`` (simulated calls offered, mean per replication), ``sim_overtime_h`` and
+    ``sim_break_lost_h`` (agent-hours, mean per replication; breaks only in agent mode,
+    else NaN); ``overall`` adds their sums over the days, ``sim_days`` and
+    ``sim_staffing_rule``.
     """
     target = ServiceTarget() if target is None else target
-    check_options(replications, shrinkage, simulate)
+    check_options(replications, shrinkage, simulate, staffing_rule)
+    if staffing_rule == "agents" and simulate and shifts is None:
+        raise InputError("staffing_rule 'agents' replays the schedule's shifts: give shifts "
+                         "(the shifts frame)", param="staffing_rule")
     keys = ["queue", "interval_start"]
     cov = coverage[[c for c in keys if c in coverage.columns] + ["scheduled"]].copy()
     if "queue" not in cov.columns:
@@ -168,10 +205,21 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
                "sim_service_level_hi": math.nan,
                "sim_replications": replications if simulate else 0,
                "on_phone_share": float(share.min()) if len(share) else 1.0,
-               "sim_intervals_met": math.nan, "sim_intervals_below": 0}
+               "sim_intervals_met": math.nan, "sim_intervals_below": 0,
+               "sim_staffing_rule": staffing_rule if simulate else "",
+               "sim_days": 0, "sim_overtime_h": math.nan, "sim_break_lost_h": math.nan}
     days = []
     if not simulate:
         return out, pd.DataFrame(days), overall
+    agent_mode = staffing_rule == "agents"
+    if agent_mode:
+        shift_rows = shifts.reset_index(drop=True)
+        periods = shift_periods(shift_rows)
+        shift_queue = (shift_rows["queue"].astype(str).to_numpy() if "queue" in shift_rows
+                       else np.full(len(shift_rows), ""))
+        shift_start = pd.to_datetime(shift_rows["start"]).to_numpy()
+        shift_end = pd.to_datetime(shift_rows["end"]).to_numpy()
+        out["sim_on_phone_agents"] = np.nan
     date = merged["interval_start"].dt.normalize()
     groups = list(merged.groupby([merged["queue"], date], sort=True).groups.items())
     streams = np.random.SeedSequence(seed).spawn(len(groups))
@@ -185,12 +233,27 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
         n = int(pos.max()) + 1
         calls, agents, handle = np.zeros(n), np.zeros(n, dtype=np.int64), np.ones(n)
         calls[pos], agents[pos], handle[pos] = offered[idx], phones[idx], aht[idx]
-        res = run_sim(calls, handle, agents, interval_min, sl_threshold_s=target.sl_threshold_s,
-                      patience_s=target.patience_s, seed=stream, replications=replications,
-                      confidence=confidence)
+        common = {"sl_threshold_s": target.sl_threshold_s, "patience_s": target.patience_s,
+                  "seed": stream, "replications": replications, "confidence": confidence}
+        if agent_mode:
+            t0 = pd.Timestamp(t.min())
+            mine = ((shift_queue == str(queue)) & (shift_start < np.datetime64(t0 + n * step))
+                    & (shift_end > np.datetime64(t0)))
+            fit = None
+            if (share[idx] < 1.0).any():       # shrinkage: fit the count check's agents
+                fit = np.full(n, np.nan)
+                fit[pos] = phones[idx]
+            duty, _ = day_duty(shift_rows[mine], [periods[i] for i in np.flatnonzero(mine)],
+                               t0, n, interval_min, fit)
+            res = run_agents(calls, handle, duty, interval_min, **common)
+        else:
+            res = run_sim(calls, handle, agents, interval_min, staffing_rule=staffing_rule,
+                          **common)
         iv = res.intervals.iloc[pos]
         for c in ("service_level", "service_level_lo", "service_level_hi"):
             out.loc[out.index[idx], f"sim_{c}"] = iv[c].to_numpy()
+        if agent_mode:
+            out.loc[out.index[idx], "sim_on_phone_agents"] = iv["agents"].to_numpy()
         reps = res.replications.groupby("replication")[
             ["answered_within_threshold", "offered"]].sum()
         num += reps["answered_within_threshold"].to_numpy()
@@ -199,7 +262,11 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
         days.append({"queue": queue, "date": day.date(),
                      "sim_service_level": float(s["service_level"]),
                      "sim_service_level_lo": float(s["service_level_lo"]),
-                     "sim_service_level_hi": float(s["service_level_hi"])})
+                     "sim_service_level_hi": float(s["service_level_hi"]),
+                     "sim_calls": float(s["offered"]),
+                     "sim_overtime_h": float(s["overtime_s"]) / 3600.0,
+                     "sim_break_lost_h": (float(s["break_lost_s"]) / 3600.0 if agent_mode
+                                          else math.nan)})
     est, lo, hi = _ratio_ci(num, den, confidence)
     with_calls = offered > 0
     if target.sl_target > 0:
@@ -208,8 +275,12 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
         met = out["sim_service_level"].to_numpy()[with_calls] >= target.sl_target
         overall.update(sim_intervals_met=float(met.mean()) if met.size else math.nan,
                        sim_intervals_below=int(out["sim_below"].sum()))
-    overall.update(sim_service_level=est, sim_service_level_lo=lo, sim_service_level_hi=hi)
-    return out, pd.DataFrame(days), overall
+    per_day = pd.DataFrame(days, columns=list(DAY_COLUMNS))
+    overall.update(sim_service_level=est, sim_service_level_lo=lo, sim_service_level_hi=hi,
+                   sim_days=len(days), sim_overtime_h=float(per_day["sim_overtime_h"].sum()),
+                   sim_break_lost_h=(float(per_day["sim_break_lost_h"].sum()) if agent_mode
+                                     else math.nan))
+    return out, per_day, overall
 
 
 def extra_agents(on_phone, sim_sl, offered, aht_s, interval_min: int,

@@ -84,15 +84,37 @@ def _service_lines(s: dict) -> list[str]:
         ci = (f" (95 % CI {_pct(s['sim_service_level_lo'])} to "
               f"{_pct(s['sim_service_level_hi'])})"
               if s["sim_service_level_lo"] == s["sim_service_level_lo"] else "")
+        rule = s.get("sim_staffing_rule") or "count"
         lines.append(f"simulated service level  {_pct(sim)}{ci}, whole period, "
-                     f"{s['sim_replications']} replications")
+                     f"{s['sim_replications']} replications, staffing rule {rule} "
+                     f"({RULE_TEXT.get(rule, rule)})")
         met = s.get("sim_intervals_met", math.nan)
         if met == met:
             lines.append(f"intervals at target      {_pct(met)} simulated at or above it, "
                          f"{s['sim_intervals_below']} significantly below")
+        lines.extend(_overtime_lines(s))
     else:
         lines.append("simulated service level  not simulated")
     return lines
+
+
+#: What each staffing rule of the simulated check means, for the summary line.
+RULE_TEXT = {"count": "scheduled capacity only",
+             "designated": "leavers finish their call",
+             "agents": "replay of the shifts and breaks"}
+
+
+def _overtime_lines(s: dict) -> list[str]:
+    """Overtime (and, in agent mode, break time lost to calls), agent-hours a day."""
+    over, days = s.get("sim_overtime_h", math.nan), s.get("sim_days", 0)
+    if not days or over != over:
+        return []
+    line = (f"overtime (simulated)     {over / days:,.2f} agent-hours a day "
+            f"({over:,.2f} over {days} day(s))")
+    lost = s.get("sim_break_lost_h", math.nan)
+    if lost == lost:
+        line += f", breaks shortened by {lost / days:,.2f} agent-hours a day"
+    return [line]
 
 
 def _plot_coverage(result, path: Path) -> None:

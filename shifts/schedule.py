@@ -54,7 +54,11 @@ class ScheduleOptions:
     shift ending after this time (HH:MM) counts as late. ``repair``: raise the requirement
     where the simulated service level is significantly below the target and solve again, at
     most ``repair_rounds`` times and while the paid hours stay within ``1 + repair_max_cost``
-    times the first schedule's (see :func:`schedule`).
+    times the first schedule's (see :func:`schedule`). ``staffing_rule``: what the check's
+    (and the repair's) simulation does where the agents on the phones change, ``"count"``
+    (default: scheduled capacity only), ``"designated"`` (the agents whose shift or break
+    starts finish their call and leave) or ``"agents"`` (replay of the actual shifts and
+    breaks); see :mod:`shifts.check`.
     """
 
     time_limit_s: float = 60.0
@@ -69,13 +73,14 @@ class ScheduleOptions:
     repair: bool = False
     repair_rounds: int = 8
     repair_max_cost: float = 0.05
+    staffing_rule: str = "count"
 
     def __post_init__(self):
         object.__setattr__(self, "time_limit_s", checks.positive(self.time_limit_s,
                                                                  "time_limit_s"))
         object.__setattr__(self, "gap", checks.share(self.gap, "gap", "share0"))
         checks.text(self.method, "method", METHODS)
-        check_options(self.replications, self.shrinkage, self.simulate)
+        check_options(self.replications, self.shrinkage, self.simulate, self.staffing_rule)
         if self.workers is not None:
             object.__setattr__(self, "workers", checks.whole(self.workers, "workers", 1))
         checks.whole(self.repair_rounds, "repair_rounds", 1)
@@ -119,6 +124,10 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     the simulated day service level; ``summary`` gains ``service_level``,
     ``sim_service_level``, ``sim_service_level_lo``, ``sim_service_level_hi``,
     ``sim_replications`` and ``service_check`` (why the check was skipped, or ``""``).
+    The simulation follows ``options.staffing_rule``; ``days`` also gets ``sim_calls``,
+    ``sim_overtime_h`` and ``sim_break_lost_h`` (agent-hours a day, mean per replication;
+    breaks in agent mode) and ``summary`` ``sim_staffing_rule``, ``sim_days``,
+    ``sim_overtime_h`` and ``sim_break_lost_h`` (agent-hours over all days).
 
     ``roster`` (a frame as read by :func:`shifts.roster.read_roster`: ``agent``,
     ``min_hours``, ``max_hours``, availability ``mon`` ... ``sun``): the shifts are assigned
@@ -159,11 +168,13 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     summary.update(service_level=np.nan, sim_service_level=np.nan,
                    sim_service_level_lo=np.nan, sim_service_level_hi=np.nan,
                    sim_replications=0, sim_intervals_met=np.nan, sim_intervals_below=0,
-                   service_check=why_not or "", **repair_info)
+                   sim_staffing_rule="", sim_days=0, sim_overtime_h=np.nan,
+                   sim_break_lost_h=np.nan, service_check=why_not or "", **repair_info)
     if why_not is None:
         per_interval, per_day, overall = check_service(
             coverage, req, interval_min, target=target, shrinkage=options.shrinkage,
-            simulate=options.simulate, replications=options.replications, seed=options.seed)
+            simulate=options.simulate, replications=options.replications, seed=options.seed,
+            staffing_rule=options.staffing_rule, shifts=shifts)
         coverage = pd.concat([coverage, per_interval], axis=1)
         if not per_day.empty:
             keys = ["queue", "date"] if has_queue else ["date"]
@@ -172,7 +183,9 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
         summary.update({k: overall[k] for k in ("service_level", "sim_service_level",
                                                 "sim_service_level_lo",
                                                 "sim_service_level_hi", "sim_replications",
-                                                "sim_intervals_met", "sim_intervals_below")})
+                                                "sim_intervals_met", "sim_intervals_below",
+                                                "sim_staffing_rule", "sim_days",
+                                                "sim_overtime_h", "sim_break_lost_h")})
     fairness = None
     if roster is not None:
         shifts, fairness, roster_summary = assign(
@@ -206,14 +219,13 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
             options: ScheduleOptions, target: ServiceTarget):
     """Raise the requirement where the simulation falls short of the target; re-solve.
 
-    Each round simulates the current schedule with the repair's own seed (the same every
-    round: common random numbers, so a change is the effect of the added agents, not of new
-    noise), adds to the requirement of every interval whose simulated service level is below
-    the target half (rounded up, at least one) of the on-phone agents
-    :func:`shifts.check.extra_agents` finds missing, converted to scheduled agents, and
-    solves again. It stops when no interval falls short (``repaired``), after
-    ``repair_rounds`` rounds
-    (``rounds exhausted``), or before a schedule would cost more than ``1 +
+    Each round simulates the current schedule under ``options.staffing_rule`` with the
+    repair's own seed (the same every round: common random numbers, so a change is the
+    effect of the added agents, not of new noise), adds to the requirement of every interval
+    whose simulated service level is below the target half (rounded up, at least one) of the
+    on-phone agents :func:`shifts.check.extra_agents` finds missing, converted to scheduled
+    agents, and solves again. It stops when no interval falls short (``repaired``), after
+    ``repair_rounds`` rounds (``rounds exhausted``), or before a schedule would cost more than ``1 +
     repair_max_cost`` times the first (``cost limit``; the last schedule within it is kept).
     The reported check runs afterwards on independent seeds.
     """
@@ -228,7 +240,8 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
         coverage = coverage.reset_index(drop=True)
         per_interval, _, _ = check_service(
             coverage, req, interval_min, target=target, shrinkage=options.shrinkage,
-            replications=options.replications, seed=_repair_seed(options.seed))
+            replications=options.replications, seed=_repair_seed(options.seed),
+            staffing_rule=options.staffing_rule, shifts=shifts_frame)
         below = (per_interval["sim_service_level"].to_numpy() < target.sl_target) & (
             per_interval["sim_service_level"].notna().to_numpy())
         if not below.any():

@@ -6,6 +6,8 @@ Independent sources: the Erlang C formula (textbook: 10 Erlangs at 180 s need 14
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,4 +97,36 @@ def test_schedule_cli_repair_and_its_errors(tmp_path):
                               "--no-simulate"])
     assert res.exit_code == 2
     assert "repair (--repair) needs the simulation" in res.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_repair_under_the_agent_replay():
+    # the repair simulates with the check's rule: under the agent-level replay it also lifts
+    # the intervals short of target, graded on seeds it never saw, under the same replay
+    req = _short_day()
+    opts = shifts.ScheduleOptions(replications=10, staffing_rule="agents")
+    plain = shifts.schedule(req, options=opts)
+    fixed = shifts.schedule(req, options=replace(opts, repair=True, repair_max_cost=0.2))
+    assert fixed.summary["sim_staffing_rule"] == "agents"
+    assert fixed.summary["repair_added_hours"] > 0
+    req_checked, _ = check_requirements(req)
+    grade = {name: check_service(res.coverage[["interval_start", "required", "scheduled"]],
+                                 req_checked, 15, replications=60, seed=987,
+                                 staffing_rule="agents", shifts=res.shifts)[2]
+             for name, res in (("plain", plain), ("fixed", fixed))}
+    assert grade["fixed"]["sim_intervals_met"] > grade["plain"]["sim_intervals_met"]
+    assert grade["fixed"]["sim_service_level"] > grade["plain"]["sim_service_level"]
+
+
+def test_schedule_cli_staffing_rule(tmp_path):
+    src = tmp_path / "req.csv"
+    _short_day().to_csv(src, index=False)
+    res = runner.invoke(app, ["schedule", str(src), "-o", str(tmp_path / "d"),
+                              "--staffing-rule", "designated", "--replications", "5"])
+    assert res.exit_code == 0, res.output
+    assert "staffing rule designated" in res.stdout
+    res = runner.invoke(app, ["schedule", str(src), "-o", str(tmp_path / "x"),
+                              "--staffing-rule", "fifo"])
+    assert res.exit_code == 2
+    assert "staffing_rule (--staffing-rule) must be one of count, designated, agents" in res.output
     assert not (tmp_path / "x").exists()

@@ -196,7 +196,9 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
     coverage, service = service_summary(coverage, requirements, config,
                                         options.target_overrides)
     service.update({k: sched.summary.get(k, float("nan")) for k in (
-        "sim_service_level", "sim_service_level_lo", "sim_service_level_hi")})
+        "sim_service_level", "sim_service_level_lo", "sim_service_level_hi",
+        "sim_intervals_met", "sim_intervals_below", "sim_overtime_h", "sim_break_lost_h")})
+    service["sim_staffing_rule"] = sched.summary.get("sim_staffing_rule", "count")
     service["sim_replications"] = options.schedule.replications
     tick(STEPS[3])
 
@@ -320,5 +322,9 @@ def summary_lines(summary: dict) -> list[str]:
         f"service level (Erlang)   {s['service_level']:.1%}   ASA {s['asa_s']:.1f} s   "
         f"abandoned {s['abandon_rate']:.2%}",
         f"service level (simulated) {s['sim_service_level']:.1%}{sim_ci}, "
-        f"{s['sim_replications']} replications",
+        f"{s['sim_replications']} replications, staffing rule "
+        f"{s.get('sim_staffing_rule', 'count')}",
+        *([f"intervals at target      {s['sim_intervals_met']:.1%} simulated at or above it, "
+           f"{s['sim_intervals_below']} significantly below"]
+          if s.get("sim_intervals_met", math.nan) == s.get("sim_intervals_met") else []),
     ]
