@@ -1,4 +1,5 @@
-"""bench/RESULTS.md is shared by the benchmark scripts: each owns one marked section."""
+"""What the benchmark scripts share: bench/RESULTS.md (each script owns one marked section),
+the peers' virtualenv, and the bench week of the bank data."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+#: the real bank data as bundled in data/ (copied unchanged from the shared folder)
+BANK_DATA = Path(__file__).resolve().parents[1] / "data" / "bank_calls_5min.csv"
 #: the peers' own virtualenv (pyworkforce, statsforecast): never a dependency of wfm
 PEER_VENV = Path(__file__).resolve().parent / ".peer-venv"
 PEER_PY = PEER_VENV / "bin" / "python"
@@ -41,3 +44,19 @@ def write_section(name: str, text: str, path: Path = RESULTS) -> None:
     new = pattern.sub(lambda _: block, old) if pattern.search(old) else (
         old.rstrip() + "\n\n" + block)
     path.write_text(new, encoding="utf-8")
+
+
+def bank_week(week_start: str):
+    """Calls per 15-minute interval of the bank data in the week from ``week_start``
+    (5-minute counts summed), 07:00-21:00, days with data only: a pandas Series indexed by
+    interval start. The 21:00 interval holds the 21:00 and 21:05 counts, kept as counted."""
+    import pandas as pd
+
+    calls = pd.read_csv(BANK_DATA, parse_dates=["interval_start"])
+    start = pd.Timestamp(week_start)
+    calls = calls[(calls["interval_start"] >= start)
+                  & (calls["interval_start"] < start + pd.Timedelta(days=7))]
+    q = calls.set_index("interval_start")["offered"].resample("15min").sum()
+    q = q[q.index.normalize().isin(calls["interval_start"].dt.normalize().unique())]
+    minute = q.index.hour * 60 + q.index.minute
+    return q[(minute >= 7 * 60) & (minute <= 21 * 60)]

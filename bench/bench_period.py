@@ -27,7 +27,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _results import write_section  # noqa: E402
+from _results import bank_week, write_section  # noqa: E402
 
 import shifts  # noqa: E402
 from erlang import ServiceTarget  # noqa: E402
@@ -35,7 +35,6 @@ from shifts.check import check_service  # noqa: E402
 from shifts.requirements import check_requirements  # noqa: E402
 from wfmplan.staffing import read_forecast, staff  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "bank_calls_5min.csv"
 AHT_S = 300.0
 EVAL_SEED = [20030303, 20]       # apart from every other seed of the project's benches
 VARIANTS = {"every interval 80/20": {},
@@ -44,14 +43,7 @@ VARIANTS = {"every interval 80/20": {},
 
 
 def week_forecast(week_start: str, scale: float) -> pd.DataFrame:
-    calls = pd.read_csv(DATA, parse_dates=["interval_start"])
-    start = pd.Timestamp(week_start)
-    calls = calls[(calls["interval_start"] >= start)
-                  & (calls["interval_start"] < start + pd.Timedelta(days=7))]
-    q = calls.set_index("interval_start")["offered"].resample("15min").sum()
-    q = q[q.index.normalize().isin(calls["interval_start"].dt.normalize().unique())]
-    minute = q.index.hour * 60 + q.index.minute
-    q = q[(minute >= 7 * 60) & (minute <= 21 * 60)]
+    q = bank_week(week_start)
     return pd.DataFrame({"interval_start": q.index.strftime("%Y-%m-%d %H:%M"),
                          "offered": q.to_numpy() * scale, "aht_s": AHT_S})
 

@@ -62,9 +62,6 @@ import shifts  # noqa: E402
 from erlang import offered_load, required_agents  # noqa: E402
 from shifts.milp import cost_unit  # noqa: E402
 
-# the bank data as bundled in data/ (copied unchanged from the shared folder, data/README.md)
-DATA = Path(__file__).resolve().parents[1] / "data" / "bank_calls_5min.csv"
-
 
 def erlang_c_agents(traffic_erl, aht_s: float = 300.0):
     """Erlang C agents at 80 % in 20 s per interval: the engine's own required_agents."""
@@ -73,14 +70,9 @@ def erlang_c_agents(traffic_erl, aht_s: float = 300.0):
 
 
 def week_requirements(week_start: str, scale: float, aht_s: float = 300.0) -> pd.DataFrame:
-    calls = pd.read_csv(DATA, parse_dates=["interval_start"])
-    start = pd.Timestamp(week_start)
-    calls = calls[(calls["interval_start"] >= start)
-                  & (calls["interval_start"] < start + pd.Timedelta(days=7))]
-    q = calls.set_index("interval_start")["offered"].resample("15min").sum()
-    q = q[q.index.normalize().isin(calls["interval_start"].dt.normalize().unique())]
-    q = q[(q.index.hour * 60 + q.index.minute >= 7 * 60)
-          & (q.index.hour * 60 + q.index.minute <= 21 * 60)]
+    from _results import bank_week
+
+    q = bank_week(week_start)
     traffic = offered_load(q.to_numpy() * scale, aht_s, 15)
     agents = erlang_c_agents(traffic, aht_s)
     return pd.DataFrame({"interval_start": q.index.strftime("%Y-%m-%d %H:%M"),

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import scipy  # noqa: E402
-from _results import write_section  # noqa: E402
+from _results import bank_week, write_section  # noqa: E402
 
 import shifts  # noqa: E402
 from erlang import ServiceTarget  # noqa: E402
@@ -46,7 +46,6 @@ from shifts.check import check_service  # noqa: E402
 from shifts.requirements import check_requirements  # noqa: E402
 from wfmplan.staffing import read_forecast, staff  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "bank_calls_5min.csv"
 AHT_S = 300.0
 TARGET = ServiceTarget()                  # 80 % in 20 s, Erlang C
 #: SeedSequence entropy of the evaluation: apart from the schedule's check (0) and the
@@ -60,14 +59,7 @@ REPAIR_REPLICATIONS = 30
 
 def week_forecast(week_start: str, scale: float) -> pd.DataFrame:
     """The week's 15-min calls (5-min counts summed), 07:00-21:00, days with data only."""
-    calls = pd.read_csv(DATA, parse_dates=["interval_start"])
-    start = pd.Timestamp(week_start)
-    calls = calls[(calls["interval_start"] >= start)
-                  & (calls["interval_start"] < start + pd.Timedelta(days=7))]
-    q = calls.set_index("interval_start")["offered"].resample("15min").sum()
-    q = q[q.index.normalize().isin(calls["interval_start"].dt.normalize().unique())]
-    minute = q.index.hour * 60 + q.index.minute
-    q = q[(minute >= 7 * 60) & (minute <= 21 * 60)]
+    q = bank_week(week_start)
     return pd.DataFrame({"interval_start": q.index.strftime("%Y-%m-%d %H:%M"),
                          "offered": q.to_numpy(float) * scale, "aht_s": AHT_S})
 

@@ -247,11 +247,7 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
         if not below.any():
             status, rounds = "repaired", rounds - 1
             break
-        # requirement row of every coverage row that is below
-        cov_keys = coverage.assign(queue=coverage["queue"] if "queue" in coverage else "")
-        row_of = pd.MultiIndex.from_frame(req[["queue", "interval_start"]]).get_indexer(
-            pd.MultiIndex.from_frame(cov_keys[["queue", "interval_start"]]))
-        rows = row_of[below]
+        rows = _requirement_rows(req, coverage)[below]
         extra = extra_agents(per_interval["on_phone_agents"].to_numpy()[below],
                              per_interval["sim_service_level"].to_numpy()[below],
                              req["offered"].to_numpy(float)[rows],
@@ -266,10 +262,7 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
         req, (solutions, weeks, slots, _) = new_req, new
         shifts_frame, coverage = build_plan(solutions, req, slots, rules)
     # coverage against the requirement as given; what the repair added is its own column
-    cov_keys = coverage.assign(queue=coverage["queue"] if "queue" in coverage else "")
-    row_of = pd.MultiIndex.from_frame(req[["queue", "interval_start"]]).get_indexer(
-        pd.MultiIndex.from_frame(cov_keys[["queue", "interval_start"]]))
-    given = original[row_of]
+    given = original[_requirement_rows(req, coverage)]
     coverage = coverage.assign(
         required=given, over=np.maximum(coverage["scheduled"] - given, 0),
         under=np.maximum(given - coverage["scheduled"], 0),
@@ -278,6 +271,13 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
     return req, solutions, weeks, slots, shifts_frame, coverage, {
         "repair_status": status, "repair_rounds": rounds,
         "repair_added_hours": hours - base_hours}
+
+
+def _requirement_rows(req: pd.DataFrame, coverage: pd.DataFrame) -> np.ndarray:
+    """Position in ``req`` of each coverage row (matched on queue and interval start)."""
+    keys = coverage.assign(queue=coverage["queue"] if "queue" in coverage else "")
+    return pd.MultiIndex.from_frame(req[["queue", "interval_start"]]).get_indexer(
+        pd.MultiIndex.from_frame(keys[["queue", "interval_start"]]))
 
 
 def _row_aht(rows: pd.DataFrame, interval_min: int) -> np.ndarray:

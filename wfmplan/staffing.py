@@ -124,8 +124,12 @@ def load_to_staff(frame: pd.DataFrame, calls: np.ndarray, aht: np.ndarray, inter
     """The load each row is staffed for, Erlangs (:func:`erlang.staffing_load` by ``method``
     over each series' runs of consecutive intervals, :func:`time_order`), in row order;
     ``isa`` starts from the modified offered load."""
-    order, starts = time_order(frame, interval_min)
-    out = np.empty(len(frame))
+    return _ordered_load(calls, aht, interval_min, method, *time_order(frame, interval_min))
+
+
+def _ordered_load(calls, aht, interval_min, method, order, starts) -> np.ndarray:
+    """:func:`load_to_staff` given the rows' :func:`time_order`."""
+    out = np.empty(calls.size)
     out[order] = staffing_load(calls[order], aht[order], interval_min,
                                "mol" if method == "isa" else method, starts)
     return out
@@ -144,16 +148,16 @@ def agents_for(frame, calls, aht, interval_min, target: ServiceTarget, *,
                volume: float = 1.0):
     """(agents, load staffed for, notes) by the target's staffing method, period and
     forecast risk; ``volume`` scales the forecast's prediction interval with ``calls``."""
+    order, starts = time_order(frame, interval_min)
     if target.service_risk is not None or target.expected_sl:
-        return _uncertain_agents(frame, calls, aht, interval_min, target, volume)
+        return _uncertain_agents(frame, calls, aht, interval_min, target, volume, order, starts)
     notes = []
-    load = load_to_staff(frame, calls, aht, interval_min, target.staffing_method)
+    load = _ordered_load(calls, aht, interval_min, target.staffing_method, order, starts)
     if target.staffing_method == "isa":
         if target.sl_period != "interval":
             raise InputError("sl_period day or week cannot be combined with staffing_method "
                              "isa yet (the period search uses the formula)",
                              param="sl_period")
-        order, starts = time_order(frame, interval_min)
         result = isa_staffing(calls[order], aht[order], interval_min, target, starts,
                               replications=target.isa_replications,
                               max_iterations=target.isa_max_iterations,
@@ -182,7 +186,8 @@ def agents_for(frame, calls, aht, interval_min, target: ServiceTarget, *,
     return agents, load, notes
 
 
-def _uncertain_agents(frame, calls, aht, interval_min, target: ServiceTarget, volume: float):
+def _uncertain_agents(frame, calls, aht, interval_min, target: ServiceTarget, volume: float,
+                      order, starts):
     """Staffing over the forecast's distribution (:mod:`erlang.uncertainty`): the arrival
     rate Gamma-distributed around ``offered`` with the spread of ``offered_loNN/hiNN``
     (Jongbloed & Koole 2001); ``service_risk`` r: every target met with probability >= 1 - r
@@ -197,21 +202,21 @@ def _uncertain_agents(frame, calls, aht, interval_min, target: ServiceTarget, vo
     lo = frame[lo_col].to_numpy(float) * volume
     hi = frame[hi_col].to_numpy(float) * volume
     fit_rate(calls, lo, hi, level)                      # checks the interval, row by row
-    point = required_agents(load_to_staff(frame, calls, aht, interval_min,
-                                          target.staffing_method), aht, target)
+    method = target.staffing_method
+    point_load = _ordered_load(calls, aht, interval_min, method, order, starts)
+    point = required_agents(point_load, aht, target)
     if target.service_risk is not None:
         staffed_calls = risk_calls(calls, lo, hi, level, target.service_risk)
-        load = load_to_staff(frame, staffed_calls, aht, interval_min, target.staffing_method)
+        load = _ordered_load(staffed_calls, aht, interval_min, method, order, starts)
         agents = required_agents(load, aht, target)
         what = f"service_risk {target.service_risk:g} (each interval's targets met with " \
                f"probability {1 - target.service_risk:g} over the forecast's {level:.0%} interval)"
     else:
-        order, starts = time_order(frame, interval_min)
         agents = np.empty(len(frame), dtype=np.int64)
         agents[order] = expected_sl_agents(calls[order], lo[order], hi[order], level,
-                                           aht[order], interval_min, target,
-                                           method=target.staffing_method, run_starts=starts)
-        load = load_to_staff(frame, calls, aht, interval_min, target.staffing_method)
+                                           aht[order], interval_min, target, method=method,
+                                           run_starts=starts)
+        load = point_load
         what = "expected_sl (the service level expected over the forecast's uncertainty)"
     extra = float((agents.sum() - point.sum()) * interval_min / 60.0)
     base = float(point.sum() * interval_min / 60.0)
