@@ -8,9 +8,16 @@ in the bank data), whereas a missing day is simply unknown.
 
 Rules, in order, for a weekday on which the centre normally opens (see :func:`open_weekdays`):
 1. a special-days file entry ``closed`` / ``open`` decides;
-2. a public holiday of ``country`` (``holidays`` package) is closed, unless history shows the
-   centre open on that holiday (e.g. the bank was open on Columbus Day 2003-10-13);
-3. otherwise, a day without rows in the history is *missing* - or, when no calendar speaks
+2. a public holiday of ``country`` (``holidays`` package) inside the history is closed when
+   it has no rows (the data shows it), open when it has;
+3. a public holiday after the history is forecast the way the history last saw the centre on
+   that holiday (same name, "(observed)" ignored): closed if it had no rows then, open if it
+   had. A holiday the history has never seen is forecast **open** (``unseen_holiday``; the
+   forecast's notes name it): a day forecast closed that is open is left unstaffed, while
+   the opposite error is visible at a glance and costs only the day's staffing (the bank was
+   open on Columbus Day 2003-10-13, which its history had never seen). A special-days entry
+   ``closed`` closes it;
+4. otherwise, a day without rows in the history is *missing* - or, when no calendar speaks
    for the history (no ``country``, and no special day inside the history's span), *closed*
    (we cannot tell; closures are far more common). A special-days file about future dates
    only does not change how the past is read.
@@ -18,6 +25,7 @@ Rules, in order, for a weekday on which the centre normally opens (see :func:`op
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +35,13 @@ import pandas as pd
 from wfmcore import InputError
 
 SPECIAL_KINDS = ("closed", "open", "event")
+_OBSERVED = re.compile(r"\s*\((observed|estimated)\)", re.IGNORECASE)
+
+
+def holiday_key(name: str) -> str:
+    """A holiday's name without the 'observed' / 'estimated' marks of the ``holidays``
+    package, so that 'Christmas Day (observed)' and 'Christmas Day' are the same holiday."""
+    return _OBSERVED.sub("", name).strip()
 
 
 def read_special_days(source) -> pd.DataFrame:
@@ -78,7 +93,7 @@ class Calendar:
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
-        if self.special_days is not None and not isinstance(self.special_days, pd.DataFrame):
+        if self.special_days is not None:       # a path or a frame: checked the same way
             self.special_days = read_special_days(self.special_days)
         if self.country is not None:
             try:
@@ -92,10 +107,24 @@ class Calendar:
                 raise InputError(f"country must be an ISO 3166 code known to the 'holidays' "
                                  f"package, e.g. 'US'; got {self.country!r}") from None
 
+    def with_open(self, days) -> Calendar:
+        """The same calendar with ``days`` added as special days of kind ``open`` (no
+        uplift); days the special-days file already lists keep their entry."""
+        extra = pd.DataFrame({"date": pd.DatetimeIndex(days).normalize().strftime("%Y-%m-%d"),
+                              "kind": "open", "uplift": 0.0})
+        if self.special_days is not None:
+            known = self.special_days.assign(date=self.special_days["date"].dt.strftime("%Y-%m-%d"))
+            extra = pd.concat([known, extra[~extra["date"].isin(known["date"])]],
+                              ignore_index=True)
+        return Calendar(country=self.country, subdiv=self.subdiv, special_days=extra)
+
     def holiday(self, day: pd.Timestamp) -> str | None:
         if self.country is None:
             return None
-        return self._hol.get(day.date())
+        names = self._cache.setdefault("holiday", {})
+        if day not in names:
+            names[day] = self._hol.get(day.date())
+        return names[day]
 
     def special(self, day: pd.Timestamp) -> tuple[str, float] | None:
         if self.special_days is None:
@@ -121,6 +150,7 @@ def day_table(history_days: pd.DatetimeIndex, end: pd.Timestamp | None,
 
     Columns: ``weekday``, ``in_history`` (has rows), ``status`` ('open', 'closed', 'missing',
     'off' = weekday on which the centre never opens), ``holiday`` (name or ''), ``uplift``,
+    ``unseen_holiday`` (a future public holiday the history has never seen: forecast open),
     and the closure flags ``pre_closure`` (the next calendar day is closed),
     ``post_closure1`` / ``post_closure2`` (the previous / the one before that calendar day
     was closed, the day in between open), and ``month_turn`` (:data:`MONTH_TURN`).
@@ -131,34 +161,42 @@ def day_table(history_days: pd.DatetimeIndex, end: pd.Timestamp | None,
     end = max(end, last_hist) if end is not None else last_hist
     all_days = pd.date_range(history_days.min(), end, freq="D")
     open_wd = open_weekdays(history_days)
-    present = set(history_days)
     special = calendar.special_days["date"] if calendar.special_days is not None else None
     speaks_for_history = calendar.country is not None or (
         special is not None
         and bool(((special >= history_days.min()) & (special <= last_hist)).any()))
-    open_holidays = {calendar.holiday(d) for d in history_days} - {None}
-    rows = []
-    for d in all_days:
-        wd = d.weekday()
-        hol = calendar.holiday(d) or ""
-        spec = calendar.special(d)
-        uplift = spec[1] if spec else 0.0
-        if d in present:
-            status = "open"
-        elif spec and spec[0] == "closed":
-            status = "closed"
-        elif not open_wd[wd] and not (spec and spec[0] == "open"):
-            status = "off"
-        elif d > last_hist:
-            status = "closed" if (hol and hol not in open_holidays
-                                  and not (spec and spec[0] == "open")) else "open"
-        elif hol or not speaks_for_history:
-            status = "closed"
-        else:
-            status = "missing"
-        rows.append((d, wd, d in present, status, hol, uplift))
-    t = pd.DataFrame(rows, columns=["date", "weekday", "in_history", "status", "holiday",
-                                    "uplift"]).set_index("date")
+    n = len(all_days)
+    wd = all_days.day_of_week.to_numpy()
+    present = all_days.isin(history_days)
+    future = np.asarray(all_days > last_hist)
+    hol = np.array([calendar.holiday(d) or "" for d in all_days] if calendar.country
+                   else [""] * n, dtype=object)
+    kind = np.full(n, "", dtype=object)
+    uplift = np.zeros(n)
+    if calendar.special_days is not None:
+        sd = calendar.special_days.drop_duplicates("date", keep="first")
+        pos = all_days.get_indexer(sd["date"])
+        ok = pos >= 0
+        kind[pos[ok]] = sd["kind"].to_numpy()[ok]
+        uplift[pos[ok]] = sd["uplift"].to_numpy(float)[ok]
+    # how the history last saw each holiday on a weekday the centre opens: 'open' / 'closed'
+    seen: dict[str, str] = {}
+    for i in np.flatnonzero((hol != "") & ~future & open_wd[wd]):
+        seen[holiday_key(hol[i])] = "open" if present[i] else "closed"
+    key = np.array([holiday_key(h) if h else "" for h in hol], dtype=object)
+    seen_closed = np.array([seen.get(k) == "closed" for k in key], bool)
+    is_hol = hol != ""
+    spec_open, spec_closed = kind == "open", kind == "closed"
+    status = np.select(
+        [present, spec_closed, ~open_wd[wd] & ~spec_open,
+         future & is_hol & seen_closed & ~spec_open, future,
+         is_hol | (not speaks_for_history)],
+        ["open", "closed", "off", "closed", "open", "closed"], default="missing")
+    unseen = future & is_hol & (kind == "") & ~np.array([k in seen for k in key], bool) & \
+        (status == "open")
+    t = pd.DataFrame({"weekday": wd, "in_history": present, "status": status, "holiday": hol,
+                      "uplift": uplift, "unseen_holiday": unseen},
+                     index=pd.DatetimeIndex(all_days, name="date"))
     # Flags use calendar adjacency: a closure right before/after the day. A Friday holiday
     # is followed by the weekend, so the Monday after it is *not* flagged (bank 2003: Mon
     # 2003-07-07 after Fri 07-04 had ordinary volume; Tue 2003-05-27 after Memorial Day
@@ -171,7 +209,7 @@ def day_table(history_days: pd.DatetimeIndex, end: pd.Timestamp | None,
     t["pre_closure"] = is_open & nxt
     t["post_closure1"] = is_open & prev1
     t["post_closure2"] = is_open & prev2 & ~prev1
-    t["month_turn"] = is_open & _month_turn(t, calendar, open_wd, open_holidays)
+    t["month_turn"] = is_open & _month_turn(t, calendar, open_wd, seen)
     return t
 
 
@@ -190,19 +228,20 @@ July/August 2003 were the largest errors of the day-total models in the earlier 
 
 
 def _month_turn(t: pd.DataFrame, calendar: Calendar, open_wd: np.ndarray,
-                open_holidays: set) -> np.ndarray:
+                seen: dict[str, str]) -> np.ndarray:
     """Boolean per row of the day table: within the turn of the month (:data:`MONTH_TURN`).
 
     Business days are the open or missing days of the table; before its first and after its
     last day (to complete the first and last month) they are guessed the way future days
-    are: an open weekday that is not a holiday the centre has not been seen open on.
+    are: an open weekday that is not a holiday the history last saw the centre closed on
+    (``seen``: holiday key -> 'open' / 'closed').
     """
     first, last = t.index.min(), t.index.max()
     span = pd.date_range(first - pd.offsets.MonthBegin(1) if first.day > 1 else first,
                          last + pd.offsets.MonthEnd(0), freq="D")
     status = t["status"].reindex(span)
     guess = np.array([bool(open_wd[d.weekday()]) and not (
-        (h := calendar.holiday(d)) and h not in open_holidays) for d in span])
+        (h := calendar.holiday(d)) and seen.get(holiday_key(h)) == "closed") for d in span])
     business = np.where(status.isna(), guess, status.isin(["open", "missing"]))
     month = span.year * 12 + span.month
     b = pd.Series(business.astype(int), index=span)

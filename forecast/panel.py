@@ -37,11 +37,16 @@ class Panel:
         return self.days.day_of_week.to_numpy()
 
     def truncate(self, cutoff: pd.Timestamp) -> Panel:
-        """The history strictly before ``cutoff`` (a date), opening hours re-learned from it."""
+        """The history strictly before ``cutoff`` (a date), opening hours and the day table
+        re-learned from it: what the days from ``cutoff`` on will be (open, closed on a
+        holiday) is forecast from the truncated history, as :func:`forecast.run_forecast`
+        would at that date, not read off the later data (no look-ahead in a backtest)."""
         keep = self.days < cutoff
         days = self.days[keep]
         Y = self.Y[keep]
-        return replace(self, days=days, Y=Y, slot_open=_slot_open(days, Y),
+        table = day_table(days, self.table.index.max(), self.calendar or Calendar()) \
+            if len(days) else self.table
+        return replace(self, days=days, Y=Y, slot_open=_slot_open(days, Y), table=table,
                        aht=None if self.aht is None else self.aht[keep],
                        weight=None if self.weight is None else self.weight[keep])
 

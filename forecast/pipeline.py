@@ -11,25 +11,26 @@ candidate models on the last weeks of the history first: that evidence picks the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from forecast.backtest import (
-    AUTO_BLEND,
+    AutoChoice,
     Calibration,
     Staffing,
     backtest,
     blend_fold,
     calibrate,
-    rank_models,
+    evidence_score,
     run_folds,
     scored,
+    select_auto,
     weekly_origins,
 )
-from forecast.calendar import Calendar
+from forecast.calendar import Calendar, day_table, open_weekdays
 from forecast.io import History, aggregate, localize_output, read_history, read_intervals
 from forecast.models import Model, NotEnoughHistory, candidates, fit_notes, make_model, smooth_121
 from forecast.options import ForecastOptions
@@ -47,9 +48,13 @@ class ForecastResult:
     ``frame``: one row per forecast interval, columns ``[queue,] interval_start
     [, utc_offset_min], offered, offered_loNN, offered_hiNN, model [, aht_s]`` (NN = ``level``
     in percent, :func:`wfmcore.schema.level_suffix`); ``evidence``: the inner backtest, one
-    row per (queue,) model and the blend (``folds``, ``mase``); ``notes``: what the user
-    should know (partial intervals left out, models that stepped aside, fits that warned,
-    history cut); ``interval_min``: the length of every interval in minutes; ``level``.
+    row per (queue,) model and the blend (``folds``, ``mase``, ``bias`` pooled,
+    ``shipped``: the forecast written); ``notes``: what the user should know (partial
+    intervals left out, models that stepped aside, fits that warned, history cut);
+    ``interval_min``: the length of every interval in minutes; ``level``; ``choices``: one
+    row per (queue,) series — the model shipped, its evidence against the best baseline
+    (``mase``, ``bias``, ``baseline``, ``baseline_mase``, ``baseline_bias``, ``gain``,
+    ``folds``) and a one-line ``summary`` (:meth:`forecast.backtest.AutoChoice.summary`).
     """
 
     frame: pd.DataFrame
@@ -57,6 +62,7 @@ class ForecastResult:
     notes: list[str]
     interval_min: int
     level: float
+    choices: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass(frozen=True)
@@ -197,7 +203,11 @@ def _forecast_queue(frame, *, interval_min, source, target_days, start, models, 
         if len(panel.days) == 0:
             raise InputError(f"{source}: no history before {start:%Y-%m-%d}, the first day "
                              "to forecast")
-    days = target_days[(panel.table.loc[target_days, "status"] == "open").to_numpy()]
+    status = panel.table.loc[target_days]
+    days = target_days[(status["status"] == "open").to_numpy()]
+    for d, hol in status.loc[status["unseen_holiday"], "holiday"].items():
+        notes.append(f"{d:%Y-%m-%d} is {hol}, a public holiday the history has never seen: "
+                     "forecast as an open day (a special-days entry 'closed' closes it)")
     origins = weekly_origins(panel, cal_folds, horizon_days)
     res = run_folds(panel, models, origins, horizon_days, reuse_params=True)
     names = [m.name for m in models]
@@ -214,12 +224,11 @@ def _forecast_queue(frame, *, interval_min, source, target_days, start, models, 
     if not predicted:
         raise InputError(f"{source}: no model can forecast from this history "
                          f"({'; '.join(notes)})")
-    ranked = [n for n in rank_models(res, names, origins) if n in predicted] if origins else []
     if len(models) > 1:
-        members = sorted(ranked[:AUTO_BLEND], key=names.index) if ranked else \
-            [next(n for n in names if n in predicted)]
-        label = f"auto({'+'.join(members)})"
-        if not ranked:
+        choice = select_auto(res, names, origins, can_answer=lambda n: n in predicted)
+        members = choice.members
+        label = f"auto({choice.label})"
+        if not choice.folds:
             notes.append("no backtest evidence (history shorter than two weeks): auto uses "
                          f"{members[0]}")
     else:
@@ -228,6 +237,7 @@ def _forecast_queue(frame, *, interval_min, source, target_days, start, models, 
             raise InputError(f"model {names[0]!r} cannot forecast from this history: "
                              f"{notes[-1]}")
         label = names[0]
+        choice = None
     folds = [blend_fold(res, members, o) for o in origins]
     n_slots = panel.Y.shape[1]
     F = np.mean([predicted[n] for n in members], axis=0) if len(days) else \
@@ -261,15 +271,28 @@ def _forecast_queue(frame, *, interval_min, source, target_days, start, models, 
     # evidence: the inner backtest, one row per model (and the blend)
     rows = []
     for n in names:
-        fs = [res[(n, o)] for o in origins if scored(res[(n, o)])]
-        if fs:
-            rows.append(dict(model=n, folds=len(fs), mase=float(np.mean([f.mase for f in fs]))))
-    blended = [f for f in folds if scored(f)]
-    if len(members) > 1 and blended and all(f.ok for f in folds):
-        rows.append(dict(model=label, folds=len(blended),
-                         mase=float(np.mean([f.mase for f in blended]))))
-    evidence = pd.DataFrame(rows)
-    return out, evidence, notes
+        good = [o for o in origins if scored(res[(n, o)])]
+        if good:
+            mase, bias = evidence_score(res, [n], good)
+            rows.append(dict(model=n, folds=len(good), mase=mase, bias=bias,
+                             shipped=members == [n]))
+    good = [o for o, f in zip(origins, folds, strict=True) if scored(f)]
+    if len(members) > 1 and good:
+        mase, bias = evidence_score(res, members, good)
+        rows.append(dict(model=label, folds=len(good), mase=mase, bias=bias, shipped=True))
+    evidence = pd.DataFrame(rows, columns=["model", "folds", "mase", "bias", "shipped"])
+    return out, evidence, notes, choice
+
+
+def _choice_row(choice: AutoChoice | None, model: str) -> dict:
+    """One row of :attr:`ForecastResult.choices`."""
+    if choice is None:
+        return dict(model=model, members=model, folds=0, mase=np.nan, bias=np.nan,
+                    baseline=None, baseline_mase=np.nan, baseline_bias=np.nan, gain=np.nan,
+                    summary=f"model {model} as asked (no choice made)")
+    return dict(model=model, members=choice.label, folds=choice.folds, mase=choice.mase,
+                bias=choice.bias, baseline=choice.baseline, baseline_mase=choice.baseline_mase,
+                baseline_bias=choice.baseline_bias, gain=choice.gain, summary=choice.summary())
 
 
 def run_forecast(history, options: ForecastOptions | None = None, *, intervals=None,
@@ -311,7 +334,7 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
             raise InputError(f"intervals: data row {i + 1}: interval_start "
                              f"{ts.iloc[i]:%Y-%m-%d %H:%M} is not on the {step}-minute grid "
                              "of the history")
-    outs, evid, notes_all = [], [], list(hist.notes) + channel_note(hist.frame)
+    outs, evid, chosen, notes_all = [], [], [], list(hist.notes) + channel_note(hist.frame)
     for key, g in _series(hist.frame):
         if req is not None:
             r = req
@@ -327,9 +350,12 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
             start = g[S.INTERVAL_START].max().normalize() + pd.Timedelta(days=1)
             target_days = pd.date_range(start, periods=opts.horizon_days, freq="D")
             hd = opts.horizon_days
-        out, evidence, notes = _forecast_queue(
+        cal, asked_notes = calendar, []
+        if req is not None:
+            cal, asked_notes = _asked_holidays(calendar, g, target_days)
+        out, evidence, notes, choice = _forecast_queue(
             g, interval_min=step, source=hist.source, target_days=target_days, start=start,
-            models=_model_list(opts.model), level=opts.level, calendar=calendar,
+            models=_model_list(opts.model), level=opts.level, calendar=cal,
             horizon_days=hd, cal_folds=opts.cal_folds, aht_s=opts.aht_s)
         if hist.tz is not None:
             out = localize_output(out, hist.tz)
@@ -337,24 +363,30 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
             want = r[[S.INTERVAL_START]].drop_duplicates()
             out = want.merge(out, on=S.INTERVAL_START, how="left")
             shut = out[S.OFFERED].isna()
+            notes = notes + asked_notes + _zeroed_note(out.loc[shut, S.INTERVAL_START])
             for c in out.columns:
                 if c.startswith(S.OFFERED):
                     out[c] = out[c].fillna(0.0)
             out[S.MODEL] = out[S.MODEL].where(~shut, "closed")
             if S.AHT_S in out.columns:
                 out[S.AHT_S] = out[S.AHT_S].fillna(float(opts.aht_s) if opts.aht_s else np.nan)
+        choice_row = pd.DataFrame([_choice_row(choice, str(out[S.MODEL].iloc[0])
+                                               if len(out) else "closed")])
         if key:
             out = _insert_key(out, key)
             evidence = _insert_key(evidence, key)
+            choice_row = _insert_key(choice_row, key)
             notes = [f"{_prefix(key)}{n}" for n in notes]
         outs.append(out)
         evid.append(evidence)
+        chosen.append(choice_row)
         notes_all += notes
     if not outs:
         raise InputError("intervals: none of the requested queues is in the history")
     return ForecastResult(frame=pd.concat(outs, ignore_index=True),
                           evidence=pd.concat(evid, ignore_index=True), notes=notes_all,
-                          interval_min=step, level=opts.level)
+                          interval_min=step, level=opts.level,
+                          choices=pd.concat(chosen, ignore_index=True))
 
 
 def write_forecast(result: ForecastResult | pd.DataFrame, out: Path | str, inputs=()) -> Path:
@@ -366,6 +398,40 @@ def write_forecast(result: ForecastResult | pd.DataFrame, out: Path | str, input
     num = [c for c in f.columns if c.startswith(S.OFFERED) or c == S.AHT_S]
     f[num] = f[num].round(3)
     return write_csv_atomic(f, out, inputs=inputs)
+
+
+def _asked_holidays(calendar: Calendar, frame: pd.DataFrame, target_days: pd.DatetimeIndex
+                    ) -> tuple[Calendar, list[str]]:
+    """Requested days (``--intervals``) that are public holidays on a weekday the centre
+    opens, and not in the special-days file, are forecast open whatever the history showed on
+    that holiday: the request says the centre will be open. Returns the calendar with those
+    days marked open, and a note for each holiday that would otherwise have been closed."""
+    if calendar.country is None:
+        return calendar, []
+    hist_days = pd.DatetimeIndex(frame[S.INTERVAL_START].dt.normalize().unique())
+    open_wd = open_weekdays(hist_days)
+    asked = [d for d in target_days if calendar.holiday(d) and open_wd[d.weekday()]
+             and calendar.special(d) is None and d > hist_days.max()]
+    if not asked:
+        return calendar, []
+    before = day_table(hist_days, max(asked), calendar)
+    notes = [f"{d:%Y-%m-%d} is {calendar.holiday(d)}, on which the history shows the centre "
+             "closed; its intervals were asked for, so it is forecast as an open day"
+             for d in asked if before.loc[d, "status"] == "closed"]
+    return calendar.with_open(asked), notes
+
+
+def _zeroed_note(starts: pd.Series) -> list[str]:
+    """The note for requested intervals that got 0 calls (model 'closed'): how many and on
+    which days, so that no requested interval is zeroed silently."""
+    if starts.empty:
+        return []
+    days = pd.to_datetime(starts).dt.normalize()
+    listed = ", ".join(f"{d:%a %Y-%m-%d} ({n})" for d, n in days.value_counts().sort_index()
+                       .head(5).items())
+    more = f" and {days.nunique() - 5} more days" if days.nunique() > 5 else ""
+    return [f"{len(starts)} requested intervals set to 0 calls (model 'closed'): outside the "
+            f"opening hours or on a weekday the history shows closed: {listed}{more}"]
 
 
 # --- backtest ---------------------------------------------------------------------------------

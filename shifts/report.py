@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from wfmcore import InputError, write_atomic
+from wfmcore.excel import line_chart, write_frame
 from wfmcore.io import write_csv_atomic
 from wfmcore.schema import TIME_FORMAT
 
@@ -186,20 +187,23 @@ def _sheet_name(queue, day) -> str:
 
 def _write_xlsx(result, path: Path, shifts: pd.DataFrame, cov: pd.DataFrame) -> None:
     """The workbook; ``shifts`` / ``cov`` are the tables written to shifts.csv /
-    coverage.csv (built once by :func:`write_outputs`)."""
+    coverage.csv (built once by :func:`write_outputs`). Tables through
+    :func:`wfmcore.excel.write_frame` (real times, number formats, frozen header, filter);
+    each day's chart plots against the interval times."""
     from openpyxl import Workbook  # heavy: loaded only to write a workbook
-    from openpyxl.chart import LineChart, Reference
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     ws.title = "summary"
-    ws.append(["quantity", "value"])
-    for k, v in result.summary.items():
-        ws.append([k, _cell(v)])
-    ws.append([])
-    days = result.days.copy()
-    ws.append(list(days.columns))
-    for row in days.itertuples(index=False):
-        ws.append([str(v) if not isinstance(v, int | float) else _cell(v) for v in row])
+    summary = pd.DataFrame({"quantity": list(result.summary),
+                            "value": [_cell(v) for v in result.summary.values()]})
+    write_frame(ws, summary, filter_and_freeze=False)
+    ws.freeze_panes = "A2"
+    row = len(summary) + 3
+    ws.cell(row=row, column=1, value="per day").font = Font(bold=True)
+    write_frame(ws, result.days, row=row + 1, filter_and_freeze=False)
     has_q = "queue" in shifts.columns
     sday = result.shifts["start"].dt.date
     cday = result.coverage["interval_start"].dt.date
@@ -211,27 +215,17 @@ def _write_xlsx(result, path: Path, shifts: pd.DataFrame, cov: pd.DataFrame) -> 
         cmask = (cday == d) & ((cov["queue"] == q) if has_q else True)
         s_part = shifts[smask].drop(columns=["queue"] if has_q else [])
         c_part = cov[cmask].drop(columns=["queue"] if has_q else [])
-        ws.append(["coverage"] + [""] * (len(c_part.columns) - 1) + ["", "shifts"])
-        header = list(c_part.columns) + [""] + list(s_part.columns)
-        ws.append(header)
-        c_rows = c_part.values.tolist()
-        s_rows = s_part.values.tolist()
-        for i in range(max(len(c_rows), len(s_rows))):
-            left = c_rows[i] if i < len(c_rows) else [None] * len(c_part.columns)
-            right = s_rows[i] if i < len(s_rows) else [None] * len(s_part.columns)
-            ws.append([_cell(v) for v in left] + [None] + [_cell(v) for v in right])
-        n = len(c_rows)
-        if n:
-            chart = LineChart()
-            chart.title = f"Required vs scheduled agents, {d}"
-            chart.y_axis.title = "agents"
-            chart.x_axis.title = "interval start (local time)"
-            data = Reference(ws, min_col=2, max_col=3, min_row=2, max_row=n + 2)
-            chart.add_data(data, titles_from_data=True)
-            chart.set_categories(Reference(ws, min_col=1, min_row=3, max_row=n + 2))
-            chart.width, chart.height = 24, 9
-            ws.add_chart(chart, f"{chr(ord('A') + len(header) + 1)}3")
-        ws.column_dimensions["A"].width = 18
+        ws.cell(row=1, column=1, value="coverage").font = Font(bold=True)
+        shift_col = len(c_part.columns) + 2
+        ws.cell(row=1, column=shift_col, value="shifts").font = Font(bold=True)
+        _, last = write_frame(ws, c_part, row=2)
+        write_frame(ws, s_part, row=2, col=shift_col, filter_and_freeze=False)
+        if last >= 3:
+            cols = list(c_part.columns)
+            line_chart(ws, title=f"Required vs scheduled agents, {d}", y_title="agents",
+                       value_cols=[cols.index("required") + 1, cols.index("scheduled") + 1],
+                       time_col=cols.index("interval_start") + 1, header_row=2, last_row=last,
+                       anchor=f"{get_column_letter(shift_col + len(s_part.columns) + 1)}3")
     wb.save(path)
 
 

@@ -61,14 +61,28 @@ def test_without_calendar_absent_days_count_as_closed(bank_days):
     assert t.loc["2003-10-14", "status"] == "closed"
 
 
-def test_future_holidays_closed_unless_seen_open(bank_days):
-    # Forecasting into 2003-11: Veterans Day 11-11 was never seen -> closed;
-    # Thanksgiving 11-27 closed; an ordinary Monday open.
-    t = day_table(bank_days, pd.Timestamp("2003-11-30"), Calendar(country="US"))
-    assert t.loc["2003-11-11", "status"] == "closed"
-    assert t.loc["2003-11-27", "status"] == "closed"
-    assert t.loc["2003-11-28", "post_closure1"]
-    assert t.loc["2003-11-03", "status"] == "open"
+def test_future_holidays_follow_what_the_history_saw(bank_days):
+    # The bank history (2003-03-03..10-24, US calendar) has Memorial Day, Independence Day
+    # and Labor Day without rows (closed) and Columbus Day 10-13 with rows (open); it has
+    # never seen Veterans Day or Thanksgiving. Forecast into 2004: a holiday is closed if the
+    # history last saw the centre closed on it ("(observed)" is the same holiday), open if it
+    # saw it open, and open - flagged unseen - if it never saw it (issue 11: a day forecast
+    # closed that is open is left unstaffed).
+    t = day_table(bank_days, pd.Timestamp("2004-10-31"), Calendar(country="US"))
+    assert t.loc["2003-11-11", "status"] == "open" and t.loc["2003-11-11", "unseen_holiday"]
+    assert t.loc["2003-11-27", "status"] == "open" and t.loc["2003-11-27", "unseen_holiday"]
+    assert not t.loc["2003-11-28", "post_closure1"]
+    assert t.loc["2004-05-31", "status"] == "closed"                 # Memorial Day
+    assert t.loc["2004-06-01", "post_closure1"]
+    assert t.loc["2004-07-05", "holiday"] == "Independence Day (observed)"
+    assert t.loc["2004-07-05", "status"] == "closed"
+    assert t.loc["2004-10-11", "status"] == "open"                   # Columbus Day, seen open
+    assert not t.loc["2004-10-11", "unseen_holiday"]
+    assert t.loc["2003-11-03", "status"] == "open" and not t.loc["2003-11-03", "unseen_holiday"]
+    # a special-days entry closes an unseen holiday
+    sd = pd.DataFrame({"date": ["2003-11-27"], "kind": ["closed"]})
+    t = day_table(bank_days, pd.Timestamp("2003-11-30"), Calendar(country="US", special_days=sd))
+    assert t.loc["2003-11-27", "status"] == "closed" and t.loc["2003-11-28", "post_closure1"]
 
 
 def test_special_days_file(bank_days):

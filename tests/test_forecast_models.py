@@ -11,6 +11,7 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 import erlang
 from forecast.backtest import (
     AUTO_BLEND,
+    Fold,
     auto_choice,
     backtest,
     calibrate,
@@ -233,17 +234,19 @@ def test_one_week_history_models_step_aside():
     assert weekly_origins(panel, 8) == []
 
 
-class _Scored:
-    """A fold stand-in: only what the auto rule reads (``mase``, ``ok``)."""
-
-    def __init__(self, mase):
-        self.mase, self.ok = mase, True
+def _scored(mase):
+    """A fold whose forecast misses each of 4 intervals of 100 calls by 10 * ``mase`` calls,
+    with a MASE scale of 10 calls: its MASE is ``mase`` (what the auto rule reads)."""
+    actual = np.full((1, 4), 100.0)
+    return Fold(model="m", origin=None, days=pd.DatetimeIndex(["2024-01-01"]),
+                forecast=actual + 10.0 * mase, actual=actual, mask=np.ones((1, 4), bool),
+                scale=10.0)
 
 
 def _folds(table):
     origins = list(pd.date_range("2024-01-06", periods=len(next(iter(table.values()))),
                                  freq="7D"))
-    return {(n, o): _Scored(v) for n, vs in table.items() for o, v in zip(origins, vs, strict=True)}, origins
+    return {(n, o): _scored(v) for n, vs in table.items() for o, v in zip(origins, vs, strict=True)}, origins
 
 
 def test_auto_blends_the_two_best_on_the_earlier_folds():
@@ -256,7 +259,7 @@ def test_auto_blends_the_two_best_on_the_earlier_folds():
     *inner, origin = origins
     assert AUTO_BLEND == 2
     assert auto_choice(folds, names, inner, origin) == ["dp", "svd"]
-    folds[("svd", origin)].ok = False
+    folds[("svd", origin)].error = "cannot answer"
     assert auto_choice(folds, names, inner, origin) == ["avg", "dp"]
     assert auto_choice(folds, names, [], origin) == ["naive"]
 

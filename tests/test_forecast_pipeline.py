@@ -82,16 +82,43 @@ def test_written_csv_feeds_wfm_staff(bank_result, tmp_path):
         forecast.write_forecast(bank_result, out, inputs=[out])
 
 
-def test_labor_day_week_is_forecast_as_closed_then_catch_up(bank):
-    # Forecast the week of Labor Day 2003 from history up to Fri 08-29.
-    fc = forecast.run_forecast(window(bank, "2003-05-01", "2003-08-30"), horizon="1w",
-                               freq="60min", country="US", model="day_profile").frame
+def test_labor_day_week_unseen_then_closed_by_special_days(bank):
+    # Forecast the week of Labor Day 2003 from history 05-01..08-29: the history never saw
+    # Labor Day, so it is forecast open with a note naming it (issue 11); a special-days
+    # entry closes it, and then the Tuesday after the Monday closure is forecast above the
+    # following Thursday (the data had Tue 09-02 = 42,889 calls vs Thu 09-04 = 32,000);
+    # Memorial Day taught the effect.
+    hist = window(bank, "2003-05-01", "2003-08-30")
+    res = forecast.run_forecast(hist, horizon="1w", freq="60min", country="US",
+                                model="day_profile")
+    days = res.frame["interval_start"].dt.normalize()
+    assert pd.Timestamp("2003-09-01") in set(days)
+    assert any(n.startswith("2003-09-01 is Labor Day, a public holiday the history has never "
+                            "seen: forecast as an open day") for n in res.notes)
+    sd = pd.DataFrame({"date": ["2003-09-01"], "kind": ["closed"]})
+    fc = forecast.run_forecast(hist, horizon="1w", freq="60min", country="US",
+                               model="day_profile", special_days=sd).frame
     days = fc["interval_start"].dt.normalize()
     assert pd.Timestamp("2003-09-01") not in set(days)                # closed, not forecast
     tot = fc.groupby(days)["offered"].sum()
-    # The Tuesday after a Monday closure is forecast above the following Thursday (the data
-    # had Tue 09-02 = 42,889 calls vs Thu 09-04 = 32,000); Memorial Day taught the effect.
     assert tot[pd.Timestamp("2003-09-02")] > 1.1 * tot[pd.Timestamp("2003-09-04")]
+
+
+def test_asked_holiday_is_never_zeroed(bank):
+    # Memorial Day 2004 would be forecast closed (the history saw Memorial Day 2003 closed);
+    # asked for with --intervals it is forecast like an open Monday, with a note; a Saturday
+    # (never open) is zeroed with a note that counts it.
+    want = pd.DataFrame({"interval_start": pd.to_datetime(
+        ["2004-05-31 10:00", "2004-05-31 10:30", "2004-06-05 10:00"])})
+    res = forecast.run_forecast(bank, intervals=want, freq="30min", country="US")
+    fc = res.frame
+    assert fc["interval_start"].tolist() == want["interval_start"].tolist()
+    assert (fc["offered"].iloc[:2] > 100).all()          # a Monday 10:00 half hour: ~1,000
+    assert fc["model"].iloc[2] == "closed" and fc["offered"].iloc[2] == 0
+    assert any("2004-05-31 is Memorial Day, on which the history shows the centre closed"
+               in n for n in res.notes)
+    assert any(n.startswith("1 requested intervals set to 0 calls") and "Sat 2004-06-05 (1)"
+               in n for n in res.notes)
 
 
 def test_intervals_mode_compares_with_actuals(bank):
@@ -253,7 +280,10 @@ def test_backtest_reproduces_published_baselines(bank):
     assert 1.12 <= mase["seasonal_naive"] <= 1.15
     assert 0.88 <= mase["weekday_avg8"] <= 0.92
     assert set(bt.columns) >= {"model", "folds", "mase", "wape", "bias", "coverage", "winner"}
-    assert bt.loc[bt.winner, "model"].tolist() in (["weekday_avg8"], ["auto"])
+    # auto never ships worse than the best baseline: here the blend of the two is no
+    # better than the 8-week average alone, so auto is that average (equal MASE, both win)
+    assert mase["auto"] <= mase["weekday_avg8"] + 1e-9
+    assert "weekday_avg8" in bt.loc[bt.winner, "model"].tolist()
     assert (bt["folds"] == 10).all()
     assert bt[["agents_mae", "understaffed"]].isna().all().all()     # no staffing model
 
@@ -331,5 +361,5 @@ def test_short_history_ranks_models_on_scored_folds_only():
     assert np.isfinite(ev["mase"]).all()
     chosen = res.frame["model"].iloc[0]
     members = chosen[len("auto("):-1].split("+")
-    shared = ev[ev["folds"] >= 2]
+    shared = ev[(ev["folds"] >= 2) & ~ev.index.str.startswith("auto(")]
     assert set(members) == set(shared["mase"].nsmallest(2).index)

@@ -125,3 +125,33 @@ def test_plan_bad_input_leaves_nothing(tmp_path, extra, match):
     assert res.exit_code == 2 and match in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1   # no progress label in a script
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.csv"]  # no folder, no temp
+
+
+def test_plan_workbook_is_usable(planned):
+    # issue 12: real dates, number formats, frozen header, filter, charts against the time
+    # column, figures with their meaning and the assumptions; values equal coverage.csv.
+    openpyxl = pytest.importorskip("openpyxl")
+    out, _ = planned
+    wb = openpyxl.load_workbook(out / "plan.xlsx")
+    cov_ws = wb["coverage"]
+    header = [c.value for c in cov_ws[1]]
+    t = header.index("interval_start") + 1
+    first = cov_ws.cell(row=2, column=t)
+    cov = pd.read_csv(out / "coverage.csv")
+    assert first.value == pd.Timestamp(cov["interval_start"].iloc[0]).to_pydatetime()
+    assert first.number_format == "yyyy-mm-dd hh:mm"
+    sl = cov_ws.cell(row=2, column=header.index("service_level") + 1)
+    assert sl.number_format == "0.0%"
+    assert cov_ws.freeze_panes == "A2" and cov_ws.auto_filter.ref.startswith("A1:")
+    chart = cov_ws._charts[0]
+    col = openpyxl.utils.get_column_letter(t)
+    assert chart.series[0].cat.numRef.f == f"'coverage'!${col}$2:${col}${len(cov) + 1}"
+    summ = wb["summary"]
+    rows = {r[0].value: (r[1].value, r[2].value) for r in summ.iter_rows(min_row=2)
+            if r[0].value}
+    assert rows["fte"][1].startswith("full-time equivalents")
+    assert rows["shrinkage"][0] == pytest.approx(0.2)
+    assert "assumptions" in rows
+    assert rows["service target"][0] == "80% of calls answered within 20 s"
+    assert rows["AHT"][0].startswith("300 s")
+    assert wb["forecast"]._charts and wb["forecast"]["A2"].is_date

@@ -307,3 +307,16 @@ def test_tiny_time_limit_reports_instead_of_crashing(small_requirements, tmp_pat
     recount = recount_coverage(tmp_path / "shifts.csv", cov["interval_start"], 15)
     assert recount.tolist() == cov["scheduled"].tolist()
     assert s["under_covered_intervals"] == int((cov["under"] > 0).sum())
+
+
+def test_xlsx_times_are_dates_and_charts_use_them(written):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(written / "schedule.xlsx")
+    ws = wb["2026-03-02"]
+    assert [ws.cell(row=2, column=c).value for c in (1, 2, 3)] == ["interval_start",
+                                                                   "required", "scheduled"]
+    assert ws["A3"].is_date and ws["A3"].number_format == "yyyy-mm-dd hh:mm"
+    assert ws.freeze_panes == "A3"
+    cov = pd.read_csv(written / "coverage.csv")
+    n = int((pd.to_datetime(cov["interval_start"]).dt.date.astype(str) == "2026-03-02").sum())
+    assert ws._charts[0].series[0].cat.numRef.f == f"'2026-03-02'!$A$3:$A${n + 2}"

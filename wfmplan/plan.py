@@ -219,6 +219,7 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
         "solve_time_s": float(s["solve_time_s"]),
         "sl_target": base_target.sl_target,
         "sl_threshold_s": base_target.sl_threshold_s,
+        "shrinkage": base_target.shrinkage,
         **service,
     }
     return PlanResult(history=hist, forecast=result, requirements=requirements, schedule=sched,

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from wfmcore import schema as S
+from wfmcore.excel import line_chart, number_format, sheet_title, write_frame
 from wfmcore.io import write_atomic
 from wfmcore.reader import format_times
 
@@ -263,45 +265,136 @@ def write_html(plan, path, inputs=()) -> Path:
                         inputs=inputs)
 
 
+MEANINGS = {
+    "calls": "calls forecast over the plan's horizon",
+    "agent_hours": "agent-hours needed on the phones (Erlang requirement)",
+    "scheduled_agent_hours": "agent-hours to schedule (requirement grossed up for shrinkage)",
+    "paid_hours": "paid hours of the shifts in the schedule",
+    "fte": "full-time equivalents: paid hours / (FTE hours a week x weeks of the plan)",
+    "fte_hours_per_week": "hours a week of one FTE",
+    "lp_bound": "lower bound on paid hours (no schedule can be cheaper)",
+    "gap": "how far the schedule's paid hours may be above the cheapest possible",
+    "under_covered_intervals": "intervals with fewer agents scheduled than required",
+    "solve_time_s": "seconds the shift solver ran",
+    "sl_target": "service-level target: share of calls answered within the threshold",
+    "sl_threshold_s": "service-level threshold, seconds",
+    "service_level": "service level the schedule gives by Erlang (calls-weighted)",
+    "asa_s": "average speed of answer, seconds",
+    "abandon_rate": "share of calls abandoned",
+    "sim_service_level": "service level the schedule gives in the simulator",
+    "sim_service_level_lo": "lower end of its 95 % confidence interval",
+    "sim_service_level_hi": "upper end of its 95 % confidence interval",
+    "sim_intervals_met": "share of intervals simulated at or above the target",
+    "sim_intervals_below": "intervals simulated significantly below the target",
+    "sim_overtime_h": "simulated overtime, hours (agents finishing calls after their shift)",
+    "sim_break_lost_h": "simulated break time lost to calls, hours",
+    "sim_staffing_rule": "how agents leave at a staffing change in the simulation",
+    "sim_replications": "simulated days per day of the plan",
+}
+
+
+def assumptions(plan) -> list[tuple[str, str]]:
+    """(what, value) pairs a planner needs to read the plan: the period, the history and
+    forecast model with its backtest, the AHT, the targets and the staffing method."""
+    s = plan.summary
+    fc_frame = plan.forecast.frame
+    rows = [("period", _period(plan))]
+    hist = plan.history
+    t = pd.to_datetime(hist.frame["interval_start"])
+    rows.append(("history", f"{hist.source}: {t.min():%Y-%m-%d} to {t.max():%Y-%m-%d}, "
+                            f"{hist.interval_min}-minute intervals"))
+    choices = plan.forecast.choices
+    if len(choices) and "summary" in choices.columns:
+        for r in choices.itertuples(index=False):
+            key = ", ".join(str(getattr(r, k)) for k in ("queue", "channel") if hasattr(r, k))
+            rows.append(("forecast model" + (f" ({key})" if key else ""), str(r.summary)))
+    else:
+        rows.append(("forecast model", ", ".join(sorted(set(fc_frame["model"].astype(str))))))
+    if "aht_s" in fc_frame.columns:
+        w = fc_frame["offered"].clip(lower=0)
+        aht = float((fc_frame["aht_s"] * w).sum() / max(w.sum(), 1e-9))
+        const = fc_frame["aht_s"].nunique() == 1
+        rows.append(("AHT", f"{aht:.0f} s " + ("(a constant given for the plan)" if const
+                                                 else "(forecast from the history)")))
+    rows.append(("service target", f"{s['sl_target']:.0%} of calls answered within "
+                                   f"{s['sl_threshold_s']:g} s"))
+    if "shrinkage" in s:
+        rows.append(("shrinkage assumed", f"{s['shrinkage']:.0%} of scheduled time off the "
+                                          "phones"))
+    rows.append(("staffing", f"{plan.requirements.model}, {plan.requirements.staffing_method}"
+                             " load"))
+    rows.append(("FTE", f"{s['fte_hours_per_week']:g} paid hours a week"))
+    return rows
+
+
 def write_workbook(plan, path, inputs=()) -> Path:
-    """plan.xlsx: summary, daily, forecast, requirements, shifts, coverage, with charts."""
+    """plan.xlsx (every sheet through :func:`wfmcore.excel.write_frame`: real dates and times,
+    number formats, frozen header, autofilter, widths): ``summary`` (each figure with what
+    it means, then the assumptions), ``daily``, ``forecast``, ``requirements``, ``shifts``,
+    ``coverage`` with charts against the interval times, and one sheet per queue when there
+    are several."""
     shifts_csv = Path(plan.files[0]).parent / "shifts.csv" if plan.files else None
     shifts_frame = pd.read_csv(shifts_csv) if shifts_csv and shifts_csv.exists() else \
         pd.DataFrame()
     summary = pd.DataFrame({"quantity": list(plan.summary),
-                            "value": [v for v in plan.summary.values()]})
+                            "value": [v for v in plan.summary.values()],
+                            "meaning": [MEANINGS.get(k, "") for k in plan.summary]})
 
     def write(p):
-        with pd.ExcelWriter(p, engine="openpyxl") as xw:
-            summary.to_excel(xw, sheet_name="summary", index=False)
-            daily_table(plan).to_excel(xw, sheet_name="daily", index=False)
-            fc = plan.forecast.frame.copy()
-            fc["interval_start"] = format_times(fc["interval_start"]).to_numpy()
-            fc.to_excel(xw, sheet_name="forecast", index=False)
-            plan.requirements.frame.to_excel(xw, sheet_name="requirements", index=False)
-            shifts_frame.to_excel(xw, sheet_name="shifts", index=False)
-            plan.coverage.to_excel(xw, sheet_name="coverage", index=False)
-            book = xw.book
-            _line_chart(book["forecast"], len(fc),
-                        [list(fc.columns).index(c) + 1 for c in fc.columns
-                         if c.startswith("offered")], "Forecast calls per interval", "calls")
-            cols = list(plan.coverage.columns)
-            _line_chart(book["coverage"], len(plan.coverage),
-                        [cols.index("required") + 1, cols.index("scheduled") + 1],
-                        "Required vs scheduled agents", "agents")
+        from openpyxl import Workbook  # heavy: loaded only to write a workbook
+        from openpyxl.styles import Font
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "summary"
+        write_frame(ws, summary, filter_and_freeze=False)
+        for i, v in enumerate(summary["value"], start=2):       # one format per row here
+            cell = ws.cell(row=i, column=2)
+            key = summary["quantity"].iloc[i - 2]
+            if isinstance(v, float):
+                cell.number_format = number_format(key, pd.Series([v]))
+        ws.freeze_panes = "A2"
+        row = len(summary) + 3
+        ws.cell(row=row, column=1, value="assumptions").font = Font(bold=True)
+        for i, (what, value) in enumerate(assumptions(plan), start=row + 1):
+            ws.cell(row=i, column=1, value=what)
+            ws.cell(row=i, column=2, value=value)
+        ws.column_dimensions["B"].width = 60
+        ws.column_dimensions["C"].width = 70
+
+        write_frame(wb.create_sheet("daily"), daily_table(plan))
+        fc = plan.forecast.frame.copy()
+        fc["interval_start"] = pd.to_datetime(format_times(fc["interval_start"]).to_numpy())
+        _table_with_chart(wb.create_sheet("forecast"), fc,
+                          [c for c in fc.columns if c.startswith("offered")],
+                          "Forecast calls per interval", "calls")
+        write_frame(wb.create_sheet("requirements"), plan.requirements.frame)
+        write_frame(wb.create_sheet("shifts"), shifts_frame)
+        _table_with_chart(wb.create_sheet("coverage"), plan.coverage, ["required", "scheduled"],
+                          "Required vs scheduled agents", "agents")
+        cov = plan.coverage
+        if S.QUEUE in cov.columns and cov[S.QUEUE].nunique() > 1:
+            for q, part in cov.groupby(S.QUEUE, sort=False):
+                ws = wb.create_sheet(sheet_title(f"queue {q}", wb.sheetnames))
+                _table_with_chart(ws, part.drop(columns=[S.QUEUE]), ["required", "scheduled"],
+                                  f"Required vs scheduled agents, queue {q}", "agents")
+        wb.save(p)
 
     return write_atomic(path, write, inputs=inputs)
 
 
-def _line_chart(ws, n_rows, col_numbers, title, y_title):
-    from openpyxl.chart import LineChart, Reference  # heavy: loaded only to write a workbook
+def _table_with_chart(ws, frame: pd.DataFrame, value_cols: list[str], title: str,
+                      y_title: str) -> None:
+    """``frame`` on ``ws`` and a line chart of ``value_cols`` against ``interval_start``
+    (placed right of the table)."""
+    from openpyxl.utils import get_column_letter  # heavy: loaded only to write a workbook
 
-    chart = LineChart()
-    chart.title = title
-    chart.y_axis.title = y_title
-    chart.x_axis.title = "interval"
-    chart.height, chart.width = 9, 28
-    for c in col_numbers:
-        chart.add_data(Reference(ws, min_col=c, min_row=1, max_row=n_rows + 1),
-                       titles_from_data=True)
-    ws.add_chart(chart, "A" + str(n_rows + 4) if n_rows < 30 else "M2")
+    first, last = write_frame(ws, frame)
+    cols = list(frame.columns)
+    if last >= first and S.INTERVAL_START in cols:
+        line_chart(ws, title=title, y_title=y_title,
+                   value_cols=[cols.index(c) + 1 for c in value_cols if c in cols],
+                   time_col=cols.index(S.INTERVAL_START) + 1, header_row=1, last_row=last,
+                   anchor=f"{get_column_letter(len(cols) + 2)}2")
+
+

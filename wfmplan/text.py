@@ -24,19 +24,23 @@ def staff_line(req: Requirements, out: Path) -> str:
 
 
 def evidence_lines(result: fc.ForecastResult) -> list[str]:
-    """The backtest MASE of each candidate, per queue, behind the model choice."""
+    """Per series: the backtest MASE of each candidate behind the model choice, and which
+    won against the best baseline and by how much (:attr:`forecast.ForecastResult.choices`)."""
     ev = result.evidence
     if not len(ev):
         return []
     keys = S.series_keys(ev)
     groups = ev.groupby(keys, sort=False) if keys else [((), ev)]
+    choices = result.choices
     lines = []
-    for key, e in groups:
+    for i, (key, e) in enumerate(groups):
         key = key if isinstance(key, tuple) else (key,)
         label = ", ".join(f"{k} {v}" for k, v in zip(keys, key, strict=True))
         lines.append("backtest MASE on the last weeks of the history"
                      + (f" ({label})" if label else "") + ": "
                      + ", ".join(f"{r.model} {r.mase:.3f}" for r in e.itertuples()))
+        if "summary" in choices.columns and i < len(choices):
+            lines.append((f"{label}: " if label else "") + str(choices["summary"].iloc[i]))
     return lines
 
 

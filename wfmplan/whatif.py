@@ -29,6 +29,7 @@ from wfmcore import checks, reader
 from wfmcore import schema as S
 from wfmcore.config import Config
 from wfmcore.errors import InputError
+from wfmcore.excel import write_frame
 from wfmcore.io import check_output_path, read_toml, write_atomic
 from wfmcore.reader import IntervalFile
 from wfmcore.readoptions import ReadOptions
@@ -335,8 +336,15 @@ def write_chart(table: pd.DataFrame, path: Path, inputs=()) -> Path:
 def write_table(table: pd.DataFrame, out: Path, inputs=()) -> Path:
     """The comparison table as .xlsx (by suffix) or CSV, atomically."""
     if out.suffix.lower() == ".xlsx":
-        return write_atomic(out, lambda p: table.to_excel(p, index=False, sheet_name="whatif"),
-                            inputs=inputs)
+        def write(p):
+            from openpyxl import Workbook  # heavy: loaded only to write a workbook
+
+            wb = Workbook()
+            wb.active.title = "whatif"
+            write_frame(wb.active, table)      # number formats, frozen header, filter
+            wb.save(p)
+
+        return write_atomic(out, write, inputs=inputs)
     return write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=inputs)
 
 
