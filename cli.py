@@ -31,6 +31,7 @@ from wfmplan import (  # noqa: E402
     calculator,
     forecasting,
     importing,
+    reforecasting,
     scheduling,
     scorecard,
     settings,
@@ -63,7 +64,7 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "max_blocking", "late_end", "staffing_method", "repair", "repair_rounds",
     "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout",
     "sl_period", "sl_floor", "isa_max_iterations", "isa_replications", "service_risk",
-    "expected_sl", "staffing_rule")}
+    "expected_sl", "staffing_rule", "as_of", "method")}
 
 
 def flag_message(exc: InputError) -> str:
@@ -359,8 +360,7 @@ def forecast_cmd(
                             "or to compare with actuals).")] = None,
     freq: FreqOpt = None,
     model: Annotated[str, typer.Option(
-        "--model", help="auto (blend of the two best in the backtest), seasonal_naive, "
-                        "weekday_avg8, day_profile or svd.")] = "auto",
+        "--model", help=forecasting.MODEL_HELP)] = "auto",
     level: Annotated[float, typer.Option(
         "--level", help="Prediction-interval coverage as a share: 0.8 -> offered_lo80, "
                         "offered_hi80.")] = 0.8,
@@ -421,9 +421,29 @@ def backtest_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON.")] = False,
     out: Annotated[Path | None, typer.Option(
         "-o", "--out", help="Also write the table (.json or .csv).")] = None,
+    intraday: Annotated[bool, typer.Option(
+        "--intraday", help="Score the intraday reforecast instead: rest-of-day MASE of no "
+                           "update, ratio and svd_update at the 10:00 and 13:00 cut-offs, "
+                           "updating the auto forecast made at each weekly origin.")] = False,
 ):
     """Rolling-origin backtest: MASE, WAPE, bias, interval coverage and the staffing
     consequence per model; marks the winner. Each origin uses only the weeks before it."""
+    if intraday:
+        with user_errors(), progress(folds, "intraday backtest") as bar:
+            read = settings.read_options(settings.load_settings(config), tz=tz,
+                                         input_tz=input_tz, columns=columns,
+                                         date_format=date_format, sheet=sheet,
+                                         filter=filter_rows, layout=layout)
+            result = reforecasting.intraday_backtest_file(
+                history, out, progress=bar.update, read=read, inputs=[config], folds=folds,
+                horizon=horizon, freq=freq, level=level, country=country,
+                special_days=special_days)
+        notes(result.notes)
+        if as_json:
+            typer.echo(result.table.to_json(orient="records", indent=2))
+        else:
+            typer.echo(reforecasting.intraday_table(result.table))
+        return
     with user_errors(), progress(folds + 8, "backtest") as bar:
         read = settings.read_options(settings.load_settings(config), tz=tz, input_tz=input_tz,
                                      columns=columns, date_format=date_format, sheet=sheet,
@@ -437,6 +457,42 @@ def backtest_cmd(
         typer.echo(result.table.to_json(orient="records", indent=2))
     else:
         typer.echo(text.backtest_table(result.table))
+
+
+@app.command()
+def reforecast(
+    history: Annotated[Path, typer.Argument(
+        help="Interval history (as for `wfm forecast`) up to the as-of time or later.")],
+    forecast_csv: Annotated[Path, typer.Option(
+        "--forecast", help="The forecast to update, as `wfm forecast` wrote it.")],
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="Local time the day has been seen up to, on the forecast's interval "
+                        "grid: '2026-03-02 11:00'.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Rest-of-day forecast CSV to write.")
+                   ] = Path("rest_of_day.csv"),
+    method: Annotated[str, typer.Option(
+        "--method", help="svd_update (Shen & Huang 2008 penalised update of the SVD scores) "
+                         "or ratio (run rate: actual / forecast so far, shrunk).")
+    ] = "svd_update",
+    tz: TzOpt = None,
+    input_tz: InputTzOpt = None,
+    columns: ColumnsOpt = None,
+    date_format: DateFormatOpt = None,
+    sheet: SheetOpt = None,
+    filter_rows: FilterOpt = None,
+    layout: LayoutOpt = None,
+    config: ConfigOpt = None,
+):
+    """Update the rest of the day from the intervals seen so far: the forecast's rows of the
+    as-of day from the as-of time on, same columns, model = the update method."""
+    with user_errors():
+        read = settings.read_options(settings.load_settings(config), tz=tz, input_tz=input_tz,
+                                     columns=columns, date_format=date_format, sheet=sheet,
+                                     filter=filter_rows, layout=layout)
+        result = reforecasting.reforecast_file(history, forecast_csv, out, as_of,
+                                               method=method, read=read, inputs=[config])
+    notes(result.notes)
+    typer.echo(reforecasting.reforecast_line(result, out))
 
 
 @app.command()
@@ -519,8 +575,8 @@ def plan(
     config: ConfigOpt = None,
     freq: Annotated[str | None, typer.Option(
         "--freq", help="Plan at 15min, 30min or 60min (aggregates the history).")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Forecast model [default: auto]")
-                     ] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Forecast model [default: auto]: " + forecasting.MODEL_HELP)] = None,
     country: CountryOpt = None,
     tz: TzOpt = None,
     input_tz: InputTzOpt = None,

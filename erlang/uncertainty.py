@@ -43,9 +43,14 @@ targets at q. This holds for the whole target set jointly (service level, ASA, o
 abandonment: each monotone in the load), so ``risk_calls`` followed by the usual staffing
 meets every target with probability >= 1 - r.
 
-**Expected service level** (``--expected-sl``): the smallest N with E_Lambda[SL(N, Lambda)]
->= sl_target; E[SL] increases with N, so the search gallops from the point staffing and
-bisects. The expectation is an integral over the standard-normal score z of the rate
+**Expected service level** (``--expected-sl``): the smallest N whose expected SL reaches
+sl_target, calls-weighted by default, E[Lambda SL(N, Lambda)] / E[Lambda] — the share of the
+interval's calls answered in time over many days like it, what a centre's reports measure
+(:data:`WEIGHTS`; ``equal``: E[SL(N, Lambda)], which lets a quiet day's high SL count as much
+as a busy day's low one). Either increases with N, so the search gallops from the point
+staffing and bisects. For a Gamma rate the weighted mass below the window is closed-form:
+x f_k(x) = E[Lambda] f_{k+1}(x), so E[Lambda 1{Lambda <= q}] = E[Lambda] P(Gamma(k + 1) <= q).
+The expectation is an integral over the standard-normal score z of the rate
 (Lambda = Q(Phi(z))): below the load window in which SL(N, .) lies within 1e-10 of 1 the
 integrand is 1 (mass Phi(z_a)), above the window in which it lies within 1e-10 of 0 it is 0,
 and inside it Gauss-Legendre with :data:`NODES` nodes; the window adapts to the SL curve
@@ -80,7 +85,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.polynomial.legendre import leggauss
 from scipy.interpolate import PchipInterpolator
-from scipy.special import betaincc, gammaincc, gammainccinv, gammaincinv, ndtr, ndtri
+from scipy.special import betaincc, gammainc, gammaincc, gammainccinv, gammaincinv, ndtr, ndtri
 
 from erlang import erlang_a, erlang_c
 from erlang.staffing import TARGET_RTOL, _max_agents, required_agents
@@ -90,7 +95,7 @@ from wfmcore import schema as S
 from wfmcore.errors import InputError
 from wfmcore.targets import ServiceTarget
 
-__all__ = ["NODES", "RateFit", "check_service_risk", "expected_service_level",
+__all__ = ["NODES", "WEIGHTS", "RateFit", "check_service_risk", "expected_service_level",
            "expected_sl_agents", "fit_rate", "interval_columns", "risk_calls"]
 
 #: Gauss-Legendre nodes of the expectation over the load window (module docstring)
@@ -383,8 +388,9 @@ class _Expectation:
     adapts to both the SL curve of N agents and the spread of the load, so both are
     resolved)."""
 
-    def __init__(self, curve: _LoadCurve, aht, target: ServiceTarget, nodes: int):
-        self.curve, self.aht, self.target = curve, aht, target
+    def __init__(self, curve: _LoadCurve, aht, target: ServiceTarget, nodes: int,
+                 fit: RateFit | None = None):
+        self.curve, self.aht, self.target, self.fit = curve, aht, target, fit
         self.gl_x, self.gl_w = leggauss(nodes)
         self.load_max = float(curve.y[-1].max()) if curve.y.size else 0.0
         self._windows: dict[tuple[float, float], tuple[float, float]] = {}
@@ -440,8 +446,33 @@ class _Expectation:
             sl = self._sl(np.broadcast_to(nr, zz.shape), self.curve.at(zz, c),
                           np.broadcast_to(ar, zz.shape))
             dens = np.exp(-0.5 * zz * zz) / np.sqrt(2.0 * np.pi)
-            out[rest] = ndtr(z_a) + half * (self.gl_w @ (sl * dens))
+            if self.fit is None:
+                out[rest] = ndtr(z_a) + half * (self.gl_w @ (sl * dens))
+            else:      # calls-weighted: E[Lambda SL] / E[Lambda]
+                share, calls = self._calls(z_a, zz, c)
+                out[rest] = share + half * (self.gl_w @ (sl * dens * calls))
         return np.minimum(out, 1.0)
+
+    def _calls(self, z_a, zz, cols):
+        """For the calls-weighted expectation: E[Lambda 1{z < z_a}] / E[Lambda] per column
+        and Lambda(z) / E[Lambda] at the nodes ``zz``. For a Gamma rate (shape k, scale
+        theta), x f_k(x) = E[Lambda] f_{k+1}(x), so the partial expectation is
+        E[Lambda] P(Gamma(k + 1, theta) <= Lambda(z_a)) (a point mass: E[Lambda] Phi(z_a))."""
+        v = self.fit.cv2[cols]
+        share = ndtr(z_a)
+        rel = np.ones(zz.shape)
+        mixed = v > 0
+        if mixed.any():
+            k = 1.0 / v[mixed]
+            u, up = ndtr(zz[:, mixed]), ndtr(-zz[:, mixed])
+            with np.errstate(under="ignore"):
+                x = np.where(u <= 0.5, gammaincinv(k, u), gammainccinv(k, up))   # Lambda/theta
+                x_a = np.where(z_a[mixed] <= 0, gammaincinv(k, ndtr(z_a[mixed])),
+                               gammainccinv(k, ndtr(-z_a[mixed])))
+                share = share.copy()
+                share[mixed] = gammainc(k + 1.0, x_a)
+            rel[:, mixed] = x * v[mixed]        # Lambda / E[Lambda] = theta x / f = x / k
+        return share, rel
 
 
 def _sl_only(target: ServiceTarget) -> ServiceTarget:
@@ -449,25 +480,40 @@ def _sl_only(target: ServiceTarget) -> ServiceTarget:
                    min_agents=0)
 
 
-def _prepared(offered, lo, hi, level, aht_s, interval_min, target, method, run_starts, nodes):
+WEIGHTS = ("calls", "equal")
+"""How the expected service level averages over the forecast distribution: ``calls``
+(default) E[Lambda SL(N, Lambda)] / E[Lambda], the share of the interval's calls answered in
+time over many days like it — what a centre's reports measure, since a busy day has more
+calls, and a lower SL, than a quiet one; ``equal`` E[SL(N, Lambda)], every day alike (higher:
+it gives the quiet days' high SL the weight of the busy days')."""
+
+
+def _prepared(offered, lo, hi, level, aht_s, interval_min, target, method, run_starts, nodes,
+              weight="calls"):
+    if weight not in WEIGHTS:
+        raise InputError(f"weight must be one of {', '.join(WEIGHTS)}; got {weight!r}",
+                         param="weight")
     fit = fit_rate(offered, lo, hi, level)
     nodes = checks.whole(nodes, "nodes", minimum=2)
     aht = np.broadcast_to(np.asarray(aht_s, dtype=float), fit.mean_calls.shape).copy()
     point = staffing_load(fit.mean_calls, aht, interval_min, method, run_starts)
     curve = _LoadCurve(fit, aht, interval_min, method, run_starts)
-    return point, aht, _Expectation(curve, aht, _sl_only(target), nodes)
+    return point, aht, _Expectation(curve, aht, _sl_only(target), nodes,
+                                    fit=fit if weight == "calls" else None)
 
 
 def expected_service_level(agents, offered, lo, hi, level, aht_s, interval_min,
                            target: ServiceTarget | None = None, *, method: str = "mol",
-                           run_starts=None, nodes: int = NODES) -> np.ndarray:
-    """E_Lambda[SL(agents, Lambda)] per interval (inputs in time order, runs as in
+                           run_starts=None, nodes: int = NODES,
+                           weight: str = "calls") -> np.ndarray:
+    """The expected SL per interval (inputs in time order, runs as in
     :func:`erlang.staffing_load`): the service level of ``target``'s convention (Erlang C,
     or Erlang A with ``patience_s``) averaged over the fitted rate distribution (module
-    docstring); 1 where no calls are offered."""
+    docstring), calls-weighted E[Lambda SL] / E[Lambda] or, with ``weight='equal'``,
+    E[SL] (:data:`WEIGHTS`); 1 where no calls are offered."""
     target = target or ServiceTarget()
     point, aht, expect = _prepared(offered, lo, hi, level, aht_s, interval_min, target, method,
-                                   run_starts, nodes)
+                                   run_starts, nodes, weight)
     n = np.broadcast_to(np.asarray(agents, dtype=float), point.shape)
     out = np.ones(point.shape)
     live = np.nonzero(point > 0)[0]
@@ -478,9 +524,11 @@ def expected_service_level(agents, offered, lo, hi, level, aht_s, interval_min,
 
 def expected_sl_agents(offered, lo, hi, level, aht_s, interval_min,
                        target: ServiceTarget | None = None, *, method: str = "mol",
-                       run_starts=None, nodes: int = NODES) -> np.ndarray:
-    """Agents per interval for ``--expected-sl``: the smallest N with
-    E_Lambda[SL(N, Lambda)] >= ``target.sl_target``, and at least what the other targets
+                       run_starts=None, nodes: int = NODES,
+                       weight: str = "calls") -> np.ndarray:
+    """Agents per interval for ``--expected-sl``: the smallest N whose expected SL (calls-
+    weighted E[Lambda SL(N, Lambda)] / E[Lambda], or E[SL] with ``weight='equal'``:
+    :data:`WEIGHTS`) reaches ``target.sl_target``, and at least what the other targets
     (ASA, occupancy cap, abandonment, min_agents) need at the point forecast.
 
     Inputs in time order per interval (``run_starts`` as in :func:`erlang.staffing_load`);
@@ -489,7 +537,7 @@ def expected_sl_agents(offered, lo, hi, level, aht_s, interval_min,
     """
     target = target or ServiceTarget()
     point, aht, expect = _prepared(offered, lo, hi, level, aht_s, interval_min, target, method,
-                                   run_starts, nodes)
+                                   run_starts, nodes, weight)
     others = replace(target, sl_target=0.0)
     if (others.asa_target_s is not None or others.max_occupancy is not None
             or others.max_abandon is not None):

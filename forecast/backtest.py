@@ -31,7 +31,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from forecast.metrics import coverage, mae, weekly_naive_scale
-from forecast.models import Model, NotEnoughHistory, fit_notes
+from forecast.models import BASELINES, Model, NotEnoughHistory, clean_days, fit_notes
 from forecast.panel import Panel
 
 Staffing = Callable[[np.ndarray, float], np.ndarray]
@@ -137,8 +137,8 @@ def run_fold(panel: Panel, model: Model, origin: pd.Timestamp, horizon_days: int
 
 
 def run_folds(panel: Panel, models: list[Model], origins: list[pd.Timestamp],
-              horizon_days: int = 7, progress=None, reuse_params: bool = False
-              ) -> dict[tuple[str, pd.Timestamp], Fold]:
+              horizon_days: int = 7, progress=None, reuse_params: bool = False,
+              keep_params: bool = False) -> dict[tuple[str, pd.Timestamp], Fold]:
     """Fit and score every model at every origin (oldest first).
 
     ``reuse_params``: the state-space variances are estimated once, at the first origin at
@@ -149,7 +149,8 @@ def run_folds(panel: Panel, models: list[Model], origins: list[pd.Timestamp],
     closure effects (the states) are still re-estimated at every origin; on the bank data
     the evidence MASE moves by 0.01 or less. It makes the 8-fold evidence behind
     :func:`forecast.run_forecast` about 5x cheaper. ``backtest`` (the scored evaluation)
-    refits fully at every origin.
+    refits fully at every origin. ``keep_params``: leave those variances in the models
+    (``fixed_params_``) for the caller's next fit, which the caller then resets.
     """
     out = {}
     for o in origins:
@@ -160,7 +161,7 @@ def run_folds(panel: Panel, models: list[Model], origins: list[pd.Timestamp],
                 m.fixed_params_ = m.state_params()
         if progress is not None:
             progress(1)
-    if reuse_params:
+    if reuse_params and not keep_params:
         for m in models:
             m.fixed_params_ = None
     return out
@@ -261,10 +262,6 @@ def blend_fold(res: dict, names: list[str], origin: pd.Timestamp) -> Fold:
                 mask=f0.mask, scale=f0.scale, fit_s=sum(f.fit_s for f in fs))
 
 
-BASELINES = ("seasonal_naive", "weekday_avg4", "weekday_avg8")
-"""The simple baselines that ``auto`` must beat on the series itself (issue 11, "do no
-harm"): the same slot a week earlier, and the same-weekday averages over 4 and 8 weeks."""
-
 BIAS_TOLERANCE = 0.02
 """A candidate's evidence bias (pooled over the evidence folds, sum(f - y) / sum(y)) counts
 as worse than the best baseline's only beyond ``max(|baseline bias|, BIAS_TOLERANCE)``.
@@ -323,22 +320,29 @@ class AutoChoice:
                 f"{self.baseline_bias:+.1%}, over {self.folds} weekly origins")
 
 
-def evidence_score(res: dict, members: list[str], origins: list[pd.Timestamp]
-                   ) -> tuple[float, float]:
+def evidence_score(res: dict, members: list[str], origins: list[pd.Timestamp],
+                   outliers: pd.DatetimeIndex | None = None) -> tuple[float, float]:
     """(mean MASE, pooled bias) of the equal-weight blend of ``members`` over ``origins``
-    (every member scored there): bias = sum(f - y) / sum(y) over all scored intervals."""
+    (every member scored there): bias = sum(f - y) / sum(y) over the scored intervals, less
+    the ``outliers`` days (one-day surges, :func:`forecast.models.clean_days`): no forecast
+    can know them, and a model that the surges in its own history lift would look unbiased
+    by cancelling them."""
     folds = [blend_fold(res, members, o) for o in origins]
     mase = float(np.mean([f.mase for f in folds]))
     err = calls = 0.0
     for f in folds:
-        y, fc = f.pairs()
+        mask = f.mask
+        if outliers is not None and len(outliers):
+            mask = mask & ~f.days.isin(outliers)[:, None]
+        y, fc = f.actual[mask], f.forecast[mask]
         err += float(np.sum(fc - y))
         calls += float(np.sum(y))
     return mase, (err / calls if calls > 0 else float("nan"))
 
 
 def select_auto(res: dict, names: list[str], origins: list[pd.Timestamp], *,
-                can_answer=None, baselines: tuple[str, ...] = BASELINES) -> AutoChoice:
+                can_answer=None, baselines: tuple[str, ...] = BASELINES,
+                outliers: pd.DatetimeIndex | None = None) -> AutoChoice:
     """``auto``'s choice from the folds ``res`` at the evidence ``origins`` ("do no harm").
 
     Options, in order: the blend of the :data:`AUTO_BLEND` best models by mean MASE (see
@@ -347,8 +351,8 @@ def select_auto(res: dict, names: list[str], origins: list[pd.Timestamp], *,
     at most ``max(|baseline bias|, BIAS_TOLERANCE)`` (:data:`BIAS_TOLERANCE`) — is shipped;
     the best baseline itself always passes, so nothing worse than it is ever shipped.
     ``can_answer(name)``: whether a model can forecast where the choice is used (it fitted
-    there); models that cannot are passed over. Without evidence: the first model that can
-    answer.
+    there); models that cannot are passed over. ``outliers``: days left out of the biases
+    (:func:`evidence_score`). Without evidence: the first model that can answer.
     """
     can = can_answer or (lambda n: True)
     ranked = [n for n in (rank_models(res, names, origins) if origins else []) if can(n)]
@@ -364,10 +368,10 @@ def select_auto(res: dict, names: list[str], origins: list[pd.Timestamp], *,
         common = [o for o in origins if all(scored(res.get((n, o))) for n in group)]
         if not common:
             continue
-        mase, bias = evidence_score(res, opt, common)
+        mase, bias = evidence_score(res, opt, common, outliers)
         if base is None:
             return AutoChoice(members=opt, mase=mase, bias=bias, folds=len(common))
-        b_mase, b_bias = evidence_score(res, [base], common)
+        b_mase, b_bias = evidence_score(res, [base], common, outliers)
         label = "+".join(opt)
         if mase > b_mase:
             rejected.append(f"{label}: MASE {mase:.3f} > {b_mase:.3f}")
@@ -381,11 +385,12 @@ def select_auto(res: dict, names: list[str], origins: list[pd.Timestamp], *,
 
 
 def auto_choice(res: dict, names: list[str], inner: list[pd.Timestamp],
-                origin: pd.Timestamp) -> list[str]:
+                origin: pd.Timestamp, outliers: pd.DatetimeIndex | None = None) -> list[str]:
     """Members of ``auto`` at ``origin`` (:func:`select_auto` over the earlier folds
     ``inner``, among the models that also answer at ``origin``); the first model that can
     answer (the baseline) without evidence."""
-    return select_auto(res, names, inner, can_answer=lambda n: res[(n, origin)].ok).members
+    return select_auto(res, names, inner, can_answer=lambda n: res[(n, origin)].ok,
+                       outliers=outliers).members
 
 
 @dataclass
@@ -431,9 +436,11 @@ def backtest(panel: Panel, models: list[Model], *, folds: int = 10, horizon_days
     rows, notes = [], []
     for o in outer:
         inner = inner_origins(all_origins, o, horizon_days, cal_folds)
+        train = panel.truncate(o)
+        outliers = train.days[clean_days(train)[1]]      # what a forecast at o would see
         for name in names + ["auto"]:
             if name == "auto":
-                members = auto_choice(res, names, inner, o)
+                members = auto_choice(res, names, inner, o, outliers)
                 f = blend_fold(res, members, o)
                 cal_folds_ = [blend_fold(res, members, i) for i in inner]
             else:

@@ -135,11 +135,25 @@ class Calendar:
         return self._cache["map"].get(day)
 
 
+def recent_weeks(days: pd.DatetimeIndex, weeks: int = 8) -> np.ndarray:
+    """Boolean per day of ``days``: in one of the last ``weeks`` calendar weeks (Monday to
+    Sunday) that have data. Weeks without any data (an export gap) are skipped, so right
+    after a gap of a month the window still holds 8 weeks of evidence, not one."""
+    days = pd.DatetimeIndex(days)
+    if not len(days):
+        return np.zeros(0, bool)
+    week = (days.normalize() - pd.to_timedelta(days.day_of_week, unit="D")).to_numpy()
+    kept = np.unique(week)[-weeks:]
+    return np.isin(week, kept)
+
+
 def open_weekdays(days: pd.DatetimeIndex, weeks: int = 8) -> np.ndarray:
-    """Boolean[7] (Monday=0): weekdays with rows in at least half of the last ``weeks`` weeks."""
-    last = days.max()
-    recent = days[days > last - pd.Timedelta(days=7 * weeks)]
-    n_weeks = max(1, min(weeks, int(np.ceil((last - days.min()).days / 7 + 1e-9)) or 1))
+    """Boolean[7] (Monday=0): weekdays with rows in at least half of the last ``weeks``
+    weeks that have data (:func:`recent_weeks`)."""
+    days = pd.DatetimeIndex(days)
+    recent = days[recent_weeks(days, weeks)]
+    week = (recent.normalize() - pd.to_timedelta(recent.day_of_week, unit="D"))
+    n_weeks = max(1, len(np.unique(week.to_numpy())))
     counts = np.bincount(recent.day_of_week, minlength=7)
     return counts >= max(1, n_weeks / 2)
 

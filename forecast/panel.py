@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from forecast.calendar import Calendar, day_table, open_weekdays
+from forecast.calendar import Calendar, day_table, open_weekdays, recent_weeks
 from wfmcore import schema as S
 
 PROFILE_WEEKS = 8   # opening hours and shapes are learned from the last 8 weeks
@@ -73,7 +73,7 @@ class Panel:
 
 def _slot_open(days: pd.DatetimeIndex, Y: np.ndarray) -> np.ndarray:
     open_wd = open_weekdays(days) if len(days) else np.zeros(7, bool)
-    recent = days > days.max() - pd.Timedelta(days=7 * PROFILE_WEEKS) if len(days) else []
+    recent = recent_weeks(days, PROFILE_WEEKS)       # the last 8 weeks that have data
     wd = days.day_of_week.to_numpy()
     out = np.zeros((7, Y.shape[1]), bool)
     for w in range(7):

@@ -24,6 +24,7 @@ from forecast.calendar import Calendar
 from forecast.io import read_history
 from forecast.metrics import bias, coverage, wape, weekly_naive_scale
 from forecast.models import (
+    BASELINES,
     CONVERGENCE,
     MIN_TURNS,
     DayProfile,
@@ -226,7 +227,7 @@ def test_one_week_history_models_step_aside():
     panel = panel_of(frame)
     next_week = pd.date_range("2024-01-08", periods=5, freq="D")
     for m in candidates():
-        if m.name in ("seasonal_naive", "weekday_avg8"):
+        if m.name in BASELINES:
             assert m.fit(panel).predict(next_week).shape == (5, panel.Y.shape[1])
         else:
             with pytest.raises(NotEnoughHistory, match=r"needs at least \d weeks"):

@@ -67,7 +67,8 @@ class ServiceTarget:
                                       "its targets over the forecast's uncertainty (0.1 = "
                                       "met with probability 0.9; needs offered_loNN/hiNN)")
     expected_sl: bool = _key(False, "bool", "staffing", "staff so the service level expected "
-                             "over the forecast's uncertainty meets sl_target")
+                             "over the forecast's uncertainty (calls-weighted, as reports "
+                             "measure it) meets sl_target")
     sl_period: str = _key("interval", "text", "targets", "period the service-level target "
                           "holds over: 'interval' (every interval), 'day' or 'week' (the "
                           "period's calls-weighted service level)", choices=SL_PERIODS)

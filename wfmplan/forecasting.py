@@ -11,6 +11,11 @@ from wfmcore.io import check_output_path, write_atomic
 from wfmcore.readoptions import ReadOptions
 from wfmplan.backtest import run_backtest
 
+MODEL_HELP = ("auto (the blend of the two best in the backtest, or the best single model, "
+              "never worse than the best baseline: " + ", ".join(fc.models.BASELINES) + "), or "
+              "one of " + ", ".join(fc.models.MODEL_NAMES) + ".")
+"""The ``--model`` help of ``wfm forecast``, from the model registry (never out of date)."""
+
 
 def forecast_file(history: Path, out: Path, options: fc.ForecastOptions, *,
                   intervals: Path | None = None, read: ReadOptions | None = None,
