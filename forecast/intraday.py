@@ -65,7 +65,7 @@ from forecast.io import History, aggregate, read_history
 from forecast.metrics import weekly_naive_scale
 from forecast.options import ForecastOptions
 from forecast.panel import build_panel
-from forecast.pipeline import run_forecast
+from forecast.pipeline import load_history, run_forecast
 from wfmcore import InputError, reader
 from wfmcore import schema as S
 from wfmcore.readoptions import ReadOptions
@@ -581,20 +581,6 @@ class IntradayBacktest:
     interval_min: int
 
 
-def _read_backtest_history(history, opts: ForecastOptions, read: ReadOptions | None) -> History:
-    if isinstance(history, History):
-        h = history
-    else:
-        h = read_history(history, options=read, column_map=opts.column_map, tz=opts.tz)
-    step = opts.freq_min
-    if step is not None and step != h.interval_min:
-        if step < h.interval_min:
-            raise InputError(f"freq {opts.freq!r} is finer than the history's "
-                             f"{h.interval_min}-minute intervals; choose a multiple of it")
-        h = aggregate(h, step)
-    return h
-
-
 def intraday_backtest(history, options: ForecastOptions | None = None, *, folds: int = 10,
                       cutoffs=CUTOFFS, read: ReadOptions | None = None, progress=None,
                       **keywords) -> IntradayBacktest:
@@ -610,7 +596,7 @@ def intraday_backtest(history, options: ForecastOptions | None = None, *, folds:
     opts = replace(options, **keywords) if options is not None else ForecastOptions(**keywords)
     if folds < 1:
         raise InputError(f"folds must be >= 1; got {folds!r}", param="folds")
-    hist = _read_backtest_history(history, opts, read)
+    hist = load_history(history, opts, read)
     step = hist.interval_min
     cut_min = []
     for c in cutoffs:

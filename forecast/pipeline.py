@@ -92,7 +92,7 @@ def _options(options: ForecastOptions | None, keywords: dict) -> ForecastOptions
     return replace(options, **keywords) if keywords else options
 
 
-def _load(history, opts: ForecastOptions, read: ReadOptions | None = None) -> History:
+def load_history(history, opts: ForecastOptions, read: ReadOptions | None = None) -> History:
     """The history at the interval length of ``opts.freq``; a file or frame is read with
     ``read`` (and ``opts.tz`` / ``opts.column_map``, which must agree with it)."""
     if read is not None and not isinstance(read, ReadOptions):
@@ -345,7 +345,7 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
     """
     opts = _options(options, keywords)
     calendar = Calendar(country=opts.country, special_days=opts.special_days)
-    hist = _load(history, opts, read)
+    hist = load_history(history, opts, read)
     step = hist.interval_min
     req = None
     if intervals is not None:
@@ -486,7 +486,7 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
     if folds < 1:
         raise InputError(f"folds must be >= 1; got {folds!r}")
     calendar = Calendar(country=opts.country, special_days=opts.special_days)
-    hist = _load(history, opts, read)
+    hist = load_history(history, opts, read)
     tables, fold_tables, notes = [], [], list(hist.notes) + channel_note(hist.frame)
     for key, g in _series(hist.frame):
         panel = build_panel(g, hist.interval_min, calendar)

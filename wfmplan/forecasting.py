@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 import forecast as fc
 from wfmcore.errors import InputError
 from wfmcore.io import check_output_path, write_atomic
@@ -39,13 +41,16 @@ def backtest_file(history: Path, out: Path | None = None, *,
         check_output_path(out, inputs)
     result = run_backtest(history, progress=progress, read=read, **options)
     if out is not None:
-        table = result.table
-        if out.suffix.lower() == ".json":
-            write_atomic(out, lambda p: table.to_json(p, orient="records", indent=2),
-                         inputs=inputs)
-        else:
-            write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=inputs)
+        write_table(result.table, out, inputs)
     return result
+
+
+def write_table(table: pd.DataFrame, out: Path, inputs=()) -> Path:
+    """A backtest table as JSON records (``.json``) or CSV, atomically."""
+    if out.suffix.lower() == ".json":
+        return write_atomic(out, lambda p: table.to_json(p, orient="records", indent=2),
+                            inputs=inputs)
+    return write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=inputs)
 
 
 def exclusive(horizon, intervals) -> None:

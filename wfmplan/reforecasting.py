@@ -10,8 +10,9 @@ import pandas as pd
 
 import forecast as fc
 from wfmcore import schema as S
-from wfmcore.io import check_output_path, write_atomic
+from wfmcore.io import check_output_path
 from wfmcore.readoptions import ReadOptions
+from wfmplan.forecasting import write_table
 
 
 def reforecast_file(history: Path, forecast_csv: Path, out: Path, as_of: str, *,
@@ -48,12 +49,7 @@ def intraday_backtest_file(history: Path, out: Path | None = None, *,
         check_output_path(out, inputs)
     result = fc.intraday_backtest(history, progress=progress, read=read, **options)
     if out is not None:
-        table = result.table
-        if out.suffix.lower() == ".json":
-            write_atomic(out, lambda p: table.to_json(p, orient="records", indent=2),
-                         inputs=inputs)
-        else:
-            write_atomic(out, lambda p: table.to_csv(p, index=False), inputs=inputs)
+        write_table(result.table, out, inputs)
     return result
 
 
