@@ -434,9 +434,12 @@ def _asked_holidays(calendar: Calendar, frame: pd.DataFrame, target_days: pd.Dat
     if calendar.country is None:
         return calendar, []
     hist_days = pd.DatetimeIndex(frame[S.INTERVAL_START].dt.normalize().unique())
+    hist_days = hist_days[hist_days < target_days.min()]     # the history is cut there
+    if not len(hist_days):
+        return calendar, []
     open_wd = open_weekdays(hist_days)
     asked = [d for d in target_days if calendar.holiday(d) and open_wd[d.weekday()]
-             and calendar.special(d) is None and d > hist_days.max()]
+             and calendar.special(d) is None]
     if not asked:
         return calendar, []
     before = day_table(hist_days, max(asked), calendar)
