@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench clean
+.PHONY: help demo test lint bench notebooks clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -33,6 +33,10 @@ lint: $(STAMP)  ## ruff
 
 bench: $(STAMP)  ## run the benchmarks in bench/ and write bench/RESULTS.md
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+notebooks: $(STAMP)  ## install JupyterLab into .venv and open notebooks/ in it
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
+	$(BIN)/jupyter lab notebooks/
 
 clean:  ## remove .venv and outputs
 	rm -rf $(VENV) out

@@ -27,6 +27,7 @@ from typing import Annotated  # noqa: E402
 import typer  # noqa: E402
 
 from wfmcore.errors import InputError, InternalError  # noqa: E402
+from wfmplan import VERSION as wfm_version  # noqa: E402
 from wfmplan import (  # noqa: E402
     calculator,
     forecasting,
@@ -47,13 +48,52 @@ from wfmplan.settings import (  # noqa: E402
     ServiceTarget,
 )
 
+#: the commands in the order of a planner's work, for ``wfm --help``
+WORKFLOW = ("import", "forecast", "backtest", "reforecast", "staff", "schedule", "plan",
+            "whatif", "kpis", "erlang", "init")
+
+
+class _WorkflowOrder(typer.core.TyperGroup):
+    """Lists the commands in :data:`WORKFLOW` order (then any others)."""
+
+    def list_commands(self, ctx):
+        names = super().list_commands(ctx)
+        return [n for n in WORKFLOW if n in names] + [n for n in names if n not in WORKFLOW]
+
+    def format_commands(self, ctx, formatter):
+        """Each command with its whole first sentence, wrapped (click cuts it at ~45
+        characters with '...')."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
 app = typer.Typer(
+    cls=_WorkflowOrder,
     add_completion=False,
     no_args_is_help=True,
     help="wfm: contact-centre workforce planning — forecast, staff (Erlang C/A), schedule.",
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help texts hold literal [brackets] ([default: 0.8], [[scenario]])
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"wfm {wfm_version}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    """wfm: contact-centre workforce planning — forecast, staff (Erlang C/A), schedule."""
 
 #: library parameter -> command-line flag, for messages (the one place that knows both)
 FLAGS = {name: "--" + name.replace("_", "-") for name in (
@@ -602,8 +642,19 @@ def plan(
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Shift rules TOML (else [shifts] of the config, else built-in).")
     ] = None,
-    time_limit_s: Annotated[float, typer.Option("--time-limit-s")] = 60.0,
-    gap: Annotated[float, typer.Option("--gap")] = 0.005,
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", help="Agents CSV (agent, min_hours, max_hours per week, availability "
+                         "...): assign every shift to a named agent (fairness.csv).")] = None,
+    special_days: SpecialDaysOpt = None,
+    level: Annotated[float | None, typer.Option(
+        "--level", help="Prediction-interval coverage as a share [default: 0.8].")] = None,
+    fte_hours: Annotated[float, typer.Option(
+        "--fte-hours", help="Paid hours of one FTE a week (FTE = paid hours / this / weeks).")
+    ] = 37.5,
+    time_limit_s: Annotated[float, typer.Option(
+        "--time-limit-s", help="Solver time budget for all days together, seconds.")] = 60.0,
+    gap: Annotated[float, typer.Option(
+        "--gap", help="Relative MIP gap at which a day stops (share: 0.005 = 0.5 %).")] = 0.005,
     replications: Annotated[int, typer.Option(
         "--replications", help="Simulation replications per day.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 0,
@@ -621,7 +672,7 @@ def plan(
                                      layout=layout)
         options = planning.plan_options(
             cfg, horizon=horizon, freq=freq, model=model, country=country, aht_s=aht_s,
-            read=read,
+            special_days=special_days, level=level, read=read, fte_hours=fte_hours,
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
                       "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
                       "repair_max_cost": repair_max_cost, "staffing_rule": staffing_rule},
@@ -635,7 +686,7 @@ def plan(
         rule_set = settings.shift_rules(cfg, rules)
         with progress(len(planning.STEPS), "plan") as bar:
             result = planning.run_plan(history, out, options, config=cfg, rules=rule_set,
-                                       progress=lambda _name: bar.update(1))
+                                       roster=roster, progress=lambda _name: bar.update(1))
     notes(result.notes)
     typer.echo("\n".join(planning.summary_lines(result.summary)))
     typer.echo(f"outputs in {out}/: " + ", ".join(sorted(p.name for p in result.files)))

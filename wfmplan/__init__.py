@@ -7,3 +7,10 @@ chain, ``wfm plan``), ``report`` (plan.xlsx, report.html), ``settings``, ``text`
 commands print). It imports the stages (``forecast``, ``shifts``), the engine (``erlang``)
 and the shared core (``wfmcore``); nothing below imports it.
 """
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    VERSION = version("wfm-toolkit")
+except PackageNotFoundError:      # run from a source tree that was never installed
+    VERSION = "unknown (not installed)"

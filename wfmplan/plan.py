@@ -112,12 +112,14 @@ class PlanResult:
 
 def run_plan(history, outdir, options: PlanOptions | None = None, *,
              config: Config | None = None, rules: shifts.Rules | None = None,
+             roster: Path | str | None = None,
              progress: Callable[[str], None] | None = None) -> PlanResult:
     """Run the whole chain and write every output into ``outdir`` (created if needed).
 
     ``options`` win over ``config``, which wins over the built-in defaults; ``rules`` (else
     the ``[shifts]`` table of ``config``, else the defaults) shape the shifts.
-    ``progress(step_name)`` is called after each stage. Every setting is checked before any
+    ``roster``: an agents CSV (:func:`shifts.read_roster`): every shift goes to a named agent
+    and fairness.csv is written. ``progress(step_name)`` is called after each stage. Every setting is checked before any
     work, and the files are built in a temporary folder beside ``outdir`` and moved in only
     when all of them are done: a failure leaves no half-written plan.
     """
@@ -128,7 +130,7 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
     if outdir.exists() and not outdir.is_dir():
         raise InputError(f"{outdir}: output folder is a file")
     inputs = [p for p in (history if isinstance(history, str | Path) else None,
-                          options.forecast.special_days, config.path) if p is not None]
+                          options.forecast.special_days, config.path, roster) if p is not None]
     for name in OUTPUT_FILES:
         check_output_path(outdir / name, inputs)
     # settings first: a bad target or rule must not cost a forecast
@@ -149,11 +151,13 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
         raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not in "
                          f"{hist.source}")
     card = history_scorecard(history, config, options.target_overrides, read=read)
+    agents = shifts.read_roster(roster) if roster is not None else None
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     try:
-        plan = _build(hist, work, outdir, config, options, base_target, rules, tick, inputs)
+        plan = _build(hist, work, outdir, config, options, base_target, rules, tick, inputs,
+                      agents)
         plan.scorecard = card
         plan.files.append(report.write_workbook(plan, work / "plan.xlsx", inputs=inputs))
         plan.files.append(report.write_html(plan, work / "report.html", inputs=inputs))
@@ -168,7 +172,7 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
 
 
 def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: PlanOptions,
-           base_target: ServiceTarget, rules, tick, inputs) -> PlanResult:
+           base_target: ServiceTarget, rules, tick, inputs, agents=None) -> PlanResult:
     """The stages, writing into ``work``; messages name the final paths in ``outdir``."""
     result = fc.run_forecast(hist, options=options.forecast)
     files = [fc.write_forecast(result, work / "forecast.csv", inputs=inputs)]
@@ -188,6 +192,7 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
     sched_options = replace(options.schedule, shrinkage=base_target.shrinkage,
                             replications=max(options.schedule.replications, 2))
     sched = shifts.schedule(req_frame, rules, options=sched_options, target=base_target,
+                            roster=agents,
                             source=str(outdir / "requirements.csv"))
     files += shifts.write_outputs(sched, work, inputs=inputs)
     tick(STEPS[2])
