@@ -692,6 +692,26 @@ def plan(
     typer.echo(f"outputs in {out}/: " + ", ".join(sorted(p.name for p in result.files)))
 
 
+def _multipliers(text_: str | None, flag: str) -> list[float]:
+    """'+15%,-10%,1.1' -> [1.15, 0.9, 1.1]: a percentage change (with %) or a multiplier."""
+    if text_ is None:
+        return []
+    out = []
+    for tok in (t.strip() for t in text_.split(",")):
+        if not tok:
+            continue
+        m = re.fullmatch(r"([+-]?\d+(?:\.\d+)?)\s*%", tok)
+        try:
+            out.append(1.0 + float(m.group(1)) / 100.0 if m else float(tok))
+        except ValueError:
+            raise InputError(f"{flag} takes percentages (+15%) or multipliers (1.15) "
+                             f"separated by commas; got {tok!r}") from None
+        if not m and tok[0] in "+-":
+            raise InputError(f"{flag}: {tok!r} looks like a change; write it as a percentage "
+                             f"({tok}%) or a multiplier")
+    return out
+
+
 def _floats(text_: str | None, flag: str) -> list[float]:
     if text_ is None:
         return []
@@ -707,9 +727,13 @@ def whatif(
                                                  "[, queue, aht_s]), or a history with "
                                                  "--from-history.")],
     volume: Annotated[str | None, typer.Option(
-        "--volume", help="Volume multipliers, e.g. 0.9,1,1.1.")] = None,
-    aht: Annotated[str | None, typer.Option("--aht", help="AHT multipliers, e.g. 1,1.05.")
-                   ] = None,
+        "--volume", help="Volume changes: percentages (+15%, -10%) or multipliers "
+                         "(0.9,1,1.1).")] = None,
+    aht: Annotated[str | None, typer.Option(
+        "--aht", help="AHT changes: percentages (+5%) or multipliers (1,1.05).")] = None,
+    aht_delta_s: Annotated[str | None, typer.Option(
+        "--aht-delta-s", help="AHT changes in seconds, added to each queue's own AHT: "
+                              "-10,0,10.")] = None,
     sl_target: Annotated[str | None, typer.Option(
         "--sl-target", help="Service-level targets, e.g. 0.8,0.9.")] = None,
     sl_threshold_s: Annotated[str | None, typer.Option(
@@ -757,7 +781,8 @@ def whatif(
         inputs = [p for p in (forecast_csv, scenarios, headcount, config) if p is not None]
         whatifs.check_outputs((out, chart), inputs)
         scs = whatifs.scenario_list(
-            scenarios, volume=_floats(volume, "--volume"), aht=_floats(aht, "--aht"),
+            scenarios, volume=_multipliers(volume, "--volume"),
+            aht=_multipliers(aht, "--aht"), aht_delta_s=_floats(aht_delta_s, "--aht-delta-s"),
             sl_target=_floats(sl_target, "--sl-target"),
             sl_threshold_s=_floats(sl_threshold_s, "--sl-threshold-s"),
             shrinkage=_floats(shrinkage, "--shrinkage"),

@@ -105,3 +105,41 @@ def test_scenario_keys_are_the_target_vocabulary():
     target_fields = {f.name for f in fields(ServiceTarget)}
     assert set(TARGET_CHANGES) == target_fields
     assert set(TARGET_KEYS) | set(STAFFING_KEYS) | {"shrinkage"} == target_fields | {"aht_s"}
+
+
+def test_planner_terms_percentages_and_seconds(tmp_path):
+    # --volume +20% is the multiplier 1.2; --aht-delta-s -18 on AHT 180 s is the multiplier
+    # 0.9 (162 s): the same rows as the multiplier forms (hand: 180 - 18 = 0.9 x 180)
+    src = tmp_path / "fc.csv"
+    FC.to_csv(src, index=False)
+    out_a, out_b = tmp_path / "a.csv", tmp_path / "b.csv"
+    res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--no-paid-hours",
+                              "--volume", "+0%,+20%", "--aht-delta-s", "-18", "-o", str(out_a)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--no-paid-hours",
+                              "--volume", "1,1.2", "--aht", "0.9", "-o", str(out_b)])
+    assert res.exit_code == 0, res.output
+    a, b = pd.read_csv(out_a), pd.read_csv(out_b)
+    assert list(a["scenario"]) == ["AHT -18 s", "volume +20%, AHT -18 s"]
+    cols = ["agent_hours", "service_level", "asa_s", "occupancy"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+    # a change written as a bare signed number is refused, not read as a multiplier
+    res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--volume", "+15"])
+    assert res.exit_code == 2 and "write it as a percentage (+15%)" in res.stderr
+    # an AHT change that leaves no handle time is an error naming the scenario
+    res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--no-paid-hours",
+                              "--aht-delta-s", "-200"])
+    assert res.exit_code == 2 and "scenario 'AHT -200 s'" in res.stderr
+
+
+def test_scenario_file_with_a_grid_flag_is_an_error(tmp_path):
+    # issue 12: --shrinkage beside --scenarios used to be ignored silently
+    src = tmp_path / "fc.csv"
+    FC.to_csv(src, index=False)
+    p = tmp_path / "s.toml"
+    p.write_text('[[scenario]]\nname = "busy"\nvolume = 1.1\n')
+    res = runner.invoke(app, ["whatif", str(src), "--aht-s", "180", "--scenarios", str(p),
+                              "--shrinkage", "0.3"])
+    assert res.exit_code == 2
+    assert "--scenarios and --shrinkage exclude each other" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1

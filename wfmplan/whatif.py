@@ -42,13 +42,16 @@ from wfmplan.staffing import agents_for, horizon_weeks, load_to_staff, read_fore
 class Scenario:
     """Changes against the base; ``None`` keeps the base value.
 
-    ``volume`` and ``aht`` are multipliers (1.1 = +10 %); ``model`` is "erlang_c" or
-    "erlang_a" (Erlang A needs a patience, from the scenario or the base).
+    ``volume`` and ``aht`` are multipliers (1.1 = +10 %); ``aht_delta_s`` adds seconds to
+    every interval's AHT after the multiplier (-10 = ten seconds shorter, in each queue's own
+    AHT); ``model`` is "erlang_c" or "erlang_a" (Erlang A needs a patience, from the scenario
+    or the base).
     """
 
     name: str
     volume: float = 1.0
     aht: float = 1.0
+    aht_delta_s: float = 0.0
     model: str | None = None
     # the ServiceTarget fields (wfmcore.targets), None = the base value
     sl_target: float | None = None
@@ -75,6 +78,9 @@ class Scenario:
             if not (isinstance(v, int | float) and v > 0 and np.isfinite(v)):
                 raise InputError(f"scenario '{self.name}': {f} must be a multiplier > 0 "
                                  f"(1.1 = +10 %); got {v!r}")
+        if not (isinstance(self.aht_delta_s, int | float) and np.isfinite(self.aht_delta_s)):
+            raise InputError(f"scenario '{self.name}': aht_delta_s must be a number of "
+                             f"seconds (-10 = ten seconds shorter); got {self.aht_delta_s!r}")
         if self.model not in (None, "erlang_c", "erlang_a"):
             raise InputError(f"scenario '{self.name}': model must be erlang_c or erlang_a; "
                              f"got {self.model!r}")
@@ -145,12 +151,14 @@ def grid(**axes) -> list[Scenario]:
 
 
 def _is_neutral(key, value):
-    return key in ("volume", "aht") and value == 1.0
+    return (key in ("volume", "aht") and value == 1.0) or (key == "aht_delta_s" and value == 0)
 
 
 def _label(key, value):
     if key in ("volume", "aht"):
         return f"{key} {value - 1:+.0%}"
+    if key == "aht_delta_s":
+        return f"AHT {value:+g} s"
     if key in ("sl_target", "max_abandon", "max_occupancy", "shrinkage"):
         return f"{key} {value:.0%}"
     return f"{key} {value:g}" if isinstance(value, float | int) else f"{key} {value}"
@@ -184,7 +192,11 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
     for sc in scenarios:
         target = sc.target(base)
         c = calls * sc.volume
-        h = aht * sc.aht
+        h = aht * sc.aht + sc.aht_delta_s
+        if np.any(h[c > 0] <= 0):
+            raise InputError(f"scenario '{sc.name}': the AHT change leaves an interval with an "
+                             f"AHT of {float(np.min(h[c > 0])):g} s; it must stay above 0",
+                             param="aht_delta_s")
         load = offered_load(c, h, interval_min)
         if headcount is not None:
             staffed_load = load_to_staff(frame, c, h, interval_min, target.staffing_method)
@@ -263,6 +275,11 @@ def scenario_list(scenario_file: Path | None = None, **axes) -> list[Scenario]:
     one), or else the grid of ``axes`` (see :func:`grid`)."""
     if scenario_file is None:
         return grid(**axes)
+    given = [k for k, v in axes.items() if v]
+    if given:
+        raise InputError(f"--scenarios and --{given[0].replace('_', '-')} exclude each other: "
+                         f"put the {given[0]} values in the scenario file",
+                         param="scenarios")
     scenarios = load_scenarios(scenario_file)
     return scenarios if scenarios[0].name == "base" else [Scenario(name="base")] + scenarios
 
