@@ -354,5 +354,16 @@ def _summary(solutions: list[DaySolution], coverage: pd.DataFrame, interval_min:
         "under_agent_hours": float(coverage["under"].sum() * interval_min / 60),
         "solve_time_s": float(sum(s.solve_time_s for s in solutions)),
         "days": len(solutions),
-        "status": "optimal" if not bad else "; ".join(bad),
+        "status": _overall_status(bad, [s.status for s in solutions] if weeks is None
+                                  else [w["status"] for w in weeks]),
     }
+
+
+def _overall_status(bad: list[str], statuses: list[str]) -> str:
+    """'optimal' only when every day (week) was proven optimal; 'within gap G (proven)' when
+    every one was proven within the gap G; else the ones that were not, each with its
+    solver status (a time limit, no integer solution, ...)."""
+    if bad:
+        return "; ".join(bad)
+    within = sorted({st for st in statuses if st.startswith("within gap")})
+    return f"{within[-1]} (proven)" if within else "optimal"

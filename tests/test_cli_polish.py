@@ -69,3 +69,25 @@ def test_plan_with_roster_special_days_and_fte_hours(tmp_path):
     assert "2024-02-07" not in set(fc["interval_start"].dt.strftime("%Y-%m-%d"))
     paid = float((shifts_csv["paid_hours"] * shifts_csv.get("agents", 1)).sum())
     assert f"FTE                      {paid / 30:,.1f} (at 30 h a week)" in res.output
+
+
+def test_honest_solver_status_and_under_covered_list():
+    # issue 12: 'optimal' only when every day was proven optimal; a gap stop says so; a
+    # time limit names the day; under-covered intervals are listed by queue and time
+    import pandas as pd
+
+    from shifts.schedule import _overall_status
+    from wfmplan.plan import under_covered_notes
+
+    assert _overall_status([], ["optimal", "optimal"]) == "optimal"
+    assert _overall_status([], ["optimal", "within gap 0.005"]) == "within gap 0.005 (proven)"
+    assert _overall_status(["2026-03-03: stopped: time limit reached"],
+                           ["optimal", "stopped: time limit reached"]) == \
+        "2026-03-03: stopped: time limit reached"
+    cov = pd.DataFrame({"queue": ["a", "a", "b"],
+                        "interval_start": ["2026-03-02 08:00", "2026-03-02 08:15",
+                                           "2026-03-02 08:00"], "under": [0, 2, 1]})
+    assert under_covered_notes(cov) == ["2 intervals under-covered by the schedule: "
+                                        "a 2026-03-02 08:15 (2 short), b 2026-03-02 08:00 "
+                                        "(1 short)"]
+    assert under_covered_notes(cov.assign(under=0)) == []

@@ -300,7 +300,8 @@ def test_tiny_time_limit_reports_instead_of_crashing(small_requirements, tmp_pat
     # and a status that says the time limit stopped it (or "optimal" on a fast machine).
     res = shifts.schedule(small_requirements, time_limit_s=0.05)
     s = res.summary
-    assert s["status"] == "optimal" or "time limit" in s["status"].lower()
+    assert (s["status"] == "optimal" or s["status"].startswith("within gap")
+            or "time limit" in s["status"].lower())
     assert s["lp_bound"] <= s["bound"] <= s["objective"] + 1e-9
     shifts.write_outputs(res, tmp_path)
     cov = pd.read_csv(tmp_path / "coverage.csv")

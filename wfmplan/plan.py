@@ -222,6 +222,7 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
         "gap": float(s["gap"]),
         "under_covered_intervals": int(s["under_covered_intervals"]),
         "solve_time_s": float(s["solve_time_s"]),
+        "solver_status": str(s["status"]),
         "sl_target": base_target.sl_target,
         "sl_threshold_s": base_target.sl_threshold_s,
         "shrinkage": base_target.shrinkage,
@@ -229,8 +230,21 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
     }
     return PlanResult(history=hist, forecast=result, requirements=requirements, schedule=sched,
                       coverage=coverage, summary=summary,
-                      notes=[*result.notes, *requirements.notes],
+                      notes=[*result.notes, *requirements.notes, *under_covered_notes(coverage)],
                       files=files)
+
+
+def under_covered_notes(coverage: pd.DataFrame, show: int = 10) -> list[str]:
+    """One note listing the intervals the schedule leaves under-covered, by queue and time
+    (the first ``show``, then how many more): what a planner must fix by hand."""
+    under = coverage[coverage["under"] > 0]
+    if under.empty:
+        return []
+    items = [(f"{r[S.QUEUE]} " if S.QUEUE in under.columns else "")
+             + f"{r[S.INTERVAL_START]} ({int(r['under'])} short)"
+             for _, r in under.head(show).iterrows()]
+    more = f" and {len(under) - show} more" if len(under) > show else ""
+    return [f"{len(under)} intervals under-covered by the schedule: {', '.join(items)}{more}"]
 
 
 def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: Config,
@@ -325,6 +339,7 @@ def summary_lines(summary: dict) -> list[str]:
         f"(LP bound {s['lp_bound']:,.1f}, gap {100 * s['gap']:.2f} %)",
         f"FTE                      {s['fte']:,.1f} (at {s['fte_hours_per_week']:g} h a week)",
         f"under-covered intervals  {s['under_covered_intervals']}",
+        *([f"solver status            {s['solver_status']}"] if "solver_status" in s else []),
         f"service level (Erlang)   {s['service_level']:.1%}   ASA {s['asa_s']:.1f} s   "
         f"abandoned {s['abandon_rate']:.2%}",
         f"service level (simulated) {s['sim_service_level']:.1%}{sim_ci}, "

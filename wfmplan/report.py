@@ -223,7 +223,8 @@ def render_html(plan) -> str:
         (f"<img alt='coverage' src='data:image/png;base64,{cover_png}'>" if cover_png else ""),
         f"<p>Paid hours {sched['paid_hours']:,.1f} h; LP bound {sched['lp_bound']:,.1f}; gap "
         f"{100 * sched['gap']:.2f} %; under-covered intervals "
-        f"{sched['under_covered_intervals']}; solve time {sched['solve_time_s']:.1f} s.</p>",
+        f"{sched['under_covered_intervals']}; solve time {sched['solve_time_s']:.1f} s; "
+        f"solver status: {html.escape(str(sched['status']))}.</p>",
         "<h2>Service level per interval</h2>",
         f"<img alt='service level' src='data:image/png;base64,{chart_service(plan)}'>",
         "<h2>Per day</h2>", daily,
@@ -276,6 +277,8 @@ MEANINGS = {
     "gap": "how far the schedule's paid hours may be above the cheapest possible",
     "under_covered_intervals": "intervals with fewer agents scheduled than required",
     "solve_time_s": "seconds the shift solver ran",
+    "solver_status": "optimal: proven cheapest; within gap: proven within that share of the "
+                     "cheapest; otherwise why the solver stopped (a time limit: not proven)",
     "sl_target": "service-level target: share of calls answered within the threshold",
     "sl_threshold_s": "service-level threshold, seconds",
     "service_level": "service level the schedule gives by Erlang (calls-weighted)",
