@@ -59,7 +59,8 @@ def bd0(x, mean):
     out[close] = s
     xf, mf = x[~close], mean[~close]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out[~close] = xf * np.log(xf / mf) + mf - xf
+        # log x - log m, not log(x / m): x / m overflows for a subnormal mean (1e-310)
+        out[~close] = xf * (np.log(xf) - np.log(mf)) + mf - xf
     return out
 
 

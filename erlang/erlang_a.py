@@ -272,13 +272,20 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_conventio
         # P(served) = P(no wait) + P(served after waiting) = K (R - 1) + K (x/y)(A - 1):
         # exact even when nearly everybody hangs up (1 - P(abandon) would cancel)
         p_no_wait = np.exp(log_rm1 - log_d)
-        p_served_waited = np.exp(log_a0m1 + np.log(x / y) - log_d)
+        # log x - log y, not log(x / y), which overflows at a subnormal load; y that
+        # underflows to 0 means nobody waits
+        with np.errstate(divide="ignore", invalid="ignore"):     # y = 0 masked below
+            log_sw = log_a0m1 + np.log(x) - np.log(y) - log_d
+        p_served_waited = np.where(y > 0, np.exp(np.where(y > 0, log_sw, 0.0)), 0.0)
         p_served = p_no_wait + p_served_waited
         occ[live] = np.minimum(al * p_served / nl, 1.0)
         if with_asa:
             share_waited = np.divide(p_served_waited, p_served, out=np.zeros_like(p_served),
                                      where=p_served > 0)
-            harm = np.where(share_waited > 0, _mean_harmonic(x, y), 0.0)
+            harm = np.zeros_like(share_waited)
+            waited = share_waited > 0           # nobody waited: no mean wait to compute
+            if waited.any():
+                harm[waited] = _mean_harmonic(x[waited], y[waited])
             asa[live] = share_waited * patl * harm
         else:
             asa[live] = np.nan

@@ -299,3 +299,24 @@ def test_erlang_a_large_x_matches_mpmath(case):
     got = erlang_a.kpis(n, a, aht, t, patience, with_asa=False)
     for key in ref:
         assert rel(got[key], ref[key]) < 1e-9, key
+
+
+@pytest.mark.parametrize("load", [1e-17, 1e-300, 1e-310, 5e-324])
+def test_erlang_a_at_vanishing_load_is_finite_and_silent(load):
+    # hand: as the load goes to 0 nobody waits and every call is served, so occupancy is
+    # a / n and the SL is 1; the subnormal loads used to overflow x / y (NaN occupancy and
+    # RuntimeWarnings seen in the full suite through a hypothesis example)
+    import warnings
+
+    from erlang import erlang_a
+    n = np.array([1, 5, 50])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        k = erlang_a.kpis(n, np.full(3, load), np.full(3, 79.0), 20.0, 20.0)
+    np.testing.assert_allclose(k["occupancy"], load / n, rtol=1e-12)
+    assert (k["service_level"] == 1.0).all() and np.isfinite(k["asa_s"]).all()
+    # one agent: a caller waits with probability ~a, for the call in progress (rate 1/AHT)
+    # against her patience (rate 1/20 s): P(abandon) ~ a x 79 / (79 + 20); more agents: less
+    assert (k["p_abandon"] <= load).all()
+    if load >= 1e-300:
+        assert k["p_abandon"][0] == pytest.approx(load * 79 / 99, rel=1e-9)
