@@ -321,7 +321,9 @@ def main():
              "the partial last interval of the day (21:00, only 21:00-21:05 in the data) is "
              "left out, as `wfm forecast` does.", "",
              f"`auto` = equal-weight mean of the {AUTO_BLEND} models with the lowest MASE over "
-             f"the 8 earlier weeks (see `forecast/backtest.py: AUTO_BLEND` for the rules "
+             f"the 8 earlier weeks, else the best single model, never one worse than the best "
+             f"baseline by MASE or bias (`forecast/backtest.py: select_auto`; see AUTO_BLEND "
+             f"for the rules "
              f"compared and how the choice was made on the earlier window below and synthetic "
              f"series, never on the last 10 weeks). The day-total models (`day_profile`, "
              f"`svd`) carry a turn-of-the-month effect (`forecast/calendar.py: MONTH_TURN`, "

@@ -46,8 +46,10 @@ class ForecastOptions:
     freq : '15min', '30min', '60min' (or minutes): aggregate the history to this interval
         length first (:attr:`freq_min`; a multiple of the history's). None: as read.
     model : 'auto' (the mean of the two best models of the backtest, see
-        :data:`forecast.backtest.AUTO_BLEND`), one of :data:`forecast.models.MODEL_NAMES`,
-        or a list of names or :class:`forecast.models.Model` objects (the candidates).
+        :data:`forecast.backtest.AUTO_BLEND`, or the best single model, never one that did
+        worse than the best baseline: :func:`forecast.backtest.select_auto`), one of
+        :data:`forecast.models.MODEL_NAMES`, or a list of names or
+        :class:`forecast.models.Model` objects (the candidates).
     level : central coverage of [offered_loNN, offered_hiNN], a share in (0, 1)
         (0.8 -> offered_lo80 / offered_hi80).
     country, special_days : public-holiday calendar (ISO code, e.g. 'US') and a
