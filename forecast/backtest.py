@@ -33,6 +33,7 @@ from scipy.special import ndtri
 from forecast.metrics import coverage, mae, weekly_naive_scale
 from forecast.models import BASELINES, Model, NotEnoughHistory, clean_days, fit_notes
 from forecast.panel import Panel
+from wfmcore.errors import InputError, InternalError
 
 Staffing = Callable[[np.ndarray, float], np.ndarray]
 """``staffing(traffic_erl, aht_s)``: required agents for each interval's offered load
@@ -99,11 +100,55 @@ def weekly_origins(panel: Panel, n: int, horizon_days: int = 7) -> list[pd.Times
     return sorted(out)
 
 
+#: failures of a model's own arithmetic (overflow, a singular matrix, statsmodels' "array
+#: must not contain infs or NaNs") that make it step aside for one series, with the reason
+#: recorded: one queue never sinks the others (issue 15). The baselines never step aside:
+#: their failing is a bug (:class:`~wfmcore.errors.InternalError`).
+NUMERIC_ERRORS = (ArithmeticError, ValueError, np.linalg.LinAlgError)
+#: a forecast above this multiple of the busiest interval of the training history (plus 10
+#: calls) is a numeric failure, not a forecast
+IMPLAUSIBLE_FACTOR = 100.0
+
+
+def fit_predict(model: Model, train: Panel, days: pd.DatetimeIndex
+                ) -> tuple[np.ndarray | None, str]:
+    """(``model`` fitted on ``train``, its forecast of ``days``) -> (forecast, '') or
+    (None, the reason it stepped aside): too little history (:class:`NotEnoughHistory`), a
+    numeric failure (:data:`NUMERIC_ERRORS`), or values that are not finite or above
+    :data:`IMPLAUSIBLE_FACTOR` x the busiest interval seen. A baseline that fails raises
+    :class:`~wfmcore.errors.InternalError`."""
+    try:
+        model.fit(train)
+        F = (np.asarray(model.predict(days), dtype=float) if len(days)
+             else np.zeros((0, train.Y.shape[1])))
+    except NotEnoughHistory as exc:
+        return None, str(exc)
+    except InputError:
+        raise
+    except NUMERIC_ERRORS as exc:
+        reason = f"numeric failure ({type(exc).__name__}: {exc})"
+    else:
+        with np.errstate(invalid="ignore"):
+            busiest = float(np.nanmax(train.Y)) if np.isfinite(train.Y).any() else 0.0
+        ceiling = IMPLAUSIBLE_FACTOR * busiest + 10.0
+        if not np.isfinite(F).all():
+            reason = "numeric failure (its forecast has non-finite values)"
+        elif F.size and float(F.max()) > ceiling:
+            reason = (f"numeric failure (its forecast reaches {float(F.max()):.3g} calls in an "
+                      f"interval, over {IMPLAUSIBLE_FACTOR:g}x the busiest interval seen)")
+        else:
+            return F, ""
+    if model.name in BASELINES:
+        raise InternalError(f"baseline model {model.name} failed: {reason}")
+    return None, reason
+
+
 def run_fold(panel: Panel, model: Model, origin: pd.Timestamp, horizon_days: int,
              train: Panel | None = None) -> Fold:
     """Fit ``model`` on the days before ``origin`` (``train``: ``panel.truncate(origin)``,
     made here if not given) and score it on the days of ``[origin, origin + horizon_days)``
-    that have data; a model that cannot fit steps aside (``error``).
+    that have data; a model that cannot fit or fails numerically steps aside (``error``,
+    :func:`fit_predict`).
 
     Every interval that exists in the data is scored, holidays included: a day the
     truncated history forecasts closed but that has calls counts with a forecast of 0 (the
@@ -118,11 +163,9 @@ def run_fold(panel: Panel, model: Model, origin: pd.Timestamp, horizon_days: int
         fold.error = "no open day in the horizon"
         return fold
     t0 = time.perf_counter()
-    try:
-        model.fit(train)
-        F = model.predict(days)
-    except NotEnoughHistory as exc:
-        fold.error = str(exc)
+    F, reason = fit_predict(model, train, days)
+    if F is None:
+        fold.error = reason
         return fold
     fold.fit_s = time.perf_counter() - t0
     fold.warnings = model.fit_warnings_

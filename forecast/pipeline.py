@@ -11,6 +11,7 @@ candidate models on the last weeks of the history first: that evidence picks the
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from forecast.backtest import (
     blend_fold,
     calibrate,
     evidence_score,
+    fit_predict,
     run_folds,
     scored,
     select_auto,
@@ -34,7 +36,6 @@ from forecast.calendar import Calendar, day_table, open_weekdays
 from forecast.io import History, aggregate, localize_output, read_history, read_intervals
 from forecast.models import (
     Model,
-    NotEnoughHistory,
     candidates,
     clean_days,
     fit_notes,
@@ -45,6 +46,7 @@ from forecast.options import ForecastOptions
 from forecast.panel import PROFILE_WEEKS, Panel, build_panel
 from wfmcore import InputError
 from wfmcore import schema as S
+from wfmcore.errors import InternalError
 from wfmcore.io import write_csv_atomic
 from wfmcore.readoptions import ReadOptions
 
@@ -134,6 +136,15 @@ def series_prefix(key: dict) -> str:
     if not key:
         return ""
     return ", ".join(f"{k} {v}" for k, v in key.items()) + ": "
+
+
+@contextmanager
+def _naming(source, key: dict):
+    """An :class:`InternalError` raised for one series names the file and the series."""
+    try:
+        yield
+    except InternalError as exc:
+        raise InternalError(f"{source}: {series_prefix(key)}{exc}") from exc
 
 
 def _insert_key(frame: pd.DataFrame, key: dict) -> pd.DataFrame:
@@ -239,13 +250,14 @@ def _forecast_queue(frame, *, interval_min, source, target_days, start, models, 
         if not answered or (answered[0] - panel.days.min()).days < 7 * REUSE_MIN_WEEKS:
             m.fixed_params_ = None            # search afresh: see REUSE_MIN_WEEKS
         try:
-            m.fit(panel)
-            fits.append(m.fit_warnings_)
-            predicted[m.name] = m.predict(days) if len(days) else None
-        except NotEnoughHistory as exc:
-            notes.append(f"{m.name} stepped aside: {exc}")
+            F, reason = fit_predict(m, panel, days)
         finally:
             m.fixed_params_ = None
+        if F is None:
+            notes.append(f"{m.name} stepped aside: {reason}")
+        else:
+            fits.append(m.fit_warnings_)
+            predicted[m.name] = F if len(days) else None
         notes += fit_notes(m.name, fits)
     if not predicted:
         raise InputError(f"{source}: no model can forecast from this history "
@@ -381,10 +393,11 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
         cal, asked_notes = calendar, []
         if req is not None:
             cal, asked_notes = _asked_holidays(calendar, g, target_days)
-        out, evidence, notes, choice = _forecast_queue(
-            g, interval_min=step, source=hist.source, target_days=target_days, start=start,
-            models=_model_list(opts.model), level=opts.level, calendar=cal,
-            horizon_days=hd, cal_folds=opts.cal_folds, aht_s=opts.aht_s)
+        with _naming(hist.source, key):
+            out, evidence, notes, choice = _forecast_queue(
+                g, interval_min=step, source=hist.source, target_days=target_days,
+                start=start, models=_model_list(opts.model), level=opts.level, calendar=cal,
+                horizon_days=hd, cal_folds=opts.cal_folds, aht_s=opts.aht_s)
         if hist.tz is not None:
             out = localize_output(out, hist.tz)
         if req is not None:
@@ -500,10 +513,11 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
         if aht_q is None and S.AHT_S in g.columns and g[S.AHT_S].notna().any():
             w = g[S.OFFERED].where(g[S.AHT_S].notna(), 0)
             aht_q = float((g[S.AHT_S].fillna(0) * w).sum() / max(w.sum(), 1e-9))
-        r = backtest(panel, _model_list(opts.model), folds=folds,
-                     horizon_days=opts.horizon_days, level=opts.level,
-                     cal_folds=opts.cal_folds, progress=progress, aht_s=aht_q or 300.0,
-                     staffing=staffing)
+        with _naming(hist.source, key):
+            r = backtest(panel, _model_list(opts.model), folds=folds,
+                         horizon_days=opts.horizon_days, level=opts.level,
+                         cal_folds=opts.cal_folds, progress=progress, aht_s=aht_q or 300.0,
+                         staffing=staffing)
         prefix = series_prefix(key)
         if r.table.empty:
             notes.append(f"{prefix}history too short for a backtest (needs at least two weeks)")

@@ -362,3 +362,67 @@ def test_eve_of_a_closure_has_its_own_shape():
     # an ordinary Wednesday keeps its weekday shape (the eves are not in it)
     assert f[0, morning].sum() / f[0].sum() == pytest.approx(
         rates[2][morning].sum() / rates[2].sum(), abs=0.02)
+
+
+def _two_queue_history(weeks=6):
+    small, _ = poisson_history(weeks, seed=11, calls_per_day=300.0)
+    big, _ = poisson_history(weeks, seed=12, calls_per_day=30000.0)
+    return pd.concat([small.assign(queue="small"), big.assign(queue="big")],
+                     ignore_index=True)
+
+
+def test_a_model_that_overflows_on_one_queue_steps_aside_there(monkeypatch):
+    # issue 15: one queue's day_profile overflowing to inf must not sink the run nor be
+    # blamed on the input; day_profile steps aside on that queue only, with its reason
+    from forecast import run_forecast, run_backtest
+
+    real = DayProfile.predict
+
+    def overflowing(self, days):
+        out = real(self, days)
+        return np.full_like(out, np.inf) if np.nanmax(self.panel_.Y) > 100 else out
+
+    monkeypatch.setattr(DayProfile, "predict", overflowing)
+    res = run_forecast(_two_queue_history(), horizon="1w", model=["day_profile",
+                                                                  "seasonal_naive"])
+    assert np.isfinite(res.frame["offered"]).all()
+    notes = " | ".join(res.notes)
+    assert "queue big: day_profile stepped aside: numeric failure" in notes
+    assert "queue small: day_profile stepped aside" not in notes
+    ev = res.evidence.set_index(["queue", "model"])
+    assert ("small", "day_profile") in ev.index           # still a candidate on the other
+    assert ("big", "day_profile") not in ev.index
+    bt = run_backtest(_two_queue_history(), horizon="1w", folds=2,
+                      model=["day_profile", "seasonal_naive"])
+    assert "numeric failure" in " | ".join(bt.notes)
+
+
+def test_an_implausible_forecast_is_a_numeric_failure(monkeypatch):
+    # 100x the busiest interval seen (IMPLAUSIBLE_FACTOR) is an overflow, not a forecast
+    from forecast.backtest import IMPLAUSIBLE_FACTOR, fit_predict
+
+    frame, _ = poisson_history(4, seed=3, calls_per_day=1000.0)
+    panel = panel_of(frame)
+    days = pd.bdate_range(panel.days.max() + pd.Timedelta(days=1), periods=5)
+    model = make_model("day_profile")
+    f, reason = fit_predict(model, panel, days)
+    assert reason == "" and np.isfinite(f).all()
+    monkeypatch.setattr(DayProfile, "predict",
+                        lambda self, d: np.full((len(d), panel.Y.shape[1]),
+                                                IMPLAUSIBLE_FACTOR * np.nanmax(panel.Y) + 11))
+    f, reason = fit_predict(make_model("day_profile"), panel, days)
+    assert f is None and "over 100x the busiest interval" in reason
+
+
+def test_a_failing_baseline_is_an_internal_error_naming_the_queue(monkeypatch):
+    from forecast import run_forecast
+    from forecast.models import SeasonalNaive
+    from wfmcore.errors import InternalError
+
+    def broken(self, days):
+        raise FloatingPointError("overflow in exp")
+
+    monkeypatch.setattr(SeasonalNaive, "predict", broken)
+    with pytest.raises(InternalError, match=r"queue (big|small): baseline model "
+                                            r"seasonal_naive failed: numeric failure"):
+        run_forecast(_two_queue_history(), horizon="1w", model="seasonal_naive")
