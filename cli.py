@@ -550,7 +550,8 @@ def schedule(
                          "mon..sun as HH:MM-HH:MM or off): assign the shifts to named agents "
                          "and write fairness.csv.", show_default=False)] = None,
     time_limit_s: Annotated[float, typer.Option(
-        "--time-limit-s", help="Solver time budget for all days together, seconds.")] = 60.0,
+        "--time-limit-s", help="Solver time budget of each queue and day (of each queue "
+                               "and week with tours), seconds.")] = 60.0,
     gap: Annotated[float, typer.Option(
         "--gap", help="Relative MIP gap at which a day stops (share: 0.005 = 0.5 %).")] = 0.005,
     workers: Annotated[int | None, typer.Option(
@@ -652,7 +653,8 @@ def plan(
         "--fte-hours", help="Paid hours of one FTE a week (FTE = paid hours / this / weeks).")
     ] = 37.5,
     time_limit_s: Annotated[float, typer.Option(
-        "--time-limit-s", help="Solver time budget for all days together, seconds.")] = 60.0,
+        "--time-limit-s", help="Solver time budget of each queue and day (of each queue "
+                               "and week with tours), seconds.")] = 60.0,
     gap: Annotated[float, typer.Option(
         "--gap", help="Relative MIP gap at which a day stops (share: 0.005 = 0.5 %).")] = 0.005,
     replications: Annotated[int, typer.Option(

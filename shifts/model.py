@@ -63,7 +63,6 @@ import select
 import struct
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -368,26 +367,20 @@ def default_workers(n_problems: int) -> int:
 def solve_days(problems: list[DayProblem], rules: Rules, *, time_limit_s: float = 60.0,
                gap: float = 0.005, method: str = "two-phase",
                workers: int | None = None) -> list[DaySolution]:
-    """Solve days under one shared wall-clock budget of ``time_limit_s``.
+    """Solve days, each with its own wall-clock budget of ``time_limit_s`` (a day that
+    reaches it says so in its status; it takes no time from the others, issue 15).
 
     Days are independent (no weekly tours), so with ``workers`` > 1 they are solved in that
     many worker processes (plain subprocesses running :mod:`shifts._worker`; see there why
-    not ``multiprocessing``). ``workers=None``: see
-    :func:`default_workers`. Days are handed out one at a time, hardest first (by size of
-    the requirement), and each gets the wall time left x workers / days left, so time a quick
-    day does not use goes to the days after it; one process, it is the time left divided by
-    the days left. Results come back in the order of ``problems``.
+    not ``multiprocessing``). ``workers=None``: see :func:`default_workers`. Days are
+    handed out one at a time, hardest first (by size of the requirement). Results come back
+    in the order of ``problems``.
     """
     workers = default_workers(len(problems)) if workers is None else int(workers)
-    t0 = time.perf_counter()
     if workers <= 1 or len(problems) <= 1:
-        out = []
-        for i, p in enumerate(problems):
-            left = time_limit_s - (time.perf_counter() - t0)
-            out.append(solve_day(p, rules, time_limit_s=max(left, 0.0) / (len(problems) - i),
-                                 gap=gap, method=method))
-        return out
-    return _solve_parallel(problems, rules, workers, time_limit_s, gap, method, t0)
+        return [solve_day(p, rules, time_limit_s=time_limit_s, gap=gap, method=method)
+                for p in problems]
+    return _solve_parallel(problems, rules, workers, time_limit_s, gap, method)
 
 
 def read_message(stream):
@@ -406,7 +399,7 @@ def write_message(stream, obj) -> None:
     stream.flush()
 
 
-def _solve_parallel(problems, rules, workers, time_limit_s, gap, method, t0):
+def _solve_parallel(problems, rules, workers, time_limit_s, gap, method):
     """Hand days to ``workers`` worker processes (:mod:`shifts._worker`), hardest first."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])
@@ -425,9 +418,7 @@ def _solve_parallel(problems, rules, workers, time_limit_s, gap, method, t0):
             while order and idle:
                 proc = idle.pop()
                 i = order.pop(0)
-                left = max(time_limit_s - (time.perf_counter() - t0), 0.0)
-                share = min(left, left * len(procs) / (len(order) + 1 + len(busy)))
-                write_message(proc.stdin, (problems[i], rules, share, gap, method))
+                write_message(proc.stdin, (problems[i], rules, time_limit_s, gap, method))
                 busy[proc.stdout.fileno()] = i
             ready, _, _ = select.select(list(busy), [], [])
             for fd in ready:

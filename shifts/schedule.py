@@ -45,7 +45,9 @@ class ScheduleResult:
 class ScheduleOptions:
     """How to solve and check a schedule, validated once.
 
-    ``time_limit_s``: one wall-clock budget shared by all days; ``gap``: the relative MIP gap
+    ``time_limit_s``: the wall-clock budget of each planning unit (one queue's day; one
+    queue's week with tours), so that one hard unit never takes time from the others and
+    the answer does not depend on how many units there are (issue 15); ``gap``: the relative MIP gap
     at which a day stops; ``method``: ``"two-phase"`` (default) or ``"exact"`` (see
     :func:`shifts.model.solve_day`); ``workers``: processes solving days in parallel (None:
     one per core from three days on, :func:`shifts.model.default_workers`); ``simulate``,
@@ -190,7 +192,7 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     if roster is not None:
         shifts, fairness, roster_summary = assign(
             shifts, roster, late_end=options.late_end,
-            time_limit_s=max(options.time_limit_s - (time.perf_counter() - t0), 10.0))
+            time_limit_s=options.time_limit_s)
         summary.update(roster_summary)
     return ScheduleResult(shifts=shifts, coverage=coverage, days=days, summary=summary,
                           rules=rules, interval_min=interval_min, fairness=fairness,
@@ -302,18 +304,17 @@ def _days_frame(solutions: list[DaySolution], has_queue: bool) -> pd.DataFrame:
 
 
 def _solve_tours(problems, rules, time_limit_s, gap):
-    """One weekly programme per (queue, calendar week), under one shared time budget."""
+    """One weekly programme per (queue, calendar week), each with its own ``time_limit_s``."""
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(problems):
         queue, day = p.key
         monday = day - pd.Timedelta(days=day.weekday()).to_pytimedelta()
         groups.setdefault((queue, monday), []).append(i)
-    t0 = time.perf_counter()
     solutions: list = [None] * len(problems)
     weeks = []
-    for k, ((queue, monday), idx) in enumerate(groups.items()):
-        left = max(time_limit_s - (time.perf_counter() - t0), 0.0) / (len(groups) - k)
-        sols, week = solve_week([problems[i] for i in idx], rules, time_limit_s=left, gap=gap)
+    for (queue, monday), idx in groups.items():
+        sols, week = solve_week([problems[i] for i in idx], rules, time_limit_s=time_limit_s,
+                                gap=gap)
         for i, s in zip(idx, sols, strict=True):
             solutions[i] = s
         weeks.append({"queue": queue, "week_start": monday, **week})
