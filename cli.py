@@ -415,6 +415,10 @@ def forecast_cmd(
     layout: LayoutOpt = None,
     aht_s: AhtOpt = None,
     config: ConfigOpt = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Processes forecasting queues in parallel [default: one per core "
+                          "from four queues on]; the forecast is the same for any number.",
+        show_default=False)] = None,
 ):
     """Forecast calls offered per interval with a backtest-calibrated interval (feeds
     `wfm staff`)."""
@@ -428,7 +432,7 @@ def forecast_cmd(
             horizon=horizon or "1w", freq=freq, model=model, level=level, country=country,
             special_days=special_days, aht_s=aht_s)
         result = forecasting.forecast_file(history, out, options, intervals=intervals,
-                                           read=read, inputs=[config])
+                                           read=read, inputs=[config], workers=workers)
     notes(result.notes)
     for line in text.evidence_lines(result):
         typer.echo(line, err=True)

@@ -48,6 +48,7 @@ from wfmcore import InputError
 from wfmcore import schema as S
 from wfmcore.errors import InternalError
 from wfmcore.io import write_csv_atomic
+from wfmcore.parallel import map_ordered
 from wfmcore.readoptions import ReadOptions
 
 
@@ -335,8 +336,52 @@ def _choice_row(choice: AutoChoice | None, model: str) -> dict:
                 baseline_bias=choice.baseline_bias, gain=choice.gain, summary=choice.summary())
 
 
+def _series_forecast(task):
+    """One series' forecast (a pure map task of :func:`run_forecast`): (frame, evidence,
+    choice row, notes), the key columns inserted and the notes prefixed with the series."""
+    key, g, r, opts, calendar, source, tz, step = task
+    if r is not None:
+        target_days = pd.DatetimeIndex(r[S.INTERVAL_START].dt.normalize().unique()).sort_values()
+        start = target_days.min()
+        hd = max(7, (target_days.max() - start).days + 1)   # calibrate on this span
+    else:
+        start = g[S.INTERVAL_START].max().normalize() + pd.Timedelta(days=1)
+        target_days = pd.date_range(start, periods=opts.horizon_days, freq="D")
+        hd = opts.horizon_days
+    cal, asked_notes = calendar, []
+    if r is not None:
+        cal, asked_notes = _asked_holidays(calendar, g, target_days)
+    with _naming(source, key):
+        out, evidence, notes, choice = _forecast_queue(
+            g, interval_min=step, source=source, target_days=target_days,
+            start=start, models=_model_list(opts.model), level=opts.level, calendar=cal,
+            horizon_days=hd, cal_folds=opts.cal_folds, aht_s=opts.aht_s)
+    if tz is not None:
+        out = localize_output(out, tz)
+    if r is not None:
+        want = r[[S.INTERVAL_START]].drop_duplicates()
+        out = want.merge(out, on=S.INTERVAL_START, how="left")
+        shut = out[S.OFFERED].isna()
+        notes = notes + asked_notes + _zeroed_note(out.loc[shut, S.INTERVAL_START])
+        for c in out.columns:
+            if c.startswith(S.OFFERED):
+                out[c] = out[c].fillna(0.0)
+        out[S.MODEL] = out[S.MODEL].where(~shut, "closed")
+        if S.AHT_S in out.columns:
+            out[S.AHT_S] = out[S.AHT_S].fillna(float(opts.aht_s) if opts.aht_s else np.nan)
+    choice_row = pd.DataFrame([_choice_row(choice, str(out[S.MODEL].iloc[0])
+                                           if len(out) else "closed")])
+    if key:
+        out = _insert_key(out, key)
+        evidence = _insert_key(evidence, key)
+        choice_row = _insert_key(choice_row, key)
+        notes = [f"{series_prefix(key)}{n}" for n in notes]
+    return out, evidence, choice_row, notes
+
+
 def run_forecast(history, options: ForecastOptions | None = None, *, intervals=None,
-                 read: ReadOptions | None = None, **keywords) -> ForecastResult:
+                 read: ReadOptions | None = None, workers: int | None = 1, progress=None,
+                 **keywords) -> ForecastResult:
     """Forecast calls offered per interval, with a calibrated prediction interval.
 
     history : a :class:`~forecast.io.History`, or a path (CSV/Excel/Parquet) or DataFrame
@@ -356,6 +401,12 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
         outside opening hours get 0 calls and model 'closed'. If they overlap the history,
         the history is cut before the first requested day (an honest comparison).
 
+    workers : processes forecasting series in parallel (:func:`wfmcore.parallel.map_ordered`;
+        None: one per core from four series on; spawned processes re-import the calling
+        script, which then needs ``if __name__ == "__main__":``); the result is the same for
+        any number.
+    progress : called with 1 as each series is done.
+
     Returns a :class:`ForecastResult` (frame, evidence, notes, interval_min, level).
     """
     opts = _options(options, keywords)
@@ -374,8 +425,9 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
             raise InputError(f"intervals: data row {i + 1}: interval_start "
                              f"{ts.iloc[i]:%Y-%m-%d %H:%M} is not on the {step}-minute grid "
                              "of the history")
-    outs, evid, chosen, notes_all = [], [], [], list(hist.notes) + channel_note(hist.frame)
+    tasks = []
     for key, g in series_groups(hist.frame):
+        r = None
         if req is not None:
             r = req
             for k, v in key.items():
@@ -383,41 +435,10 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
                     r = r[r[k].astype(str) == v]
             if r.empty:
                 continue
-            target_days = pd.DatetimeIndex(r[S.INTERVAL_START].dt.normalize().unique()).sort_values()
-            start = target_days.min()
-            hd = max(7, (target_days.max() - start).days + 1)   # calibrate on this span
-        else:
-            start = g[S.INTERVAL_START].max().normalize() + pd.Timedelta(days=1)
-            target_days = pd.date_range(start, periods=opts.horizon_days, freq="D")
-            hd = opts.horizon_days
-        cal, asked_notes = calendar, []
-        if req is not None:
-            cal, asked_notes = _asked_holidays(calendar, g, target_days)
-        with _naming(hist.source, key):
-            out, evidence, notes, choice = _forecast_queue(
-                g, interval_min=step, source=hist.source, target_days=target_days,
-                start=start, models=_model_list(opts.model), level=opts.level, calendar=cal,
-                horizon_days=hd, cal_folds=opts.cal_folds, aht_s=opts.aht_s)
-        if hist.tz is not None:
-            out = localize_output(out, hist.tz)
-        if req is not None:
-            want = r[[S.INTERVAL_START]].drop_duplicates()
-            out = want.merge(out, on=S.INTERVAL_START, how="left")
-            shut = out[S.OFFERED].isna()
-            notes = notes + asked_notes + _zeroed_note(out.loc[shut, S.INTERVAL_START])
-            for c in out.columns:
-                if c.startswith(S.OFFERED):
-                    out[c] = out[c].fillna(0.0)
-            out[S.MODEL] = out[S.MODEL].where(~shut, "closed")
-            if S.AHT_S in out.columns:
-                out[S.AHT_S] = out[S.AHT_S].fillna(float(opts.aht_s) if opts.aht_s else np.nan)
-        choice_row = pd.DataFrame([_choice_row(choice, str(out[S.MODEL].iloc[0])
-                                               if len(out) else "closed")])
-        if key:
-            out = _insert_key(out, key)
-            evidence = _insert_key(evidence, key)
-            choice_row = _insert_key(choice_row, key)
-            notes = [f"{series_prefix(key)}{n}" for n in notes]
+        tasks.append((key, g, r, opts, calendar, hist.source, hist.tz, step))
+    outs, evid, chosen, notes_all = [], [], [], list(hist.notes) + channel_note(hist.frame)
+    for out, evidence, choice_row, notes in map_ordered(_series_forecast, tasks,
+                                                        workers=workers, progress=progress):
         outs.append(out)
         evid.append(evidence)
         chosen.append(choice_row)

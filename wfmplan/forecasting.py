@@ -21,12 +21,14 @@ MODEL_HELP = ("auto (the blend of the two best in the backtest, or the best sing
 
 def forecast_file(history: Path, out: Path, options: fc.ForecastOptions, *,
                   intervals: Path | None = None, read: ReadOptions | None = None,
-                  inputs=()) -> fc.ForecastResult:
+                  inputs=(), workers: int | None = None) -> fc.ForecastResult:
     """Forecast ``history`` (read as ``read`` says; over ``options.horizon``, or the
-    ``intervals`` file) into the forecast CSV ``out`` (never over an input)."""
+    ``intervals`` file) into the forecast CSV ``out`` (never over an input); ``workers``
+    processes forecast the series in parallel (:func:`forecast.run_forecast`)."""
     inputs = [p for p in (history, intervals, options.special_days, *inputs) if p is not None]
     check_output_path(out, inputs)
-    result = fc.run_forecast(history, options=options, intervals=intervals, read=read)
+    result = fc.run_forecast(history, options=options, intervals=intervals, read=read,
+                             workers=workers)
     fc.write_forecast(result, out, inputs=inputs)
     return result
 
