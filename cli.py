@@ -104,7 +104,8 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "max_blocking", "late_end", "staffing_method", "repair", "repair_rounds",
     "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout",
     "sl_period", "sl_floor", "isa_max_iterations", "isa_replications", "service_risk",
-    "expected_sl", "staffing_rule", "as_of", "method")}
+    "expected_sl", "staffing_rule", "as_of", "method", "lines", "redial_share", "concurrency",
+    "aht_s_by_concurrency", "deadline_h", "deadline_share", "channel")}
 
 
 def flag_message(exc: InputError) -> str:
@@ -174,6 +175,15 @@ PatienceOpt = Annotated[float | None, typer.Option("--patience-s", help=_help("p
 AbandonOpt = Annotated[float | None, typer.Option("--max-abandon", help=_help("max_abandon"))]
 ShrinkOpt = Annotated[float, typer.Option("--shrinkage", help=_help("shrinkage"))]
 ConventionOpt = Annotated[str, typer.Option("--sl-convention", help=_help("sl_convention"))]
+LinesOpt = Annotated[int | None, typer.Option("--lines", help=_help("lines"))]
+RedialOpt = Annotated[float | None, typer.Option("--redial-share", help=_help("redial_share"))]
+ConcurrencyOpt = Annotated[int | None, typer.Option("--concurrency", help=_help("concurrency"))]
+AhtListOpt = Annotated[str | None, typer.Option(
+    "--aht-s-by-concurrency", help="Chat: handle time of a chat, seconds, when its agent holds "
+                                   "1, 2, ... chats, comma-separated, e.g. 180,210,240.")]
+DeadlineOpt = Annotated[float | None, typer.Option("--deadline-h", help=_help("deadline_h"))]
+DeadlineShareOpt = Annotated[float | None, typer.Option("--deadline-share",
+                                                        help=_help("deadline_share"))]
 
 # The same options where a wfm.toml may supply the value: None means "not given here".
 SlTargetCfgOpt = Annotated[float | None, typer.Option(
@@ -269,14 +279,33 @@ def erlang(
     max_blocking: Annotated[float | None, typer.Option(
         "--max-blocking", help="Erlang B: lines needed for this blocking probability.")] = None,
     sl_convention: ConventionOpt = "offered",
+    model: Annotated[str, typer.Option(
+        "--model", help="auto (Erlang C, Erlang A with --patience-s, Erlang B with "
+                        "--max-blocking, Erlang X with --lines or --redial-share), x (Erlang "
+                        "X), chat (agents hold several chats: --concurrency, "
+                        "--aht-s-by-concurrency) or deferred (email, back office: "
+                        "--deadline-h, --deadline-share).")] = "auto",
+    lines: LinesOpt = None,
+    redial_share: RedialOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    aht_s_by_concurrency: AhtListOpt = None,
+    deadline_h: DeadlineOpt = None,
+    deadline_share: DeadlineShareOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ):
-    """Evaluate or solve one interval: Erlang C, Erlang A (--patience-s) or Erlang B."""
+    """Evaluate or solve one interval: Erlang C, A (--patience-s), B (--max-blocking), X
+    (--lines, --redial-share), chat (--model chat) or deferred work (--model deferred)."""
     with user_errors():
+        channel = calculator.channel_for(model)
+        extra = {k: v for k, v in dict(
+            lines=lines, redial_share=redial_share, concurrency=concurrency,
+            aht_s_by_concurrency=calculator.seconds_list(aht_s_by_concurrency,
+                                                         "aht_s_by_concurrency"),
+            deadline_h=deadline_h, deadline_share=deadline_share).items() if v is not None}
         target = None if max_blocking is not None else ServiceTarget(
             sl_target=sl_target, sl_threshold_s=sl_threshold_s, asa_target_s=asa_target_s,
             max_occupancy=max_occupancy, patience_s=patience_s, max_abandon=max_abandon,
-            shrinkage=shrinkage, sl_convention=sl_convention)
+            shrinkage=shrinkage, sl_convention=sl_convention, channel=channel, **extra)
         result = calculator.erlang_answer(
             traffic_erl=traffic_erl, calls=calls, interval_min=interval_min, aht_s=aht_s,
             target=target, agents=agents, max_blocking=max_blocking)

@@ -28,6 +28,13 @@ Service level conventions (``sl_convention``):
 * ``"answered"``: answered within T / answered.
 * ``"wait"``: P(time in queue <= T) over all callers, W = min(V, patience):
   1 - e^{-theta T} P(V > T); short abandons count as met.
+* ``"virtual"``: SL = P(V <= T) and ASA = E[V], the offered ("virtual") wait of a caller who
+  would never hang up; the convention of Koole's CCmath calculators ("the average waiting
+  time that an arbitrary customer with infinite patience would incur", CCmath online manual
+  and Python package, Definition 0 = virtual service level). A caller who finds j waiting
+  waits V = sum_{i=0..j} Exp((x+i) theta), so E[V | j] = patience (psi(x+j+1) - psi(x)) and
+  E[V] = P(wait > 0) * patience * E_w[psi(x+J+1) - psi(x)], w_j proportional to
+  y^j / Gamma(x + j + 1) (the mixture of hypoexponentials above with x -> x - 1).
 Everything is computed in log space, so N far below A and huge loads do not overflow.
 """
 
@@ -210,9 +217,11 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_conventio
 
     Returns a dict of arrays: ``p_wait``, ``p_abandon``, ``service_level``, ``asa_s``,
     ``occupancy`` and ``log_sl_shortfall`` (log of 1 - service level, for exact target checks).
+    ``asa_s`` is the mean wait of answered calls, or E[V] with ``sl_convention="virtual"``.
     """
-    if sl_convention not in SL_CONVENTIONS:
-        raise ValueError(f"sl_convention must be one of {SL_CONVENTIONS}")
+    conventions = SL_CONVENTIONS + tuple(c for c in ("virtual",) if c not in SL_CONVENTIONS)
+    if sl_convention not in conventions:
+        raise ValueError(f"sl_convention must be one of {conventions}")
     n, a, aht, t, pat = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in
                                               (agents, traffic_erl, aht_s, sl_threshold_s,
                                                patience_s)))
@@ -253,9 +262,11 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_conventio
         elif sl_convention == "answered":
             # 1 - SL_ans = 1 - (1 - pab - late)/(1 - pab) = late / (1 - pab)
             ls = log_served_late - np.log1p(-pab)
-        else:  # "wait": P(W > T) = e^{-theta T} P(V > T)
+        else:  # "wait": P(W > T) = e^{-theta T} P(V > T); "virtual": P(V > T)
             log_pmf_ratio_0 = -x * theta_t - y * np.expm1(-theta_t)
-            ls = -theta_t + _log_a_function(x, yu) + log_pmf_ratio_0 - log_d
+            ls = _log_a_function(x, yu) + log_pmf_ratio_0 - log_d
+            if sl_convention == "wait":
+                ls = ls - theta_t
         sl = -np.expm1(np.minimum(ls, 0.0))
         if sl_convention == "offered":
             # In deep overload SL is small and 1 - shortfall loses its relative digits:
@@ -279,7 +290,14 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, sl_conventio
         p_served_waited = np.where(y > 0, np.exp(np.where(y > 0, log_sw, 0.0)), 0.0)
         p_served = p_no_wait + p_served_waited
         occ[live] = np.minimum(al * p_served / nl, 1.0)
-        if with_asa:
+        if with_asa and sl_convention == "virtual":
+            # E[V] = P(wait) patience E_w[psi(x + J + 1) - psi(x)]: _mean_harmonic at x - 1
+            harm = np.zeros_like(pw)
+            waited = pw > 0
+            if waited.any():
+                harm[waited] = _mean_harmonic(x[waited] - 1.0, y[waited])
+            asa[live] = pw * patl * harm
+        elif with_asa:
             share_waited = np.divide(p_served_waited, p_served, out=np.zeros_like(p_served),
                                      where=p_served > 0)
             harm = np.zeros_like(share_waited)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from erlang._special import log_inv_erlang_b
+from wfmcore.errors import InputError
 
 
 def _log_wait_terms(agents, traffic_erl):
@@ -66,3 +67,63 @@ def kpis(agents, traffic_erl, aht_s, sl_threshold_s):
         "p_abandon": np.zeros(n.shape),
         "log_p_wait_gt_t": log_tail,
     }
+
+
+def p_response_gt(agents, traffic_erl, aht_s, t_s):
+    """P(response time > t) in M/M/N, response = wait in queue + handle time (FCFS).
+
+    The wait W is 0 with probability 1 - C, else exponential with rate theta = (N - A) / AHT,
+    and the handle time S ~ Exp(mu = 1 / AHT) is independent of it, so (Gross & Harris,
+    *Fundamentals of Queueing Theory*, M/M/c waiting-time distributions)
+
+        P(W + S > t) = e^{-mu t} + C mu (e^{-mu t} - e^{-theta t}) / (theta - mu),
+
+    and C mu t e^{-mu t} in place of the last term when theta = mu. What deferred work (an
+    email answered within its deadline) asks of a steady stream of items: the share done
+    within t of arrival is 1 - P(W + S > t). N <= A: 1 (the backlog grows without bound).
+    """
+    n, a, aht, t = np.broadcast_arrays(*(np.asarray(v, dtype=float)
+                                         for v in (agents, traffic_erl, aht_s, t_s)))
+    log_c, _ = _log_wait_terms(n, a)
+    c = np.exp(log_c)
+    stable = (n > a) | (a == 0)
+    mu = 1.0 / aht
+    theta = np.where(stable & (n > a), (n - a) / aht, 1.0)
+    e_mu = np.exp(-mu * t)
+    d = theta - mu
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # (e^{-mu t} - e^{-theta t}) / (theta - mu) = e^{-mu t} (1 - e^{-d t}) / d, stable as d -> 0
+        ratio = np.where(np.abs(d * t) > 1e-8, e_mu * -np.expm1(-d * t) / d, e_mu * t)
+    out = e_mu + c * mu * ratio
+    return np.where(stable, np.clip(out, 0.0, 1.0), 1.0)
+
+
+def agents_for_deadline(traffic_erl, aht_s, deadline_s, deadline_share, max_occupancy=None):
+    """Smallest N with P(response time <= deadline) >= ``deadline_share`` in M/M/N
+    (:func:`p_response_gt`), and occupancy A / N <= ``max_occupancy`` when given: a steady
+    stream of deferred items, each done within its deadline of arrival. Stepping N up from
+    the smallest stable value; 0 where there is no work."""
+    a, aht, d = np.broadcast_arrays(*(np.asarray(v, dtype=float)
+                                      for v in (traffic_erl, aht_s, deadline_s)))
+    a, aht, d = a.ravel(), aht.ravel(), d.ravel()
+    n = np.floor(a) + 1.0
+    if max_occupancy is not None:
+        n = np.maximum(n, np.ceil(a / max_occupancy - 1e-9))
+    res = np.zeros(a.shape)
+    idx = np.nonzero(a > 0)[0]
+    tail = (1.0 - deadline_share) * (1 + 1e-12)
+    no_wait = np.exp(-d[idx] / aht[idx])     # P(S > deadline): late even without waiting
+    if (no_wait > tail).any():
+        i = idx[np.argmax(no_wait)]
+        raise InputError(f"deadline_h of {d[i] / 3600:g} h is too short for a handle time of "
+                         f"{aht[i]:g} s: even with no wait only {1 - no_wait.max():.1%} of "
+                         f"items are done in time (deadline_share {deadline_share:g})",
+                         param="deadline_h")
+    for _ in range(100_000):
+        if not idx.size:
+            break
+        ok = p_response_gt(n[idx], a[idx], aht[idx], d[idx]) <= tail
+        res[idx[ok]] = n[idx[ok]]
+        idx = idx[~ok]
+        n[idx] += 1.0
+    return res.astype(np.int64).reshape(np.shape(traffic_erl))

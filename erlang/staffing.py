@@ -10,6 +10,15 @@ Definitions, used everywhere in wfm:
 * required agents = the smallest integer N meeting every target given; scheduled agents =
   ceil(required / (1 - shrinkage)).
 
+The model follows the target (:attr:`~wfmcore.targets.ServiceTarget.model`): Erlang C, Erlang A
+(patience), Erlang X (:mod:`erlang.erlang_x`: finite lines, redials) or chat
+(:mod:`erlang.chat`: ``concurrency`` chats per agent). A chat queue without
+``aht_s_by_concurrency`` has the same handle time at every concurrency, so its agents are
+exactly N x c independent slots (the chain's death rate min(n, N c) / AHT is Erlang A's with
+N c servers): staffed as N c servers of Erlang C / A / X, N = ceil(servers / c). Deferred
+work (email, back office) is staffed over a day of intervals (:mod:`erlang.deferred`), not
+here.
+
 A target counts as met when it holds to 1e-12 relative (so 35.7 Erlangs at a 0.85 cap needs
 42 agents, not 43, although 35.7/42 is 0.8500000000000001 in binary floating point).
 Targets no headcount can meet (service level 1, abandonment 0, ASA 0) are refused up front.
@@ -18,10 +27,11 @@ Targets no headcount can meet (service level 1, abandonment 0, ASA 0) are refuse
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
-from erlang import erlang_a, erlang_c
+from erlang import chat, erlang_a, erlang_c, erlang_x
 from erlang._special import log_inv_erlang_b
 from wfmcore import checks
 from wfmcore.errors import InputError
@@ -58,10 +68,10 @@ def check_load_inputs(traffic_erl, aht_s, what="traffic_erl"):
 
 
 def kpis(agents, traffic_erl, aht_s, target: ServiceTarget | None = None):
-    """Service level, P(wait), ASA, occupancy and P(abandon) for a given headcount.
+    """Service level, P(wait), ASA, occupancy, P(abandon) and P(block) for a given headcount.
 
     Answers "what service level do I get with 40 people?". Arrays broadcast; returns a dict
-    of arrays (0-d for scalar input). Uses Erlang C, or Erlang A when ``target.patience_s``.
+    of arrays (0-d for scalar input), by the target's model (module docstring).
     """
     target = target or ServiceTarget()
     check_load_inputs(traffic_erl, aht_s)
@@ -70,14 +80,42 @@ def kpis(agents, traffic_erl, aht_s, target: ServiceTarget | None = None):
         raise InputError("agents must be a whole number >= 0")
     a = np.asarray(traffic_erl, dtype=float)
     aht = np.where(np.asarray(aht_s, dtype=float) > 0, aht_s, 1.0)  # AHT irrelevant if A = 0
+    model = target.model
+    _refuse_deferred(target)
+    if model == "chat" and target.aht_s_by_concurrency is not None:
+        out = chat.kpis(n, a / aht, target.aht_s_by_concurrency, target.sl_threshold_s,
+                        target.patience_s, lines=target.lines,
+                        sl_convention=target.sl_convention)
+        out.pop("mean_concurrency")
+        return out
+    servers = n * _slots(target)
+    if model == "erlang_x" or (model == "chat" and target.lines is not None):
+        out = erlang_x.kpis(servers, a, aht, target.sl_threshold_s, target.patience_s,
+                            lines=target.lines, redial_share=target.redial_share,
+                            sl_convention=target.sl_convention)
+        out.pop("retrial_factor")
+        return out
     if target.patience_s is None:
-        out = erlang_c.kpis(n, a, aht, target.sl_threshold_s)
+        out = erlang_c.kpis(servers, a, aht, target.sl_threshold_s)
         out.pop("log_p_wait_gt_t")
     else:
-        out = erlang_a.kpis(n, a, aht, target.sl_threshold_s, target.patience_s,
+        out = erlang_a.kpis(servers, a, aht, target.sl_threshold_s, target.patience_s,
                             sl_convention=target.sl_convention)
         out.pop("log_sl_shortfall")
+    out["p_block"] = np.zeros(np.shape(out["occupancy"]))
     return out
+
+
+def _slots(target: ServiceTarget) -> int:
+    """Servers per agent: ``concurrency`` for chat, else 1."""
+    return (target.concurrency or 1) if target.model == "chat" else 1
+
+
+def _refuse_deferred(target: ServiceTarget) -> None:
+    if target.model == "deferred":
+        raise InputError(f"channel {target.channel} is deferred work: it is staffed over a day "
+                         "of intervals against its deadline (wfm staff, wfm plan), not one "
+                         "interval at a time", param="channel")
 
 
 def _tol_log(value):
@@ -246,7 +284,7 @@ def _check_solvable(target: ServiceTarget):
             and target.max_abandon is None):
         raise InputError("no service target to staff for: give sl_target, asa_target_s, "
                          "max_occupancy or max_abandon", param="sl_target")
-    if (target.patience_s is not None and target.sl_convention != "offered"
+    if (target.patience_s is not None and target.sl_convention in ("answered", "wait")
             and target.max_abandon is None):
         raise InputError(f"sl_convention '{target.sl_convention}' with abandonment needs "
                          "max_abandon: without it, a tiny headcount meets the service level "
@@ -258,10 +296,12 @@ def required_agents(traffic_erl, aht_s, target: ServiceTarget | None = None):
 
     Scalars or arrays; zero-load intervals need ``target.min_agents`` (default 0).
     Erlang C (Gans, Koole & Mandelbaum 2003) unless ``target.patience_s`` selects Erlang A
-    (Mandelbaum & Zeltyn 2007).
+    (Mandelbaum & Zeltyn 2007); finite ``lines`` or redials select Erlang X, a chat channel
+    Erlang Chat (module docstring).
     """
     target = target or ServiceTarget()
     _check_solvable(target)
+    _refuse_deferred(target)
     check_load_inputs(traffic_erl, aht_s)
     a_in = np.asarray(traffic_erl, dtype=float)
     a, aht = np.broadcast_arrays(a_in, np.asarray(aht_s, dtype=float))
@@ -269,11 +309,23 @@ def required_agents(traffic_erl, aht_s, target: ServiceTarget | None = None):
     aht = aht.ravel()
     res = np.zeros(a.shape)
     live = a > 0
+    model = target.model
     if live.any():
-        if target.patience_s is None:
-            res[live] = _required_erlang_c(a[live], aht[live], target)
+        if model == "chat" and target.aht_s_by_concurrency is not None:
+            res[live] = chat.required_agents(a[live] / aht[live], target.aht_s_by_concurrency,
+                                             replace(target, min_agents=0), lines=target.lines)
         else:
-            res[live] = _required_erlang_a(a[live], aht[live], target)
+            slots = _slots(target)
+            if model == "erlang_x" or target.lines is not None:
+                servers = erlang_x.required_agents(a[live], aht[live],
+                                                   replace(target, min_agents=0),
+                                                   lines=target.lines,
+                                                   redial_share=target.redial_share)
+            elif target.patience_s is None:
+                servers = _required_erlang_c(a[live], aht[live], target)
+            else:
+                servers = _required_erlang_a(a[live], aht[live], target)
+            res[live] = np.ceil(np.asarray(servers, dtype=float) / slots)
     res = np.maximum(res, target.min_agents).astype(np.int64)
     res = res.reshape(np.broadcast_shapes(a_in.shape, np.shape(aht_s)))
     return int(res) if res.ndim == 0 else res

@@ -131,10 +131,12 @@ def test_staff_writes_same_rows_plus_columns(tmp_path):
     res = run("staff", str(src), "-o", str(out), "--aht-s", "180", "--shrinkage", "0.3")
     assert res.exit_code == 0, res.output
     req = pd.read_csv(out)
-    # the requirements contract, plus staffing_erl (added by the time-varying staffing)
+    # the requirements contract, plus staffing_erl (added by the time-varying staffing),
+    # p_block and staffing_model (added with the channel models, issue 13)
     assert list(req.columns) == ["interval_start", "offered", "traffic_erl", "agents",
                                  "scheduled_agents", "service_level", "p_wait", "asa_s",
-                                 "occupancy", "p_abandon", "staffing_erl"]
+                                 "occupancy", "p_abandon", "staffing_erl", "p_block",
+                                 "staffing_model"]
     assert list(req["interval_start"]) == ["2026-03-02 08:00", "2026-03-02 08:30",
                                            "2026-03-02 09:00", "2026-03-02 09:30"]
     # 30-min spacing detected: 100 calls x 180 s / 1800 s = 10 Erl -> 14 agents (textbook)

@@ -374,7 +374,7 @@ def _two_queue_history(weeks=6):
 def test_a_model_that_overflows_on_one_queue_steps_aside_there(monkeypatch):
     # issue 15: one queue's day_profile overflowing to inf must not sink the run nor be
     # blamed on the input; day_profile steps aside on that queue only, with its reason
-    from forecast import run_forecast, run_backtest
+    from forecast import run_backtest, run_forecast
 
     real = DayProfile.predict
 

@@ -81,6 +81,16 @@ def whole(value: Any, name: str, minimum: int = 0) -> int:
     return int(v)
 
 
+def seconds_list(value: Any, name: str) -> tuple[float, ...]:
+    """A non-empty list of durations > 0 seconds, as a tuple."""
+    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+        _fail(name, f"must be a list of seconds, e.g. [180, 210, 240]; got {value!r}")
+    out = tuple(value)
+    if not out:
+        _fail(name, "must list at least one handle time, seconds")
+    return tuple(seconds(v, f"{name}[{i}]") for i, v in enumerate(out))
+
+
 def text(value: Any, name: str, choices: tuple[str, ...] | None = None) -> str:
     """Text, one of ``choices`` when given."""
     if not isinstance(value, str):
@@ -91,8 +101,8 @@ def text(value: Any, name: str, choices: tuple[str, ...] | None = None) -> str:
 
 
 def check(kind: str, value: Any, name: str, **kw) -> Any:
-    """Dispatch on a kind name: share, share0, share1, seconds, seconds0, positive, count,
-    text, bool."""
+    """Dispatch on a kind name: share, share0, share1, seconds, seconds0, seconds_list,
+    positive, count, count1, text, bool."""
     if kind in SHARE_BOUNDS:
         return share(value, name, kind, **kw)
     if kind == "seconds":
@@ -103,6 +113,10 @@ def check(kind: str, value: Any, name: str, **kw) -> Any:
         return positive(value, name)
     if kind == "count":
         return whole(value, name)
+    if kind == "count1":
+        return whole(value, name, minimum=1)
+    if kind == "seconds_list":
+        return seconds_list(value, name)
     if kind == "text":
         return text(value, name, **kw)
     if kind == "bool":

@@ -18,7 +18,9 @@ forecast (output of ``wfm forecast``, input of ``wfm staff``, ``wfm whatif``)
 requirements (output of ``wfm staff``, input of ``wfm schedule``)
     the forecast columns plus traffic_erl [Erlangs], agents (required on the phones),
     scheduled_agents (agents / (1 - shrinkage), rounded up), service_level, p_wait, asa_s [s],
-    occupancy, p_abandon (empty for Erlang C)
+    occupancy, p_abandon (empty for Erlang C), staffing_erl [Erlangs staffed for], p_block
+    (empty without lines), staffing_model (erlang_c, erlang_a, erlang_x, chat or deferred;
+    the KPI columns are empty for deferred rows)
 shifts (output of ``wfm schedule``)
     start, end (``YYYY-MM-DD HH:MM``), paid_hours, breaks (``HH:MM-HH:MM`` ranges joined by
     ``;``), agents (identical shifts), shift_type, optional queue and agent

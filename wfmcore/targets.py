@@ -8,14 +8,22 @@ of the command-line help. :class:`KpiTargets` scores a history against the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from wfmcore import checks
 from wfmcore.errors import InputError
 
 #: service-level conventions: divide by offered calls (abandons count against), by answered
-#: calls, or P(time in queue <= T) over all callers; identical in Erlang C
-SL_CONVENTIONS = ("offered", "answered", "wait")
+#: calls, P(time in queue <= T) over all callers, or P(V <= T) for the "virtual" wait V of a
+#: caller who would never hang up (CCmath's convention; its ASA is E[V]); identical in Erlang C
+SL_CONVENTIONS = ("offered", "answered", "wait", "virtual")
+#: how each channel (the canonical names of :data:`wfmcore.schema.CHANNELS`, plus back
+#: office) is staffed: voice by Erlang C / A / X; chat and messaging by concurrency (Erlang
+#: Chat: an agent holds several at once); email, callbacks and back office as deferred work
+#: with a deadline (a linear programme over the open intervals)
+CHANNEL_MODELS = {"voice": "voice", "chat": "chat", "message": "chat", "email": "deferred",
+                  "callback": "deferred", "backoffice": "deferred", "deferred": "deferred"}
+CHANNELS = tuple(CHANNEL_MODELS)
 #: how a day of intervals is staffed (:mod:`erlang.timevarying`, :mod:`erlang.isa`): the
 #: modified offered load, each interval's own load (SIPP), the load one handle time earlier
 #: (lag-SIPP), the simulation-based iterative staffing algorithm (ISA)
@@ -47,8 +55,10 @@ class ServiceTarget:
     max_abandon: float | None = _key(None, "share", "targets", "maximum share of calls "
                                      "abandoned (Erlang A: needs patience_s)")
     sl_convention: str = _key("offered", "text", "targets", "service level divided by "
-                              "'offered' calls (abandons count against), 'answered' calls, or "
-                              "'wait' = P(time in queue <= T)", choices=SL_CONVENTIONS)
+                              "'offered' calls (abandons count against), 'answered' calls, "
+                              "'wait' = P(time in queue <= T), or 'virtual' = P(wait of a "
+                              "caller who never hangs up <= T), as CCmath's calculators",
+                              choices=SL_CONVENTIONS)
     patience_s: float | None = _key(None, "seconds", "staffing", "mean caller patience, "
                                     "seconds; switches from Erlang C to Erlang A")
     min_agents: int = _key(0, "count", "staffing", "minimum agents in every open interval")
@@ -74,6 +84,25 @@ class ServiceTarget:
                           "period's calls-weighted service level)", choices=SL_PERIODS)
     sl_floor: float | None = _key(None, "share", "targets", "with sl_period day or week: the "
                                   "least service level of any interval, share")
+    channel: str | None = _key(None, "text", "staffing", "how the queue is staffed: 'voice' "
+                               "(Erlang C / A / X), 'chat' or 'message' (agents hold several "
+                               "at once), 'email', 'callback', 'backoffice' or 'deferred' "
+                               "(deferred work with a deadline); default: the file's channel column, else "
+                               "voice", choices=CHANNELS)
+    lines: int | None = _key(None, "count1", "staffing", "voice and chat: lines (trunks, "
+                             "chat slots in the system) at most; a contact finding all busy "
+                             "is blocked (Erlang X); at least the agents")
+    redial_share: float = _key(0.0, "share0", "staffing", "voice: share of blocked and "
+                               "abandoned callers who call again (Erlang X)")
+    concurrency: int | None = _key(None, "count1", "staffing", "chat: most chats an agent "
+                                   "holds at once")
+    aht_s_by_concurrency: tuple[float, ...] | None = _key(
+        None, "seconds_list", "staffing", "chat: handle time of a chat, seconds, when its agent "
+        "holds 1, 2, ... chats (one value per level up to concurrency)")
+    deadline_h: float | None = _key(None, "positive", "staffing", "deferred work (email, "
+                                    "callback, back office): deadline, business hours")
+    deadline_share: float = _key(0.95, "share1", "staffing", "deferred work: share of items "
+                                 "done within deadline_h")
     shrinkage: float = _key(0.0, "share0", "shrinkage", "share of paid time off the phones; "
                             "scheduled = ceil(agents / (1 - shrinkage))")
 
@@ -101,13 +130,39 @@ class ServiceTarget:
         if self.isa_replications < 2:
             raise InputError("isa_replications must be >= 2 (the simulation's confidence "
                              "needs two days)", param="isa_replications")
+        if self.aht_s_by_concurrency is not None:
+            n_levels = len(self.aht_s_by_concurrency)
+            if self.concurrency is None:
+                object.__setattr__(self, "concurrency", n_levels)
+            elif n_levels != self.concurrency:
+                raise InputError(f"aht_s_by_concurrency has {n_levels} value(s) but "
+                                 f"concurrency is {self.concurrency}: give one handle time per "
+                                 f"number of chats an agent holds (1 to {self.concurrency})",
+                                 param="aht_s_by_concurrency")
+        if self.redial_share > 0 and self.model == "chat":
+            raise InputError("redial_share is a voice setting (Erlang X); chat has none",
+                             param="redial_share")
         if self.max_abandon is not None and self.patience_s is None:
             raise InputError("max_abandon needs patience_s: abandonment is only modelled by "
                              "Erlang A", param="max_abandon")
 
     @property
     def model(self) -> str:
+        """The staffing model: 'chat' or 'deferred' by channel, else 'erlang_x' (finite lines
+        or redials), 'erlang_a' (patience) or 'erlang_c'."""
+        kind = CHANNEL_MODELS[self.channel or "voice"]
+        if kind != "voice":
+            return kind
+        if self.lines is not None or self.redial_share > 0:
+            return "erlang_x"
         return "erlang_c" if self.patience_s is None else "erlang_a"
+
+    def for_channel(self, channel: str) -> ServiceTarget:
+        """This target for rows of ``channel`` (a file's channel column) when no channel is
+        set; a channel wfm does not know is staffed as voice."""
+        if self.channel is not None or channel not in CHANNEL_MODELS:
+            return self
+        return replace(self, channel=channel)
 
 
 #: key -> dataclass field of ServiceTarget

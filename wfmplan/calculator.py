@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from erlang import blocking, kpis, lines_for_blocking, required_agents, scheduled_agents
+from erlang.erlang_c import agents_for_deadline, p_response_gt
 from wfmcore import checks
 from wfmcore.errors import InputError
 from wfmcore.targets import ServiceTarget
@@ -54,6 +55,56 @@ def _load(traffic_erl, calls, interval_min, aht_s, need_aht: bool) -> float:
     return float(traffic_erl)
 
 
+#: ``wfm erlang --model`` -> the channel whose model it is (None: from the other options)
+MODELS = {"auto": None, "x": "voice", "chat": "chat", "deferred": "deferred"}
+
+
+def channel_for(model: str) -> str | None:
+    """The channel of a ``--model`` name (:data:`MODELS`)."""
+    if model not in MODELS:
+        raise InputError(f"model must be one of {', '.join(MODELS)}; got {model!r}",
+                         param="model")
+    return MODELS[model]
+
+
+def seconds_list(text: str | None, name: str) -> tuple[float, ...] | None:
+    """'180,210,240' -> (180.0, 210.0, 240.0) (checked as seconds > 0); None stays None."""
+    if text is None:
+        return None
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise InputError(f"{name} must be seconds separated by commas, e.g. 180,210,240; got "
+                         f"{text!r}", param=name) from None
+    return checks.seconds_list(values, name)
+
+
+def _deferred_answer(load, aht, target: ServiceTarget, agents) -> dict:
+    """One interval of deferred work: a steady stream at this rate, each item done within
+    ``deadline_h`` of arrival with probability ``deadline_share`` (M/M/N response time,
+    :func:`erlang.erlang_c.p_response_gt`)."""
+    if target.deadline_h is None:
+        raise InputError("deferred work needs deadline_h (the deadline, business hours)",
+                         param="deadline_h")
+    deadline_s = target.deadline_h * 3600.0
+    if agents is None:
+        n = int(agents_for_deadline(load, aht, deadline_s, target.deadline_share,
+                                    target.max_occupancy))
+        n = max(n, target.min_agents)
+    else:
+        n = checks.whole(agents, "agents")
+    ns = list(range(max(0, n - 3), n + 4))
+    late = p_response_gt(np.array(ns, dtype=float), load, aht, deadline_s)
+    rows = [{"agents": m, "share_on_time": float(1.0 - late[i]),
+             "occupancy": float(min(load / m, 1.0)) if m else 0.0,
+             "scheduled_agents": int(scheduled_agents(m, target.shrinkage))}
+            for i, m in enumerate(ns)]
+    return {"model": "deferred", "traffic_erl": load, "deadline_h": target.deadline_h,
+            "deadline_share": target.deadline_share,
+            **next(r for r in rows if r["agents"] == n)}, rows
+
+
 def erlang_answer(*, traffic_erl=None, calls=None, interval_min=None, aht_s=None,
                   target: ServiceTarget | None, agents=None, max_blocking=None) -> dict:
     """Solve (or evaluate ``agents``) for one interval; returns the JSON answer and a few
@@ -70,8 +121,13 @@ def erlang_answer(*, traffic_erl=None, calls=None, interval_min=None, aht_s=None
         return {"answer": answer, "rows": rows, "solved": agents is None}
 
     target = target or ServiceTarget()
+    if aht_s is None and target.aht_s_by_concurrency is not None:
+        aht_s = target.aht_s_by_concurrency[0]      # a chat alone: what the load counts
     load = _load(traffic_erl, calls, interval_min, aht_s, need_aht=True)
     aht = float(aht_s) if aht_s else 1.0
+    if target.model == "deferred":
+        answer, rows = _deferred_answer(load, aht, target, agents)
+        return {"answer": answer, "rows": rows, "solved": agents is None, "target": target}
     if agents is not None:
         n = checks.whole(agents, "agents")
     else:
@@ -87,7 +143,8 @@ def _kpi_records(ns, load, aht, target):
     """KPIs for several headcounts in one vectorised call."""
     k = kpis(np.array(ns), load, aht, target)
     sched = scheduled_agents(np.array(ns), target.shrinkage)
-    return [{
+    lined = target.lines is not None
+    return [{**({"p_block": float(k["p_block"][i])} if lined else {}), **{
         "agents": int(n),
         "service_level": float(k["service_level"][i]),
         "p_wait": float(k["p_wait"][i]),
@@ -95,7 +152,7 @@ def _kpi_records(ns, load, aht, target):
         "occupancy": float(k["occupancy"][i]),
         "p_abandon": float(k["p_abandon"][i]) if target.patience_s is not None else None,
         "scheduled_agents": int(sched[i]),
-    } for i, n in enumerate(ns)]
+    }} for i, n in enumerate(ns)]
 
 
 def erlang_table(result: dict) -> str:
@@ -111,8 +168,9 @@ def erlang_table(result: dict) -> str:
         return "\n".join(lines)
 
     t = result["target"]
-    model = "Erlang C" if ans["model"] == "erlang_c" else (
-        f"Erlang A (patience {t.patience_s:g} s)")
+    if ans["model"] == "deferred":
+        return _deferred_table(result)
+    model = _model_name(ans["model"], t)
     goals = []
     if t.sl_target > 0:
         goals.append(f"{100 * t.sl_target:g}% in {t.sl_threshold_s:g} s")
@@ -130,6 +188,8 @@ def erlang_table(result: dict) -> str:
     cols = f"{'agents':>7} {'SL':>8} {'P(wait)':>8} {'ASA s':>9} {'occup.':>7}"
     if t.patience_s is not None:
         cols += f" {'abandon':>8}"
+    if t.lines is not None:
+        cols += f" {'blocked':>8}"
     if t.shrinkage > 0:
         cols += f" {'sched.':>7}"
     out = [head, "", cols]
@@ -139,9 +199,44 @@ def erlang_table(result: dict) -> str:
                 f"{r['occupancy']:>7.1%}")
         if t.patience_s is not None:
             line += f" {r['p_abandon']:>8.2%}"
+        if t.lines is not None:
+            line += f" {r['p_block']:>8.2%}"
         if t.shrinkage > 0:
             line += f" {r['scheduled_agents']:>7}"
         if r["agents"] == ans["agents"]:
             line += "  <-"
         out.append(line)
+    return "\n".join(out)
+
+
+def _model_name(model: str, t: ServiceTarget) -> str:
+    """'Erlang C', 'Erlang A (patience 60 s)', 'Erlang X (...)', 'Erlang Chat (...)'."""
+    patience = f"patience {t.patience_s:g} s" if t.patience_s is not None else "no abandonment"
+    if model == "erlang_c":
+        return "Erlang C"
+    if model == "erlang_a":
+        return f"Erlang A ({patience})"
+    lines = f"{t.lines} lines" if t.lines is not None else "unlimited lines"
+    if model == "erlang_x":
+        return f"Erlang X ({patience}, {lines}, redial share {t.redial_share:g})"
+    aht = ("handle time " + "/".join(f"{v:g}" for v in t.aht_s_by_concurrency) + " s"
+           if t.aht_s_by_concurrency is not None else "the same handle time at any load")
+    return f"Erlang Chat (up to {t.concurrency or 1} chats per agent, {aht}, {patience}, {lines})"
+
+
+def _deferred_table(result: dict) -> str:
+    ans, t = result["answer"], result["target"]
+    verb = "needs" if result["solved"] else "evaluated at"
+    head = (f"Deferred work, {ans['traffic_erl']:.4g} Erlangs of work arriving steadily, "
+            f"{100 * t.deadline_share:g}% done within {t.deadline_h:g} h: {verb} "
+            f"{ans['agents']} agents"
+            + (f" ({ans['scheduled_agents']} scheduled at {t.shrinkage:.0%} shrinkage)"
+               if t.shrinkage > 0 else ""))
+    out = [head, "", f"{'agents':>7} {'on time':>8} {'occup.':>7}"]
+    for r in result["rows"]:
+        line = f"{r['agents']:>7} {r['share_on_time']:>8.2%} {r['occupancy']:>7.1%}"
+        out.append(line + ("  <-" if r["agents"] == ans["agents"] else ""))
+    out.append("")
+    out.append("(a steady stream at this rate, first come first served: M/M/N response time; "
+               "a day of intervals is planned by wfm staff / wfm plan)")
     return "\n".join(out)

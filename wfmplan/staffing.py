@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from erlang import kpis, offered_load, required_agents, scheduled_agents, staffing_load
+from erlang.deferred import deferred_capacity
 from erlang.isa import isa_staffing
 from erlang.period import period_report, period_staffing
 from erlang.uncertainty import expected_sl_agents, fit_rate, interval_columns, risk_calls
@@ -33,7 +34,10 @@ from wfmcore.targets import ServiceTarget
 
 #: columns ``staff`` appends to the forecast columns (the requirements schema)
 REQUIREMENT_COLUMNS = ("traffic_erl", "agents", "scheduled_agents", "service_level", "p_wait",
-                       "asa_s", "occupancy", "p_abandon", "staffing_erl")
+                       "asa_s", "occupancy", "p_abandon", "staffing_erl", "p_block",
+                       "staffing_model")
+#: models that only voice formulas serve (the simulation of ``isa``, ``expected_sl``)
+VOICE_MODELS = ("erlang_c", "erlang_a")
 #: columns that tell one series (queue and channel) from another, where present
 SERIES_COLUMNS = (S.QUEUE, "channel")
 
@@ -51,7 +55,10 @@ class Requirements:
 
     @property
     def model(self) -> str:
-        """'erlang_a' when any row was staffed with abandonment, else 'erlang_c'."""
+        """The staffing models of the rows (``staffing_model``), e.g. 'erlang_a' or
+        'erlang_c/chat'."""
+        if "staffing_model" in self.frame.columns and len(self.frame):
+            return "/".join(sorted(self.frame["staffing_model"].astype(str).unique()))
         return "erlang_a" if self.frame["p_abandon"].notna().any() else "erlang_c"
 
     @property
@@ -149,6 +156,12 @@ def agents_for(frame, calls, aht, interval_min, target: ServiceTarget, *,
     """(agents, load staffed for, notes) by the target's staffing method, period and
     forecast risk; ``volume`` scales the forecast's prediction interval with ``calls``."""
     order, starts = time_order(frame, interval_min)
+    if target.model not in VOICE_MODELS and (target.staffing_method == "isa"
+                                             or target.expected_sl):
+        param = "expected_sl" if target.expected_sl else "staffing_method"
+        raise InputError(f"{param} works with the voice models Erlang C and A; the "
+                         f"{target.model} model of channel {target.channel or 'voice'} is "
+                         "staffed with staffing_method mol, sipp or lag-sipp", param=param)
     if target.service_risk is not None or target.expected_sl:
         return _uncertain_agents(frame, calls, aht, interval_min, target, volume, order, starts)
     notes = []
@@ -232,16 +245,39 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
     ``traffic_erl`` is the offered load; ``staffing_erl`` the load the agents are computed
     for, by ``target.staffing_method`` over each series' runs of consecutive intervals
     (:func:`time_order`, :func:`erlang.staffing_load`); the KPI columns are the formula's
-    at that load.
+    at that load. Each channel of the file's ``channel`` column is staffed by its own model
+    (:meth:`ServiceTarget.for_channel`) unless the target names a channel;
+    ``staffing_model`` says which model staffed each row.
     """
     target = target or ServiceTarget()
     if forecast.interval_min is None:
         raise InputError(f"{forecast.source}: the interval length is not known; read the "
                          "forecast with read_forecast", param="interval_min")
     frame = forecast.frame
+    if S.CHANNEL not in frame.columns or target.channel is not None:
+        return _staff_rows(forecast, target, aht_s)
+    parts, notes, methods = [], [], set()
+    groups = list(frame.groupby(S.CHANNEL, sort=False))
+    for channel, rows in groups:
+        part = _staff_rows(replace(forecast, frame=rows), target.for_channel(str(channel)),
+                           aht_s)
+        parts.append(part.frame)
+        methods.add(part.staffing_method)
+        notes += [f"channel {channel}: {n}" if len(groups) > 1 else n for n in part.notes]
+    return Requirements(frame=pd.concat(parts).loc[frame.index],
+                        interval_min=forecast.interval_min,
+                        staffing_method="/".join(sorted(methods)), notes=tuple(notes))
+
+
+def _staff_rows(forecast: IntervalFile, target: ServiceTarget,
+                aht_s: float | None) -> Requirements:
+    """:func:`staff` for rows of one model."""
+    frame = forecast.frame
     calls = frame[S.OFFERED].to_numpy(float)
     aht = row_aht(forecast, aht_s)
     load = offered_load(calls, aht, forecast.interval_min)
+    if target.model == "deferred":
+        return _staff_deferred(forecast, target, calls, aht, load)
     agents, staffed_load, notes = agents_for(frame, calls, aht, forecast.interval_min, target)
     k = kpis(agents, staffed_load, aht, target)
     out = frame.drop(columns=[reader.LINE]).copy()
@@ -253,8 +289,73 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
         out[col] = k[col]
     out["p_abandon"] = k["p_abandon"] if target.patience_s is not None else np.nan
     out["staffing_erl"] = staffed_load
+    out["p_block"] = k["p_block"] if target.lines is not None else np.nan
+    out["staffing_model"] = target.model
+    if target.model == "chat" and target.aht_s_by_concurrency is None:
+        notes.append(f"chat staffed at {target.concurrency or 1} chat(s) per agent with the "
+                     "same handle time at every concurrency (give aht_s_by_concurrency when "
+                     "chats take longer as agents hold more)")
     return Requirements(frame=out, interval_min=forecast.interval_min,
                         staffing_method=target.staffing_method, notes=tuple(notes))
+
+
+def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
+                    load) -> Requirements:
+    """Deferred work (email, back office): per series, the capacity per interval that gets
+    ``deadline_share`` of the items done within ``deadline_h`` business hours at least agent
+    time (:func:`erlang.deferred.deferred_capacity`, a programme over the intervals). The
+    business clock runs in the intervals the forecast has (the gaps between them are closed
+    time), and the forecast's calendar weeks are one period of a repeating pattern
+    (``cyclic``: Friday's late items are done on Monday, as last Friday's were this Monday),
+    so no work is left at the end. The formula KPI columns stay empty: a deferred interval's capacity serves work of
+    other intervals; the note gives the planned on-time share."""
+    frame, interval_min = forecast.frame, forecast.interval_min
+    if target.deadline_h is None:
+        raise InputError(f"{forecast.source}: channel {target.channel} is deferred work and "
+                         "needs deadline_h (business hours, e.g. 8; wfm.toml [staffing] or "
+                         "[queues.NAME])", param="deadline_h")
+    agents = np.zeros(len(frame), dtype=np.int64)
+    notes = []
+    step_ns = interval_min * 60_000_000_000
+    keys = [c for c in SERIES_COLUMNS if c in frame.columns]
+    groups = frame.groupby(keys, sort=False).indices if keys else {"": np.arange(len(frame))}
+    for key, rows in groups.items():
+        order, _ = time_order(frame.iloc[rows], interval_min)
+        rows = np.asarray(rows)[order]
+        starts = pd.to_datetime(frame[S.INTERVAL_START].to_numpy()[rows])
+        monday = starts[0].normalize() - pd.Timedelta(days=starts[0].weekday())
+        t = starts.to_numpy("datetime64[ns]").astype(np.int64)
+        slot = (t - monday.value) // step_ns
+        week = 7 * 24 * 60 // interval_min
+        n_slots = int(-(-(int(slot[-1]) + 1) // week) * week)     # whole weeks
+        is_open = np.zeros(n_slots, dtype=bool)
+        is_open[slot] = True
+        items = np.zeros(n_slots)
+        items[slot] = calls[rows]
+        handle = np.full(n_slots, float(np.nanmean(aht[rows])) if len(rows) else 1.0)
+        handle[slot] = np.where(aht[rows] > 0, aht[rows], handle[slot])
+        plan = deferred_capacity(items, handle, interval_min, is_open,
+                                 deadline_h=target.deadline_h,
+                                 deadline_share=target.deadline_share, cyclic=True)
+        agents[rows] = np.maximum(plan.capacity_agents[slot], target.min_agents)
+        label = f"{key}: " if keys else ""
+        notes.append(f"{label}deferred work, {target.deadline_share:.0%} within "
+                     f"{target.deadline_h:g} business hours: planned {plan.share_met:.1%} on "
+                     f"time, {plan.capacity_agent_h:,.1f} agent-hours (LP bound "
+                     f"{plan.lp_bound_agent_h:,.1f}); the weeks of the forecast are taken as "
+                     "a repeating pattern (the end of a week's work is done at the start of "
+                     "the next)")
+    out = frame.drop(columns=[reader.LINE]).copy()
+    out[S.INTERVAL_START] = reader.format_times(out[S.INTERVAL_START]).to_numpy()
+    out["traffic_erl"] = load
+    out["agents"] = agents
+    out["scheduled_agents"] = scheduled_agents(agents, target.shrinkage)
+    for col in ("service_level", "p_wait", "asa_s", "occupancy", "p_abandon", "p_block"):
+        out[col] = np.nan
+    out["staffing_erl"] = load
+    out["staffing_model"] = "deferred"
+    return Requirements(frame=out, interval_min=interval_min, staffing_method="deferred",
+                        notes=tuple(notes))
 
 
 def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,

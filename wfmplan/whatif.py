@@ -70,6 +70,13 @@ class Scenario:
     expected_sl: bool | None = None
     sl_period: str | None = None
     sl_floor: float | None = None
+    channel: str | None = None
+    lines: int | None = None
+    redial_share: float | None = None
+    concurrency: int | None = None
+    aht_s_by_concurrency: tuple[float, ...] | None = None
+    deadline_h: float | None = None
+    deadline_share: float | None = None
     shrinkage: float | None = None
 
     def __post_init__(self):

@@ -1,0 +1,247 @@
+"""Every channel staffed by its own model (issue 13): the vocabulary (wfm.toml keys, one-line
+errors), the engine's dispatch by channel, `wfm staff` on a file with a channel column and
+`wfm erlang --model`. The formulas themselves are checked in test_erlang_x.py / test_chat.py."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.integrate import quad
+from typer.testing import CliRunner
+
+from cli import app
+from erlang import erlang_a, erlang_x, kpis, required_agents
+from erlang.erlang_c import agents_for_deadline, p_response_gt
+from erlang.erlang_c import kpis as erlang_c_kpis
+from wfmcore.config import load_config
+from wfmcore.errors import InputError
+from wfmcore.targets import ServiceTarget
+from wfmplan.staffing import read_forecast, staff, staff_with_config
+
+runner = CliRunner()
+
+# CCmath's published Erlang X example: 4 calls/min, AHT 3 min, patience 1 min, 100 lines,
+# 14 agents; CCmath enters the 20 s threshold as 0.333 min (see test_erlang_x.py)
+CCMATH_X = dict(sl_threshold_s=0.333 * 60, patience_s=60.0, lines=100,
+                sl_convention="virtual")
+
+
+def test_model_follows_the_channel_and_the_settings():
+    assert ServiceTarget().model == "erlang_c"
+    assert ServiceTarget(patience_s=60).model == "erlang_a"
+    assert ServiceTarget(lines=20).model == "erlang_x"
+    assert ServiceTarget(redial_share=0.3, patience_s=60).model == "erlang_x"
+    assert ServiceTarget(channel="chat").model == "chat"
+    assert ServiceTarget(channel="message").model == "chat"
+    for ch in ("email", "callback", "backoffice", "deferred"):
+        assert ServiceTarget(channel=ch).model == "deferred"
+    # a file's channel applies only when the target names none; unknown channels are voice
+    assert ServiceTarget().for_channel("chat").model == "chat"
+    assert ServiceTarget(channel="voice").for_channel("chat").model == "erlang_c"
+    assert ServiceTarget().for_channel("social").model == "erlang_c"
+    assert ServiceTarget(aht_s_by_concurrency=[180, 210]).concurrency == 2
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(concurrency=0), "concurrency must be a whole number >= 1"),
+    (dict(concurrency=3, aht_s_by_concurrency=[180, 200]),
+     r"aht_s_by_concurrency has 2 value\(s\) but concurrency is 3"),
+    (dict(aht_s_by_concurrency=[]), "aht_s_by_concurrency must list at least one"),
+    (dict(aht_s_by_concurrency=[180, -1]), r"aht_s_by_concurrency\[1\] must be > 0 seconds"),
+    (dict(aht_s_by_concurrency="180"), "aht_s_by_concurrency must be a list of seconds"),
+    (dict(redial_share=1.0), r"redial_share must be a share in \[0, 1\)"),
+    (dict(lines=0), "lines must be a whole number >= 1"),
+    (dict(deadline_h=0), "deadline_h must be > 0"),
+    (dict(deadline_share=0), r"deadline_share must be a share in \(0, 1\]"),
+    (dict(channel="fax"), "channel must be one of voice, chat"),
+    (dict(channel="chat", redial_share=0.2), "redial_share is a voice setting"),
+])
+def test_bad_channel_settings_are_one_line_errors(kw, message):
+    with pytest.raises(InputError, match=message) as exc:
+        ServiceTarget(**kw)
+    assert "\n" not in str(exc.value)
+
+
+def test_wfm_toml_channel_keys_per_queue(tmp_path):
+    cfg = tmp_path / "wfm.toml"
+    cfg.write_text('[queues.web]\nchannel = "chat"\naht_s_by_concurrency = [180, 210, 240]\n'
+                   'patience_s = 60\n[queues.mail]\nchannel = "email"\ndeadline_h = 8\n'
+                   'deadline_share = 0.9\n')
+    c = load_config(cfg)
+    web = c.service_target("web")
+    assert web.model == "chat" and web.concurrency == 3
+    assert web.aht_s_by_concurrency == (180.0, 210.0, 240.0)
+    mail = c.service_target("mail")
+    assert (mail.model, mail.deadline_h, mail.deadline_share) == ("deferred", 8.0, 0.9)
+    cfg.write_text('[queues.web]\nconcurrency = 0\n')
+    with pytest.raises(InputError, match=r"wfm.toml: key 'queues.web.concurrency' must be a "
+                                         "whole number >= 1"):
+        load_config(cfg)
+
+
+def test_dispatch_reproduces_ccmath_erlang_x_and_chat():
+    # Erlang X: SL 87.97 %, ASA 0.10 min, abandonment 7.43 %, occupancy 79.34 % (CCmath)
+    k = kpis(14, 12.0, 180.0, ServiceTarget(**CCMATH_X))
+    assert round(float(k["service_level"]), 4) == 0.8797
+    assert round(float(k["asa_s"]) / 60, 2) == 0.10
+    assert round(float(k["p_abandon"]), 4) == 0.0743
+    assert round(float(k["occupancy"]), 4) == 0.7934
+    # Erlang Chat: 4 chats/min, AHT 3/3.5/4 min, 5 agents: abandonment 15.44 %, occupancy
+    # 86.78 %, ASA 0.22 min (CCmath); the load passed is chats x AHT of a chat alone
+    chat = ServiceTarget(channel="chat", aht_s_by_concurrency=[180, 210, 240], **CCMATH_X)
+    k = kpis(5, 4 / 60 * 180, 180.0, chat)
+    assert round(float(k["p_abandon"]), 4) == 0.1544
+    assert round(float(k["occupancy"]), 4) == 0.8678
+    assert round(float(k["asa_s"]) / 60, 2) == 0.22
+
+
+def test_chat_with_one_handle_time_is_n_times_c_servers():
+    # the same AHT at every concurrency: death rate min(n, N c) / AHT, Erlang C with N c
+    # servers; so the agents are ceil(servers / c) and the KPIs those of N c servers
+    loads = np.array([0.4, 3.0, 12.0, 47.5, 180.0])
+    target = ServiceTarget(channel="chat", concurrency=3)
+    servers = required_agents(loads, 240.0, ServiceTarget())
+    assert (required_agents(loads, 240.0, target) == np.ceil(servers / 3)).all()
+    k = kpis(7, 12.0, 240.0, target)
+    ref = erlang_c_kpis(21, 12.0, 240.0, 20.0)
+    assert float(k["service_level"]) == pytest.approx(float(ref["service_level"]), rel=1e-12)
+    assert float(k["occupancy"]) == pytest.approx(12.0 / 21, rel=1e-12)
+    # with patience: Erlang A with N c servers
+    ta = ServiceTarget(channel="chat", concurrency=2, patience_s=90.0, max_abandon=0.05)
+    ref = erlang_a.kpis(16, 12.0, 240.0, 20.0, 90.0)
+    assert float(kpis(8, 12.0, 240.0, ta)["p_abandon"]) == pytest.approx(
+        float(ref["p_abandon"]), rel=1e-12)
+
+
+def test_erlang_x_dispatch_equals_the_module():
+    target = ServiceTarget(patience_s=120.0, lines=30, redial_share=0.4)
+    loads = np.array([5.0, 15.0, 22.0])
+    assert (required_agents(loads, 200.0, target)
+            == erlang_x.required_agents(loads, 200.0, target, lines=30,
+                                        redial_share=0.4)).all()
+    k = kpis(20, 15.0, 200.0, target)
+    ref = erlang_x.kpis(20, 15.0, 200.0, 20.0, 120.0, lines=30, redial_share=0.4)
+    assert float(k["p_block"]) == float(ref["p_block"]) > 0
+
+
+def test_response_time_tail_against_a_numeric_convolution():
+    # P(W + S > t) = P(S > t) + int_0^t P(W > t - s) f_S(s) ds, P(W > u) = C e^{-theta u}
+    for n, a, aht, t in [(12, 10.0, 300.0, 900.0), (11, 10.0, 300.0, 600.0),   # theta = mu
+                         (30, 24.5, 420.0, 3600.0), (3, 0.2, 60.0, 30.0)]:
+        c = float(erlang_c_kpis(n, a, aht, 0.0)["p_wait"])
+        theta, mu = (n - a) / aht, 1 / aht
+        num = np.exp(-mu * t) + quad(lambda s, c=c, theta=theta, t=t, mu=mu:
+                                     c * np.exp(-theta * (t - s)) * mu * np.exp(-mu * s),
+                                     0, t)[0]
+        assert float(p_response_gt(n, a, aht, t)) == pytest.approx(num, rel=1e-9)
+    assert float(p_response_gt(10, 10.0, 300.0, 600.0)) == 1.0       # unstable: never done
+
+
+def test_agents_for_deadline_is_the_smallest_meeting_the_share():
+    loads = np.array([0.0, 0.3, 4.0, 20.0, 63.2])
+    n = agents_for_deadline(loads, 360.0, 8 * 3600.0, 0.95)
+    assert n[0] == 0
+    for a, m in zip(loads[1:], n[1:], strict=True):
+        assert p_response_gt(m, a, 360.0, 8 * 3600.0) <= 0.05
+        assert m - 1 <= a or p_response_gt(m - 1, a, 360.0, 8 * 3600.0) > 0.05
+    # a deadline of an hour at AHT 30 min: P(S > 1 h) = e^-2 = 13.5 % > 5 %: impossible
+    with pytest.raises(InputError, match="deadline_h of 1 h is too short"):
+        agents_for_deadline(2.0, 1800.0, 3600.0, 0.95)
+
+
+def _mixed_forecast(tmp_path):
+    times = pd.date_range("2026-03-02 09:00", periods=8, freq="30min").strftime("%Y-%m-%d %H:%M")
+    rows = []
+    for ch, calls, aht in (("voice", 100.0, 180.0), ("chat", 120.0, 240.0)):
+        rows += [dict(interval_start=t, channel=ch, offered=calls, aht_s=aht) for t in times]
+    path = tmp_path / "forecast.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_staff_picks_the_model_by_the_file_channel(tmp_path):
+    path = _mixed_forecast(tmp_path)
+    req = staff(read_forecast(path), ServiceTarget(concurrency=2))
+    f = req.frame
+    assert f.groupby("channel")["staffing_model"].first().to_dict() == {
+        "voice": "erlang_c", "chat": "chat"}
+    voice = f[f.channel == "voice"]
+    chat = f[f.channel == "chat"]
+    # voice: Erlang C at the modified offered load of a flat day = its own load, 10 Erlangs
+    assert (voice["agents"] == required_agents(voice["staffing_erl"].to_numpy(), 180.0,
+                                               ServiceTarget())).all()
+    # chat: 2 slots per agent with the same handle time: ceil(Erlang C servers / 2)
+    servers = required_agents(chat["staffing_erl"].to_numpy(), 240.0, ServiceTarget())
+    assert (chat["agents"].to_numpy() == np.ceil(servers / 2)).all()
+    assert "erlang_c" in req.model and "chat" in req.model
+    assert any("chat staffed at 2 chat(s) per agent" in n for n in req.notes)
+
+
+def test_config_channel_overrides_for_a_queue(tmp_path):
+    path = _mixed_forecast(tmp_path)
+    cfg = tmp_path / "wfm.toml"
+    cfg.write_text("[staffing]\nconcurrency = 3\naht_s_by_concurrency = [240, 270, 300]\n")
+    req = staff_with_config(read_forecast(path), load_config(cfg))
+    chat = req.frame[req.frame.channel == "chat"]
+    from erlang import chat as erlang_chat
+    want = erlang_chat.required_agents(chat["staffing_erl"].to_numpy() / 240.0,
+                                       [240, 270, 300], ServiceTarget())
+    assert (chat["agents"].to_numpy() == want).all()
+
+
+def test_cli_erlang_models():
+    # Erlang X through the command line: the CCmath example (JSON keys extend the contract)
+    res = runner.invoke(app, ["erlang", "--calls", "240", "--interval-min", "60", "--aht-s",
+                              "180", "--patience-s", "60", "--lines", "100", "--sl-threshold-s",
+                              "19.98", "--sl-convention", "virtual", "--agents", "14", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["model"] == "erlang_x" and round(out["service_level"], 4) == 0.8797
+    assert "p_block" in out
+    res = runner.invoke(app, ["erlang", "--model", "chat", "--calls", "240", "--interval-min",
+                              "60", "--aht-s-by-concurrency", "180,210,240", "--patience-s",
+                              "60", "--lines", "100", "--sl-convention", "virtual", "--agents",
+                              "5", "--json"])
+    assert res.exit_code == 0, res.output
+    assert round(json.loads(res.stdout)["p_abandon"], 4) == 0.1544
+    # deferred: 200 items an hour x 6 min = 20 Erlangs of work, 95 % within 8 h: 21 agents
+    res = runner.invoke(app, ["erlang", "--model", "deferred", "--calls", "200",
+                              "--interval-min", "60", "--aht-s", "360", "--deadline-h", "8",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert (out["model"], out["agents"]) == ("deferred", 21)
+    assert out["share_on_time"] >= 0.95
+    res = runner.invoke(app, ["erlang", "--model", "deferred", "--calls", "200",
+                              "--interval-min", "60", "--aht-s", "360"])
+    assert res.exit_code == 2 and "deadline_h (--deadline-h)" in res.output
+    res = runner.invoke(app, ["erlang", "--model", "fax", "--traffic-erl", "3", "--aht-s", "60"])
+    assert res.exit_code == 2 and "model (--model) must be one of auto, x, chat, deferred" in res.output
+
+
+def test_staff_deferred_rows_meet_the_deadline_share(tmp_path):
+    # two business days 8-18 of email (30-min intervals), 95 % within 4 business hours:
+    # the capacity is the deadline programme's (erlang.deferred), the night is closed time
+    day = pd.date_range("2026-03-02 08:00", "2026-03-02 17:30", freq="30min")
+    times = day.append(day + pd.Timedelta(days=1))
+    items = np.where(times.hour < 12, 30.0, 10.0)
+    path = tmp_path / "mail.csv"
+    pd.DataFrame({"interval_start": times.strftime("%Y-%m-%d %H:%M"), "channel": "email",
+                  "offered": items, "aht_s": 360.0}).to_csv(path, index=False)
+    with pytest.raises(InputError, match="needs deadline_h"):
+        staff(read_forecast(path), ServiceTarget())
+    req = staff(read_forecast(path), ServiceTarget(deadline_h=4, deadline_share=0.95))
+    f = req.frame
+    assert (f["staffing_model"] == "deferred").all()
+    assert f["service_level"].isna().all()
+    work_agent_h = float((items * 360.0).sum() / 3600.0)
+    agent_h = float(f["agents"].sum() * 0.5)
+    # cyclic weeks: every item is done (on time or late), so the capacity covers the work;
+    # whole agents over 40 intervals of 30 items x 6 min: 72 agent-hours exactly suffice,
+    # and a smoothed plan needs well below the peak staffing that following the arrivals
+    # would (30 items x 6 min / 30 min = 6 agents)
+    assert agent_h >= work_agent_h - 1e-9
+    assert agent_h <= work_agent_h + 0.5 * 40 * 0.5
+    assert f["agents"].max() < 6
+    assert any("deferred work, 95% within 4 business hours" in n for n in req.notes)

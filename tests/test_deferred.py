@@ -1,0 +1,202 @@
+"""Deferred work: the deadline programme against hand calculations, the EDF simulator
+against closed cases, and the one-line errors (erlang/deferred.py)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from erlang.deferred import (
+    business_hours,
+    calibrated_capacity,
+    deferred_capacity,
+    requirement_frame,
+    simulate_deferred,
+)
+from wfmcore.errors import InputError
+
+AHT = 360.0
+L_S = 1800.0          # 30-min intervals
+
+
+def burst(agents_over_window, k=10, n=20):
+    """Items arriving in interval 0 only: the work of ``agents_over_window`` agents over
+    ``k`` intervals."""
+    items = np.zeros(n)
+    items[0] = agents_over_window * k * L_S / AHT
+    return items
+
+
+def test_burst_is_smoothed_over_the_deadline_window():
+    # hand: A items at t = 0, all due within K = 10 intervals (5 h): the flattest capacity
+    # is the work spread evenly over the window, 2.3 agents, then nothing
+    plan = deferred_capacity(burst(2.3), AHT, 30, np.ones(20, bool), deadline_h=5,
+                             deadline_share=1.0, integer=False)
+    np.testing.assert_allclose(plan.capacity_agents[:10], 2.3, rtol=1e-7)
+    np.testing.assert_allclose(plan.capacity_agents[10:], 0.0, atol=1e-7)
+    assert plan.lp_bound_agent_h == pytest.approx(2.3 * 10 * 0.5, rel=1e-9)   # 11.5 agent-h
+    assert plan.share_met == pytest.approx(1.0)
+    assert plan.window_intervals == 10
+
+
+def test_burst_with_a_share_below_one_and_whole_agents():
+    # 95 %: any plan has the same agent time, and lateness saves none, so nothing is late
+    plan = deferred_capacity(burst(2.3), AHT, 30, np.ones(20, bool), deadline_h=5,
+                             deadline_share=0.95, integer=False)
+    assert plan.late_items == pytest.approx(0.0, abs=1e-6)
+    # whole agents: 23 agent-intervals of work -> 23 whole agent-intervals (hand: 2.3 x 10),
+    # peak ceil(2.3) = 3, all done inside the window
+    whole = deferred_capacity(burst(2.3), AHT, 30, np.ones(20, bool), deadline_h=5,
+                              deadline_share=1.0)
+    assert whole.capacity_agents.sum() == 23
+    assert whole.capacity_agents.max() == 3
+    assert whole.capacity_agents[10:].sum() == 0
+    assert whole.ratio_to_bound == pytest.approx(1.0)
+
+
+def test_whole_agents_round_up_once_per_horizon():
+    # 2.05 agents of work over a window of 10 intervals = the horizon: 20.5 agent-intervals
+    # of work need 21 whole agent-intervals (hand: ceil(20.5)), not ceil(2.05) x 10 = 30
+    items = burst(2.05, k=10, n=10)
+    plan = deferred_capacity(items, AHT, 30, np.ones(10, bool), deadline_h=5,
+                             deadline_share=1.0)
+    assert plan.capacity_agents.sum() == 21
+    assert plan.share_met == pytest.approx(1.0)
+
+
+def test_constant_arrivals_round_the_clock_business_hours_cyclic():
+    # r items every 30 min, 24 h; open 8-18 (20 intervals); one day repeating. Hand:
+    # the day's work 48 r AHT over 20 open intervals = 2.4 r AHT / L agents, flat, when the
+    # deadline leaves room (8 h: the night's 28 r items are done by 28 / 2.4 = 11.7
+    # intervals < 16). With 2 h (K = 4) the night's items plus interval 0's (29 r) are due
+    # by the end of interval 3: peak 29 r / 4 = 7.25 r AHT / L agents (hand).
+    r = 10.0
+    is_open = np.zeros(48, bool)
+    is_open[16:36] = True
+    flat = deferred_capacity(np.full(48, r), AHT, 30, is_open, deadline_h=8,
+                             deadline_share=1.0, cyclic=True, integer=False)
+    np.testing.assert_allclose(flat.capacity_agents[16:36], 2.4 * r * AHT / L_S, rtol=1e-7)
+    assert flat.capacity_agents[~is_open].sum() == 0
+    short = deferred_capacity(np.full(48, r), AHT, 30, is_open, deadline_h=2,
+                              deadline_share=1.0, cyclic=True, integer=False)
+    assert short.capacity_agents.max() == pytest.approx(7.25 * r * AHT / L_S, rel=1e-7)
+    assert short.lp_bound_agent_h == pytest.approx(48 * r * AHT / 3600, rel=1e-9)
+    assert short.backlog_end_items == 0
+
+
+def test_items_whose_deadline_is_past_the_horizon_are_carried():
+    # non-cyclic: items of the last interval (deadline beyond the end) may stay as the end
+    # backlog; everything due inside the horizon is done (hand: 6 items in interval 3 of 4,
+    # K = 2, carried; 6 in interval 0 done)
+    items = np.array([6.0, 0, 0, 6.0])
+    plan = deferred_capacity(items, AHT, 30, np.ones(4, bool), deadline_h=1,
+                             deadline_share=1.0, integer=False)
+    assert plan.backlog_end_items == pytest.approx(6.0)
+    assert plan.capacity_agents[:2].sum() * L_S / AHT == pytest.approx(6.0)
+
+
+def test_share_per_day():
+    # two business days of 8 open intervals, 3 items each, K = 4: per day the share holds
+    # on its own; the work done = all but the end backlog (hand: agent time = work done)
+    is_open = np.tile(np.r_[np.zeros(4, bool), np.ones(8, bool)], 2)
+    items = np.tile(np.r_[np.zeros(4), np.full(8, 3.0)], 2)
+    plan = deferred_capacity(items, AHT, 30, is_open, deadline_h=2, deadline_share=0.9,
+                             share_period="day", integer=False)
+    assert plan.share_met >= 0.9 - 1e-9
+    assert plan.lp_bound_agent_h == pytest.approx(48 * AHT / 3600 - plan.backlog_end_items
+                                                  * AHT / 3600, rel=1e-6)
+
+
+def test_requirement_frame_columns():
+    ts = pd.date_range("2026-01-05", periods=48, freq="30min")
+    is_open = business_hours(ts)
+    assert is_open.sum() == 20 and is_open[16] and not is_open[36]    # 8:00-17:30 starts
+    plan = deferred_capacity(np.full(48, 10.0), AHT, 30, is_open, deadline_h=8,
+                             deadline_share=0.95, cyclic=True)
+    frame = requirement_frame(plan, ts, queue="mail", shrinkage=0.2)
+    assert list(frame.columns) == ["interval_start", "queue", "channel", "offered", "aht_s",
+                                   "agents", "lp_agents", "scheduled_agents", "open",
+                                   "window_intervals"]
+    # 2.4 r AHT / L = 4.8 agents of work, whole agents 4 or 5: ceil(agents / 0.8)
+    np.testing.assert_array_equal(frame["scheduled_agents"],
+                                  np.ceil(frame["agents"] / 0.8 - 1e-9))
+    assert frame["agents"].sum() == 96          # hand: 48 r AHT / L = 96 agent-intervals
+
+
+# --- the simulator ---------------------------------------------------------------------
+
+def test_simulator_deterministic_hand_case():
+    # 1 agent, deterministic 6-min items, 3 items expected per 30 min, always open: the agent
+    # is idle most of the time and every item is done within 30 min of arrival (hand: at
+    # most 5 items a 30-min interval can be done; Poisson(3) > 5 has a small chance, and
+    # a deadline of 2 h absorbs it); utilisation = 3 x 6 / 30 = 0.6
+    n = 96
+    sim = simulate_deferred(np.full(n, 3.0), AHT, np.ones(n), 30, np.ones(n, bool),
+                            deadline_h=2, service="deterministic", replications=10, seed=3)
+    assert sim.share == pytest.approx(1.0, abs=2e-3)
+    assert sim.utilisation == pytest.approx(0.6, abs=0.03)
+    assert sim.backlog_end_items <= 2
+
+
+def test_simulator_closed_hours_and_business_clock():
+    # items arriving at night are done the next morning: no capacity outside hours, one agent
+    # inside. 1 item per 30 min round the clock, D = 1 business hour. Night items (28 per
+    # night, 14 h) queue for the morning: with 1 agent of 6-min items, 2 h of business time
+    # clears 20; the rest are late (hand: at most 10 items per business hour).
+    ts = pd.date_range("2026-01-05", periods=48 * 5, freq="30min")
+    is_open = business_hours(ts, weekdays=range(7))
+    sim = simulate_deferred(np.ones(ts.size), AHT, is_open.astype(float), 30, is_open,
+                            deadline_h=1, service="deterministic", replications=4, seed=1)
+    # the night's ~28 items + those arriving meanwhile: ~10 done within the first business
+    # hour of the day; each day ~48 items, share ~ (48 - about 28 late) / 48 well below 1
+    assert sim.share < 0.7
+    # and with capacity 6 in the first 3 open hours the night clears on time
+    cap = is_open.astype(float)
+    first = np.flatnonzero(is_open & (ts.hour < 11))
+    cap[first] = 6
+    sim2 = simulate_deferred(np.ones(ts.size), AHT, cap, 30, is_open, deadline_h=1,
+                             service="deterministic", replications=4, seed=1)
+    assert sim2.share > 0.97
+
+
+def test_simulator_is_seeded():
+    a = simulate_deferred(np.full(20, 4.0), AHT, np.ones(20), 30, np.ones(20, bool),
+                          deadline_h=1, replications=3, seed=7)
+    b = simulate_deferred(np.full(20, 4.0), AHT, np.ones(20), 30, np.ones(20, bool),
+                          deadline_h=1, replications=3, seed=7)
+    pd.testing.assert_frame_equal(a.replications, b.replications)
+
+
+def test_calibrated_capacity_meets_the_share_in_simulation():
+    # one business day pattern repeated: the calibrated plan's smallest per-period share in
+    # simulation reaches the target (what the function promises), with a margin >= 0
+    ts = pd.date_range("2026-01-05", periods=48, freq="30min")
+    is_open = business_hours(ts, weekdays=range(7))
+    items = np.where(is_open, 12.0, 2.0)
+    cal = calibrated_capacity(items, AHT, 30, is_open, deadline_h=4, deadline_share=0.9,
+                              repeats=5, replications=5, seed=2, resolution=0.02,
+                              time_limit_s=8)
+    assert cal.block_shares.min() >= 0.9
+    assert cal.ratio_to_bound >= 1.0 - 1e-9
+
+
+# --- errors -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, param", [
+    ({"deadline_h": 0.25}, "deadline_h"),             # shorter than one 30-min interval
+    ({"deadline_h": 1.25}, "deadline_h"),             # not a whole number of intervals
+    ({"deadline_share": 0.0}, "deadline_share"),
+    ({"deadline_share": 95}, "deadline_share"),
+    ({"share_period": "week"}, "share_period"),
+    ({"items": [1.0, -2.0, 1.0, 1.0]}, "items"),
+    ({"aht_s": -1.0}, "aht_s"),
+    ({"open_intervals": [False] * 4}, "open_intervals"),
+])
+def test_bad_input_is_one_line_naming_the_parameter(kwargs, param):
+    args = {"items": [1.0] * 4, "aht_s": AHT, "interval_min": 30,
+            "open_intervals": [True] * 4, "deadline_h": 1.0, "deadline_share": 0.9}
+    args.update(kwargs)
+    with pytest.raises(InputError) as err:
+        deferred_capacity(args.pop("items"), args.pop("aht_s"), args.pop("interval_min"),
+                          args.pop("open_intervals"), **args)
+    assert err.value.param == param
+    assert "\n" not in str(err.value) and str(err.value).startswith(param)
