@@ -30,6 +30,7 @@ from wfmcore.errors import InputError, InternalError  # noqa: E402
 from wfmplan import VERSION as wfm_version  # noqa: E402
 from wfmplan import (  # noqa: E402
     calculator,
+    capacity,
     forecasting,
     importing,
     reforecasting,
@@ -50,7 +51,7 @@ from wfmplan.settings import (  # noqa: E402
 
 #: the commands in the order of a planner's work, for ``wfm --help``
 WORKFLOW = ("import", "forecast", "backtest", "reforecast", "staff", "schedule", "plan",
-            "whatif", "kpis", "erlang", "init")
+            "whatif", "capacity", "kpis", "erlang", "init")
 
 
 class _WorkflowOrder(typer.core.TyperGroup):
@@ -105,7 +106,9 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout",
     "sl_period", "sl_floor", "isa_max_iterations", "isa_replications", "service_risk",
     "expected_sl", "staffing_rule", "as_of", "method", "lines", "redial_share", "concurrency",
-    "aht_s_by_concurrency", "deadline_h", "deadline_share", "channel")}
+    "aht_s_by_concurrency", "deadline_h", "deadline_share", "channel", "p_meet", "events",
+    "paths", "short_weeks", "scheduling_efficiency", "volume_cv", "attrition_points")}
+FLAGS["capacity_plan"] = "--capacity"
 
 
 def flag_message(exc: InputError) -> str:
@@ -357,6 +360,56 @@ def staff(
             service_risk=service_risk, expected_sl=expected_sl)
     notes(requirements.notes)
     typer.echo(text.staff_line(requirements, out))
+
+
+@app.command("capacity")
+def capacity_cmd(
+    history: Annotated[Path, typer.Argument(help="Interval history (as for `wfm forecast`).")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (created if needed): "
+                                      "capacity.csv, capacity.xlsx, capacity.png.")
+                   ] = Path("capacity"),
+    horizon: Annotated[str | None, typer.Option(
+        "--horizon", help="Weeks to plan: 52w, 26w, 364d. [default: 52w, or "
+                          "capacity.horizon_weeks]", show_default=False)] = None,
+    config: ConfigOpt = None,
+    p_meet: Annotated[float | None, typer.Option(
+        "--p-meet", help="Plan to meet each week's requirement with this probability (0.9); "
+                         "default: the expected-value plan.", show_default=False)] = None,
+    events: Annotated[Path | None, typer.Option(
+        "--events", help="CSV of planned events: week_start, week_end [, queue], "
+                         "volume_factor, aht_delta_s.")] = None,
+    fte_hours: Annotated[float | None, typer.Option(
+        "--fte-hours", help="Paid hours of one FTE a week [default: 37.5].",
+        show_default=False)] = None,
+    short_weeks: Annotated[int | None, typer.Option(
+        "--short-weeks", help="Weeks forecast interval by interval (as wfm plan) before the "
+                              "weekly volume index takes over [default: 1].",
+        show_default=False)] = None,
+    scheduling_efficiency: Annotated[float | None, typer.Option(
+        "--scheduling-efficiency", help="Paid hours per scheduled agent-hour [default: "
+                                        "measured on the short range's schedule].",
+        show_default=False)] = None,
+    volume_cv: Annotated[float | None, typer.Option(
+        "--volume-cv", help="Coefficient of variation of a week's volume for the Monte Carlo "
+                            "[default: the volume index's prediction error].",
+        show_default=False)] = None,
+    paths: Annotated[int | None, typer.Option(
+        "--paths", help="Monte Carlo paths [default: 2000].", show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Monte Carlo seed [default: 0].", show_default=False)] = None,
+):
+    """The long-range plan: weekly required FTE a year out, a hiring plan by integer
+    programme (classes, ramp, attrition, overtime, outsourcing) and its chance of meeting
+    each week."""
+    with user_errors():
+        cfg = settings.load_settings(config)
+        result = capacity.run_capacity(
+            history, horizon, cfg, out, events=events,
+            options={"p_meet": p_meet, "fte_hours": fte_hours, "short_weeks": short_weeks,
+                     "scheduling_efficiency": scheduling_efficiency, "volume_cv": volume_cv,
+                     "paths": paths, "seed": seed})
+    notes(result.notes)
+    typer.echo(text.capacity_line(result, out))
 
 
 @app.command()
@@ -795,8 +848,17 @@ def whatif(
     from_history: Annotated[bool, typer.Option(
         "--from-history", help="The file is an interval history: forecast it first (auto "
                                "model) and run the scenarios on that forecast.")] = False,
-    horizon: Annotated[str, typer.Option(
-        "--horizon", help="With --from-history: how far ahead to forecast.")] = "1w",
+    horizon: Annotated[str | None, typer.Option(
+        "--horizon", help="With --from-history: how far ahead to forecast [default: 1w]; with "
+                          "--capacity: the weeks to plan [default: 52w].",
+        show_default=False)] = None,
+    capacity_plan: Annotated[bool, typer.Option(
+        "--capacity", help="The file is an interval history: compare long-range plans (wfm "
+                           "capacity) under --volume, --aht-delta-s, --attrition-points and "
+                           "the target options.")] = False,
+    attrition_points: Annotated[str | None, typer.Option(
+        "--attrition-points", help="With --capacity: annual attrition points added, e.g. "
+                                   "5 (= +5 points a year) or 0,5.")] = None,
     tz: TzOpt = None,
     input_tz: InputTzOpt = None,
     columns: ColumnsOpt = None,
@@ -810,9 +872,17 @@ def whatif(
     config: ConfigOpt = None,
 ):
     """Compare scenarios side by side: volume, AHT, targets, shrinkage, patience, model, or a
-    given headcount per interval."""
+    given headcount per interval; with --capacity, long-range hiring plans."""
     with user_errors():
         cfg = settings.load_settings(config)
+        if capacity_plan:
+            if headcount is not None or staffing_method is not None:
+                raise InputError("--capacity compares long-range plans: --headcount and "
+                                 "--staffing-method do not apply", param="capacity_plan")
+            _capacity_whatif(forecast_csv, cfg, config, scenarios, volume, aht, aht_delta_s,
+                             attrition_points, sl_target, sl_threshold_s, shrinkage,
+                             patience_s, model, horizon, out)
+            return
         inputs = [p for p in (forecast_csv, scenarios, headcount, config) if p is not None]
         whatifs.check_outputs((out, chart), inputs)
         scs = whatifs.scenario_list(
@@ -830,7 +900,7 @@ def whatif(
                                      layout=layout)
         options = whatifs.WhatifOptions(aht_s=aht_s, fte_hours=fte_hours,
                                         paid_hours=paid_hours, from_history=from_history,
-                                        horizon=horizon, read=read)
+                                        horizon=horizon or "1w", read=read)
         with progress(len(scs), "scenarios") as bar:
             table = whatifs.run_whatif(forecast_csv, scs, config=cfg, options=options,
                                        headcount=headcount, progress=lambda: bar.update(1))
@@ -841,6 +911,32 @@ def whatif(
         if chart is not None:
             whatifs.write_chart(table, chart, inputs=inputs)
             typer.echo(f"chart -> {chart}")
+
+
+def _capacity_whatif(history, cfg, config, scenarios, volume, aht, aht_delta_s,
+                     attrition_points, sl_target, sl_threshold_s, shrinkage, patience_s,
+                     model, horizon, out) -> None:
+    """``wfm whatif --capacity``: the long-range plan under each scenario, base first."""
+    inputs = [p for p in (history, config, scenarios) if p is not None]
+    whatifs.check_outputs((out,), inputs)
+    scs = whatifs.scenario_list(
+        scenarios, volume=_multipliers(volume, "--volume"), aht=_multipliers(aht, "--aht"),
+        model=[m.strip() for m in model.split(",")] if model else [],
+        aht_delta_s=_floats(aht_delta_s, "--aht-delta-s"),
+        attrition_points=[v / 100.0 for v in _floats(attrition_points, "--attrition-points")],
+        sl_target=_floats(sl_target, "--sl-target"),
+        sl_threshold_s=_floats(sl_threshold_s, "--sl-threshold-s"),
+        shrinkage=_floats(shrinkage, "--shrinkage"), patience_s=_floats(patience_s,
+                                                                       "--patience-s"))
+    if scs[0].name != "base":
+        scs = [whatifs.Scenario(name="base")] + scs
+    with progress(len(scs), "long-range scenarios") as bar:
+        table = whatifs.run_capacity_whatif(history, scs, config=cfg, horizon=horizon,
+                                            progress=lambda: bar.update(1))
+    typer.echo(text.capacity_whatif_report(table))
+    if out is not None:
+        whatifs.write_table(table, out, inputs=inputs)
+        typer.echo(f"table -> {out}")
 
 
 @app.command("import")

@@ -6,12 +6,14 @@ import pandas as pd
 import pytest
 
 from erlang.deferred import (
+    _edf_replay,
     business_hours,
     calibrated_capacity,
     deferred_capacity,
     requirement_frame,
     simulate_deferred,
 )
+from shifts.requirements import check_requirements
 from wfmcore.errors import InputError
 
 AHT = 360.0
@@ -94,6 +96,32 @@ def test_items_whose_deadline_is_past_the_horizon_are_carried():
     assert plan.capacity_agents[:2].sum() * L_S / AHT == pytest.approx(6.0)
 
 
+def test_items_after_the_last_open_interval_are_carried():
+    # non-cyclic: 5 items arrive in a closed interval after the last open one: no business
+    # time is left for them, so they are the end backlog (hand), and cost no capacity
+    items = np.array([4.0, 0.0, 5.0])
+    plan = deferred_capacity(items, AHT, 30, np.array([True, True, False]), deadline_h=1,
+                             deadline_share=1.0, integer=False)
+    assert plan.backlog_end_items == pytest.approx(5.0)
+    assert plan.lp_bound_agent_h == pytest.approx(4 * AHT / 3600, rel=1e-9)
+
+
+def test_integer_plan_is_repeatable():
+    # same input, same output (the shape stages stop at a node limit, not a time limit)
+    ts = pd.date_range("2026-01-05", periods=48 * 2, freq="30min")
+    is_open = business_hours(ts)
+    items = np.where(is_open, 7.3, 1.1)
+    a = deferred_capacity(items, AHT, 30, is_open, deadline_h=4, deadline_share=0.9,
+                          cyclic=True)
+    b = deferred_capacity(items, AHT, 30, is_open, deadline_h=4, deadline_share=0.9,
+                          cyclic=True)
+    np.testing.assert_array_equal(a.capacity_agents, b.capacity_agents)
+    # whole agents, never below the LP bound, and the share planned is met
+    assert np.all(a.capacity_agents == np.round(a.capacity_agents))
+    assert a.capacity_agent_h >= a.lp_bound_agent_h - 1e-9
+    assert a.share_met >= 0.9 - 1e-9
+
+
 def test_share_per_day():
     # two business days of 8 open intervals, 3 items each, K = 4: per day the share holds
     # on its own; the work done = all but the end backlog (hand: agent time = work done)
@@ -120,6 +148,19 @@ def test_requirement_frame_columns():
     np.testing.assert_array_equal(frame["scheduled_agents"],
                                   np.ceil(frame["agents"] / 0.8 - 1e-9))
     assert frame["agents"].sum() == 96          # hand: 48 r AHT / L = 96 agent-intervals
+
+
+def test_requirement_frame_is_read_by_the_shift_model():
+    # the frame goes through the shift model's requirement check as is: whole agents to
+    # cover per interval, scheduled for the unit "queue / channel"
+    ts = pd.date_range("2026-01-05", periods=48, freq="30min")
+    plan = deferred_capacity(np.full(48, 10.0), AHT, 30, business_hours(ts), deadline_h=8,
+                             deadline_share=0.95, cyclic=True)
+    frame = requirement_frame(plan, ts, queue="mail", shrinkage=0.2)
+    out, interval_min = check_requirements(frame)
+    assert interval_min == 30
+    assert set(out["queue"]) == {"mail / deferred"}
+    np.testing.assert_array_equal(out["required"], frame["scheduled_agents"])
 
 
 # --- the simulator ---------------------------------------------------------------------
@@ -156,6 +197,16 @@ def test_simulator_closed_hours_and_business_clock():
     sim2 = simulate_deferred(np.ones(ts.size), AHT, cap, 30, is_open, deadline_h=1,
                              service="deterministic", replications=4, seed=1)
     assert sim2.share > 0.97
+
+
+def test_simulator_capacity_drop_finishes_items_in_hand():
+    # three 40-min items at t = 0, 2 agents in interval 0 (30 min) then none: the two items
+    # that start at once both finish at 40 min, past the drop; the third never starts (hand)
+    start, finish = _edf_replay(np.array([0.0, 0.0, 0.0]), np.full(3, 2400.0),
+                                np.zeros(3), np.array([2, 0]), 1800.0)
+    np.testing.assert_array_equal(start[:2], [0.0, 0.0])
+    np.testing.assert_array_equal(finish[:2], [2400.0, 2400.0])
+    assert np.isnan(start[2])
 
 
 def test_simulator_is_seeded():

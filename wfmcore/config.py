@@ -48,7 +48,8 @@ INPUT_KEYS = {
     "layout": ("text", "force an export layout by name (wfm import lists what it found)"),
 }
 QUEUE_KEYS = {**TARGET_KEYS, **STAFFING_KEYS}
-SECTIONS = ("targets", "staffing", "shrinkage", "forecast", "input", "queues", "shifts")
+SECTIONS = ("targets", "staffing", "shrinkage", "forecast", "input", "queues", "shifts",
+            "capacity")
 #: keys of [staffing] and [queues.NAME] that are ServiceTarget fields
 _TARGET_STAFFING = tuple(k for k in STAFFING_KEYS if k in TARGET_FIELDS)
 
@@ -65,6 +66,9 @@ class Config:
     input: dict[str, Any] = field(default_factory=dict)
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)
     shifts: dict[str, Any] = field(default_factory=dict)
+    #: the long-range plan's workforce and costs (checked by wfmplan.capacity, which owns
+    #: its keys, as shifts.rules_from_dict checks [shifts])
+    capacity: dict[str, Any] = field(default_factory=dict)
 
     @property
     def shrinkage(self) -> float:
@@ -142,6 +146,10 @@ def load_config(path: Path | str) -> Config:
     if not isinstance(shifts, dict):
         raise InputError(f"{p}: [shifts] must be a table")
     cfg.shifts = shifts
+    capacity = raw.get("capacity", {})
+    if not isinstance(capacity, dict):
+        raise InputError(f"{p}: [capacity] must be a table")
+    cfg.capacity = capacity
     every_queue_patient = bool(cfg.queues) and all("patience_s" in q
                                                    for q in cfg.queues.values())
     if ("max_abandon" in cfg.targets and "patience_s" not in cfg.staffing

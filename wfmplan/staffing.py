@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from erlang import kpis, offered_load, required_agents, scheduled_agents, staffing_load
-from erlang.deferred import deferred_capacity
+from erlang.deferred import calibrated_capacity
 from erlang.isa import isa_staffing
 from erlang.period import period_report, period_staffing
 from erlang.uncertainty import expected_sl_agents, fit_rate, interval_columns, risk_calls
@@ -303,7 +303,9 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
                     load) -> Requirements:
     """Deferred work (email, back office): per series, the capacity per interval that gets
     ``deadline_share`` of the items done within ``deadline_h`` business hours at least agent
-    time (:func:`erlang.deferred.deferred_capacity`, a programme over the intervals). The
+    time (:func:`erlang.deferred.calibrated_capacity`: the deadline programme over the
+    intervals, its work raised by the least margin at which the plan meets the share in a
+    seeded simulation of Poisson arrivals and random handle times). The
     business clock runs in the intervals the forecast has (the gaps between them are closed
     time), and the forecast's calendar weeks are one period of a repeating pattern
     (``cyclic``: Friday's late items are done on Monday, as last Friday's were this Monday),
@@ -334,16 +336,18 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
         items[slot] = calls[rows]
         handle = np.full(n_slots, float(np.nanmean(aht[rows])) if len(rows) else 1.0)
         handle[slot] = np.where(aht[rows] > 0, aht[rows], handle[slot])
-        plan = deferred_capacity(items, handle, interval_min, is_open,
-                                 deadline_h=target.deadline_h,
-                                 deadline_share=target.deadline_share, cyclic=True)
+        cal = calibrated_capacity(items, handle, interval_min, is_open,
+                                  deadline_h=target.deadline_h,
+                                  deadline_share=target.deadline_share)
+        plan = cal.plan
         agents[rows] = np.maximum(plan.capacity_agents[slot], target.min_agents)
         label = f"{key}: " if keys else ""
         notes.append(f"{label}deferred work, {target.deadline_share:.0%} within "
-                     f"{target.deadline_h:g} business hours: planned {plan.share_met:.1%} on "
-                     f"time, {plan.capacity_agent_h:,.1f} agent-hours (LP bound "
-                     f"{plan.lp_bound_agent_h:,.1f}); the weeks of the forecast are taken as "
-                     "a repeating pattern (the end of a week's work is done at the start of "
+                     f"{target.deadline_h:g} business hours: {plan.capacity_agent_h:,.1f} "
+                     f"agent-hours ({cal.ratio_to_bound:.3f} x the LP bound, work margin "
+                     f"{cal.margin:.1%}), simulated {cal.block_shares.min():.1%} on time in "
+                     "the worst of 8 repeated periods; the forecast's weeks are taken as a "
+                     "repeating pattern (the end of a week's work is done at the start of "
                      "the next)")
     out = frame.drop(columns=[reader.LINE]).copy()
     out[S.INTERVAL_START] = reader.format_times(out[S.INTERVAL_START]).to_numpy()

@@ -100,3 +100,26 @@ def whatif_report(table: pd.DataFrame) -> str:
         vals = " ".join(f"{f.format(r[c]) if r[c] == r[c] else '-':>13}" for c, f in cols)
         lines.append(f"{r['scenario']:<{width}} {vals}  {r['fte_vs_base']:+.1f}")
     return "\n".join(lines)
+
+
+def capacity_line(result, out) -> str:
+    """The one line ``wfm capacity`` ends with."""
+    s = result.summary
+    p = (f", P(meet) at least {s['p_meet_min']:.0%} every week" if s["p_meet_min"] == s["p_meet_min"]
+         else "")
+    return (f"{s['weeks']} weeks: required {s['required_fte_mean']:,.1f} FTE on average, "
+            f"{s['hires']:,.0f} hires in {s['classes']} class(es), cost {s['cost']:,.0f} "
+            f"(gap to the LP bound {s['gap']:.2%}){p}, "
+            f"{s['shortfall_fte_weeks']:,.1f} FTE-weeks short -> {out}/")
+
+
+def capacity_whatif_report(table: pd.DataFrame) -> str:
+    """The long-range scenarios as a readable table."""
+    head = (f"{'scenario':<28} {'req. FTE':>9} {'hires':>6} {'classes':>7} {'cost':>13} "
+            f"{'vs first':>9} {'P(meet) min':>11} {'FTE-wk short':>12}")
+    lines = [head]
+    for r in table.itertuples():
+        lines.append(f"{r.scenario[:28]:<28} {r.required_fte_mean:>9.1f} {r.hires:>6.0f} "
+                     f"{r.classes:>7d} {r.cost:>13,.0f} {r.cost_vs_first:>+9.1%} "
+                     f"{r.p_meet_min:>11.1%} {r.shortfall_fte_weeks:>12.1f}")
+    return "\n".join(lines)

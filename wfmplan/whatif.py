@@ -34,6 +34,7 @@ from wfmcore.io import check_output_path, read_toml, write_atomic
 from wfmcore.reader import IntervalFile
 from wfmcore.readoptions import ReadOptions
 from wfmcore.targets import TARGET_FIELDS, ServiceTarget
+from wfmplan.capacity import run_capacity
 from wfmplan.settings import shift_rules
 from wfmplan.staffing import agents_for, horizon_weeks, load_to_staff, read_forecast, row_aht
 
@@ -44,14 +45,16 @@ class Scenario:
 
     ``volume`` and ``aht`` are multipliers (1.1 = +10 %); ``aht_delta_s`` adds seconds to
     every interval's AHT after the multiplier (-10 = ten seconds shorter, in each queue's own
-    AHT); ``model`` is "erlang_c" or "erlang_a" (Erlang A needs a patience, from the scenario
-    or the base).
+    AHT); ``attrition_points`` (long-range plan only, :func:`run_capacity_whatif`) adds to
+    the annual attrition (0.05 = five points); ``model`` is "erlang_c" or "erlang_a"
+    (Erlang A needs a patience, from the scenario or the base).
     """
 
     name: str
     volume: float = 1.0
     aht: float = 1.0
     aht_delta_s: float = 0.0
+    attrition_points: float = 0.0
     model: str | None = None
     # the ServiceTarget fields (wfmcore.targets), None = the base value
     sl_target: float | None = None
@@ -85,6 +88,11 @@ class Scenario:
             if not (isinstance(v, int | float) and v > 0 and np.isfinite(v)):
                 raise InputError(f"scenario '{self.name}': {f} must be a multiplier > 0 "
                                  f"(1.1 = +10 %); got {v!r}")
+        if not (isinstance(self.attrition_points, int | float)
+                and 0 <= self.attrition_points < 1):
+            raise InputError(f"scenario '{self.name}': attrition_points must be a share in "
+                             f"[0, 1) of a year (0.05 = five points); got "
+                             f"{self.attrition_points!r}", param="attrition_points")
         if not (isinstance(self.aht_delta_s, int | float) and np.isfinite(self.aht_delta_s)):
             raise InputError(f"scenario '{self.name}': aht_delta_s must be a number of "
                              f"seconds (-10 = ten seconds shorter); got {self.aht_delta_s!r}")
@@ -158,7 +166,8 @@ def grid(**axes) -> list[Scenario]:
 
 
 def _is_neutral(key, value):
-    return (key in ("volume", "aht") and value == 1.0) or (key == "aht_delta_s" and value == 0)
+    return (key in ("volume", "aht") and value == 1.0) or (
+        key in ("aht_delta_s", "attrition_points") and value == 0)
 
 
 def _label(key, value):
@@ -166,6 +175,8 @@ def _label(key, value):
         return f"{key} {value - 1:+.0%}"
     if key == "aht_delta_s":
         return f"AHT {value:+g} s"
+    if key == "attrition_points":
+        return f"attrition +{100 * value:g} points"
     if key in ("sl_target", "max_abandon", "max_occupancy", "shrinkage"):
         return f"{key} {value:.0%}"
     return f"{key} {value:g}" if isinstance(value, float | int) else f"{key} {value}"
@@ -340,6 +351,43 @@ def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = Non
 
     return run_scenarios(forecast, scenarios, base, aht_s=aht_s, headcount=counts,
                          fte_hours=options.fte_hours, paid_hours=pricer, progress=progress)
+
+
+def run_capacity_whatif(history, scenarios: list[Scenario], *, config: Config | None = None,
+                        horizon=None, options: dict | None = None,
+                        progress: Callable[[], None] | None = None) -> pd.DataFrame:
+    """The long-range plan (:func:`wfmplan.capacity.run_capacity`) of ``history`` under each
+    scenario: volume (a multiplier), AHT in seconds (``aht_delta_s``), annual attrition
+    points and any target key; one row per scenario with the plan's required FTE, hires,
+    cost (and against the first scenario), its lowest weekly chance of meeting the
+    requirement and the FTE-weeks short. ``options``: the run options of ``wfm capacity``."""
+    config = config or Config()
+    rows = []
+    base_cost = None
+    for sc in scenarios:
+        if sc.aht != 1.0:
+            raise InputError(f"scenario '{sc.name}': the long-range plan takes AHT changes in "
+                             "seconds (aht_delta_s), not as a multiplier", param="aht")
+        if sc.model is not None:
+            raise InputError(f"scenario '{sc.name}': model is not a long-range setting "
+                             "(use patience_s)", param="model")
+        overrides = {k: v for k, v in asdict(sc).items() if k in TARGET_CHANGES and v is not None}
+        res = run_capacity(history, horizon, config, options=options, volume=sc.volume,
+                           aht_delta_s=sc.aht_delta_s, attrition_points=sc.attrition_points,
+                           target_overrides=overrides)
+        s = res.summary
+        base_cost = s["cost"] if base_cost is None else base_cost
+        rows.append({"scenario": sc.name, "weeks": s["weeks"],
+                     "required_fte_mean": s["required_fte_mean"],
+                     "available_fte_mean": s["available_fte_mean"], "hires": s["hires"],
+                     "classes": s["classes"], "cost": s["cost"],
+                     "cost_vs_first": s["cost"] / base_cost - 1 if base_cost else np.nan,
+                     "p_meet_min": s["p_meet_min"],
+                     "shortfall_fte_weeks": s["shortfall_fte_weeks"],
+                     "annual_attrition_tenured": s["annual_attrition_tenured"]})
+        if progress is not None:
+            progress()
+    return pd.DataFrame(rows)
 
 
 def check_outputs(paths, inputs) -> None:
