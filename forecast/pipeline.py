@@ -155,16 +155,16 @@ def _insert_key(frame: pd.DataFrame, key: dict) -> pd.DataFrame:
 
 
 def channel_note(frame: pd.DataFrame) -> list[str]:
-    """The one note when a history has non-voice channels: until the channel models exist
-    they are forecast and staffed like voice."""
+    """The one note when a history has non-voice channels: each is forecast on its own, and
+    staffed by its channel's model (wfmcore.targets.CHANNEL_MODELS) downstream."""
     if S.CHANNEL not in frame.columns:
         return []
     others = sorted(set(frame[S.CHANNEL]) - {"voice"})
     if not others:
         return []
     return [f"channel{'s' if len(others) > 1 else ''} {', '.join(others)}: forecast per "
-            "queue and channel, and staffed like voice calls (Erlang C on the handle time) "
-            "until wfm has models for non-voice channels"]
+            "queue and channel; each channel is staffed by its own model (chat by "
+            "concurrency, email / callback / back office as deferred work with a deadline)"]
 
 
 def _model_list(model: str | list) -> list[Model]:

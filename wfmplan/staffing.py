@@ -341,7 +341,9 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
                                   deadline_share=target.deadline_share)
         plan = cal.plan
         agents[rows] = np.maximum(plan.capacity_agents[slot], target.min_agents)
-        label = f"{key}: " if keys else ""
+        parts = key if isinstance(key, tuple) else (key,)
+        label = (", ".join(f"{c} {v}" for c, v in zip(keys, parts, strict=True)) + ": "
+                 if keys else "")
         notes.append(f"{label}deferred work, {target.deadline_share:.0%} within "
                      f"{target.deadline_h:g} business hours: {plan.capacity_agent_h:,.1f} "
                      f"agent-hours ({cal.ratio_to_bound:.3f} x the LP bound, work margin "
