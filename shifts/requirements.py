@@ -33,8 +33,8 @@ def read_requirements(path: Path | str) -> IntervalFile:
 
 def scheduling_units(frame: pd.DataFrame) -> pd.Series | None:
     """The group of agents each row is scheduled for: the ``queue``, or ``"queue / channel"``
-    where the frame has a ``channel`` column (each channel of a queue has its own agents:
-    non-voice channels are staffed like voice calls until wfm schedules multi-skill agents);
+    where the frame has a ``channel`` column (each channel of a queue has its own agents,
+    staffed by the channel's model, until wfm schedules multi-skill agents);
     None for a frame with neither."""
     queue = frame["queue"].astype(str) if "queue" in frame.columns else None
     if "channel" in frame.columns:

@@ -331,7 +331,7 @@ def test_channel_is_part_of_the_series_key_and_filter(tmp_path):
     fc = forecast.run_forecast(h, horizon="1d", model="weekday_avg8", cal_folds=2)
     assert list(fc.frame.columns[:2]) == ["queue", "channel"]
     assert sorted(fc.frame["channel"].unique()) == ["chat", "email", "voice"]
-    notes = [n for n in fc.notes if "staffed like voice" in n]
+    notes = [n for n in fc.notes if "staffed by its own model" in n]
     assert len(notes) == 1 and "chat, email" in notes[0]
     voice = forecast.read_history(p, options=ReadOptions(tz=PARIS, filter="channel=Voice"))
     twin = clean(b[b.channel == "voice"], tmp_path / "twin.csv")
