@@ -40,12 +40,29 @@ def test_example_loads_and_shrinkage_compounds(tmp_path):
     ("[queues.sales]\naht = 300\n", "unknown key 'queues.sales.aht'"),
     ("[targets\n", "not valid TOML"),
     ("[targets]\nsl_convention = \"x\"\n", "sl_convention"),
+    ("[groups.bi]\naht_factor = { en = 1.1 }\n", "\\[groups.bi\\] needs 'skills'"),
+    ("[groups.bi]\nskills = \"en\"\n", "'groups.bi.skills' must be a list of call types"),
+    ("[groups.bi]\nskills = [\"en\"]\nprio = 1\n", "unknown key 'groups.bi.prio'"),
+    ("[groups.bi]\nskills = [\"en\"]\naht_factor = { en = 0 }\n",
+     "'groups.bi.aht_factor'.en must be > 0"),
+    ("[groups.bi]\nskills = [\"en\"]\noverflow_delay_s = 20\n",
+     "'groups.bi.overflow_delay_s' must be a table"),
 ])
 def test_bad_config_names_file_and_key(tmp_path, text, match):
     p = write(tmp_path, text)
     with pytest.raises(InputError, match=match) as err:
         load_config(p)
     assert str(p) in str(err.value)
+
+
+def test_groups_are_read_in_priority_order(tmp_path):
+    cfg = load_config(write(tmp_path, "[groups.bilingual]\nskills = [\"es\", \"en\"]\n"
+                                      "aht_factor = { en = 1.1 }\n"
+                                      "overflow_delay_s = { en = 20 }\n"
+                                      "[groups.english]\nskills = [\"en\"]\n"))
+    assert cfg.groups == {"bilingual": {"skills": ("es", "en"), "aht_factor": {"en": 1.1},
+                                        "overflow_delay_s": {"en": 20.0}},
+                          "english": {"skills": ("en",)}}
 
 
 def test_bad_config_on_the_command_line_is_one_line_exit_2(tmp_path):

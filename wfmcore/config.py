@@ -49,7 +49,18 @@ INPUT_KEYS = {
 }
 QUEUE_KEYS = {**TARGET_KEYS, **STAFFING_KEYS}
 SECTIONS = ("targets", "staffing", "shrinkage", "forecast", "input", "queues", "shifts",
-            "capacity")
+            "capacity", "groups")
+#: keys of a [groups.NAME] table: agents with the same skills (:mod:`erlang.skills`); the
+#: skills are the call types, named as the forecast's series ("sales", or "sales / chat"
+#: where the file has a channel column)
+GROUP_KEYS = {
+    "skills": ("text_list", "call types the group answers, in priority order (first = "
+                            "primary)"),
+    "aht_factor": ("table_positive", "handle-time multiplier per skill (proficiency: 1.2 = "
+                                     "20 % slower), e.g. { sales = 1.2 }"),
+    "overflow_delay_s": ("table_seconds0", "seconds a call of that type waits before the "
+                                           "group may take it, e.g. { sales = 20 }"),
+}
 #: keys of [staffing] and [queues.NAME] that are ServiceTarget fields
 _TARGET_STAFFING = tuple(k for k in STAFFING_KEYS if k in TARGET_FIELDS)
 
@@ -69,6 +80,9 @@ class Config:
     #: the long-range plan's workforce and costs (checked by wfmplan.capacity, which owns
     #: its keys, as shifts.rules_from_dict checks [shifts])
     capacity: dict[str, Any] = field(default_factory=dict)
+    #: agent groups of a multi-skill centre: name -> {skills, aht_factor, overflow_delay_s}
+    #: (:data:`GROUP_KEYS`); empty: every series has its own agents
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def shrinkage(self) -> float:
@@ -103,6 +117,39 @@ def _check_value(path: Path, key: str, value: Any, kind: str) -> Any:
     if name in TARGET_FIELDS and kind == TARGET_FIELDS[name].metadata["kind"]:
         return check_key(name, value, where)
     return checks.check(kind, value, where)
+
+
+def _group_value(path: Path, key: str, value: Any, kind: str) -> Any:
+    where = f"{path}: key '{key}'"
+    if kind == "text_list":
+        if isinstance(value, str) or not isinstance(value, list) or not value:
+            raise InputError(f"{where} must be a list of call types, e.g. [\"sales\", "
+                             f"\"service\"]; got {value!r}")
+        return tuple(checks.text(v, f"{where}[{i}]") for i, v in enumerate(value))
+    if not isinstance(value, dict):
+        raise InputError(f"{where} must be a table of call type = number, e.g. "
+                         f"{{ sales = 1.2 }}; got {value!r}")
+    inner = "positive" if kind == "table_positive" else "seconds0"
+    return {k: checks.check(inner, v, f"{where}.{k}") for k, v in value.items()}
+
+
+def _groups(path: Path, raw: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(raw, dict):
+        raise InputError(f"{path}: [groups] must hold one [groups.NAME] table per agent group")
+    out = {}
+    for name, table in raw.items():
+        if not isinstance(table, dict):
+            raise InputError(f"{path}: [groups.{name}] must be a table of keys")
+        for key in table:
+            if key not in GROUP_KEYS:
+                raise InputError(f"{path}: unknown key 'groups.{name}.{key}' (known: "
+                                 f"{', '.join(GROUP_KEYS)})")
+        if "skills" not in table:
+            raise InputError(f"{path}: [groups.{name}] needs 'skills', the call types it "
+                             "answers in priority order")
+        out[name] = {k: _group_value(path, f"groups.{name}.{k}", v, GROUP_KEYS[k][0])
+                     for k, v in table.items()}
+    return out
 
 
 def _section(path: Path, name: str, table: Any, keys: dict[str, tuple[str, str]]) -> dict:
@@ -150,6 +197,7 @@ def load_config(path: Path | str) -> Config:
     if not isinstance(capacity, dict):
         raise InputError(f"{p}: [capacity] must be a table")
     cfg.capacity = capacity
+    cfg.groups = _groups(p, raw.get("groups", {}))
     every_queue_patient = bool(cfg.queues) and all("patience_s" in q
                                                    for q in cfg.queues.values())
     if ("max_abandon" in cfg.targets and "patience_s" not in cfg.staffing
