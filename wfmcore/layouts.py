@@ -20,6 +20,15 @@ explain at least two of its columns and at least as many as the generic aliases 
 ``layout=NAME`` in :class:`wfmcore.readoptions.ReadOptions` forces one. A file nothing
 explains is refused naming the columns found and the closest layouts (:func:`closest`).
 
+Chat concurrency (``mean_concurrency``, :mod:`wfmcore.schema`): the mean number of chats an
+agent held while holding at least one. None of the vendor layouts here documents it as an
+interval column in the pages stored for us (Amazon Connect's ``Concurrency`` and CXone's
+agent capacity profiles are the routing limit, the most contacts an agent may hold, not a
+measured mean; Salesforce Omni-Channel's capacity likewise), so it is read through the generic
+aliases ('Avg Concurrency', 'Average Concurrency', 'Concurrency', 'Avg Concurrent Chats' --
+eGain's name, defined as time in progress / handle time) in every layout, and such
+supplementary columns (:data:`SUPPLEMENTARY`) do not count towards recognising a layout.
+
 Citations: each layout's ``reference`` names the page the column names were taken from; where
 the names could not be confirmed in the vendor's own documentation available to us, the
 reference says so, and those layouts should be checked against a real export.
@@ -193,6 +202,11 @@ BY_NAME: dict[str, Layout] = {lay.name: lay for lay in LAYOUTS}
 TARGETS: frozenset[str] = frozenset(c for lay in LAYOUTS for c in lay.columns.values()
                                     if not c.startswith("_"))
 
+#: columns read through the generic aliases in every layout that no vendor layout names:
+#: they never decide which layout a header is (a vendor file with an extra 'Avg Concurrency'
+#: column is still that vendor's)
+SUPPLEMENTARY: frozenset[str] = frozenset({S.MEAN_CONCURRENCY})
+
 
 def layout_named(name: str) -> Layout:
     """The layout called ``name`` (case and separators ignored); InputError naming the
@@ -212,10 +226,14 @@ def score(layout: Layout, normalised: Iterable[str]) -> int:
 def detect(normalised: list[str]) -> Layout | None:
     """The vendor layout that explains the header best, or None when none explains at least
     two columns and at least as many as wfm's own names and the generic aliases do."""
-    base = sum(1 for n in set(normalised) if n in WFM.columns or n in GENERIC.columns)
+    def supplementary(n: str) -> bool:
+        return (WFM.columns.get(n) or GENERIC.columns.get(n)) in SUPPLEMENTARY
+
+    names = [n for n in set(normalised) if not supplementary(n)]
+    base = sum(1 for n in names if n in WFM.columns or n in GENERIC.columns)
     best, best_score = None, 1
     for lay in VENDORS:
-        s = score(lay, normalised)
+        s = score(lay, names)
         if s > best_score:
             best, best_score = lay, s
     return best if best is not None and best_score >= base else None

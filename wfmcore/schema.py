@@ -11,7 +11,20 @@ history (ACD export, input of ``wfm forecast``, ``wfm kpis``, ``wfm plan``)
     channel, see :func:`series_keys`), aht_s [s], handled [calls],
     abandoned [calls], utc_offset_min (with a time zone: local - UTC, minutes); for the KPI
     scorecard also answered_in_sl, short_abandoned [calls], asa_s [s], wait_s [s, total],
-    staffed_agents
+    staffed_agents; for chat, mean_concurrency [chats]: the mean number of chats an agent
+    held while holding at least one (chat-seconds in service / agent-seconds with >= 1 chat;
+    the ``mean_concurrency`` of :mod:`erlang.chat`), from which
+    :func:`erlang.chat_history.estimate_aht_by_concurrency` estimates the handle time by
+    concurrency. eGain's 'Avg Concurrent Chats' is defined this way ("duration in progress
+    divided by handle time", help.egain.com, 'Chat Productivity by Agent and Queue'). Not
+    confirmed as an interval export column in the documentation stored here for Genesys
+    Cloud, Five9, NICE CXone, Amazon Connect or Salesforce: Amazon Connect's and CXone's
+    "concurrency" is the routing setting (the most contacts an agent may hold: Amazon
+    Connect API 'MediaConcurrency' / 'WorkloadTypeConcurrency'; CXone 'Agent Capacity
+    Profiles'), Salesforce Omni-Channel's "capacity" likewise (ServiceChannel
+    CapacityWeight); so the names below are generic aliases, and a vendor's column
+    should be checked against this definition (a figure per logged-in agent, idle time
+    included, is another measure, refused when below 1)
 forecast (output of ``wfm forecast``, input of ``wfm staff``, ``wfm whatif``)
     interval_start, offered [expected calls], optional queue, aht_s [s],
     offered_lo80 / offered_hi80 [calls, named after the level], model
@@ -46,6 +59,7 @@ ASA_S = "asa_s"
 MODEL = "model"
 UTC_OFFSET = "utc_offset_min"   # only with a time zone: local time - UTC, minutes
 CHANNEL = "channel"             # media type (voice, chat, email, message, callback, ...)
+MEAN_CONCURRENCY = "mean_concurrency"   # chats an agent held while holding >= 1 (history)
 
 # Columns a layout may map to on the way in; the reader turns them into the columns above
 # and drops them (wfmcore.reader: dates and times, durations, AHT from handle time).
@@ -69,7 +83,8 @@ FRAME_COLUMNS = (QUEUE, CHANNEL, INTERVAL_START, UTC_OFFSET, OFFERED, AHT_S, HAN
 SERIES_COLUMNS = (QUEUE, CHANNEL)                # one forecast per queue x channel
 #: history columns the KPI scorecard reads where the ACD exports them
 KPI_COUNT_COLUMNS = ("handled", "abandoned", "answered_in_sl", "short_abandoned")
-KPI_VALUE_COLUMNS = ("aht_s", "asa_s", "wait_s", "staffed_agents")
+#: (and mean_concurrency, read for the chat handle time by concurrency)
+KPI_VALUE_COLUMNS = ("aht_s", "asa_s", "wait_s", "staffed_agents", MEAN_CONCURRENCY)
 
 #: Interval lengths (minutes) wfm accepts; all divide 60 so intervals tile the hour.
 INTERVAL_MINUTES = (5, 10, 15, 20, 30, 60)
@@ -98,6 +113,11 @@ ALIASES: dict[str, str] = {
     "total_handle_time": HANDLE_TIME_S, "total_handle_time_s": HANDLE_TIME_S,
     "total_handle_time_sec": HANDLE_TIME_S, "total_handle_time_seconds": HANDLE_TIME_S,
     "handle_time_s": HANDLE_TIME_S,
+    "mean_concurrency": MEAN_CONCURRENCY, "concurrency": MEAN_CONCURRENCY,
+    "avg_concurrency": MEAN_CONCURRENCY, "average_concurrency": MEAN_CONCURRENCY,
+    "chat_concurrency": MEAN_CONCURRENCY, "avg_chat_concurrency": MEAN_CONCURRENCY,
+    "avg_concurrent_chats": MEAN_CONCURRENCY, "average_concurrent_chats": MEAN_CONCURRENCY,
+    "avg_concurrent_interactions": MEAN_CONCURRENCY,
 }
 
 #: canonical channel names (lower case) and the spellings exports use for them
