@@ -116,3 +116,90 @@ def test_without_calls_the_check_is_skipped():
 def test_bad_check_options(staffed, kw, match):
     with pytest.raises(InputError, match=match):
         shifts.schedule(staffed, **kw)
+
+
+# --- each unit by its own model (issue 13) ---------------------------------------------------
+
+def _unit_frames(unit, times, offered, aht_s, agents):
+    """(coverage, checked requirements) of one unit with ``agents`` on the phones."""
+    n = len(times)
+    cov = pd.DataFrame({"queue": unit, "interval_start": pd.DatetimeIndex(times),
+                        "scheduled": np.broadcast_to(agents, n).astype(int)})
+    req = cov.rename(columns={"scheduled": "required"}).assign(
+        offered=np.broadcast_to(offered, n).astype(float),
+        aht_s=np.broadcast_to(aht_s, n).astype(float))
+    return cov, req
+
+
+def test_chat_unit_by_erlang_chat_and_voice_unit_unchanged():
+    # A flat 8-hour day of chat: 120 chats / 30 min, AHT 240 s at one chat, 300 s at two;
+    # 13 agents holding up to 2 chats (SL 93.4 %). The formula is Erlang Chat (erlang.chat.kpis, the
+    # birth-death chain on the number of chats) at those agents; the simulator
+    # (erlang.simulate_channels, least-loaded routing, from an empty start) agrees within
+    # 0.04 (its documented routing error is below one point; the rest is the start-up and
+    # the 20 replications' noise). A voice unit checked beside it keeps exactly the results
+    # it has when checked alone (its own streams).
+    from erlang import chat
+    t = pd.date_range("2026-03-02 08:00", periods=16, freq="30min")
+    chat_target = ServiceTarget(channel="chat", aht_s_by_concurrency=[240, 300])
+    cov_c, req_c = _unit_frames("web / chat", t, 120.0, 240.0, 13)
+    cov_v, req_v = _unit_frames("web / voice", t, 100.0, 180.0, 12)
+    cov = pd.concat([cov_c, cov_v], ignore_index=True)
+    req = pd.concat([req_c, req_v], ignore_index=True)
+    per, _, overall = check_service(cov, req, 30, targets={"web / chat": chat_target},
+                                    shrinkage=0.0, replications=20, seed=3)
+    want = float(chat.kpis(13, 120.0 / 1800.0, [240, 300], 20.0, None)["service_level"])
+    assert want == pytest.approx(0.93442, abs=1e-5)
+    got = overall["by_unit"]["web / chat"]
+    assert got["model"] == "chat"
+    assert got["service_level"] == pytest.approx(want, rel=1e-12)
+    assert np.allclose(per["service_level"].to_numpy()[:16], want, rtol=1e-12)
+    assert got["sim_service_level"] == pytest.approx(want, abs=0.04)
+    # treated as voice (one chat per agent), the same 13 agents could not carry 16 Erlangs
+    voice_like = float(kpis(13, 120.0 * 240.0 / 1800.0, 240.0, ServiceTarget())["service_level"])
+    assert voice_like < 0.05
+    alone = check_service(cov_v, req_v, 30, shrinkage=0.0, replications=20, seed=3)
+    assert overall["by_unit"]["web / voice"]["sim_service_level"] == \
+        alone[2]["sim_service_level"]
+    assert (per["sim_service_level"].to_numpy()[16:]
+            == alone[0]["sim_service_level"].to_numpy()).all()
+    # the pooled figures weigh the two units by their contacts
+    pooled = (120 * 16 * want + 100 * 16 * alone[2]["service_level"]) / (220 * 16)
+    assert overall["service_level"] == pytest.approx(pooled, rel=1e-12)
+
+
+def test_deferred_unit_share_by_the_business_clock():
+    # Email open Mon 08-10 and Fri 16-18 (1-hour intervals), deadline 1 business hour.
+    # 20 items an hour arrive on Friday only, AHT 60 s (exponential); 400 agents on Monday
+    # (no wait), none on Friday. An item of Fri 16:00-17:00 has more than an hour of Friday
+    # business time left: late. One arriving at 17:00 + u has 3600 - u left on Friday, so u
+    # on Monday: on time iff its handle time S <= u, P = 1 - (60/3600)(1 - e^-60) = 0.98333.
+    # The week is repeated 4 times (DEFERRED_PERIODS); the last Friday's 17:00 items are due
+    # after the horizon (censored), so the share is 3 x 0.98333 / 7 = 0.42143.
+    from shifts.check import DEFERRED_PERIODS
+    assert DEFERRED_PERIODS == 4
+    t = pd.DatetimeIndex(["2026-03-02 08:00", "2026-03-02 09:00", "2026-03-06 16:00",
+                          "2026-03-06 17:00"])
+    cov, req = _unit_frames("mail", t, [0.0, 0.0, 20.0, 20.0], 60.0, [400, 400, 0, 0])
+    target = ServiceTarget(channel="email", deadline_h=1.0, deadline_share=0.9)
+    per, days, overall = check_service(cov, req, 60, targets={"mail": target},
+                                       shrinkage=0.0, replications=30, seed=5)
+    want = 3 * (1 - (60 / 3600) * (1 - np.exp(-60.0))) / 7
+    assert overall["deferred_share_on_time_lo"] <= want <= overall["deferred_share_on_time_hi"]
+    assert overall["deferred_share_on_time"] == pytest.approx(want, abs=0.03)
+    assert overall["by_unit"]["mail"]["model"] == "deferred"
+    # no interval KPI for deferred rows, and no call-weighted figure at all here
+    assert per["service_level"].isna().all() and np.isnan(overall["service_level"])
+    assert days.empty and np.isnan(overall["sim_service_level"])
+    # per arrival interval: Friday 16:00 all late, 17:00 on time (4 periods of which the
+    # last is censored: its share is over the 3 due ones)
+    share = per["share_on_time"].to_numpy()
+    assert share[2] == 0.0 and share[3] == pytest.approx(0.98333, abs=0.02)
+    # no agents at all: nothing is done; simulated even without the call simulation
+    cov0 = cov.assign(scheduled=0)
+    none = check_service(cov0, req, 60, targets={"mail": target}, shrinkage=0.0,
+                         simulate=False, replications=0)[2]
+    assert none["deferred_share_on_time"] == 0.0
+    with pytest.raises(InputError, match="needs deadline_h"):
+        check_service(cov, req, 60, targets={"mail": ServiceTarget(channel="email")},
+                      shrinkage=0.0)

@@ -7,16 +7,24 @@ files hold. Outputs in OUTDIR: ``forecast.csv``, ``requirements.csv``, ``shifts.
 ``coverage.csv`` (plus the schedule's ``coverage.png`` and ``schedule.xlsx``), ``plan.xlsx``
 and ``report.html``.
 
-The schedule is checked two ways (:mod:`shifts.check`): the Erlang engine gives the service
-level of the agents it puts on the phones in every interval, and the simulator replays each
-day with those agents (queues carry over from one interval to the next, which the
-interval-by-interval formulas ignore). Agents on the phones = scheduled agents (net of
-breaks) x (1 - shrinkage), rounded down. The check uses the general target; per-queue
-targets of wfm.toml are used for staffing and for the plan's ASA and abandonment.
+The schedule is checked two ways (:mod:`shifts.check`), each row by the model that staffed
+it (the ``staffing_model`` of requirements.csv) with its queue and channel's target (the
+queue's wfm.toml table, then :meth:`~wfmcore.targets.ServiceTarget.for_channel`, as
+:mod:`wfmplan.staffing` does): the formula of that model gives the service level of the
+agents on the phones in every interval (Erlang C / A / X for voice, Erlang Chat for chat),
+and the simulator replays each day with those agents (queues carry over from one interval
+to the next, which the interval-by-interval formulas ignore; chat in the channel
+simulator). Deferred work (email, back office) has no interval KPI: its check is the share
+of the items done by the deadline, simulated at the scheduled agents
+(:func:`erlang.deferred.simulate_deferred`), and it stays out of the call-weighted figures.
+Agents on the phones = scheduled agents (net of breaks) x (1 - shrinkage), rounded down.
+The summary's keys are listed in :class:`PlanResult`; it is also written as
+``plan_summary.json``.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -32,12 +40,13 @@ import pandas as pd
 import forecast as fc
 import shifts
 from erlang import kpis
-from shifts.requirements import scheduling_units
+from shifts.check import DAY_COLUMNS, check_service
+from shifts.requirements import check_requirements, scheduling_units
 from wfmcore import checks, reader
 from wfmcore import schema as S
 from wfmcore.config import Config
 from wfmcore.errors import InputError, InternalError
-from wfmcore.io import check_output_path, write_csv_atomic
+from wfmcore.io import check_output_path, write_atomic, write_csv_atomic
 from wfmcore.readoptions import ReadOptions, merge
 from wfmcore.targets import KpiTargets, ServiceTarget
 from wfmplan import report
@@ -47,15 +56,18 @@ from wfmplan.staffing import Requirements, horizon_weeks, read_forecast, staff_w
 
 STEPS = ("read and forecast", "staff", "schedule", "check service", "write outputs")
 OUTPUT_FILES = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "plan.xlsx",
-                "report.html")
+                "report.html", "plan_summary.json")
 
 
 @dataclass(frozen=True, kw_only=True)
 class PlanOptions:
     """Everything ``wfm plan`` is told, validated once: how to read the history, how to
     forecast, the AHT for a history without one, the target options given on the command line
-    (they override wfm.toml), how to schedule and check, and the paid hours of one FTE a
-    week."""
+    (they override wfm.toml), how to schedule and check, the paid hours of one FTE a
+    week, and ``workers``: processes for the forecast's series and the schedule's days
+    (None: one per core where it pays, :func:`wfmcore.parallel.resolve_workers` and
+    :func:`shifts.model.default_workers`; a number given here replaces the schedule's own
+    ``workers``). The plan's results do not depend on it."""
 
     forecast: fc.ForecastOptions = field(default_factory=fc.ForecastOptions)
     schedule: shifts.ScheduleOptions = field(
@@ -63,9 +75,12 @@ class PlanOptions:
     target_overrides: Mapping[str, object] = field(default_factory=dict)
     fte_hours: float = 37.5
     read: ReadOptions = field(default_factory=ReadOptions)
+    workers: int | None = None
 
     def __post_init__(self):
         checks.positive(self.fte_hours, "fte_hours")
+        if self.workers is not None:
+            object.__setattr__(self, "workers", checks.whole(self.workers, "workers", 1))
         object.__setattr__(self, "target_overrides", MappingProxyType(
             {k: v for k, v in self.target_overrides.items() if v is not None}))
 
@@ -73,7 +88,8 @@ class PlanOptions:
 def plan_options(config: Config | None = None, *, fte_hours: float = 37.5,
                  target_overrides: Mapping[str, object] | None = None,
                  schedule: Mapping[str, object] | None = None,
-                 read: ReadOptions | None = None, **forecast_options) -> PlanOptions:
+                 read: ReadOptions | None = None, workers: int | None = None,
+                 **forecast_options) -> PlanOptions:
     """:class:`PlanOptions` from options given (None = not given) over the ``[forecast]``,
     ``[staffing]`` and ``[input]`` tables of ``config`` over the built-in defaults."""
     config = config or Config()
@@ -88,12 +104,33 @@ def plan_options(config: Config | None = None, *, fte_hours: float = 37.5,
     return PlanOptions(forecast=fc.ForecastOptions(**{**from_file, **given}),
                        schedule=shifts.ScheduleOptions(**sched),
                        target_overrides=dict(target_overrides or {}), fte_hours=fte_hours,
-                       read=read if read is not None else read_options(config))
+                       read=read if read is not None else read_options(config),
+                       workers=workers)
 
 
 @dataclass
 class PlanResult:
-    """The stages' typed results, the service check and the files written."""
+    """The stages' typed results, the service check and the files written.
+
+    ``summary`` (also ``plan_summary.json`` and the report's ``wfm-summary`` JSON), the keys a
+    script can rely on: ``calls`` (voice and chat contacts plus deferred items forecast),
+    ``agent_hours``, ``scheduled_agent_hours``, ``paid_hours``, ``fte``,
+    ``fte_hours_per_week``, ``lp_bound``, ``gap``, ``under_covered_intervals``,
+    ``solve_time_s``, ``solver_status``, the general target (``sl_target``,
+    ``sl_threshold_s``, ``shrinkage``); the service check of the voice and chat rows, each
+    by its own model and target, pooled over them: ``service_level`` (the formula's,
+    calls-weighted), ``asa_s`` (over answered contacts), ``abandon_rate``,
+    ``sim_service_level`` with ``sim_service_level_lo`` / ``_hi`` (the simulator's, ratio of
+    totals, 95 % interval), ``sim_intervals_met``, ``sim_intervals_below``,
+    ``sim_overtime_h``, ``sim_break_lost_h``, ``sim_staffing_rule``, ``sim_replications``;
+    deferred work: ``deferred_share_on_time`` with ``_lo`` / ``_hi`` (simulated share of the
+    items done by their deadline at the scheduled agents; NaN without deferred rows),
+    ``deferred_items``; and per channel (dicts keyed by the channel, ``voice`` for rows
+    without one): ``staffing_model_by_channel``, ``calls_by_channel``,
+    ``service_level_by_channel`` and ``sim_service_level_by_channel`` (voice and chat
+    channels), ``share_on_time_by_channel`` and ``deadline_by_channel`` (deferred channels:
+    the simulated share, and e.g. "95% within 8 business hours"). A figure that does not
+    apply is NaN (null in JSON)."""
 
     history: fc.History
     forecast: fc.ForecastResult
@@ -161,6 +198,8 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
         plan.scorecard = card
         plan.files.append(report.write_workbook(plan, work / "plan.xlsx", inputs=inputs))
         plan.files.append(report.write_html(plan, work / "report.html", inputs=inputs))
+        plan.files.append(write_summary_json(plan.summary, work / "plan_summary.json",
+                                             inputs=inputs))
         outdir.mkdir(exist_ok=True)
         for f in sorted(work.iterdir()):
             os.replace(f, outdir / f.name)
@@ -174,7 +213,7 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
 def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: PlanOptions,
            base_target: ServiceTarget, rules, tick, inputs, agents=None) -> PlanResult:
     """The stages, writing into ``work``; messages name the final paths in ``outdir``."""
-    result = fc.run_forecast(hist, options=options.forecast)
+    result = fc.run_forecast(hist, options=options.forecast, workers=options.workers)
     files = [fc.write_forecast(result, work / "forecast.csv", inputs=inputs)]
     tick(STEPS[0])
 
@@ -187,13 +226,18 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
     tick(STEPS[1])
 
     req_frame = shifts.read_requirements(work / "requirements.csv")
-    # the schedule's own check: Erlang per interval and the simulator per day, with the
-    # general target and the shrinkage the requirements were staffed with
+    # the schedule with the shrinkage the requirements were staffed with; its service check
+    # is the plan's own, by channel model (below), so the schedule simulates only to repair
     sched_options = replace(options.schedule, shrinkage=base_target.shrinkage,
-                            replications=max(options.schedule.replications, 2))
+                            replications=max(options.schedule.replications, 2),
+                            simulate=options.schedule.repair)
+    if options.workers is not None:
+        sched_options = replace(sched_options, workers=options.workers)
+    source = str(outdir / "requirements.csv")
     sched = shifts.schedule(req_frame, rules, options=sched_options, target=base_target,
-                            roster=agents,
-                            source=str(outdir / "requirements.csv"))
+                            roster=agents, source=source)
+    sched, by_unit = check_schedule(sched, req_frame, requirements, config, options,
+                                    base_target, source)
     files += shifts.write_outputs(sched, work, inputs=inputs)
     tick(STEPS[2])
 
@@ -202,9 +246,13 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
                                         options.target_overrides)
     service.update({k: sched.summary.get(k, float("nan")) for k in (
         "sim_service_level", "sim_service_level_lo", "sim_service_level_hi",
-        "sim_intervals_met", "sim_intervals_below", "sim_overtime_h", "sim_break_lost_h")})
+        "sim_intervals_met", "sim_intervals_below", "sim_overtime_h", "sim_break_lost_h",
+        "deferred_share_on_time", "deferred_share_on_time_lo", "deferred_share_on_time_hi",
+        "deferred_items")})
     service["sim_staffing_rule"] = sched.summary.get("sim_staffing_rule", "count")
     service["sim_replications"] = options.schedule.replications
+    service.update(channel_figures(by_unit, unit_targets(requirements.frame, config,
+                                                         options.target_overrides)))
     tick(STEPS[3])
 
     interval_h = requirements.interval_min / 60.0
@@ -247,58 +295,156 @@ def under_covered_notes(coverage: pd.DataFrame, show: int = 10) -> list[str]:
     return [f"{len(under)} intervals under-covered by the schedule: {', '.join(items)}{more}"]
 
 
+def unit_targets(frame: pd.DataFrame, config: Config,
+                 target_overrides: Mapping[str, object]) -> dict[str, tuple[ServiceTarget, str]]:
+    """(target, channel) of each scheduling unit of a requirements frame (its ``queue``, or
+    ``"queue / channel"``, :func:`shifts.requirements.scheduling_units`; ``""`` for a frame
+    with neither): the queue's target of ``config`` with ``target_overrides``, for the
+    unit's channel (:meth:`ServiceTarget.for_channel`), as :mod:`wfmplan.staffing` staffed
+    it; the channel is the file's (``voice`` without a channel column)."""
+    units = scheduling_units(frame)
+    out: dict[str, tuple[ServiceTarget, str]] = {}
+    if units is None:
+        return {"": (config.service_target(None, **target_overrides), "voice")}
+    queues = (frame[S.QUEUE].astype(str).to_numpy() if S.QUEUE in frame.columns
+              else np.full(len(frame), None))
+    channels = (frame[S.CHANNEL].astype(str).to_numpy() if S.CHANNEL in frame.columns
+                else np.full(len(frame), None))
+    for unit, queue, channel in zip(units.to_numpy(), queues, channels, strict=True):
+        if unit in out:
+            continue
+        target = config.service_target(queue if queue in config.queues else None,
+                                       **target_overrides)
+        if channel is not None:
+            target = target.for_channel(channel)
+        out[unit] = (target, channel if channel is not None else "voice")
+    return out
+
+
+def check_schedule(sched: shifts.ScheduleResult, req_frame, requirements: Requirements,
+                   config: Config, options: PlanOptions, base_target: ServiceTarget,
+                   source: str) -> tuple[shifts.ScheduleResult, dict]:
+    """The plan's service check of ``sched`` (:func:`shifts.check.check_service` with each
+    unit's target, :func:`unit_targets`): the schedule with its coverage, days and summary
+    carrying this check in place of the schedule's own, and the check's per-unit figures
+    (``by_unit``)."""
+    req, interval_min = check_requirements(req_frame, source, sched.interval_min)
+    targets = {u: t for u, (t, _) in unit_targets(requirements.frame, config,
+                                                   options.target_overrides).items()}
+    sched_opt = options.schedule
+    per_interval, per_day, overall = check_service(
+        sched.coverage, req, interval_min, target=base_target, targets=targets,
+        shrinkage=base_target.shrinkage, simulate=sched_opt.simulate,
+        replications=max(sched_opt.replications, 2), seed=sched_opt.seed,
+        staffing_rule=sched_opt.staffing_rule, shifts=sched.shifts)
+    old = [c for c in (*per_interval.columns, "sim_on_phone_agents", "share_on_time")
+           if c in sched.coverage.columns]
+    coverage = pd.concat([sched.coverage.drop(columns=old), per_interval], axis=1)
+    days = sched.days.drop(columns=[c for c in DAY_COLUMNS[2:] if c in sched.days.columns])
+    if not per_day.empty:
+        has_queue = (req["queue"] != "").any()
+        keys = ["queue", "date"] if has_queue else ["date"]
+        days = days.merge(per_day.drop(columns=[] if has_queue else ["queue"]), on=keys,
+                          how="left")
+    by_unit = overall.pop("by_unit")
+    summary = {**sched.summary, **{k: v for k, v in overall.items() if k != "on_phone_share"}}
+    return replace(sched, coverage=coverage, days=days, summary=summary), by_unit
+
+
 def service_summary(coverage: pd.DataFrame, requirements: Requirements, config: Config,
                     target_overrides: Mapping[str, object]):
     """Period KPIs of the agents the schedule puts on the phones (``on_phone_agents`` of
-    coverage.csv) at the load each interval was staffed for (``staffing_erl``), each queue
-    with its own target: call-weighted Erlang service level,
-    ASA over answered calls, abandonment. Returns the coverage with ``offered`` joined in."""
+    coverage.csv) at the load each interval was staffed for (``staffing_erl``), each row by
+    the model that staffed it with its queue and channel's target (:func:`unit_targets`):
+    call-weighted service level, ASA over answered contacts, abandonment, over the voice
+    and chat rows (deferred rows have no interval KPI: NaN, and left out). Returns the
+    coverage in its order with ``offered`` (and ``channel``, ``staffing_model`` where the
+    requirements have them), ``asa_s`` and ``p_abandon`` joined in, and a dict with
+    ``service_level``, ``asa_s``, ``abandon_rate``, ``calls_by_channel``,
+    ``staffing_model_by_channel`` and ``service_level_by_channel``."""
     req = requirements.frame.copy()
-    cov = coverage.copy()
-    units = scheduling_units(req)           # the queue names the schedule was built for
-    if units is not None:
-        req["_target_queue"] = req[S.QUEUE] if S.QUEUE in req.columns else None
-        req[S.QUEUE] = units.to_numpy()
+    cov = coverage.copy().reset_index(drop=True)
+    units = scheduling_units(req)
+    req["_unit"] = units.to_numpy() if units is not None else ""
+    cov["_unit"] = cov[S.QUEUE].astype(str) if S.QUEUE in cov.columns else ""
     for f in (req, cov):
         f["_key"] = reader.format_times(f[S.INTERVAL_START]).to_numpy()
-    has_q = S.QUEUE in req.columns and S.QUEUE in cov.columns
-    keys = ["_key"] + ([S.QUEUE] if has_q else [])
-    if has_q:
-        req[S.QUEUE] = req[S.QUEUE].astype(str)
-        cov[S.QUEUE] = cov[S.QUEUE].astype(str)
-    extra = [S.OFFERED, "traffic_erl", "staffing_erl"] + (
-        [S.AHT_S] if S.AHT_S in req.columns else [])
-    if "_target_queue" in req.columns:
-        extra.append("_target_queue")
-    merged = cov.merge(req[keys + extra], on=keys, how="left")
+    extra = [c for c in (S.OFFERED, "traffic_erl", "staffing_erl", S.CHANNEL, "staffing_model")
+             if c in req.columns and c not in cov.columns]
+    merged = cov.merge(req[["_key", "_unit"] + extra], on=["_key", "_unit"], how="left",
+                       validate="one_to_one")
     if merged[S.OFFERED].isna().any():
         raise InternalError("coverage.csv and requirements.csv do not line up")
+    info = unit_targets(requirements.frame, config, target_overrides)
     interval_min = requirements.interval_min
-    totals = {"offered": 0.0, "sl": 0.0, "ab": 0.0, "asa_w": 0.0, "ans": 0.0}
-    parts = []
-    for q, g in (merged.groupby(S.QUEUE, sort=False) if has_q else [(None, merged)]):
-        if "_target_queue" in g.columns:     # "queue / channel": the queue's own target
-            q = g["_target_queue"].iloc[0]
-        target = config.service_target(q, **target_overrides)
-        c = g[S.OFFERED].to_numpy(float)
+    c_all = merged[S.OFFERED].to_numpy(float)
+    asa = np.full(len(merged), np.nan)
+    p_ab = np.full(len(merged), np.nan)
+    sl = np.full(len(merged), np.nan)
+    calls_by, models_by, sl_w_by, sl_c_by = {}, {}, {}, {}
+    for unit, idx in merged.groupby("_unit", sort=True).indices.items():
+        target, channel = info[unit]
+        c = c_all[idx]
+        calls_by[channel] = calls_by.get(channel, 0.0) + float(c.sum())
+        models_by.setdefault(channel, set()).add(target.model)
+        if target.model == "deferred":
+            continue
+        g = merged.iloc[idx]
         offered_erl = g["traffic_erl"].to_numpy(float)
         aht = np.where(c > 0, offered_erl * interval_min * 60.0 / np.where(c > 0, c, 1.0), 1.0)
-        load = g["staffing_erl"].to_numpy(float)     # the load it was staffed for
-        k = kpis(g["on_phone_agents"].to_numpy(float), load, aht, target)
-        g = g.assign(asa_s=k["asa_s"], p_abandon=k["p_abandon"])
-        answered = c * (1 - k["p_abandon"])
-        finite = np.isfinite(k["asa_s"]) & (answered > 0)
-        totals["offered"] += c.sum()
-        totals["sl"] += float((k["service_level"] * c).sum())
-        totals["ab"] += float((k["p_abandon"] * c).sum())
-        totals["asa_w"] += float((k["asa_s"][finite] * answered[finite]).sum())
-        totals["ans"] += float(answered[finite].sum())
-        parts.append(g)
-    out = pd.concat(parts).drop(columns=["_key", "_target_queue"], errors="ignore")
-    off = max(totals["offered"], 1e-12)
-    return out, {"service_level": totals["sl"] / off,
-                 "asa_s": totals["asa_w"] / max(totals["ans"], 1e-12),
-                 "abandon_rate": totals["ab"] / off}
+        k = kpis(g["on_phone_agents"].to_numpy(float), g["staffing_erl"].to_numpy(float), aht,
+                 target)
+        sl[idx], asa[idx], p_ab[idx] = k["service_level"], k["asa_s"], k["p_abandon"]
+        sl_w_by[channel] = sl_w_by.get(channel, 0.0) + float((k["service_level"] * c).sum())
+        sl_c_by[channel] = sl_c_by.get(channel, 0.0) + float(c.sum())
+    contact = np.isfinite(sl)                       # the voice and chat rows
+    c = np.where(contact, c_all, 0.0)
+    answered = c * (1 - np.nan_to_num(p_ab))
+    finite = np.isfinite(asa) & (answered > 0)
+    off = max(float(c.sum()), 1e-12)
+    out = merged.assign(asa_s=asa, p_abandon=p_ab).drop(columns=["_key", "_unit"])
+    return out, {
+        "service_level": float(np.nansum(sl * c)) / off if c.sum() > 0 else math.nan,
+        "asa_s": (float((asa[finite] * answered[finite]).sum()) / float(answered[finite].sum())
+                  if finite.any() else math.nan),
+        "abandon_rate": float(np.nansum(p_ab * c)) / off if c.sum() > 0 else math.nan,
+        "calls_by_channel": calls_by,
+        "staffing_model_by_channel": {ch: "/".join(sorted(m)) for ch, m in models_by.items()},
+        "service_level_by_channel": {ch: (sl_w_by[ch] / sl_c_by[ch] if sl_c_by[ch] > 0
+                                          else math.nan) for ch in sl_w_by},
+    }
+
+
+def channel_figures(by_unit: Mapping[str, dict],
+                    info: Mapping[str, tuple[ServiceTarget, str]]) -> dict:
+    """The simulated figures per channel from the check's per-unit ones (units of one
+    channel pooled by their totals): ``sim_service_level_by_channel`` (voice and chat),
+    ``share_on_time_by_channel`` and ``deadline_by_channel`` (deferred work)."""
+    sim_num, sim_den, on, due, deadline = {}, {}, {}, {}, {}
+    for unit, e in by_unit.items():
+        target, channel = info[unit]
+        if e["model"] == "deferred":
+            on[channel] = on.get(channel, 0.0) + e["sim_on_time"]
+            due[channel] = due.get(channel, 0.0) + e["sim_due"]
+            deadline[channel] = (f"{target.deadline_share:.0%} within "
+                                 f"{target.deadline_h:g} business hours")
+        else:
+            sim_num[channel] = sim_num.get(channel, 0.0) + e.get("sim_answered_in_sl", math.nan)
+            sim_den[channel] = sim_den.get(channel, 0.0) + e.get("sim_offered", math.nan)
+    return {
+        "sim_service_level_by_channel": {ch: (sim_num[ch] / sim_den[ch] if sim_den[ch] > 0
+                                              else math.nan) for ch in sim_num},
+        "share_on_time_by_channel": {ch: (on[ch] / due[ch] if due[ch] > 0 else math.nan)
+                                     for ch in on},
+        "deadline_by_channel": deadline,
+    }
+
+
+def write_summary_json(summary: Mapping, path, inputs=()) -> Path:
+    """plan_summary.json: the summary (:class:`PlanResult`), NaN as null; atomic."""
+    text = json.dumps(report.json_ready(summary), indent=2, sort_keys=True)
+    return write_atomic(path, lambda p: Path(p).write_text(text + "\n", encoding="utf-8"),
+                        inputs=inputs)
 
 
 def kpi_targets(config: Config | None = None,
@@ -348,4 +494,25 @@ def summary_lines(summary: dict) -> list[str]:
         *([f"intervals at target      {s['sim_intervals_met']:.1%} simulated at or above it, "
            f"{s['sim_intervals_below']} significantly below"]
           if s.get("sim_intervals_met", math.nan) == s.get("sim_intervals_met") else []),
+        *channel_lines(s),
     ]
+
+
+def channel_lines(summary: dict) -> list[str]:
+    """One line per channel when the plan has several or any deferred work: the model, the
+    formula's and the simulator's service level, or the share done by the deadline."""
+    models = summary.get("staffing_model_by_channel", {})
+    if len(models) < 2 and not summary.get("share_on_time_by_channel"):
+        return []
+    lines = []
+    for ch, model in models.items():
+        if ch in summary.get("share_on_time_by_channel", {}):
+            share = summary["share_on_time_by_channel"][ch]
+            lines.append(f"  {ch:<10} {model:<9} {share:.1%} done on time "
+                         f"({summary['deadline_by_channel'][ch]}, simulated)")
+        else:
+            sl = summary.get("service_level_by_channel", {}).get(ch, math.nan)
+            sim = summary.get("sim_service_level_by_channel", {}).get(ch, math.nan)
+            lines.append(f"  {ch:<10} {model:<9} service level {sl:.1%} (Erlang), "
+                         f"{sim:.1%} (simulated)")
+    return ["by channel", *lines]

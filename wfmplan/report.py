@@ -32,6 +32,45 @@ def _plt():
     return plt
 
 
+def json_ready(value):
+    """``value`` with NaN and infinities as None, numpy scalars as Python numbers, nested
+    dicts and lists included: what strict JSON readers accept."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def flat_summary(summary: dict) -> dict:
+    """The summary with each dict value (figures by channel) spread into ``key[channel]``
+    entries: one value per cell of a workbook."""
+    out = {}
+    for k, v in summary.items():
+        if isinstance(v, dict):
+            out.update({f"{k}[{ch}]": x for ch, x in v.items()})
+        else:
+            out[k] = v
+    return out
+
+
+def _weighted_by_time(frame: pd.DataFrame, cols, weight: str = "offered") -> pd.DataFrame:
+    """Per ``t``: the ``weight``-weighted mean of each of ``cols`` over the rows where it is
+    a number (deferred rows have no service level and weigh nothing)."""
+    parts = {}
+    for c in cols:
+        ok = frame[c].notna()
+        w = frame[weight].where(ok, 0.0).clip(lower=0) + np.where(ok, 1e-12, 0.0)
+        num = (frame[c].fillna(0.0) * w).groupby(frame["t"]).sum()
+        den = w.groupby(frame["t"]).sum()
+        parts[c] = num / den.where(den > 0)
+    return pd.DataFrame(parts).reset_index()
+
+
 def _png(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
@@ -102,14 +141,8 @@ def chart_service(plan) -> str:
     cov = plan.coverage.copy()
     cov["t"] = pd.to_datetime(cov["interval_start"])
     if "queue" in cov.columns:
-        w = cov["offered"].clip(lower=1e-12)
-        cov = cov.assign(**{c: cov[c] * w for c in ("service_level", "sim_service_level",
-                                                    "sim_service_level_lo",
-                                                    "sim_service_level_hi")}, w=w)
-        cov = cov.groupby("t", as_index=False).sum(numeric_only=True)
-        for c in ("service_level", "sim_service_level", "sim_service_level_lo",
-                  "sim_service_level_hi"):
-            cov[c] = cov[c] / cov["w"]
+        cov = _weighted_by_time(cov, ("service_level", "sim_service_level",
+                                      "sim_service_level_lo", "sim_service_level_hi"))
     days = sorted(cov["t"].dt.normalize().unique())
     fig, axes = _day_panels(days, "service level %",
                             "Service level the schedule delivers, per interval")
@@ -136,18 +169,27 @@ def daily_table(plan) -> pd.DataFrame:
     interval_h = plan.interval_min / 60.0
     cov = plan.coverage.copy()
     cov["day"] = pd.to_datetime(cov["interval_start"]).dt.strftime("%Y-%m-%d")
-    cov["w_sl"] = cov["service_level"] * cov["offered"]
-    cov["w_sim"] = cov["sim_service_level"] * cov["offered"]
+    # service levels over the voice and chat rows (deferred rows have none)
+    contact = cov["service_level"].notna()
+    cov["w"] = cov["offered"].where(contact, 0.0)
+    cov["w_sl"] = cov["service_level"].fillna(0.0) * cov["w"]
+    cov["w_sim"] = cov["sim_service_level"].fillna(0.0) * cov["w"]
     a = req.groupby("day").agg(calls=("offered", "sum"), required_agents_sum=("agents", "sum"))
     b = cov.groupby("day").agg(scheduled_sum=("scheduled", "sum"), w_sl=("w_sl", "sum"),
-                               w_sim=("w_sim", "sum"), offered=("offered", "sum"))
+                               w_sim=("w_sim", "sum"), w=("w", "sum"))
     out = pd.DataFrame({
         "calls": a["calls"],
         "required_agent_hours": a["required_agents_sum"] * interval_h,
         "scheduled_agent_hours": b["scheduled_sum"] * interval_h,
-        "service_level": b["w_sl"] / b["offered"].clip(lower=1e-12),
-        "sim_service_level": b["w_sim"] / b["offered"].clip(lower=1e-12),
+        "service_level": b["w_sl"] / b["w"].clip(lower=1e-12),
+        "sim_service_level": b["w_sim"] / b["w"].clip(lower=1e-12),
     })
+    if "share_on_time" in cov.columns:
+        deferred = cov["share_on_time"].notna() & (cov["offered"] > 0)
+        cov["w_d"] = cov["offered"].where(deferred, 0.0)
+        cov["w_on"] = cov["share_on_time"].fillna(0.0) * cov["w_d"]
+        d = cov.groupby("day")[["w_on", "w_d"]].sum()
+        out["deferred_share_on_time"] = d["w_on"] / d["w_d"].where(d["w_d"] > 0)
     return out.reset_index()
 
 
@@ -190,6 +232,8 @@ def render_html(plan) -> str:
             ("service level (Erlang)", f"{s['service_level']:.1%}"),
             ("simulated service level", f"{s['sim_service_level']:.1%}"),
             ("ASA", f"{s['asa_s']:.1f} s"), ("abandoned", f"{s['abandon_rate']:.2%}")]
+    if s.get("deferred_share_on_time") == s.get("deferred_share_on_time"):   # not NaN
+        kpis.append(("deferred work on time", f"{s['deferred_share_on_time']:.1%}"))
     cover_png = ""
     cov_file = Path(plan.files[0]).parent / "coverage.png" if plan.files else None
     if cov_file is not None and cov_file.exists():
@@ -203,11 +247,11 @@ def render_html(plan) -> str:
                                            "required_agent_hours": "{:,.1f}",
                                            "scheduled_agent_hours": "{:,.1f}",
                                            "service_level": "{:.1%}",
-                                           "sim_service_level": "{:.1%}"})
+                                           "sim_service_level": "{:.1%}",
+                                           "deferred_share_on_time": "{:.1%}"})
     sched = plan.schedule.summary
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in plan.notes)
-    data = json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
-                       for k, v in s.items()})
+    data = json.dumps(json_ready(s))
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         "<title>wfm plan</title>", f"<style>{CSS}</style></head><body>",
@@ -227,6 +271,7 @@ def render_html(plan) -> str:
         f"solver status: {html.escape(str(sched['status']))}.</p>",
         "<h2>Service level per interval</h2>",
         f"<img alt='service level' src='data:image/png;base64,{chart_service(plan)}'>",
+        _channels_html(s),
         "<h2>Per day</h2>", daily,
         _scorecard_html(plan),
         "<h2>Model choice and its backtest evidence</h2>",
@@ -238,6 +283,40 @@ def render_html(plan) -> str:
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def channel_table(summary: dict) -> pd.DataFrame:
+    """One row per channel: its model, contacts (or items), the formula's and the
+    simulator's service level (voice and chat), the simulated share done by the deadline
+    and the deadline (deferred work)."""
+    models = summary.get("staffing_model_by_channel", {})
+    rows = []
+    for ch, model in models.items():
+        rows.append({"channel": ch, "model": model,
+                     "contacts": summary.get("calls_by_channel", {}).get(ch, math.nan),
+                     "service_level": summary.get("service_level_by_channel", {}).get(
+                         ch, math.nan),
+                     "sim_service_level": summary.get("sim_service_level_by_channel", {}).get(
+                         ch, math.nan),
+                     "share_on_time": summary.get("share_on_time_by_channel", {}).get(
+                         ch, math.nan),
+                     "deadline": summary.get("deadline_by_channel", {}).get(ch, "")})
+    return pd.DataFrame(rows, columns=["channel", "model", "contacts", "service_level",
+                                       "sim_service_level", "share_on_time", "deadline"])
+
+
+def _channels_html(summary: dict) -> str:
+    table = channel_table(summary)
+    if len(table) < 2 and not summary.get("share_on_time_by_channel"):
+        return ""
+    return ("<h2>Service by channel</h2><p class='note'>Each channel checked by the model that "
+            "staffed it: voice by Erlang C / A / X and the call simulator, chat by Erlang Chat "
+            "and the channel simulator (agents holding several chats), deferred work (email, "
+            "back office) by the share of items done by the deadline, simulated at the "
+            "scheduled agents. The headline service level pools the voice and chat contacts."
+            "</p>"
+            + _fmt_table(table, {"contacts": "{:,.0f}", "service_level": "{:.1%}",
+                                 "sim_service_level": "{:.1%}", "share_on_time": "{:.1%}"}))
 
 
 def _scorecard_html(plan) -> str:
@@ -293,6 +372,17 @@ MEANINGS = {
     "sim_break_lost_h": "simulated break time lost to calls, hours",
     "sim_staffing_rule": "how agents leave at a staffing change in the simulation",
     "sim_replications": "simulated days per day of the plan",
+    "deferred_share_on_time": "deferred work (email, back office): share of the items done by "
+                              "their deadline, simulated at the scheduled agents",
+    "deferred_share_on_time_lo": "lower end of its 95 % confidence interval",
+    "deferred_share_on_time_hi": "upper end of its 95 % confidence interval",
+    "deferred_items": "deferred work items forecast",
+    "calls_by_channel": "contacts (deferred: items) forecast in the channel",
+    "staffing_model_by_channel": "the model that staffed and checked the channel",
+    "service_level_by_channel": "the channel's service level by its model's formula",
+    "sim_service_level_by_channel": "the channel's service level in the simulator",
+    "share_on_time_by_channel": "the channel's deferred items done by the deadline (simulated)",
+    "deadline_by_channel": "the channel's deadline target",
 }
 
 
@@ -339,9 +429,9 @@ def write_workbook(plan, path, inputs=()) -> Path:
     shifts_csv = Path(plan.files[0]).parent / "shifts.csv" if plan.files else None
     shifts_frame = pd.read_csv(shifts_csv) if shifts_csv and shifts_csv.exists() else \
         pd.DataFrame()
-    summary = pd.DataFrame({"quantity": list(plan.summary),
-                            "value": [v for v in plan.summary.values()],
-                            "meaning": [MEANINGS.get(k, "") for k in plan.summary]})
+    flat = flat_summary(plan.summary)
+    summary = pd.DataFrame({"quantity": list(flat), "value": list(flat.values()),
+                            "meaning": [MEANINGS.get(k.split("[")[0], "") for k in flat]})
 
     def write(p):
         from openpyxl import Workbook  # heavy: loaded only to write a workbook
@@ -401,3 +491,196 @@ def _table_with_chart(ws, frame: pd.DataFrame, value_cols: list[str], title: str
                    anchor=f"{get_column_letter(len(cols) + 2)}2")
 
 
+
+
+# --- the long-range plan's report (wfm capacity, issue 16) ---------------------------------
+
+#: the weekly table of the capacity report: column -> (heading, format)
+CAPACITY_COLUMNS = {
+    "week_start": ("week start", None),
+    "required_fte": ("required FTE", "{:,.2f}"),
+    "available_fte_existing": ("available FTE: starting staff", "{:,.2f}"),
+    "available_fte_hired": ("available FTE: hires", "{:,.2f}"),
+    "available_fte_ramping": ("of which hires ramping up", "{:,.2f}"),
+    "available_fte": ("available FTE", "{:,.2f}"),
+    "overtime_fte": ("overtime FTE", "{:,.2f}"),
+    "outsourced_fte": ("outsourced FTE", "{:,.2f}"),
+    "gap_fte": ("gap FTE", "{:+,.2f}"),
+    "hires": ("hires", "{:,.0f}"),
+    "attrition": ("attrition (expected leavers)", "{:,.2f}"),
+    "headcount": ("headcount", "{:,.1f}"),
+    "headcount_training": ("in training", "{:,.1f}"),
+    "p_meet": ("P(meet)", "{:.1%}"),
+}
+
+
+def capacity_table_frame(result) -> pd.DataFrame:
+    """The weekly table of the capacity report: :data:`CAPACITY_COLUMNS` of
+    ``result.table`` that it has, then ``hires_<contract>`` with several hire contracts,
+    headed as on the page."""
+    t = result.table
+    cols = []
+    for c in CAPACITY_COLUMNS:
+        if c in t.columns:
+            cols.append(c)
+            if c == "hires":
+                cols += [h for h in t.columns if h.startswith("hires_")]
+    return t[cols]
+
+
+def hiring_classes(result) -> pd.DataFrame:
+    """One row per class: ``start_week`` (plan week, from 0), ``week_start``, ``decide_by``
+    (the week the hire must be decided: start less the lead time), ``contract`` and
+    ``size``."""
+    wf = result.workforce
+    t = result.table
+    hires = np.asarray(result.plan.hires, dtype=float).reshape(len(wf.hire_contracts), -1)
+    rows = []
+    weeks = pd.to_datetime(t["week_start"])
+    for j, contract in enumerate(wf.hire_contracts):
+        for s in np.flatnonzero(hires[j] > 0.5):
+            rows.append({"start_week": int(s), "week_start": weeks.iloc[s].strftime("%Y-%m-%d"),
+                         "decide_by": (weeks.iloc[s] - pd.Timedelta(weeks=wf.lead_time_weeks)
+                                       ).strftime("%Y-%m-%d"),
+                         "contract": contract, "size": int(round(hires[j, s]))})
+    return pd.DataFrame(rows, columns=["start_week", "week_start", "decide_by", "contract",
+                                       "size"]).sort_values(["start_week", "contract"],
+                                                            ignore_index=True)
+
+
+def capacity_assumptions(result) -> list[tuple[str, str]]:
+    """(what, value) pairs the capacity plan rests on: the ramp, attrition by tenure, lead
+    time, class sizes and seats, contracts, costs, FTE hours, scheduling efficiency, the
+    probability asked for and the Monte Carlo's uncertainty."""
+    wf, req, s = result.workforce, result.requirement, result.summary
+    if wf.ramp is not None:
+        ramp = ("by tenure week from the class start: "
+                + ", ".join(f"{v:.0%}" for v in wf.ramp) + ", then 100 %")
+    else:
+        ramp = (f"0 % during {wf.training_weeks} week(s) of training, then rising linearly to "
+                f"100 % over {wf.ramp_weeks} week(s)")
+    bands = []
+    for i, (start, rate) in enumerate(wf.attrition):
+        end = wf.attrition[i + 1][0] - 1 if i + 1 < len(wf.attrition) else None
+        span = f"weeks {start}-{end}" if end is not None else f"week {start} on"
+        bands.append(f"{span}: {rate:.2%} a week ({1 - (1 - rate) ** 52:.0%} a year)")
+    seats = (f", at most {wf.training_seats} in training at once"
+             if wf.training_seats is not None else "")
+    contracts = "; ".join(f"{c.name}: {c.fte:g} FTE, {wf.cost_week(c.name):,.0f} a week"
+                          for c in wf.contracts)
+    p = s.get("p_meet_target")
+    cohorts = "; ".join(f"{c.headcount} {c.contract} at tenure {c.tenure_weeks} weeks"
+                        for c in wf.cohorts) or "none"
+    return [
+        ("horizon", f"{len(result.table)} weeks from {result.table['week_start'].iloc[0]}"),
+        ("starting staff", cohorts),
+        ("productivity ramp of a new hire", ramp),
+        ("attrition by tenure", "; ".join(bands)),
+        ("hiring lead time", f"{wf.lead_time_weeks} week(s) from the decision to a class's "
+                             "first day"),
+        ("class sizes", f"{wf.class_min} to {wf.class_max} per class{seats}"),
+        ("contracts hired into", ", ".join(wf.hire_contracts)),
+        ("contracts", contracts),
+        ("costs", f"hire {wf.hire_cost:,.0f} a head, class {wf.class_cost:,.0f}; overtime up "
+                  f"to {wf.overtime_max_share:.0%} of productive FTE at "
+                  f"{wf.overtime_cost_factor:g} x salary; outsourcing up to "
+                  f"{wf.outsource_cap_fte:g} FTE at {wf.outsource_cost_week:,.0f} an FTE-week; "
+                  f"shortfall priced at {wf.shortfall_cost_week:,.0f} an FTE-week"),
+        ("FTE hours", f"{req.fte_hours:g} paid hours a week"),
+        ("scheduling efficiency", f"{req.efficiency:.3f} paid hours per scheduled "
+                                  f"agent-hour ({req.efficiency_source})"),
+        ("requirement", f"the first {req.short_weeks} week(s) forecast interval by interval "
+                        "as wfm plan does, later weeks by the weekly volume index; "
+                        f"{req.interval_min}-minute intervals staffed to each queue's target"),
+        ("probability of meeting each week",
+         f"asked for {p:.0%} in every week (a safety margin over the requirement)"
+         if p is not None else "not asked: the expected-value plan (meets the expected "
+                               "requirement with the expected staff)"),
+        ("Monte Carlo", f"{s.get('paths', '?')} paths (seed {s.get('seed', '?')}): binomial "
+                        "attrition by tenure and the requirement's forecast uncertainty; "
+                        "each week's own probability"),
+    ]
+
+
+def _capacity_png(result, near: Path, chart) -> bytes | None:
+    """The chart's PNG bytes: ``chart`` (bytes or a path), else the capacity.png that
+    :func:`wfmplan.capacity.run_capacity` wrote (``result.files``), else one beside
+    ``near``; None when there is none."""
+    if isinstance(chart, bytes | bytearray):
+        return bytes(chart)
+    paths = ([Path(chart)] if chart is not None else
+             [Path(f) for f in result.files if Path(f).name == "capacity.png"]
+             + [near.parent / "capacity.png"])
+    return next((p.read_bytes() for p in paths if p.exists()), None)
+
+
+def render_capacity_html(result, chart_png: bytes | None = None) -> str:
+    """The capacity report page (see :func:`capacity_report`)."""
+    s = result.summary
+    chart = base64.b64encode(chart_png).decode("ascii") if chart_png else ""
+    table = capacity_table_frame(result)
+    heads = {c: CAPACITY_COLUMNS.get(c, (c.replace("hires_", "hires: "), "{:,.0f}"))
+             for c in table.columns}
+    shown = table.rename(columns={c: h for c, (h, _) in heads.items()})
+    formats = {h: f for _, (h, f) in heads.items() if f}
+    classes = hiring_classes(result)
+    p = s.get("p_meet_target")
+    aim = (f"planned to meet each week with probability {p:.0%}" if p is not None
+           else "the expected-value plan")
+    kpis = [("weeks", f"{len(result.table)}"),
+            ("required FTE (mean)", f"{s.get('required_fte_mean', math.nan):,.1f}"),
+            ("hires", f"{s.get('hires', math.nan):,.0f} in {s.get('classes', 0)} class(es)"),
+            ("cost", f"{s.get('cost', math.nan):,.0f}"),
+            ("lowest P(meet)", f"{s.get('p_meet_min', math.nan):.1%}"),
+            ("weeks below 90 %", f"{s.get('weeks_below_90', 0)}"),
+            ("shortfall", f"{s.get('shortfall_fte_weeks', math.nan):,.1f} FTE-weeks")]
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
+    assumptions_html = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                               for k, v in capacity_assumptions(result))
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        "<title>wfm capacity</title>", f"<style>{CSS}</style></head><body>",
+        "<h1>Capacity plan: hiring, attrition and training</h1>",
+        f"<p class='note'>{len(result.table)} weeks from {result.table['week_start'].iloc[0]}"
+        f"; {html.escape(aim)}"
+        f"; solver: {html.escape(str(s.get('solver_status', '')))}, cost within "
+        f"{100 * s.get('gap', math.nan):.2f} % of the LP bound.</p>",
+        "<div>" + "".join(f"<span class='kpi'>{html.escape(k)}<b>{html.escape(v)}</b></span>"
+                          for k, v in kpis) + "</div>",
+        "<h2>Required and available FTE</h2>",
+        (f"<img alt='capacity chart' src='data:image/png;base64,{chart}'>" if chart else
+         "<p>No chart: capacity.png was not written (run the plan with an output folder).</p>"),
+        "<h2>Hiring plan</h2>",
+        ("<p class='note'>Class start weeks and sizes; decide by = start less the hiring lead "
+         "time.</p>" + _fmt_table(classes) if len(classes) else
+         "<p>No class to hire: the starting staff meets the requirement, or hires could not "
+         "help in time (see the notes).</p>"),
+        "<h2>Week by week</h2>",
+        "<p class='note'>Available FTE is productive (expected); gap = available + overtime "
+        "+ outsourced - required (negative: short); P(meet) = the Monte Carlo share of paths "
+        "in which the week's requirement is met.</p>",
+        "<div id='capacity-weeks'>" + _fmt_table(shown, formats) + "</div>",
+        "<h2>Assumptions</h2>",
+        f"<table><tbody>{assumptions_html}</tbody></table>",
+        (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""),
+        f"<script type='application/json' id='wfm-capacity-summary'>"
+        f"{json.dumps(json_ready(s))}</script>",
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def capacity_report(result, path, inputs=(), *, chart=None) -> Path:
+    """capacity.html for a :class:`wfmplan.capacity.CapacityResult`, self-contained like
+    report.html: the summary figures, the chart (``chart``: PNG bytes or a path; default the
+    capacity.png :func:`wfmplan.capacity.run_capacity` wrote, found in ``result.files`` or
+    beside ``path``; embedded as base64), the hiring plan
+    (class start weeks and sizes, :func:`hiring_classes`), the weekly table (required FTE,
+    available FTE by cohort, overtime, outsourcing, gap, hires, attrition, headcount,
+    P(meet); :data:`CAPACITY_COLUMNS`), the assumptions (:func:`capacity_assumptions`), the
+    notes and the summary as JSON (``<script id="wfm-capacity-summary">``). Written
+    atomically; never over one of ``inputs``."""
+    path = Path(path)
+    text = render_capacity_html(result, _capacity_png(result, path, chart))
+    return write_atomic(path, lambda p: Path(p).write_text(text, encoding="utf-8"),
+                        inputs=inputs)
