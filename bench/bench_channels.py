@@ -7,17 +7,21 @@ replications = independent days) are set against the formula (:func:`erlang.erla
 
 * Erlang X: CCmath's example load (4 calls/min, AHT 3 min, 14 agents, T = 20 s) with lines
   15, 20, 30, 100, mean patience 30, 60, 300 s and redial shares 0, 0.25, 0.5 (redial delay
-  exponential, mean 300 s; the formula's fixed point has no delay);
+  exponential, mean 300 s); with redials the formula is the exact redial chain at the
+  simulated delay (``erlang_x.kpis(..., redial_delay_s=300)``), and the CCmath fixed point
+  (``redial_delay_s=None``, no delay) is tallied beside it to show its error;
 * Erlang Chat: concurrency c = 1, 2, 3 with AHT rising with the chats held (180, 210, 240 s),
   3, 5, 10, 20 agents at 90 % of the slots' capacity N c / AHT[c], patience 60 s, 100 lines,
   plus CCmath's published example (4 chats/min, AHT 3/3.5/4 min, 5 agents); each simulated
   with the routing of the formula's chain (``balanced``: chats always spread evenly) and with
   plain least-loaded routing (``least_loaded``: chats never move), which is what the chain
-  approximates.
+  approximates; the least-loaded runs are also set against the exact chain of that routing
+  (:func:`least_loaded_chain`, on the agents' occupancy profile).
 
 Also: CCmath's two published examples with 200 replications (printed value, formula,
-simulator with both routings), and the Erlang X redial fixed point against redial delays of
-30 s to 30,000 s (the formula has no delay; the simulator's redials come after one).
+simulator with both routings), the simulator, the exact chain and the fixed point at redial
+delays of 30 s to 30,000 s, and the shortest delay from which on the fixed point stays within
+a point of the exact chain (service level, abandonment, blocking) on every redial case.
 
 A formula value is "in" when it lies inside the simulated 95 % CI; with correct formulas
 about 1 comparison in 20 falls outside by chance, so the table also gives z = (simulated -
@@ -32,6 +36,7 @@ Run: .venv/bin/python bench/bench_channels.py   (writes section "channels" of RE
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform
@@ -123,14 +128,17 @@ def run_erlang_x() -> list[dict]:
         res = stationary(calls_per_h, [aht], agents, seed=100 + i, patience_s=patience,
                          lines=lines, redial_share=redial)
         sims = {c: res.summary_for(c) for c in ("offered", "virtual")}
-        formula = {c: erlang_x.kpis(agents, calls_per_h * aht / 3600, aht, THRESHOLD_S, patience,
-                                    lines=lines, redial_share=redial, sl_convention=c)
-                   for c in ("offered", "virtual")}
         case = f"X L={lines} pat={patience:g}s redial={redial:g}"
         total = float(res.summary["offered"].iloc[0]) * REPLICATIONS
-        for cmp in compare(formula, sims, X_PAIRS, total):
-            rows.append({"model": "erlang_x" if redial == 0 else "erlang_x/redials",
-                         "case": case, **cmp})
+        for model, delay in ((("erlang_x", None),) if redial == 0 else
+                             (("erlang_x/redials", REDIAL_DELAY_S),
+                              ("erlang_x/redials fixed point", None))):
+            formula = {c: erlang_x.kpis(agents, calls_per_h * aht / 3600, aht, THRESHOLD_S,
+                                        patience, lines=lines, redial_share=redial,
+                                        sl_convention=c, redial_delay_s=delay)
+                       for c in ("offered", "virtual")}
+            for cmp in compare(formula, sims, X_PAIRS, total):
+                rows.append({"model": model, "case": case, **cmp})
     return rows
 
 
@@ -143,11 +151,81 @@ def chat_cases():
     yield "chat CCmath example c=3 N=5 4/min", 4 / 60, CHAT_AHT, 5
 
 
+def least_loaded_chain(per_s, aht, agents, patience_s, lines, conv):
+    """The exact chain of least-loaded routing without moving chats (a reference for the
+    report, not a wfm model): state = the occupancy profile (a_0..a_c agents holding k
+    chats; agents are exchangeable and the work memoryless, so tie rules do not matter)
+    while some slot is free, then the queue length q once every agent holds c (a queue only
+    forms then, and the agent who finishes takes its head, so the profile stays full). An
+    arrival moves an agent of the lowest level up; a completion at rate a_k k / AHT[k]
+    moves one down; the queue drains at N c / AHT[c] + q theta. C(N + c, c) + L - N c
+    states. An arrival finding j waiting waits as in the M/M/N+M queue with N c / AHT[c]
+    as full rate, so its KPIs are erlang_x.seen_kpis of the law of n it finds (PASTA)."""
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
+    c, n = len(aht), agents
+    profiles = []
+    for bars in itertools.combinations(range(n + c), c):        # stars and bars
+        edges = (-1, *bars, n + c)
+        profiles.append(tuple(edges[i + 1] - edges[i] - 1 for i in range(c + 1)))
+    full = profiles.index(tuple([0] * c + [n]))
+    queue = lines - n * c
+    size = len(profiles) + queue
+    index = {pr: i for i, pr in enumerate(profiles)}
+    rows, cols, vals = [], [], []
+    theta = 1.0 / patience_s
+    for i, pr in enumerate(profiles):
+        if i == full:
+            if queue > 0:
+                rows.append(i), cols.append(len(profiles)), vals.append(per_s)
+        else:
+            k = next(k for k in range(c + 1) if pr[k] > 0)
+            up = list(pr)
+            up[k], up[k + 1] = up[k] - 1, up[k + 1] + 1
+            rows.append(i), cols.append(index[tuple(up)]), vals.append(per_s)
+        for k in range(1, c + 1):
+            if pr[k]:
+                down = list(pr)
+                down[k], down[k - 1] = down[k] - 1, down[k - 1] + 1
+                rows.append(i), cols.append(index[tuple(down)])
+                vals.append(pr[k] * k / aht[k - 1])
+    for q in range(1, queue + 1):
+        i = len(profiles) + q - 1
+        if q < queue:
+            rows.append(i), cols.append(i + 1), vals.append(per_s)
+        rows.append(i), cols.append(i - 1 if q > 1 else full)
+        vals.append(n * c / aht[c - 1] + q * theta)
+    gen = sparse.csr_matrix((vals, (rows, cols)), shape=(size, size))
+    gen = gen - sparse.diags(np.asarray(gen.sum(axis=1)).ravel())
+    lhs = gen.T.tolil()
+    lhs[0, :] = 1.0
+    rhs = np.zeros(size)
+    rhs[0] = 1.0
+    pi = np.maximum(spsolve(lhs.tocsc(), rhs), 0.0)        # rounding negatives
+    pi = pi / pi.sum()
+    chats = np.array([sum(k * pr[k] for k in range(c + 1)) for pr in profiles]
+                     + [n * c + q for q in range(1, queue + 1)])
+    in_service = np.minimum(chats, n * c)
+    busy = np.array([n - pr[0] for pr in profiles] + [n] * queue)
+    law = np.bincount(chats, weights=pi, minlength=lines + 1)
+    one = np.array([float(n * c)])
+    k = erlang_x.seen_kpis((law / law.max())[None, :], one, np.array([n * c / aht[c - 1]]),
+                           np.array([theta]), np.array([float(lines)]),
+                           np.array([THRESHOLD_S]), conv)
+    out = {key: float(v[0]) for key, v in k.items()}
+    out["occupancy"] = float(pi @ in_service) / (n * c)
+    out["mean_concurrency"] = float(pi @ in_service) / float(pi @ busy)
+    return out
+
+
 def run_chat() -> list[dict]:
     rows = []
     for i, (case, per_s, aht, n) in enumerate(chat_cases()):
         formula = {c: chat.kpis(n, per_s, list(aht), THRESHOLD_S, 60.0, lines=100,
                                 sl_convention=c) for c in ("offered", "virtual")}
+        profile = {c: least_loaded_chain(per_s, aht, n, 60.0, 100, c)
+                   for c in ("offered", "virtual")}
         for routing in ("balanced", "least_loaded"):
             res = stationary(per_s * 3600, aht, n, seed=500 + i, patience_s=60.0, lines=100,
                              routing=routing)
@@ -155,6 +233,10 @@ def run_chat() -> list[dict]:
             total = float(res.summary["offered"].iloc[0]) * REPLICATIONS
             for cmp in compare(formula, sims, CHAT_PAIRS, total):
                 rows.append({"model": f"chat/{routing}", "case": case, **cmp})
+            if routing == "least_loaded":
+                for cmp in compare(profile, sims, CHAT_PAIRS, total):
+                    rows.append({"model": "chat/least_loaded profile chain", "case": case,
+                                 **cmp})
     return rows
 
 
@@ -230,6 +312,63 @@ def run_cost(repeats: int = 5) -> list[dict]:
     return out
 
 
+def chain_cost_cases():
+    """(label, kpis kwargs) for the cost of the exact redial chain."""
+    base = dict(sl_threshold_s=THRESHOLD_S, aht_s=180.0, redial_share=0.5)
+    return [
+        ("grid case: 14 agents, 12 Erl, 20 lines, patience 60 s, delay 300 s",
+         dict(agents=14, traffic_erl=12.0, patience_s=60.0, lines=20, redial_delay_s=300.0)),
+        ("same, delay 30,000 s", dict(agents=14, traffic_erl=12.0, patience_s=60.0, lines=20,
+                                      redial_delay_s=30000.0)),
+        ("100 agents, 110 Erl, 130 lines, patience 120 s, delay 600 s",
+         dict(agents=100, traffic_erl=110.0, patience_s=120.0, lines=130,
+              redial_delay_s=600.0)),
+        ("500 agents, 480 Erl, 1000 lines, patience 120 s, delay 300 s",
+         dict(agents=500, traffic_erl=480.0, patience_s=120.0, lines=1000,
+              redial_delay_s=300.0)),
+        ("500 agents, 600 Erl, 550 lines, patience 120 s, delay 600 s",
+         dict(agents=500, traffic_erl=600.0, patience_s=120.0, lines=550,
+              redial_delay_s=600.0)),
+    ], base
+
+
+def run_chain_cost() -> list[dict]:
+    """Wall time of one erlang_x.kpis call on the exact redial chain (best of 2), its size,
+    and a staffing search: required_agents over 24 intervals of 5-40 Erlangs."""
+    cases, base = chain_cost_cases()
+    out = []
+    for label, kw in cases:
+        sizes = []
+        orig = erlang_x.retrial_chain
+
+        def spy(*args, orig=orig, sizes=sizes):
+            pi = orig(*args)
+            sizes.append(pi.size)
+            return pi
+
+        erlang_x.retrial_chain = spy
+        try:
+            best = np.inf
+            for _ in range(2):
+                sizes.clear()
+                t0 = time.perf_counter()
+                erlang_x.kpis(**kw, **base)
+                best = min(best, time.perf_counter() - t0)
+        finally:
+            erlang_x.retrial_chain = orig
+        out.append({"case": label, "wall_s": best, "states": max(sizes), "solves": len(sizes)})
+    from wfmcore.targets import ServiceTarget
+
+    loads = np.linspace(5.0, 40.0, 24)
+    target = ServiceTarget(sl_target=0.8, sl_threshold_s=THRESHOLD_S, patience_s=60.0)
+    t0 = time.perf_counter()
+    erlang_x.required_agents(loads, 180.0, target, lines=60, redial_share=0.5,
+                             redial_delay_s=300.0)
+    out.append({"case": "required_agents, 24 intervals of 5-40 Erl, 60 lines, delay 300 s",
+                "wall_s": time.perf_counter() - t0, "states": np.nan, "solves": np.nan})
+    return out
+
+
 COLD = """
 import time, json
 t0 = time.perf_counter()
@@ -302,34 +441,92 @@ def run_published() -> list[str]:
 
 DELAY_CASES = ((15, 30.0, 0.5), (20, 60.0, 0.5), (100, 300.0, 0.5))
 DELAYS_S = (30.0, 300.0, 3000.0, 30000.0)
+#: the delay grid on which the fixed point's error against the exact chain is checked
+SCAN_DELAYS_S = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0)
+WITHIN = 0.01           # "within a point": 0.01 on a share
 
 
 def run_delays() -> list[str]:
-    """The redial fixed point against redial delays from 30 s to 30,000 s (8 h 20 min): one
-    interval of 24 h per day so the longest delays mix, 1 + 10 days, 20 replications."""
-    lines = ["| case | KPI | formula | " + " | ".join(f"delay {d:g} s" for d in DELAYS_S) + " |",
+    """The simulator, the exact redial chain and the fixed point against redial delays from
+    30 s to 30,000 s (8 h 20 min): one interval of 24 h per day so the longest delays mix,
+    1 + 10 days, 20 replications."""
+    lines = ["| case | KPI | fixed point | " + " | ".join(f"delay {d:g} s: sim / exact"
+                                                       for d in DELAYS_S) + " |",
              "|---|---|---:|" + "---:|" * len(DELAYS_S)]
     for li, pat, redial in DELAY_CASES:
         f = erlang_x.kpis(14, 12.0, 180.0, THRESHOLD_S, pat, lines=li, redial_share=redial)
+        exact = [erlang_x.kpis(14, 12.0, 180.0, THRESHOLD_S, pat, lines=li,
+                               redial_share=redial, redial_delay_s=d) for d in DELAYS_S]
         sims = [simulate_channel([240.0 * 24] * 11, [180.0], 14, 24 * 60, patience_s=pat,
                                  lines=li, redial_share=redial, redial_delay_s=d,
                                  replications=20, warmup_intervals=1, seed=900).summary
                 for d in DELAYS_S]
         for label, key in (("P(block)", "p_block"), ("P(abandon)", "p_abandon"),
                            ("SL offered", "service_level"), ("retrial factor", "retrial_factor")):
-            cells = [f"{s[key].iloc[0]:.4f} ± {s[f'{key}_hw'].iloc[0]:.4f}" for s in sims]
+            cells = []
+            for s, e in zip(sims, exact, strict=True):
+                est, hw, ex = s[key].iloc[0], s[f"{key}_hw"].iloc[0], float(e[key])
+                # a share never seen in the run (0 +- 0) is consistent when fewer than 3
+                # such events are expected in it (the rule of compare())
+                unseen = est == 0.0 and ex * float(s["offered"].iloc[0]) * 20 < 3.0
+                mark = "" if abs(est - ex) <= hw or unseen else " out"
+                cells.append(f"{est:.4f} ± {hw:.4f} / {ex:.4f}{mark}")
             lines.append(f"| X L={li} pat={pat:g}s redial={redial:g} | {label} | "
                          f"{float(f[key]):.4f} | " + " | ".join(cells) + " |")
     return lines
+
+
+def fixed_point_range() -> tuple[list[str], float]:
+    """Per redial case of the grid: the largest error of the fixed point against the exact
+    chain (service level offered and virtual, P(abandon), P(block)) at a few delays, and the
+    delay beyond which it is <= WITHIN: the error falls with the delay on the scan grid
+    (checked), and the crossing is bisected in log(delay) to 1 %."""
+    out = ["| case | error at 30 s | error at 300 s | error at 3000 s | within a point "
+           "from |", "|---|---:|---:|---:|---:|"]
+    worst_from = 0.0
+    for li in X_LINES:
+        for pat in X_PATIENCE:
+            for redial in X_REDIAL[1:]:
+                kw = dict(lines=li, redial_share=redial)
+                ref = {c: erlang_x.kpis(14, 12.0, 180.0, THRESHOLD_S, pat, sl_convention=c, **kw)
+                       for c in ("offered", "virtual")}
+
+                def error(d, kw=kw, ref=ref, pat=pat):
+                    e = {c: erlang_x.kpis(14, 12.0, 180.0, THRESHOLD_S, pat, sl_convention=c,
+                                          redial_delay_s=d, **kw) for c in ref}
+                    return max(abs(float(e[c][k] - ref[c][k])) for c in ref
+                               for k in ("service_level", "p_abandon", "p_block"))
+
+                errs = [error(d) for d in SCAN_DELAYS_S]
+                if any(b > a for a, b in zip(errs, errs[1:], strict=False)):
+                    raise RuntimeError(f"the fixed point's error does not fall with the delay "
+                                       f"for L={li} pat={pat} redial={redial}: {errs}")
+                if errs[0] <= WITHIN:
+                    start = f"<= {SCAN_DELAYS_S[0]:g} s"
+                    worst_from = max(worst_from, SCAN_DELAYS_S[0])
+                else:
+                    i = next(i for i, e in enumerate(errs) if e <= WITHIN)
+                    lo, hi = np.log(SCAN_DELAYS_S[i - 1]), np.log(SCAN_DELAYS_S[i])
+                    while hi - lo > 0.01:
+                        mid = 0.5 * (lo + hi)
+                        lo, hi = (lo, mid) if error(np.exp(mid)) <= WITHIN else (mid, hi)
+                    worst_from = max(worst_from, float(np.exp(hi)))
+                    start = f"{np.exp(hi):,.0f} s"
+                cells = [f"{errs[SCAN_DELAYS_S.index(d)]:.4f}" for d in (30.0, 300.0, 3000.0)]
+                out.append(f"| X L={li} pat={pat:g}s redial={redial:g} | "
+                           + " | ".join(cells) + f" | {start} |")
+    return out, worst_from
 
 
 def main() -> None:
     t0 = time.perf_counter()
     rows = run_erlang_x() + run_chat()
     delays = run_delays()
+    fp_range, fp_from = fixed_point_range()
     published = run_published()
     t_check = time.perf_counter() - t0
     cost = run_cost()
+    chain_cost = run_chain_cost()
     compile_cost = run_compile()
     import numba
 
@@ -344,10 +541,24 @@ def main() -> None:
             f"half-width; `out` = formula outside the CI, `**OUT**` = |z| > {Z_FLAG:g}. Shares "
             "other than P(block) are of the contacts that got a line (both sides). Grid run "
             f"in {t_check:.0f} s.", ""]
-    for model in ("erlang_x", "erlang_x/redials", "chat/balanced", "chat/least_loaded"):
+    for model in ("erlang_x", "erlang_x/redials", "erlang_x/redials fixed point",
+                  "chat/balanced", "chat/least_loaded", "chat/least_loaded profile chain"):
         text.append(f"- {tally(rows, model)}")
+    text += ["", "(erlang_x/redials: the exact redial chain at the simulated 300 s delay; "
+             "erlang_x/redials fixed point: CCmath's fixed point, the same simulations. The "
+             f"fixed point stays within {100 * WITHIN:g} point of the exact chain for every "
+             f"redial case of the grid once the mean delay is at least {fp_from:,.0f} s; "
+             "table below. chat/least_loaded: the least-loaded simulations against Erlang "
+             "Chat's chain, which assumes chats always evenly spread; chat/least_loaded "
+             "profile chain: the same simulations against the exact chain of least-loaded "
+             "routing on the agents' occupancy profile, `least_loaded_chain` here, a "
+             "reference, not a wfm model.)", ""]
+    flagged = [r for r in rows if abs(r["z"]) > Z_FLAG and "fixed point" not in r["model"]
+               and r["model"] != "chat/least_loaded"]
+    text += [f"Not listed: the {sum(abs(r['z']) > Z_FLAG for r in rows if r['model'] == m)} "
+             f"|z| > {Z_FLAG:g} of {m} (the model it is set against is known not to be that "
+             "system's)." for m in ("erlang_x/redials fixed point", "chat/least_loaded")]
     text.append("")
-    flagged = [r for r in rows if abs(r["z"]) > Z_FLAG]
     if flagged:
         text += ["Disagreements beyond chance (|z| > 4):", "",
                  "| model | case | KPI | formula | simulated | ± 95 % | z |",
@@ -360,22 +571,43 @@ def main() -> None:
                          ("chat/balanced", "Erlang Chat, balanced routing (the chain of the "
                           "formula)"),
                          ("chat/least_loaded", "Erlang Chat, least-loaded routing (chats "
-                          "never move)")):
+                          "never move)"),
+                         ("chat/least_loaded profile chain", "Least-loaded routing against "
+                          "the exact chain of its occupancy profile")):
         text += [f"### {title}", ""] + table(rows, model) + [""]
+        if model.startswith("erlang_x"):
+            text += ["(With redials the formula is the exact chain at the 300 s delay.)", ""]
     text += ["### CCmath's published examples", "",
              f"Printed value, our formula, and the simulator ({PUBLISHED_REPLICATIONS} "
              "replications of the same 10 x 4 h; balanced = the chain the formulas solve, "
              "least-loaded = chats never move). SL and ASA in the virtual convention:", ""]
     text += published + [""]
-    text += ["### Erlang X redials: the fixed point against the redial delay", "",
-             "The formula treats redials as part of a Poisson stream (lambda_eff); simulated "
-             "redials come a random delay after a failure, so they cluster after congestion. "
-             "Same seed in every column:", ""] + delays + [""]
+    text += ["### Erlang X redials: simulator, exact chain and fixed point against the delay",
+             "",
+             "The fixed point treats redials as part of a Poisson stream (lambda_eff); simulated "
+             "redials come a random (exponential) delay after a failure, so they cluster after "
+             "congestion, which the exact chain on (contacts in system, callers waiting to "
+             "redial) describes. Cells: simulated ± 95 % / exact chain (`out` = exact outside "
+             "the CI); same seed in every column:", ""] + delays + [""]
+    text += ["### Where the fixed point is good enough", "",
+             "Largest absolute error of the fixed point against the exact chain (service level "
+             "offered and virtual, P(abandon), P(block)) at a mean redial delay, and the "
+             f"delay beyond which it stays <= {WITHIN:g} (it falls with the delay on a grid "
+             f"of {SCAN_DELAYS_S[0]:g} s to {SCAN_DELAYS_S[-1]:,.0f} s, like 1 / delay once "
+             "long; the crossing bisected):", ""] + fp_range + [""]
     text += ["### Cost per simulated contact", "",
              "Whole `simulate_channel` calls, best of 5, kernel compiled:", "",
              "| workload | wall time | contacts | us per contact |", "|---|---:|---:|---:|"]
     text += [f"| {c['case']} | {c['wall_s']:.3f} s | {c['contacts']:,.0f} | "
              f"{c['us_per_contact']:.2f} |" for c in cost]
+    text += ["", "### Cost of the exact redial chain", "",
+             "One `erlang_x.kpis(..., redial_share=0.5, redial_delay_s=...)` call (best of 2; "
+             "the orbit is grown until its cut is harmless, so a call may solve the "
+             "chain more than once), and a staffing search:", "",
+             "| case | wall time | largest chain (states) | solves |", "|---|---:|---:|---:|"]
+    text += [f"| {c['case']} | {c['wall_s']:.3f} s | "
+             + ("-" if np.isnan(c["states"]) else f"{c['states']:,}") + " | "
+             + ("-" if np.isnan(c["solves"]) else f"{c['solves']}") + " |" for c in chain_cost]
     text += ["", "Compile cost (numba `njit(cache=True)` of `channel_kernel`, fresh process):", "",
              "| numba cache | import | first call | second call |", "|---|---:|---:|---:|"]
     text += [f"| {k} | {v['import']:.2f} s | {v['first']:.2f} s | {v['second']:.3f} s |"

@@ -17,6 +17,21 @@ ErlangX; the CCmath Python package's ``ERLANG.X`` functions) is the M/M/N+M queu
   method to 1e-15 relative. ``retrial_factor`` =
   lambda_eff / lambda, so redials = fresh calls x (retrial_factor - 1).
 
+The fixed point treats redials as part of one Poisson stream, which is right only when
+they come long after the failure: redials soon after a failure arrive while the congestion
+that caused it lasts, and lose more often (bench/bench_channels.py: at a 30 s mean delay the
+simulated service level is ~3 points below the fixed point's). ``redial_delay_s`` (a mean,
+exponential) solves the retrial queue exactly instead (Falin & Templeton, "Retrial Queues",
+1997; Artalejo & Gomez-Corral, "Retrial Queueing Systems", 2008): the continuous-time
+Markov chain on (n, m), n = contacts in system (0..L), m = callers waiting to redial, each
+redialling at rate 1 / redial_delay_s; a fresh call or a redial finding n = L is blocked, and
+each blocked or abandoned attempt joins the orbit with probability r (a redial can fail and
+redial again, as in the fixed point and the simulator). The orbit is cut where it weighs
+nothing (:func:`retrial_law` bounds the effect) and the chain is solved by a sparse LU; an
+attempt finds n with the law sum_m (lambda + m gamma) pi(n, m) / (lambda + gamma E[m]) and
+its wait is the M/M/N+M wait below in that state. As the delay grows the chain tends to the
+fixed point (error ~ 1 / delay; tests); r = 0 is the birth-death chain.
+
 With finite lines the number in system is a birth-death chain on 0..L with birth rate
 lambda_eff and death rate min(n, N) mu + max(n - N, 0) theta, solved exactly in log space
 (the weights are a cumulative sum of log(lambda / d_k)), so L of 10^4 and loads of 10^3 do not
@@ -50,10 +65,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import spsolve
 
 from erlang import erlang_a, erlang_c
 from erlang.erlang_b import blocking
-from wfmcore.errors import InputError
+from wfmcore.errors import InputError, InternalError
 from wfmcore.targets import SL_CONVENTIONS
 
 #: service-level conventions (``"virtual"`` until wfmcore.targets lists it)
@@ -110,6 +127,25 @@ def _chain_block(lam, death, slots, full_rate, theta, lines, t, conv, weights):
     log_pi[n[None, :] > lines[:, None]] = -np.inf
     w = np.exp(log_pi - log_pi.max(axis=1, keepdims=True))
     z = w.sum(axis=1)
+    out = seen_kpis(w, slots, full_rate, theta, lines, t, conv)
+    for k, wt in weights.items():
+        out[k] = (w * wt).sum(axis=1) / z
+    return out
+
+
+def seen_kpis(w, slots, full_rate, theta, lines, t, conv):
+    """The KPIs of contacts that find n in system with probability w_n / sum(w) (rows).
+
+    ``w`` (m, W + 1) unnormalised weights of the number in system an attempt finds (0 past
+    a row's L; the largest weight of a row should be 1 for the tail cut below); the other
+    arguments as :func:`chain_kpis`. An attempt finding L is blocked; one entering at
+    n >= slots waits behind j = n - slots, and its fate is the M/M/N+M wait of the module
+    docstring whatever comes after it (FCFS, customers behind do not delay it). In a
+    birth-death chain w is the stationary law (PASTA); the redial chain passes the law its
+    attempts, fresh or redial, find.
+    """
+    m, width = w.shape[0], w.shape[1] - 1
+    z = w.sum(axis=1)
     rows = np.arange(m)
     li = lines.astype(np.int64)
     w_top = w[rows, li]
@@ -119,8 +155,6 @@ def _chain_block(lam, death, slots, full_rate, theta, lines, t, conv, weights):
     w_acc[rows, li] = 0.0
     z_acc = w_acc.sum(axis=1)
     out = {"p_block": p_block}
-    for k, wt in weights.items():
-        out[k] = (w * wt).sum(axis=1) / z
     # the queue: j = n - slots >= 0 for n < L; the states past the last one whose weight is
     # above e^-60 of the largest are left out of the sums (each weighs less than 1e-26 of
     # the total), which changes no digit of a double
@@ -207,6 +241,172 @@ def tail_cut(lam, slots, full_rate, theta):
         geometric = np.where(rho < 1.0, np.ceil(75.0 / -np.log(rho)) + 50.0, np.inf)
         abandon = np.ceil(2.0 * lam / np.where(theta > 0, theta, 1.0)) + 120.0
     return slots + np.where(theta > 0, abandon, geometric)
+
+
+# ------------------------------------------------------------------ the redial chain
+
+#: largest state space (L + 1) x (orbit levels) the exact redial chain solves
+MAX_RETRIAL_STATES = 1_000_000
+#: largest states x line states (the chain is banded with width L + 1, which bounds the
+#: LU's fill): 2.4e8 (443,000 states, 551 lines) took 15 s and 0.9 GB (bench_channels.py)
+MAX_RETRIAL_FILL = 400_000_000
+#: the orbit is cut where the cut moves the stationary law by about this much at most
+ORBIT_CUT_TOL = 1e-13
+
+
+def retrial_generator(lam, agents, mu, theta, lines, p, gamma, orbit_max):
+    """Generator (scipy.sparse CSR) of the redial chain; state (n, m) has index m (L + 1) + n.
+
+    n = contacts in system (0..L), m = callers waiting to redial (0..orbit_max). Rates: a
+    fresh call lam and a redial m gamma enter when n < L; at n = L a fresh call is blocked
+    and joins the orbit with probability p, a blocked redial stays in it with probability p
+    (it redials again) and leaves with 1 - p; service min(n, N) mu; abandonment
+    (n - N)+ theta, joining the orbit with probability p. At m = orbit_max the callers who
+    would join the orbit are lost instead (the truncation).
+    """
+    l1 = int(lines) + 1
+    levels = int(orbit_max) + 1
+    size = l1 * levels
+    s = np.arange(size)
+    n = s % l1
+    m = s // l1
+    room = m < orbit_max
+    ab = np.maximum(n - agents, 0) * theta
+    parts = [
+        (n < lines, 1, np.full(size, lam)),                                  # fresh enters
+        ((n == lines) & room, l1, np.full(size, lam * p)),                   # blocked, to orbit
+        ((n < lines) & (m > 0), 1 - l1, m * gamma),                          # redial enters
+        ((n == lines) & (m > 0), -l1, m * gamma * (1.0 - p)),                # redial gives up
+        (n > 0, -1, np.minimum(n, agents) * mu + ab * np.where(room, 1.0 - p, 1.0)),
+        ((n > 0) & room, l1 - 1, ab * p),                                    # abandons, to orbit
+    ]
+    rows, cols, vals = [], [], []
+    for sel, shift, rate in parts:
+        sel = sel & (rate > 0)
+        rows.append(s[sel])
+        cols.append(s[sel] + shift)
+        vals.append(rate[sel])
+    rows, cols, vals = (np.concatenate(v) for v in (rows, cols, vals))
+    out = np.bincount(rows, weights=vals, minlength=size)
+    rows = np.concatenate([rows, s])
+    cols = np.concatenate([cols, s])
+    vals = np.concatenate([vals, -out])
+    return sparse.csr_matrix((vals, (rows, cols)), shape=(size, size))
+
+
+def retrial_chain(lam, agents, mu, theta, lines, p, gamma, orbit_max, ref=(0, 0)):
+    """Stationary law of :func:`retrial_generator`, an (orbit_max + 1, lines + 1) array.
+
+    pi Q = 0 solved with pi(ref) = 1 (``ref`` = (n, m), best a likely state so the other
+    values stay in range) and the balance equation of ``ref`` dropped, by a sparse LU
+    solve (scipy.sparse.linalg.spsolve, SuperLU; the system keeps the chain's sparsity),
+    then normalised; rounding negatives are set to 0.
+    """
+    q = retrial_generator(lam, agents, mu, theta, lines, p, gamma, orbit_max)
+    size = q.shape[0]
+    k = int(ref[1]) * (int(lines) + 1) + int(ref[0])
+    other = np.r_[0:k, k + 1:size]
+    a = q.T.tocsr()
+    rhs = -np.asarray(a[other][:, [k]].todense()).ravel()
+    pi = np.ones(size)
+    if size > 1:
+        pi[other] = np.atleast_1d(spsolve(a[other][:, other].tocsc(), rhs))
+    if not np.isfinite(pi).all():
+        raise InternalError("the redial chain's linear system is singular")
+    pi = np.maximum(pi, 0.0)
+    return (pi / pi.sum()).reshape(int(orbit_max) + 1, int(lines) + 1)
+
+
+def retrial_law(n, lam, aht, pat, lines, r, delay, orbit_hint, n_hint=0.0):
+    """The redial chain of one row, truncated where it weighs nothing: (pi, L used, cut).
+
+    Lines: the n-chain's arrival rate is at most lam + M gamma, so past :func:`tail_cut` of
+    that rate the states weigh < e^-75 and are left out (``lines=None``: that cut is the
+    lines). Orbit: started at ``orbit_hint`` (the fixed point's mean orbit) + 10 sd + 20 and
+    grown (by the levels its tail needs at its decay rate) until the cut is harmless: the
+    callers the cut turns away arrive at rate c = sum_n pi(n, M) p (lam [n = L] +
+    theta (n - N)+), and the orbit relaxes in about delay / (1 - p) (each member leaves at
+    rate >= (1 - p) / delay), so the cut moves the law by about c delay / (1 - p)
+    (perturbation bound: rate x relaxation time); it is kept below :data:`ORBIT_CUT_TOL`.
+    ``cut`` is True when L was cut below ``lines``. ``n_hint`` (a likely number in system)
+    and ``orbit_hint`` name the reference state of :func:`retrial_chain`.
+    """
+    theta = 0.0 if pat is None else 1.0 / pat
+    mu, gamma = 1.0 / aht, 1.0 / delay
+    orbit = 0 if r == 0 else int(math.ceil(orbit_hint + 10.0 * math.sqrt(orbit_hint) + 20.0))
+    while True:
+        top = float(tail_cut(np.array([lam + orbit * gamma]), np.array([n]),
+                             np.array([n * mu]), np.array([theta]))[0])
+        limit = math.inf if lines is None else lines
+        l_used = int(min(limit, top))
+        size = (l_used + 1) * (orbit + 1)
+        if size > MAX_RETRIAL_STATES or size * (l_used + 1) > MAX_RETRIAL_FILL:
+            raise InputError(
+                f"redial_delay_s: the exact redial chain is too large to solve ({l_used + 1} "
+                f"line states x {orbit + 1} orbit states = {size:,} states; at most "
+                f"{MAX_RETRIAL_STATES:,}, and states x line states at most "
+                f"{MAX_RETRIAL_FILL:.0e}); use redial_delay_s=None, the fixed point (the "
+                "long-delay limit: its error falls like 1 / delay)", param="redial_delay_s")
+        ref = (min(l_used, round(n_hint)), min(orbit, round(orbit_hint)))
+        pi = retrial_chain(lam, n, mu, theta, l_used, r, gamma, orbit, ref)
+        if r == 0:
+            return pi, l_used, l_used < limit
+        k = np.arange(l_used + 1)
+        turned = r * (lam * (k == l_used) + theta * np.maximum(k - n, 0))
+        effect = float(pi[-1] @ turned) * delay / (1.0 - r)
+        if effect <= ORBIT_CUT_TOL:
+            return pi, l_used, l_used < limit
+        # grow the orbit by the levels its tail needs to fall by effect / tol at the decay
+        # rate of its last 10 levels (the cut piles mass there, so this errs long), or by
+        # half when the tail does not fall yet
+        level = pi.sum(axis=1)
+        back = min(10, orbit)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            decay = (level[-1] / level[-1 - back]) ** (1.0 / back) if back else 1.0
+        if 0.0 < decay < 1.0:
+            grow = math.log(effect / ORBIT_CUT_TOL) / -math.log(decay)
+            orbit = orbit + int(math.ceil(1.2 * grow)) + 5
+        else:
+            orbit = int(math.ceil(1.5 * orbit)) + 5
+
+
+def _solve_retrial(n, lam, aht, t, pat, lines, r, conv, delay, with_asa=True):
+    """KPIs of the exact redial chain (1-d arrays), redials after an exponential delay.
+
+    Rows where nothing can fail (no lines, no abandonment), nobody arrives, or no agent
+    and no abandonment (every attempt blocked) are exact in the fixed point and taken from
+    it; the others are solved row by row. Attempts see n with the law
+    sum_m (lam + m gamma) pi(n, m) / (lam + gamma E[m]) (fresh calls by PASTA, redials at
+    rate m gamma in (n, m)), and their KPIs follow from it as in the birth-death chain
+    (:func:`seen_kpis`); occupancy is the time average E[min(n, N)] / N and the retrial
+    factor (lam + gamma E[m]) / lam.
+    """
+    out = _solve(n, lam, aht, t, pat, lines, r, conv, with_asa=with_asa)
+    theta = np.zeros(n.size) if pat is None else 1.0 / pat
+    can_fail = (theta > 0) if lines is None else np.ones(n.size, dtype=bool)
+    rows = np.nonzero((lam > 0) & can_fail & ((n > 0) | (theta > 0)))[0]
+    for i in rows:
+        gamma = 1.0 / delay[i]
+        hint = lam[i] * (out["retrial_factor"][i] - 1.0) / gamma
+        pi, l_used, cut = retrial_law(n[i], lam[i], aht[i], None if pat is None else pat[i],
+                                      None if lines is None else lines[i], r[i], delay[i],
+                                      hint, n_hint=out["occupancy"][i] * n[i])
+        level = np.arange(pi.shape[0])
+        seen = (lam[i] + level * gamma) @ pi
+        orbit_mean = float(level @ pi.sum(axis=1))
+        out["retrial_factor"][i] = (lam[i] + gamma * orbit_mean) / lam[i]
+        one = np.array([n[i]])
+        k = seen_kpis((seen / seen.max())[None, :], one, one / aht[i], np.array([theta[i]]),
+                      np.array([float(l_used)]), np.array([t[i]]), conv)
+        out["p_block"][i] = 0.0 if cut else k["p_block"][0]
+        if n[i] == 0:                       # nobody answers: the other KPIs are the fixed
+            continue                        # point's (everybody who enters hangs up)
+        for key in ("service_level", "p_wait", "p_abandon", "log_sl_shortfall"):
+            out[key][i] = k[key][0]
+        out["asa_s"][i] = k["asa_s"][0] if with_asa else np.nan
+        busy = np.minimum(np.arange(l_used + 1.0), n[i]) / n[i]
+        out["occupancy"][i] = float(pi.sum(axis=0) @ busy)
+    return out
 
 
 # ------------------------------------------------------------------ inputs
@@ -358,8 +558,20 @@ def _solve(n, lam, aht, t, pat, lines, r, conv, with_asa=True):
     return k
 
 
+def _check_delay(redial_delay_s):
+    if redial_delay_s is None:
+        return None
+    d = np.asarray(redial_delay_s, dtype=float)
+    if np.isnan(d).any() or np.isinf(d).any() or (d <= 0).any():
+        raise InputError("redial_delay_s must be a finite number of seconds > 0 (the mean "
+                         "delay before a redial) or None (the fixed point); got "
+                         f"{float(d.min()) if not np.isnan(d).any() else math.nan:g}",
+                         param="redial_delay_s")
+    return d
+
+
 def _prepare(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, lines, redial_share,
-             sl_convention):
+             sl_convention, redial_delay_s=None):
     check_convention(sl_convention)
     n = _array(agents, "agents", whole=True)
     a = _array(traffic_erl, "traffic_erl")
@@ -368,29 +580,39 @@ def _prepare(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, lines, redi
     pat = None if patience_s is None else _array(patience_s, "patience_s", positive=True)
     li = _check_lines(lines, n)
     r = _check_redial(redial_share)
-    parts = [n, a, aht, t, r] + ([] if pat is None else [pat]) + ([] if li is None else [li])
+    d = _check_delay(redial_delay_s)
+    optional = [v for v in (pat, li, d) if v is not None]
+    parts = [n, a, aht, t, r] + optional
     shape = np.broadcast_shapes(*(p.shape for p in parts))
     flat = [np.broadcast_to(p, shape).ravel().astype(float) for p in parts]
     n, a, aht, t, r = flat[:5]
     rest = flat[5:]
     pat = rest.pop(0) if pat is not None else None
     li = rest.pop(0) if li is not None else None
-    return shape, n, a, aht, t, pat, li, r
+    d = rest.pop(0) if d is not None else None
+    return shape, n, a, aht, t, pat, li, r, d
 
 
 def kpis(agents, traffic_erl, aht_s, sl_threshold_s, patience_s, *, lines=None,
-         redial_share=0.0, sl_convention="offered"):
+         redial_share=0.0, sl_convention="offered", redial_delay_s=None):
     """Erlang X KPIs for N = ``agents`` and the FRESH offered load ``traffic_erl``.
 
     ``patience_s=None``: nobody abandons (Erlang C, with lines M/M/N/L); ``lines=None``:
-    unlimited lines. Arrays broadcast; returns a dict of arrays (0-d for scalars) with
-    ``service_level``, ``p_wait``, ``asa_s``, ``occupancy``, ``p_abandon``, ``p_block``,
-    ``retrial_factor`` (offered attempts / fresh calls). See the module docstring for the
-    denominators.
+    unlimited lines. ``redial_delay_s``: None = the redials of the CCmath fixed point (a
+    Poisson stream; the limit of long delays); a mean delay in seconds = the exact redial
+    chain with exponential delays (:func:`_solve_retrial`; InputError if it needs more than
+    :data:`MAX_RETRIAL_STATES` states). Arrays broadcast; returns a dict of arrays (0-d
+    for scalars) with ``service_level``, ``p_wait``, ``asa_s``, ``occupancy``,
+    ``p_abandon``, ``p_block``, ``retrial_factor`` (offered attempts / fresh calls). See the
+    module docstring for the denominators.
     """
-    shape, n, a, aht, t, pat, li, r = _prepare(agents, traffic_erl, aht_s, sl_threshold_s,
-                                               patience_s, lines, redial_share, sl_convention)
-    k = _solve(n, a / aht, aht, t, pat, li, r, sl_convention)
+    shape, n, a, aht, t, pat, li, r, d = _prepare(agents, traffic_erl, aht_s, sl_threshold_s,
+                                                  patience_s, lines, redial_share,
+                                                  sl_convention, redial_delay_s)
+    if d is None:
+        k = _solve(n, a / aht, aht, t, pat, li, r, sl_convention)
+    else:
+        k = _solve_retrial(n, a / aht, aht, t, pat, li, r, sl_convention, d)
     return {key: (k[key] + 0.0).reshape(shape) for key in KEYS}
 
 
@@ -452,13 +674,15 @@ def check_target(target):
                          "because most callers hang up", param="sl_convention")
 
 
-def required_agents(traffic_erl, aht_s, target, *, lines=None, redial_share=0.0):
+def required_agents(traffic_erl, aht_s, target, *, lines=None, redial_share=0.0,
+                    redial_delay_s=None):
     """Smallest whole number of agents meeting every target of ``target`` (a
     :class:`wfmcore.targets.ServiceTarget`: sl_target, sl_threshold_s, sl_convention,
     asa_target_s, max_occupancy, max_abandon, patience_s) in Erlang X, per interval.
 
     With lines the answer is at most L (N <= L); a target L agents cannot meet raises
     InputError naming the load and the lines. Zero-load intervals need target.min_agents.
+    ``redial_delay_s`` as in :func:`kpis` (None: the fixed point; seconds: the exact chain).
     """
     check_target(target)
     a_in = _array(traffic_erl, "traffic_erl")
@@ -468,15 +692,18 @@ def required_agents(traffic_erl, aht_s, target, *, lines=None, redial_share=0.0)
     aht_in = _array(aht_s, "aht_s", positive=True)
     r_in = _check_redial(redial_share)
     li_in = None if lines is None else _array(lines, "lines", whole=True)
-    parts = [a_in, aht_in, r_in] + ([] if li_in is None else [li_in])
+    d_in = _check_delay(redial_delay_s)
+    parts = [a_in, aht_in, r_in] + [v for v in (li_in, d_in) if v is not None]
     shape = np.broadcast_shapes(*(p.shape for p in parts))
     a, aht, r = (np.broadcast_to(p, shape).ravel().astype(float) for p in parts[:3])
     li = None if li_in is None else np.broadcast_to(li_in, shape).ravel().astype(float)
+    d = None if d_in is None else np.broadcast_to(d_in, shape).ravel().astype(float)
     res = np.zeros(a.shape)
     live = np.nonzero(a > 0)[0]
     if live.size:
         al, ahtl, rl = a[live], aht[live], r[live]
         lil = None if li is None else li[live]
+        dl = None if d is None else d[live]
         pat = None if target.patience_s is None else np.full(al.size, target.patience_s)
         t = np.full(al.size, float(target.sl_threshold_s))
         a_max = al / (1.0 - rl)                       # every attempt redialled as often as can be
@@ -488,10 +715,14 @@ def required_agents(traffic_erl, aht_s, target, *, lines=None, redial_share=0.0)
             ceiling = np.maximum(lil, 1.0)
 
         def is_feasible(n, rows):
-            k = _solve(n, al[rows] / ahtl[rows], ahtl[rows], t[rows],
-                       None if pat is None else pat[rows], None if lil is None else
-                       np.maximum(lil[rows], n), rl[rows], target.sl_convention,
-                       with_asa=target.asa_target_s is not None)
+            args = (n, al[rows] / ahtl[rows], ahtl[rows], t[rows],
+                    None if pat is None else pat[rows], None if lil is None else
+                    np.maximum(lil[rows], n), rl[rows], target.sl_convention)
+            with_asa = target.asa_target_s is not None
+            if dl is None:
+                k = _solve(*args, with_asa=with_asa)
+            else:
+                k = _solve_retrial(*args, dl[rows], with_asa=with_asa)
             return feasible(k, target) & (n >= 1)
 
         def describe(rows):

@@ -44,8 +44,11 @@ Model
   of the interval it arrives in (with its own patience and work), and it can be blocked or
   abandon and redial again. Redials that would arrive after the horizon are not simulated.
   Redials come after congestion, so they are not a Poisson stream; the Erlang X fixed point
-  (redials merged into one Poisson stream) is the limit of long delays (bench: at a 300 s
-  delay and redial share 0.5 the simulated service level is ~1 point lower).
+  (redials merged into one Poisson stream, ``erlang_x.kpis(..., redial_delay_s=None)``) is
+  the limit of long delays (bench: at a 300 s delay and redial share 0.5 the simulated
+  service level is ~1 point lower), and ``erlang_x.kpis(..., redial_delay_s=d)`` is the
+  exact chain of this redial process (the same exponential delay, the same per-attempt
+  redial decision).
 * **Staffing**: agents per interval, the ``count`` rule of :mod:`erlang.simulate`: at a drop,
   idle agents leave at once; while more agents hold chats than are scheduled, no chat is
   assigned and each agent that finishes its last chat leaves. At a rise, new idle agents
@@ -691,8 +694,9 @@ def simulate_channel(calls_per_interval, aht_s_by_concurrency, agents, interval_
     redial_share : float
         Share in [0, 1) of blocked and abandoned contacts that try again.
     redial_delay_s : float
-        Mean (exponential) delay before a redial, seconds (default 300 s). The Erlang X
-        formula has no delay; it is the limit of long delays (bench/RESULTS.md).
+        Mean (exponential) delay before a redial, seconds (default 300 s). Erlang X's
+        fixed point has no delay (the limit of long delays); its exact redial chain takes
+        the same mean (``erlang_x.kpis(..., redial_delay_s=...)``, bench/RESULTS.md).
     replications : int
         Independent days, >= 1 (>= 2 for confidence intervals).
     seed : int or numpy.random.SeedSequence

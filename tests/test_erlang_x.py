@@ -21,8 +21,10 @@ import mpmath as mp
 import numpy as np
 import pytest
 from scipy import integrate
+from scipy.linalg import expm
 
 from erlang import blocking, erlang_a, erlang_c, erlang_x
+from erlang.simulate_channels import simulate_channel
 from erlang.staffing import required_agents as staffing_required
 from wfmcore.errors import InputError
 from wfmcore.targets import SL_CONVENTIONS, ServiceTarget
@@ -415,3 +417,220 @@ def test_shapes_broadcast_and_scalars_give_0d():
     # no agent: the waiting callers form M/M/inf cut at 3 lines (Erlang B, load 5 x 60/180)
     assert rel(zero["p_block"], blocking(3, 5.0 / 3)) < 1e-12
     assert float(zero["service_level"]) == 0.0
+
+
+# ------------------------------------------------------------------ the exact redial chain
+
+
+def dense_retrial_reference(n, lam, aht, pat, lines, p, delay, orbit_max, t):
+    """The redial chain built state by state (dict of transitions, dense generator, numpy's
+    dense solve), independent of erlang_x's sparse construction, with KPIs from flows and a
+    tagged caller's absorbing chain (matrix exponential) instead of the negative-binomial
+    sums: P(block) and the law seen by attempts from (lam + m gamma) pi; P(abandon | entered)
+    = theta E[(n - N)+] / accepted rate; SL virtual = P(V <= T), V the time to clear the j
+    ahead (rates N mu + i theta) and get an agent; SL offered = P(answered within T and
+    before hanging up), with the tagged caller's own abandonment rate theta added."""
+    mu, theta, gamma = 1 / aht, (0.0 if pat is None else 1 / pat), 1 / delay
+    states = [(k, m) for m in range(orbit_max + 1) for k in range(lines + 1)]
+    index = {s: i for i, s in enumerate(states)}
+    gen = np.zeros((len(states), len(states)))
+    for k, m in states:
+        moves = []
+        if k < lines:
+            moves += [((k + 1, m), lam), ((k + 1, m - 1), m * gamma)]
+        else:
+            moves += [((k, m + 1), lam * p), ((k, m - 1), m * gamma * (1 - p))]
+        moves += [((k - 1, m), min(k, n) * mu + max(k - n, 0) * theta * (1 - p)),
+                  ((k - 1, m + 1), max(k - n, 0) * theta * p)]
+        for to, rate in moves:
+            to = (to[0], min(to[1], orbit_max))       # past the cut, joiners are lost
+            if rate > 0 and to != (k, m):
+                gen[index[(k, m)], index[to]] += rate
+                gen[index[(k, m)], index[(k, m)]] -= rate
+    lhs = gen.T.copy()
+    lhs[-1] = 1.0                                       # pi Q = 0 and sum(pi) = 1, dense LU
+    rhs = np.zeros(len(states))
+    rhs[-1] = 1.0
+    pi = np.linalg.solve(lhs, rhs).reshape(orbit_max + 1, lines + 1)
+    assert pi[-3:].sum() < 1e-15                        # the orbit cut is harmless
+    level = np.arange(orbit_max + 1)
+    attempts = lam + gamma * (level @ pi.sum(axis=1))
+    seen = (lam + gamma * level) @ pi / attempts        # law of n found by attempts
+    nn = np.arange(lines + 1)
+    accepted = attempts * (1 - seen[lines])
+    p_ab = theta * (np.maximum(nn - n, 0) @ pi.sum(axis=0)) / accepted
+    sl_virtual = seen[:n].sum() / (1 - seen[lines])
+    sl_offered = sl_virtual
+    for k in range(n, lines):
+        j = k - n
+        for own, key in ((0.0, "v"), (theta, "o")):
+            # states: i others still ahead (j..0), then "answered" (absorbing), "gone"
+            size = j + 3
+            g = np.zeros((size, size))
+            for i in range(j + 1):
+                row = j - i                        # position of "i ahead" in the matrix
+                out = n * mu + i * theta
+                g[row, row + 1 if i > 0 else j + 1] += out
+                g[row, j + 2] += own
+                g[row, row] -= out + own
+            ans = expm(g * t)[0, j + 1]
+            if key == "v":
+                sl_virtual += seen[k] / (1 - seen[lines]) * ans
+            else:
+                sl_offered += seen[k] / (1 - seen[lines]) * ans
+    return {"p_block": seen[lines], "retrial_factor": attempts / lam, "p_abandon": p_ab,
+            "occupancy": np.minimum(nn, n) @ pi.sum(axis=0) / n,
+            "sl_virtual": sl_virtual, "sl_offered": sl_offered}
+
+
+RETRIAL_CASES = [  # (agents, load, aht_s, patience_s, lines, redial_share, delay_s)
+    (3, 3.0, 180.0, 60.0, 6, 0.6, 120.0),     # overloaded: blocking and abandonment
+    (2, 1.5, 240.0, None, 4, 0.5, 30.0),      # no abandonment: redials of blocked calls
+    (4, 3.0, 200.0, 100.0, 9, 0.8, 600.0),    # long delay, most failures redial
+]
+
+
+@pytest.mark.parametrize("case", RETRIAL_CASES, ids=["overload", "no-patience", "long"])
+def test_redial_chain_matches_a_dense_reference(case):
+    n, a, aht, pat, lines, p, delay = case
+    ref = dense_retrial_reference(n, a / aht, aht, pat, lines, p, delay, 90, 20.0)
+    for conv, key in (("virtual", "sl_virtual"), ("offered", "sl_offered")):
+        k = erlang_x.kpis(n, a, aht, 20.0, pat, lines=lines, redial_share=p,
+                          redial_delay_s=delay, sl_convention=conv)
+        assert rel(k["service_level"], ref[key]) < 1e-10, conv
+        for name in ("p_block", "retrial_factor", "p_abandon", "occupancy"):
+            assert rel(k[name], ref[name]) < 1e-10, name
+
+
+@pytest.mark.parametrize("lines, patience_s", [(100, 60.0), (20, None), (30, 120.0),
+                                               (None, 90.0)])
+def test_no_redials_is_the_birth_death_chain(lines, patience_s):
+    # redial_share = 0: the orbit stays empty and the sparse solve of the chain on n must
+    # give the log-space birth-death chain of the fixed-point route (its own mpmath tests)
+    agents = np.array([5, 10, 14, 16])
+    for conv in CONVS:
+        k = erlang_x.kpis(agents, 12.0, 180.0, 20.0, patience_s, lines=lines,
+                          redial_delay_s=45.0, sl_convention=conv)
+        ref = erlang_x.kpis(agents, 12.0, 180.0, 20.0, patience_s, lines=lines,
+                            sl_convention=conv)
+        # to 1e-12 relative; a service level near 0 is 1 - (a sum near 1) on both routes,
+        # so it agrees to rounding (1e-15) in absolute terms only
+        for key in erlang_x.KEYS:
+            assert np.allclose(k[key], ref[key], rtol=1e-12, atol=1e-14), (conv, key)
+
+
+def test_long_delays_tend_to_the_fixed_point():
+    # The fixed point is the limit of long delays: the orbit then changes slowly against the
+    # queue, so the arrival rate it feeds is nearly constant; the error falls like 1 / delay
+    # (each tenfold longer delay divides it by ~10), and is small at 10^6 s.
+    f = erlang_x.kpis(14, 12.0, 180.0, 20.0, 60.0, lines=20, redial_share=0.5)
+    errors = []
+    for delay in (1e4, 1e5, 1e6):
+        e = erlang_x.kpis(14, 12.0, 180.0, 20.0, 60.0, lines=20, redial_share=0.5,
+                          redial_delay_s=delay)
+        errors.append({key: float(e[key] - f[key]) for key in
+                       ("service_level", "p_block", "p_abandon", "retrial_factor")})
+    for key in errors[0]:
+        ratios = [errors[i][key] / errors[i + 1][key] for i in range(2)]
+        assert all(8.0 < r < 12.0 for r in ratios), (key, ratios)
+        assert abs(errors[-1][key]) < 1e-5
+    # a short delay is far from it: redials meet the congestion that failed them
+    short = erlang_x.kpis(14, 12.0, 180.0, 20.0, 60.0, lines=20, redial_share=0.5,
+                          redial_delay_s=30.0)
+    assert float(f["service_level"] - short["service_level"]) > 0.02
+
+
+@pytest.mark.parametrize("lines, patience_s, share, delay", [
+    (20, 60.0, 0.5, 30.0), (15, 30.0, 0.9, 300.0), (None, 45.0, 0.4, 120.0),
+    (16, None, 0.7, 60.0)])
+def test_redial_chain_conserves_contacts(lines, patience_s, share, delay):
+    lam, aht, n = 12.0 / 180.0, 180.0, 14
+    k = erlang_x.kpis(n, 12.0, aht, 20.0, patience_s, lines=lines, redial_share=share,
+                      redial_delay_s=delay)
+    attempts = lam * float(k["retrial_factor"])       # fresh + redials
+    pb, pa = float(k["p_block"]), float(k["p_abandon"])
+    # answered = attempts that got a line and did not hang up = completions, N mu x occupancy
+    # (p_abandon from the waits of the law attempts see; occupancy from the time average)
+    assert rel(attempts * (1 - pb) * (1 - pa), n * float(k["occupancy"]) / aht) < 1e-11
+    # redials = share x failed attempts (blocked + abandoned)
+    assert rel(attempts - lam, share * attempts * (pb + (1 - pb) * pa)) < 1e-11
+    # Little's law for the orbit: E[m] = (rate of joining it) x delay, the joining rate from
+    # the law of the chain (blocked attempts + abandonments theta E[(n - N)+])
+    theta = 0.0 if patience_s is None else 1 / patience_s
+    pi, l_used, cut = erlang_x.retrial_law(n, lam, aht, patience_s, lines, share, delay,
+                                           (attempts - lam) * delay, 10)
+    level, nn = np.arange(pi.shape[0]), np.arange(l_used + 1)
+    seen = (lam + level / delay) @ pi
+    joins = share * (seen[l_used] * (not cut) + theta * (np.maximum(nn - n, 0) @ pi.sum(0)))
+    assert rel(level @ pi.sum(axis=1), joins * delay) < 1e-10
+
+
+def test_orbit_cut_is_harmless(monkeypatch):
+    # a cut a million times stricter (a longer orbit) changes no KPI beyond 1e-12
+    kw = dict(lines=18, redial_share=0.8, redial_delay_s=200.0, sl_convention="virtual")
+    base = erlang_x.kpis(14, 13.0, 180.0, 20.0, 60.0, **kw)
+    monkeypatch.setattr(erlang_x, "ORBIT_CUT_TOL", 1e-19)
+    strict = erlang_x.kpis(14, 13.0, 180.0, 20.0, 60.0, **kw)
+    for key in erlang_x.KEYS:
+        assert rel(base[key], strict[key]) < 1e-12, key
+
+
+@pytest.mark.parametrize("delay", [30.0, 300.0, 3000.0])
+def test_redial_chain_agrees_with_the_simulator(delay):
+    # erlang.simulate_channels simulates the same system call by call (redials after an
+    # exponential delay, a redial can fail and redial again): 30 days of 10 x 4 h after a
+    # 4 h warm-up, CCmath's load (4 calls/min, AHT 3 min, 14 agents), 20 lines, patience
+    # 60 s, half the failures redial.
+    res = simulate_channel([240.0 * 4] * 11, [180.0], 14, 240, patience_s=60.0, lines=20,
+                           redial_share=0.5, redial_delay_s=delay, replications=30,
+                           warmup_intervals=1, seed=31).summary
+    k = erlang_x.kpis(14, 12.0, 180.0, 20.0, 60.0, lines=20, redial_share=0.5,
+                      redial_delay_s=delay)
+    for key, slack in (("service_level", 0.002), ("p_abandon", 0.002), ("p_block", 0.0005),
+                       ("retrial_factor", 0.001), ("occupancy", 0.002)):
+        est, hw = float(res[key].iloc[0]), float(res[f"{key}_hw"].iloc[0])
+        assert abs(est - float(k[key])) <= hw + slack, (key, est, hw, float(k[key]))
+        assert hw < 0.01
+    if delay == 30.0:   # ... where the fixed point is far outside the interval
+        f = erlang_x.kpis(14, 12.0, 180.0, 20.0, 60.0, lines=20, redial_share=0.5)
+        est, hw = float(res["service_level"].iloc[0]), float(res["service_level_hw"].iloc[0])
+        assert float(f["service_level"]) - est > 3 * hw
+
+
+def test_required_agents_with_a_redial_delay():
+    # reference: a linear scan over kpis with the same delay; short delays cost agents
+    target = target_with(sl_target=0.85, sl_threshold_s=20.0, patience_s=60.0,
+                         max_abandon=0.08)
+    loads = np.array([6.0, 12.0, 20.0])
+    got = erlang_x.required_agents(loads, 180.0, target, lines=30, redial_share=0.6,
+                                   redial_delay_s=30.0)
+    want = []
+    for a in loads:
+        for n in range(1, 31):
+            k = erlang_x.kpis(n, a, 180.0, 20.0, 60.0, lines=30, redial_share=0.6,
+                              redial_delay_s=30.0)
+            if float(k["service_level"]) >= 0.85 * (1 - 1e-12) and float(k["p_abandon"]) \
+                    <= 0.08:
+                want.append(n)
+                break
+    assert list(got) == want
+    fixed = erlang_x.required_agents(loads, 180.0, target, lines=30, redial_share=0.6)
+    assert (got >= fixed).all()
+
+
+def test_bad_redial_delays_are_one_line_errors(monkeypatch):
+    for bad in (0.0, -5.0, math.nan, math.inf):
+        with pytest.raises(InputError) as err:
+            erlang_x.kpis(14, 12.0, 180.0, 20.0, 60.0, lines=20, redial_share=0.5,
+                          redial_delay_s=bad)
+        assert err.value.param == "redial_delay_s" and "\n" not in str(err.value)
+    with pytest.raises(InputError) as err:
+        erlang_x.required_agents(12.0, 180.0, ServiceTarget(sl_target=0.8), lines=20,
+                                 redial_share=0.5, redial_delay_s=-1.0)
+    assert err.value.param == "redial_delay_s"
+    # a state space over the limit is refused, naming the way out
+    monkeypatch.setattr(erlang_x, "MAX_RETRIAL_STATES", 500)
+    with pytest.raises(InputError, match="redial_delay_s=None") as err:
+        erlang_x.kpis(14, 12.0, 180.0, 20.0, 60.0, lines=100, redial_share=0.5,
+                      redial_delay_s=300.0)
+    assert err.value.param == "redial_delay_s"
