@@ -92,7 +92,8 @@ def kpis(agents, traffic_erl, aht_s, target: ServiceTarget | None = None):
     if model == "erlang_x" or (model == "chat" and target.lines is not None):
         out = erlang_x.kpis(servers, a, aht, target.sl_threshold_s, target.patience_s,
                             lines=target.lines, redial_share=target.redial_share,
-                            sl_convention=target.sl_convention)
+                            sl_convention=target.sl_convention,
+                            redial_delay_s=target.redial_delay_s)
         out.pop("retrial_factor")
         return out
     if target.patience_s is None:
@@ -320,7 +321,8 @@ def required_agents(traffic_erl, aht_s, target: ServiceTarget | None = None):
                 servers = erlang_x.required_agents(a[live], aht[live],
                                                    replace(target, min_agents=0),
                                                    lines=target.lines,
-                                                   redial_share=target.redial_share)
+                                                   redial_share=target.redial_share,
+                                                   redial_delay_s=target.redial_delay_s)
             elif target.patience_s is None:
                 servers = _required_erlang_c(a[live], aht[live], target)
             else:

@@ -3,6 +3,7 @@ errors), the engine's dispatch by channel, `wfm staff` on a file with a channel 
 `wfm erlang --model`. The formulas themselves are checked in test_erlang_x.py / test_chat.py."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,8 @@ def test_model_follows_the_channel_and_the_settings():
     (dict(deadline_share=0), r"deadline_share must be a share in \(0, 1\]"),
     (dict(channel="fax"), "channel must be one of voice, chat"),
     (dict(channel="chat", redial_share=0.2), "redial_share is a voice setting"),
+    (dict(redial_delay_s=60), "redial_delay_s needs redial_share > 0"),
+    (dict(redial_share=0.2, redial_delay_s=0), "redial_delay_s must be > 0 seconds"),
 ])
 def test_bad_channel_settings_are_one_line_errors(kw, message):
     with pytest.raises(InputError, match=message) as exc:
@@ -123,6 +126,16 @@ def test_erlang_x_dispatch_equals_the_module():
     k = kpis(20, 15.0, 200.0, target)
     ref = erlang_x.kpis(20, 15.0, 200.0, 20.0, 120.0, lines=30, redial_share=0.4)
     assert float(k["p_block"]) == float(ref["p_block"]) > 0
+    # with a redial delay the engine uses the exact retrial chain of the module
+    delayed = replace(target, redial_delay_s=30.0)
+    assert (required_agents(loads, 200.0, delayed)
+            == erlang_x.required_agents(loads, 200.0, delayed, lines=30, redial_share=0.4,
+                                        redial_delay_s=30.0)).all()
+    k = kpis(20, 15.0, 200.0, delayed)
+    ref = erlang_x.kpis(20, 15.0, 200.0, 20.0, 120.0, lines=30, redial_share=0.4,
+                        redial_delay_s=30.0)
+    assert float(k["service_level"]) == float(ref["service_level"])
+    assert float(k["service_level"]) != float(kpis(20, 15.0, 200.0, target)["service_level"])
 
 
 def test_response_time_tail_against_a_numeric_convolution():

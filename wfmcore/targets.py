@@ -94,6 +94,10 @@ class ServiceTarget:
                              "is blocked (Erlang X); at least the agents")
     redial_share: float = _key(0.0, "share0", "staffing", "voice: share of blocked and "
                                "abandoned callers who call again (Erlang X)")
+    redial_delay_s: float | None = _key(None, "seconds", "staffing", "voice: mean time before "
+                                        "a blocked or abandoned caller calls again, seconds "
+                                        "(the exact retrial chain); default: the fixed point "
+                                        "of Erlang X, right when redials come long after")
     concurrency: int | None = _key(None, "count1", "staffing", "chat: most chats an agent "
                                    "holds at once")
     aht_s_by_concurrency: tuple[float, ...] | None = _key(
@@ -139,6 +143,9 @@ class ServiceTarget:
                                  f"concurrency is {self.concurrency}: give one handle time per "
                                  f"number of chats an agent holds (1 to {self.concurrency})",
                                  param="aht_s_by_concurrency")
+        if self.redial_delay_s is not None and self.redial_share == 0:
+            raise InputError("redial_delay_s needs redial_share > 0 (the share of failed "
+                             "callers who call again)", param="redial_delay_s")
         if self.redial_share > 0 and self.model == "chat":
             raise InputError("redial_share is a voice setting (Erlang X); chat has none",
                              param="redial_share")
