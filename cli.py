@@ -107,7 +107,8 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "sl_period", "sl_floor", "isa_max_iterations", "isa_replications", "service_risk",
     "expected_sl", "staffing_rule", "as_of", "method", "lines", "redial_share", "concurrency",
     "aht_s_by_concurrency", "deadline_h", "deadline_share", "channel", "p_meet", "events",
-    "paths", "short_weeks", "scheduling_efficiency", "volume_cv", "attrition_points")}
+    "paths", "short_weeks", "scheduling_efficiency", "volume_cv", "attrition_points",
+    "scheduler", "partitioned")}
 FLAGS["capacity_plan"] = "--capacity"
 
 
@@ -156,6 +157,31 @@ def progress(length: int, label: str):
     return _Quiet()
 
 
+class _SeriesProgress:
+    """A progress bar counting series (queue x channel), opened once the command knows how
+    many there are (``start(n)``); nothing when stderr is not a terminal."""
+
+    def __init__(self, label: str):
+        self.label, self.bar = label, None
+
+    def start(self, n: int) -> None:
+        if sys.stderr.isatty() and n > 0 and self.bar is None:
+            self.bar = typer.progressbar(length=n, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+
+    def update(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+
 def notes(lines) -> None:
     for note in lines:
         typer.echo(f"wfm: note: {note}", err=True)
@@ -166,6 +192,17 @@ def _help(key: str) -> str:
     text_ = TARGET_FIELDS[key].metadata["help"]
     return text_[0].upper() + text_[1:] + "."
 
+
+# Options of every command that works series by series (issue 15).
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", help="Processes working on series (queue x channel) in parallel [default: "
+                      "one per core from four series on]; the output is the same for any "
+                      "number.", show_default=False)]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", envvar="WFM_DASK_SCHEDULER",
+    help="Dask scheduler address (tcp://host:8786, or the WFM_DASK_SCHEDULER variable): the "
+         "series run as tasks of that cluster (pip install 'wfm-toolkit[dask]'); the same "
+         "output.", show_default=False)]
 
 # Options shared by `erlang` and `staff` (one definition, one help text).
 AhtOpt = Annotated[float | None, typer.Option("--aht-s", help="Average handle time, seconds.")]
@@ -347,11 +384,14 @@ def staff(
     service_risk: RiskOpt = None,
     expected_sl: ExpectedSlOpt = None,
     config: ConfigOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ):
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
-    with user_errors():
+    with user_errors(), _SeriesProgress("staff") as bar:
         requirements = staffing.staff_file(
             forecast_csv, out, config=settings.load_settings(config), aht_s=aht_s,
+            workers=workers, scheduler=scheduler, progress=bar.update, on_series=bar.start,
             interval_min=interval_min, sl_target=sl_target, sl_threshold_s=sl_threshold_s,
             asa_target_s=asa_target_s, max_occupancy=max_occupancy, patience_s=patience_s,
             max_abandon=max_abandon, shrinkage=shrinkage, min_agents=min_agents,
@@ -397,6 +437,8 @@ def capacity_cmd(
         "--paths", help="Monte Carlo paths [default: 2000].", show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(
         "--seed", help="Monte Carlo seed [default: 0].", show_default=False)] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ):
     """The long-range plan: weekly required FTE a year out, a hiring plan by integer
     programme (classes, ramp, attrition, overtime, outsourcing) and its chance of meeting
@@ -404,7 +446,7 @@ def capacity_cmd(
     with user_errors():
         cfg = settings.load_settings(config)
         result = capacity.run_capacity(
-            history, horizon, cfg, out, events=events,
+            history, horizon, cfg, out, events=events, workers=workers, scheduler=scheduler,
             options={"p_meet": p_meet, "fte_hours": fte_hours, "short_weeks": short_weeks,
                      "scheduling_efficiency": scheduling_efficiency, "volume_cv": volume_cv,
                      "paths": paths, "seed": seed})
@@ -501,10 +543,15 @@ def forecast_cmd(
         "--workers", help="Processes forecasting queues in parallel [default: one per core "
                           "from four queues on]; the forecast is the same for any number.",
         show_default=False)] = None,
+    scheduler: SchedulerOpt = None,
+    partitioned: Annotated[bool, typer.Option(
+        "--partitioned", help="HISTORY is a Parquet dataset partitioned by queue "
+                              "(queue=NAME/*.parquet), read one queue at a time; with -o a "
+                              "folder, the forecast is written the same way.")] = False,
 ):
     """Forecast calls offered per interval with a backtest-calibrated interval (feeds
     `wfm staff`)."""
-    with user_errors():
+    with user_errors(), _SeriesProgress("forecast") as bar:
         forecasting.exclusive(horizon, intervals)
         cfg = settings.load_settings(config)
         read = settings.read_options(cfg, tz=tz, input_tz=input_tz, columns=columns,
@@ -514,7 +561,9 @@ def forecast_cmd(
             horizon=horizon or "1w", freq=freq, model=model, level=level, country=country,
             special_days=special_days, aht_s=aht_s)
         result = forecasting.forecast_file(history, out, options, intervals=intervals,
-                                           read=read, inputs=[config], workers=workers)
+                                           read=read, inputs=[config], workers=workers,
+                                           scheduler=scheduler, partitioned=partitioned,
+                                           progress=bar.update, on_series=bar.start)
     notes(result.notes)
     for line in text.evidence_lines(result):
         typer.echo(line, err=True)
@@ -551,6 +600,8 @@ def backtest_cmd(
         "--intraday", help="Score the intraday reforecast instead: rest-of-day MASE of no "
                            "update, ratio and svd_update at the 10:00 and 13:00 cut-offs, "
                            "updating the auto forecast made at each weekly origin.")] = False,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ):
     """Rolling-origin backtest: MASE, WAPE, bias, interval coverage and the staffing
     consequence per model; marks the winner. Each origin uses only the weeks before it."""
@@ -570,12 +621,13 @@ def backtest_cmd(
         else:
             typer.echo(reforecasting.intraday_table(result.table))
         return
-    with user_errors(), progress(folds + 8, "backtest") as bar:
+    with user_errors(), _SeriesProgress("backtest") as bar:
         read = settings.read_options(settings.load_settings(config), tz=tz, input_tz=input_tz,
                                      columns=columns, date_format=date_format, sheet=sheet,
                                      filter=filter_rows, layout=layout)
         result = forecasting.backtest_file(
-            history, out, progress=bar.update, read=read, inputs=[config], folds=folds,
+            history, out, progress=bar.update, on_series=bar.start, workers=workers,
+            scheduler=scheduler, read=read, inputs=[config], folds=folds,
             horizon=horizon, freq=freq, level=level, country=country,
             special_days=special_days, aht_s=aht_s)
     notes(result.notes)
@@ -750,6 +802,10 @@ def plan(
     repair_rounds: RepairRoundsOpt = 8,
     repair_max_cost: RepairCostOpt = 0.05,
     staffing_rule: StaffingRuleOpt = "count",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Processes for the forecast's series and the schedule's days "
+                          "[default: one per core where it pays]; the plan is the same for "
+                          "any number.", show_default=False)] = None,
 ):
     """Forecast -> staff -> schedule in one go: forecast.csv, requirements.csv, shifts.csv,
     coverage.csv, plan.xlsx and a self-contained report.html."""
@@ -761,6 +817,7 @@ def plan(
         options = planning.plan_options(
             cfg, horizon=horizon, freq=freq, model=model, country=country, aht_s=aht_s,
             special_days=special_days, level=level, read=read, fte_hours=fte_hours,
+            workers=workers,
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
                       "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
                       "repair_max_cost": repair_max_cost, "staffing_rule": staffing_rule},
@@ -870,6 +927,8 @@ def whatif(
         "-o", "--out", help="Comparison table: .csv or .xlsx.")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="PNG chart to write.")] = None,
     config: ConfigOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
 ):
     """Compare scenarios side by side: volume, AHT, targets, shrinkage, patience, model, or a
     given headcount per interval; with --capacity, long-range hiring plans."""
@@ -881,7 +940,7 @@ def whatif(
                                  "--staffing-method do not apply", param="capacity_plan")
             _capacity_whatif(forecast_csv, cfg, config, scenarios, volume, aht, aht_delta_s,
                              attrition_points, sl_target, sl_threshold_s, shrinkage,
-                             patience_s, model, horizon, out)
+                             patience_s, model, horizon, out, workers, scheduler)
             return
         inputs = [p for p in (forecast_csv, scenarios, headcount, config) if p is not None]
         whatifs.check_outputs((out, chart), inputs)
@@ -903,7 +962,8 @@ def whatif(
                                         horizon=horizon or "1w", read=read)
         with progress(len(scs), "scenarios") as bar:
             table = whatifs.run_whatif(forecast_csv, scs, config=cfg, options=options,
-                                       headcount=headcount, progress=lambda: bar.update(1))
+                                       headcount=headcount, progress=lambda: bar.update(1),
+                                       workers=workers, scheduler=scheduler)
         typer.echo(text.whatif_report(table))
         if out is not None:
             whatifs.write_table(table, out, inputs=inputs)
@@ -915,7 +975,7 @@ def whatif(
 
 def _capacity_whatif(history, cfg, config, scenarios, volume, aht, aht_delta_s,
                      attrition_points, sl_target, sl_threshold_s, shrinkage, patience_s,
-                     model, horizon, out) -> None:
+                     model, horizon, out, workers=None, scheduler=None) -> None:
     """``wfm whatif --capacity``: the long-range plan under each scenario, base first."""
     inputs = [p for p in (history, config, scenarios) if p is not None]
     whatifs.check_outputs((out,), inputs)
@@ -932,7 +992,8 @@ def _capacity_whatif(history, cfg, config, scenarios, volume, aht, aht_delta_s,
         scs = [whatifs.Scenario(name="base")] + scs
     with progress(len(scs), "long-range scenarios") as bar:
         table = whatifs.run_capacity_whatif(history, scs, config=cfg, horizon=horizon,
-                                            progress=lambda: bar.update(1))
+                                            progress=lambda: bar.update(1), workers=workers,
+                                            scheduler=scheduler)
     typer.echo(text.capacity_whatif_report(table))
     if out is not None:
         whatifs.write_table(table, out, inputs=inputs)

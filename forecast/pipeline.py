@@ -47,8 +47,9 @@ from forecast.panel import PROFILE_WEEKS, Panel, build_panel
 from wfmcore import InputError
 from wfmcore import schema as S
 from wfmcore.errors import InternalError
-from wfmcore.io import write_csv_atomic
+from wfmcore.io import write_csv_atomic, write_partitioned
 from wfmcore.parallel import map_ordered
+from wfmcore.reader import partitions
 from wfmcore.readoptions import ReadOptions
 
 
@@ -381,7 +382,7 @@ def _series_forecast(task):
 
 def run_forecast(history, options: ForecastOptions | None = None, *, intervals=None,
                  read: ReadOptions | None = None, workers: int | None = 1, progress=None,
-                 **keywords) -> ForecastResult:
+                 scheduler: str | None = None, on_series=None, **keywords) -> ForecastResult:
     """Forecast calls offered per interval, with a calibrated prediction interval.
 
     history : a :class:`~forecast.io.History`, or a path (CSV/Excel/Parquet) or DataFrame
@@ -405,7 +406,10 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
         None: one per core from four series on; spawned processes re-import the calling
         script, which then needs ``if __name__ == "__main__":``); the result is the same for
         any number.
-    progress : called with 1 as each series is done.
+    progress : called with 1 as each series is done (``on_series(n)``: told the number of
+        series first).
+    scheduler : a Dask scheduler address (``tcp://host:8786``): the series are forecast as
+        tasks of that cluster instead (``workers`` is then ignored); the same result.
 
     Returns a :class:`ForecastResult` (frame, evidence, notes, interval_min, level).
     """
@@ -436,9 +440,12 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
             if r.empty:
                 continue
         tasks.append((key, g, r, opts, calendar, hist.source, hist.tz, step))
+    if on_series is not None:
+        on_series(len(tasks))
     outs, evid, chosen, notes_all = [], [], [], list(hist.notes) + channel_note(hist.frame)
     for out, evidence, choice_row, notes in map_ordered(_series_forecast, tasks,
-                                                        workers=workers, progress=progress):
+                                                        workers=workers, progress=progress,
+                                                        scheduler=scheduler):
         outs.append(out)
         evid.append(evidence)
         chosen.append(choice_row)
@@ -451,15 +458,71 @@ def run_forecast(history, options: ForecastOptions | None = None, *, intervals=N
                           choices=pd.concat(chosen, ignore_index=True))
 
 
-def write_forecast(result: ForecastResult | pd.DataFrame, out: Path | str, inputs=()) -> Path:
-    """Write a forecast (a :class:`ForecastResult` or its frame) as CSV, atomically:
-    ``interval_start`` as YYYY-MM-DD HH:MM, calls and ``aht_s`` rounded to 3 decimals.
-    ``inputs``: paths the output must not overwrite."""
+def _partition_forecast(task) -> ForecastResult:
+    """One partition's forecast (a pure map task of :func:`run_forecast_partitioned`): the
+    partition folder is read here, by the worker that forecasts it."""
+    folder, opts, read = task
+    return run_forecast(folder, options=opts, read=read, workers=1)
+
+
+def run_forecast_partitioned(folder, options: ForecastOptions | None = None, *,
+                             read: ReadOptions | None = None, workers: int | None = 1,
+                             scheduler: str | None = None, progress=None, on_series=None,
+                             **keywords) -> ForecastResult:
+    """:func:`run_forecast` of a Parquet dataset partitioned by queue (hive layout
+    ``FOLDER/queue=NAME/*.parquet``, :func:`wfmcore.reader.partitions`): each partition is
+    read (by the one reader, validated as a CSV is) and forecast by the worker it is given
+    to, so memory holds one queue's history per worker, not the whole dataset, and a
+    cluster reads its part directly. ``workers`` / ``scheduler`` / ``progress`` /
+    ``on_series`` count partitions. The frame, evidence and choices equal those of
+    :func:`run_forecast` on the same rows in one file; the notes of each partition's reading
+    are kept once each."""
+    opts = _options(options, keywords)
+    parts = partitions(folder)
+    if on_series is not None:
+        on_series(len(parts))
+    tasks = [(str(p), opts, read) for _, p in parts]
+    results = map_ordered(_partition_forecast, tasks, workers=workers, progress=progress,
+                          scheduler=scheduler)
+    steps = {r.interval_min for r in results}
+    if len(steps) > 1:
+        raise InputError(f"{folder}: the partitions have different interval lengths "
+                         f"({', '.join(f'{m} min' for m in sorted(steps))}); give --freq")
+    notes = list(dict.fromkeys(n for r in results for n in r.notes))
+    return ForecastResult(frame=pd.concat([r.frame for r in results], ignore_index=True),
+                          evidence=pd.concat([r.evidence for r in results], ignore_index=True),
+                          notes=notes, interval_min=results[0].interval_min, level=opts.level,
+                          choices=pd.concat([r.choices for r in results], ignore_index=True))
+
+
+def forecast_table(result: ForecastResult | pd.DataFrame) -> pd.DataFrame:
+    """The forecast as written: ``interval_start`` as YYYY-MM-DD HH:MM text, calls and
+    ``aht_s`` rounded to 3 decimals."""
     f = (result.frame if isinstance(result, ForecastResult) else result).copy()
     f[S.INTERVAL_START] = pd.to_datetime(f[S.INTERVAL_START]).dt.strftime(S.TIME_FORMAT)
     num = [c for c in f.columns if c.startswith(S.OFFERED) or c == S.AHT_S]
     f[num] = f[num].round(3)
-    return write_csv_atomic(f, out, inputs=inputs)
+    return f
+
+
+def write_forecast_partitioned(result: ForecastResult, out_dir: Path | str,
+                               inputs=()) -> list[Path]:
+    """Write a forecast with a ``queue`` column as a Parquet dataset partitioned by queue
+    (``OUT_DIR/queue=NAME/part.parquet``, :func:`wfmcore.io.write_partitioned`), the
+    columns as :func:`forecast_table` writes them to CSV."""
+    f = forecast_table(result)
+    if S.QUEUE not in f.columns:
+        raise InputError(f"{out_dir}: a forecast partitioned by queue needs a queue column; "
+                         "the history has none", param="partitioned")
+    return write_partitioned(((str(q), g) for q, g in f.groupby(S.QUEUE, sort=False)),
+                             out_dir, S.QUEUE, inputs=inputs)
+
+
+def write_forecast(result: ForecastResult | pd.DataFrame, out: Path | str, inputs=()) -> Path:
+    """Write a forecast (a :class:`ForecastResult` or its frame) as CSV, atomically:
+    ``interval_start`` as YYYY-MM-DD HH:MM, calls and ``aht_s`` rounded to 3 decimals.
+    ``inputs``: paths the output must not overwrite."""
+    return write_csv_atomic(forecast_table(result), out, inputs=inputs)
 
 
 def _asked_holidays(calendar: Calendar, frame: pd.DataFrame, target_days: pd.DatetimeIndex
@@ -501,9 +564,39 @@ def _zeroed_note(starts: pd.Series) -> list[str]:
 
 # --- backtest ---------------------------------------------------------------------------------
 
+def _series_backtest(task):
+    """One series' backtest (a pure map task of :func:`run_backtest`): (table, folds, notes)
+    with the key columns inserted and the notes prefixed, or (None, None, notes) when the
+    history is too short."""
+    key, g, opts, calendar, source, step, folds, staffing = task
+    panel = build_panel(g, step, calendar)
+    aht_q = opts.aht_s
+    if aht_q is None and S.AHT_S in g.columns and g[S.AHT_S].notna().any():
+        w = g[S.OFFERED].where(g[S.AHT_S].notna(), 0)
+        aht_q = float((g[S.AHT_S].fillna(0) * w).sum() / max(w.sum(), 1e-9))
+    with _naming(source, key):
+        r = backtest(panel, _model_list(opts.model), folds=folds,
+                     horizon_days=opts.horizon_days, level=opts.level,
+                     cal_folds=opts.cal_folds, aht_s=aht_q or 300.0, staffing=staffing)
+    prefix = series_prefix(key)
+    if r.table.empty:
+        return None, None, [f"{prefix}history too short for a backtest (needs at least two "
+                            "weeks)"]
+    t, f = r.table, r.folds
+    q_notes = list(r.notes)
+    if int(t["folds"].max()) < folds:
+        q_notes.append(f"only {int(t['folds'].max())} weekly origins fit in the history "
+                       f"(asked for {folds}); scored those")
+    if key:
+        t = _insert_key(t, key)
+        f = _insert_key(f, key)
+    return t, f, [prefix + n for n in q_notes]
+
+
 def run_backtest(history, options: ForecastOptions | None = None, *, folds: int = 10,
                  staffing: Staffing | None = None, progress=None,
-                 read: ReadOptions | None = None, **keywords) -> BacktestResult:
+                 read: ReadOptions | None = None, workers: int | None = 1,
+                 scheduler: str | None = None, on_series=None, **keywords) -> BacktestResult:
     """Rolling-origin backtest over the last ``folds`` weekly origins, per queue.
 
     ``history``, ``options``, ``read`` and ``keywords`` as for :func:`run_forecast` (``model``: the
@@ -512,12 +605,17 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
     ``staffing(traffic_erl, aht_s)`` (:data:`forecast.backtest.Staffing`) prices the errors
     in agents, e.g. ``functools.partial(erlang.required_agents,
     target=erlang.ServiceTarget())`` for Erlang C at 80/20, with AHT ``aht_s``, else the
-    history's mean AHT, else 300 s. ``progress(1)`` is called after each origin.
+    history's mean AHT, else 300 s; with ``workers`` > 1 or a ``scheduler`` it must be
+    picklable (a module-level function). Series (queue x channel) are backtested as a pure
+    map (:func:`wfmcore.parallel.map_ordered`: ``workers`` processes or the Dask cluster at
+    ``scheduler``), the same result for any number; ``on_series(n)`` is called once with
+    the number of series, then ``progress(1)`` as each series is done.
 
     ``BacktestResult.table`` has one row per (queue,) model and ``auto``: ``folds`` scored,
     ``mase`` (mean over folds, each scaled by its in-sample weekly seasonal-naive MAE),
     ``wape``, ``bias`` (shares, pooled over folds), ``coverage`` of the ``level`` interval,
-    ``fit_s_median`` (seconds per fit + forecast), ``agents_mae`` and ``understaffed`` (mean
+    ``fit_s_median`` (seconds per fit + forecast: a wall-clock time, the one column that
+    differs from run to run), ``agents_mae`` and ``understaffed`` (mean
     absolute error in agents, share of intervals the forecast would understaff; NaN without
     ``staffing``), ``chosen`` (members of auto), ``winner`` (lowest MASE). ``folds`` has the
     per-fold rows; ``notes`` the models that stepped aside and the fits that warned.
@@ -527,33 +625,17 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
         raise InputError(f"folds must be >= 1; got {folds!r}")
     calendar = Calendar(country=opts.country, special_days=opts.special_days)
     hist = load_history(history, opts, read)
+    tasks = [(key, g, opts, calendar, hist.source, hist.interval_min, folds, staffing)
+             for key, g in series_groups(hist.frame)]
+    if on_series is not None:
+        on_series(len(tasks))
     tables, fold_tables, notes = [], [], list(hist.notes) + channel_note(hist.frame)
-    for key, g in series_groups(hist.frame):
-        panel = build_panel(g, hist.interval_min, calendar)
-        aht_q = opts.aht_s
-        if aht_q is None and S.AHT_S in g.columns and g[S.AHT_S].notna().any():
-            w = g[S.OFFERED].where(g[S.AHT_S].notna(), 0)
-            aht_q = float((g[S.AHT_S].fillna(0) * w).sum() / max(w.sum(), 1e-9))
-        with _naming(hist.source, key):
-            r = backtest(panel, _model_list(opts.model), folds=folds,
-                         horizon_days=opts.horizon_days, level=opts.level,
-                         cal_folds=opts.cal_folds, progress=progress, aht_s=aht_q or 300.0,
-                         staffing=staffing)
-        prefix = series_prefix(key)
-        if r.table.empty:
-            notes.append(f"{prefix}history too short for a backtest (needs at least two weeks)")
-            continue
-        t, f = r.table, r.folds
-        q_notes = list(r.notes)
-        if int(t["folds"].max()) < folds:
-            q_notes.append(f"only {int(t['folds'].max())} weekly origins fit in the history "
-                           f"(asked for {folds}); scored those")
-        if key:
-            t = _insert_key(t, key)
-            f = _insert_key(f, key)
-        notes += [prefix + n for n in q_notes]
-        tables.append(t)
-        fold_tables.append(f)
+    for t, f, q_notes in map_ordered(_series_backtest, tasks, workers=workers,
+                                     progress=progress, scheduler=scheduler):
+        notes += q_notes
+        if t is not None:
+            tables.append(t)
+            fold_tables.append(f)
     if not tables:
         raise InputError(f"{hist.source}: history too short for a backtest (needs at least "
                          "two weeks)")
@@ -562,5 +644,6 @@ def run_backtest(history, options: ForecastOptions | None = None, *, folds: int 
                           interval_min=hist.interval_min)
 
 
-__all__ = ["BacktestResult", "ForecastResult", "aht_profile", "run_backtest", "run_forecast",
-           "write_forecast"]
+__all__ = ["BacktestResult", "ForecastResult", "aht_profile", "forecast_table", "run_backtest",
+           "run_forecast", "run_forecast_partitioned", "write_forecast",
+           "write_forecast_partitioned"]

@@ -1,12 +1,14 @@
 """Per-series work as a pure map (issue 15): the same output for any number of workers."""
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from forecast import run_forecast
 from forecast.synthetic import poisson_history
-from wfmcore.parallel import map_ordered, resolve_workers
+from wfmcore.parallel import map_ordered, resolve_workers, shutdown_pools
 
 
 def _square(x):
@@ -25,6 +27,20 @@ def test_map_ordered_keeps_the_task_order_and_counts_progress():
 def test_a_failing_task_raises_its_own_error():
     with pytest.raises(ValueError, match="thirteen"):
         map_ordered(_square, range(10, 16), workers=2)
+
+
+def _pid(_):
+    return os.getpid()
+
+
+def test_the_pool_is_kept_between_maps_until_shut_down():
+    # a plan's forecast and staffing start the workers once: two maps of 2 workers run in
+    # at most 2 processes, none of them this one; after shutdown_pools, new processes
+    first = set(map_ordered(_pid, range(6), workers=2))
+    second = set(map_ordered(_pid, range(6), workers=2))
+    assert len(first | second) <= 2 and os.getpid() not in first | second
+    shutdown_pools()
+    assert not set(map_ordered(_pid, range(6), workers=2)) & (first | second)
 
 
 def test_resolve_workers():

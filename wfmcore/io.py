@@ -86,3 +86,41 @@ def read_toml(path: Path | str, what: str) -> dict:
 def write_csv_atomic(frame, out: Path | str, inputs: Iterable[Path | str] = ()) -> Path:
     """Write a DataFrame as CSV (no index) atomically."""
     return write_atomic(out, lambda p: frame.to_csv(p, index=False), inputs=inputs)
+
+
+def write_partitioned(frames, out_dir: Path | str, column: str,
+                      inputs: Iterable[Path | str] = ()) -> list[Path]:
+    """Write ``(value, frame)`` pairs as a Parquet dataset partitioned by ``column`` (hive
+    layout ``OUT_DIR/column=VALUE/part.parquet``, VALUE percent-encoded as pyarrow does;
+    ``column`` itself left out of the files, as in a hive dataset), each file atomically.
+    A folder holding partitions of other values is refused before anything is written (a
+    dataset must not mix runs)."""
+    from urllib.parse import quote
+
+    try:
+        import pyarrow  # noqa: F401 - pandas writes Parquet through it
+    except ImportError:
+        raise InputError(f"{out_dir}: writing Parquet needs pyarrow: pip install "
+                         "'wfm-toolkit[dask]' (or pyarrow), or give a .csv output") from None
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: is a file; a partitioned output is a folder")
+    frames = list(frames)
+    names = {f"{column}={quote(str(v), safe='')}" for v, _ in frames}
+    if out.exists():
+        stale = sorted(p.name for p in out.iterdir()
+                       if p.is_dir() and p.name.startswith(column + "=") and p.name not in names)
+        if stale:
+            raise InputError(f"{out}: holds the partition {stale[0]} of another run; choose "
+                             "an empty folder")
+    for inp in inputs:
+        check_output_path(out, [inp])
+    written = []
+    for value, frame in frames:
+        folder = out / f"{column}={quote(str(value), safe='')}"
+        folder.mkdir(parents=True, exist_ok=True)
+        part = frame.drop(columns=[column], errors="ignore").reset_index(drop=True)
+        written.append(write_atomic(folder / "part.parquet",
+                                    lambda p, f=part: f.to_parquet(p, index=False),
+                                    inputs=inputs))
+    return written

@@ -5,7 +5,9 @@ Steps, the same for every kind of file (:data:`KINDS`):
 
 1. load: CSV-like text (every cell as text; encoding, separator, decimal comma and the
    header row under title rows detected, :mod:`wfmcore.detect`), Excel (.xlsx, via
-   openpyxl; the sheet that holds the data), Parquet (via pyarrow) or a DataFrame given by a
+   openpyxl; the sheet that holds the data), Parquet (via pyarrow), one partition of a
+   Parquet dataset partitioned by queue (a folder ``queue=NAME``, its files read together and
+   the queue column set from the folder name, :func:`partitions`) or a DataFrame given by a
    notebook;
 2. layout: map the header to wfm's column names (:mod:`wfmcore.schema`) with the layout the
    header is recognised as (:data:`LAYOUTS`, :mod:`wfmcore.layouts`; data, not branches),
@@ -29,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -43,7 +46,62 @@ LINE = "_line"   # private column: where each row came from, for messages
 
 __all__ = ["KINDS", "LAYOUTS", "LINE", "FileKind", "IntervalFile", "Layout", "ReadOptions",
            "check_duplicates", "check_tz", "fill_gaps", "format_times", "interval_minutes",
-           "read_intervals", "utc_offsets"]
+           "partitions", "read_intervals", "utc_offsets"]
+
+#: the column a partitioned Parquet dataset is split by (hive layout ``queue=NAME/``)
+PARTITION_COLUMN = S.QUEUE
+
+
+def partition_value(path: Path) -> str | None:
+    """The queue of a hive partition folder ``queue=NAME`` (NAME percent-decoded, as pyarrow
+    writes it), or None for any other path."""
+    prefix = PARTITION_COLUMN + "="
+    if path.is_dir() and path.name.startswith(prefix) and len(path.name) > len(prefix):
+        return unquote(path.name[len(prefix):])
+    return None
+
+
+def partitions(folder) -> list[tuple[str, Path]]:
+    """(queue, partition folder) of a Parquet dataset partitioned by queue (hive layout
+    ``FOLDER/queue=NAME/*.parquet``), in queue order; each partition is read on its own by
+    :func:`read_intervals` (one queue in memory at a time)."""
+    root = Path(folder)
+    if not root.exists():
+        raise InputError(f"{root}: folder not found")
+    if not root.is_dir():
+        raise InputError(f"{root}: is a file; --partitioned reads a folder of "
+                         f"{PARTITION_COLUMN}=NAME partitions", param="partitioned")
+    found = sorted((partition_value(p), p) for p in root.iterdir()
+                   if partition_value(p) is not None)
+    if not found:
+        raise InputError(f"{root}: no {PARTITION_COLUMN}=NAME partition folders (a Parquet "
+                         "dataset partitioned by queue)", param="partitioned")
+    for _, part in found:
+        if not any(part.glob("*.parquet")):
+            raise InputError(f"{part}: partition without a .parquet file")
+    return found
+
+
+def _read_partition(path: Path, value: str) -> pd.DataFrame:
+    """The rows of one hive partition folder (all its .parquet files, in name order) with
+    the partition column set to ``value`` where the files do not have it."""
+    import pyarrow.parquet as pq
+
+    files = sorted(path.glob("*.parquet"))
+    if not files:
+        raise InputError(f"{path}: partition without a .parquet file")
+    frames = [pq.read_table(f).to_pandas() for f in files]
+    raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if PARTITION_COLUMN in raw.columns:
+        other = raw[PARTITION_COLUMN].astype(str) != value
+        if other.any():
+            i = int(np.argmax(other.to_numpy()))
+            raise InputError(f"{path}: data row {i + 1}: column {PARTITION_COLUMN} is "
+                             f"{raw[PARTITION_COLUMN].iloc[i]!r} in the partition of "
+                             f"{value!r}")
+    else:
+        raw.insert(0, PARTITION_COLUMN, value)
+    return raw
 
 
 @dataclass(frozen=True)
@@ -135,9 +193,10 @@ def load_source(source, sheet=None, name: str | None = None) -> Loaded:
         name = str(path)
         if not path.exists():
             raise InputError(f"{name}: file not found")
-        if path.is_dir():
+        part = partition_value(path)
+        if path.is_dir() and part is None:
             raise InputError(f"{name}: is a folder; give a file")
-        suffix = path.suffix.lower()
+        suffix = ".parquet" if part is not None else path.suffix.lower()
         kind = {".xlsx": "Excel", ".xlsm": "Excel", ".xls": "Excel", ".parquet": "Parquet",
                 ".pq": "Parquet"}.get(suffix, "CSV")   # any other name is read as CSV text
         try:
@@ -145,6 +204,8 @@ def load_source(source, sheet=None, name: str | None = None) -> Loaded:
                 raw, first, used_sheet = detect.read_workbook(path, name, sheet,
                                                               _looks_like_data)
                 file_lines = True
+            elif part is not None:
+                raw, file_lines, first = _read_partition(path, part), False, 1
             elif kind == "Parquet":
                 raw, file_lines, first = pd.read_parquet(path), False, 1
             else:

@@ -284,7 +284,8 @@ def weekly_requirement(history, horizon_weeks: int = 52, *, config: Config | Non
                        rules: shifts.Rules | None = None, volume_cv: float | None = None,
                        target_overrides: Mapping[str, object] | None = None,
                        schedule_time_limit_s: float = 60.0, volume: float = 1.0,
-                       aht_delta_s: float = 0.0) -> WeeklyRequirement:
+                       aht_delta_s: float = 0.0, workers: int | None = 1,
+                       scheduler: str | None = None) -> WeeklyRequirement:
     """The required FTE of every week of ``horizon_weeks`` (module docstring, steps 1-6).
 
     ``forecast``: how to forecast (its horizon is replaced by ``short_weeks`` weeks);
@@ -293,7 +294,9 @@ def weekly_requirement(history, horizon_weeks: int = 52, *, config: Config | Non
     week's volume CV for the Monte Carlo (None: the volume index's prediction error).
     ``volume`` (multiplier) and ``aht_delta_s`` (seconds) change every week, as a what-if
     scenario does (:class:`wfmplan.whatif.Scenario`), before the events; the short range's
-    schedule (the efficiency) is made for the changed weeks.
+    schedule (the efficiency) is made for the changed weeks. ``workers`` / ``scheduler``: the
+    short-range forecast and the staffing run series by series in that many processes or on
+    that Dask cluster (:func:`wfmcore.parallel.map_ordered`); the same requirement.
     """
     horizon_weeks = checks.whole(horizon_weeks, "horizon_weeks", 1)
     short_weeks = checks.whole(short_weeks, "short_weeks", 1)
@@ -310,7 +313,7 @@ def weekly_requirement(history, horizon_weeks: int = 52, *, config: Config | Non
     opts = replace(forecast or fc.ForecastOptions(), horizon=7 * short_weeks)
     read = read if read is not None else read_options(config)
     hist = load_history(history, opts, read)
-    result = fc.run_forecast(hist, options=opts)
+    result = fc.run_forecast(hist, options=opts, workers=workers, scheduler=scheduler)
     notes = list(result.notes)
     interval_min = result.interval_min
     short = result.frame.drop(columns=[S.MODEL])
@@ -415,7 +418,8 @@ def weekly_requirement(history, horizon_weeks: int = 52, *, config: Config | Non
 
     def staffed(frame: pd.DataFrame):
         f = read_forecast(frame[cols], interval_min=interval_min)
-        return staff_with_config(f, config, aht_s=aht_s, **overrides)
+        return staff_with_config(f, config, aht_s=aht_s, workers=workers,
+                                 scheduler=scheduler, **overrides)
 
     req = staffed(long)
     up = long.copy()
@@ -685,13 +689,15 @@ def run_capacity(history, horizon_weeks: int | str | None = None,
                  forecast: fc.ForecastOptions | None = None, rules: shifts.Rules | None = None,
                  target_overrides: Mapping[str, object] | None = None,
                  capacity_table: Mapping | None = None, volume: float = 1.0,
-                 aht_delta_s: float = 0.0, attrition_points: float = 0.0) -> CapacityResult:
+                 aht_delta_s: float = 0.0, attrition_points: float = 0.0,
+                 workers: int | None = 1, scheduler: str | None = None) -> CapacityResult:
     """The long-range plan of ``history``: the weekly requirement, the hiring plan, the
     Monte Carlo, and (with ``out_dir``) capacity.csv, capacity.xlsx and capacity.png.
 
     Settings: ``options`` (the run keys of :data:`CAPACITY_KEYS`, None = not given) over
     ``capacity_table`` (the ``[capacity]`` table; default ``config.capacity`` when the
     config has one) over the defaults; ``workforce`` replaces the table's workforce.
+    ``workers`` / ``scheduler``: see :func:`weekly_requirement` (the same plan for any).
     """
     config = config or Config()
     table = capacity_table if capacity_table is not None else getattr(config, "capacity", {})
@@ -734,7 +740,7 @@ def run_capacity(history, horizon_weeks: int | str | None = None,
                              scheduling_efficiency=run.get("scheduling_efficiency"),
                              rules=rules, volume_cv=run.get("volume_cv"),
                              target_overrides=target_overrides, volume=volume,
-                             aht_delta_s=aht_delta_s)
+                             aht_delta_s=aht_delta_s, workers=workers, scheduler=scheduler)
     notes = list(req.notes)
     tot = req.total
     required = tot["required_fte"].to_numpy()

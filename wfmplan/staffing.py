@@ -29,6 +29,7 @@ from wfmcore import schema as S
 from wfmcore.config import Config
 from wfmcore.errors import InputError
 from wfmcore.io import check_output_path, write_csv_atomic
+from wfmcore.parallel import key_seed, map_ordered
 from wfmcore.reader import IntervalFile
 from wfmcore.targets import ServiceTarget
 
@@ -152,9 +153,10 @@ def period_ids(frame: pd.DataFrame, period: str) -> np.ndarray:
 
 
 def agents_for(frame, calls, aht, interval_min, target: ServiceTarget, *,
-               volume: float = 1.0):
+               volume: float = 1.0, seed: int = 0):
     """(agents, load staffed for, notes) by the target's staffing method, period and
-    forecast risk; ``volume`` scales the forecast's prediction interval with ``calls``."""
+    forecast risk; ``volume`` scales the forecast's prediction interval with ``calls``;
+    ``seed``: the simulation seed of ``isa`` (a series' :func:`wfmcore.parallel.key_seed`)."""
     order, starts = time_order(frame, interval_min)
     if target.model not in VOICE_MODELS and (target.staffing_method == "isa"
                                              or target.expected_sl):
@@ -174,7 +176,7 @@ def agents_for(frame, calls, aht, interval_min, target: ServiceTarget, *,
         result = isa_staffing(calls[order], aht[order], interval_min, target, starts,
                               replications=target.isa_replications,
                               max_iterations=target.isa_max_iterations,
-                              damping=target.isa_damping)
+                              damping=target.isa_damping, seed=seed)
         agents = np.empty(len(frame), dtype=np.int64)
         agents[order] = result.agents
         equivalent = np.empty(len(frame))
@@ -239,7 +241,7 @@ def _uncertain_agents(frame, calls, aht, interval_min, target: ServiceTarget, vo
 
 
 def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
-          aht_s: float | None = None) -> Requirements:
+          aht_s: float | None = None, seed: int = 0) -> Requirements:
     """Required agents and their KPIs for every row of ``forecast`` (one target for all).
 
     ``traffic_erl`` is the offered load; ``staffing_erl`` the load the agents are computed
@@ -247,7 +249,8 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
     (:func:`time_order`, :func:`erlang.staffing_load`); the KPI columns are the formula's
     at that load. Each channel of the file's ``channel`` column is staffed by its own model
     (:meth:`ServiceTarget.for_channel`) unless the target names a channel;
-    ``staffing_model`` says which model staffed each row.
+    ``staffing_model`` says which model staffed each row. ``seed``: the simulation seed of
+    ``staffing_method`` isa.
     """
     target = target or ServiceTarget()
     if forecast.interval_min is None:
@@ -255,12 +258,12 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
                          "forecast with read_forecast", param="interval_min")
     frame = forecast.frame
     if S.CHANNEL not in frame.columns or target.channel is not None:
-        return _staff_rows(forecast, target, aht_s)
+        return _staff_rows(forecast, target, aht_s, seed)
     parts, notes, methods = [], [], set()
     groups = list(frame.groupby(S.CHANNEL, sort=False))
     for channel, rows in groups:
         part = _staff_rows(replace(forecast, frame=rows), target.for_channel(str(channel)),
-                           aht_s)
+                           aht_s, seed)
         parts.append(part.frame)
         methods.add(part.staffing_method)
         notes += [f"channel {channel}: {n}" if len(groups) > 1 else n for n in part.notes]
@@ -270,7 +273,7 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
 
 
 def _staff_rows(forecast: IntervalFile, target: ServiceTarget,
-                aht_s: float | None) -> Requirements:
+                aht_s: float | None, seed: int = 0) -> Requirements:
     """:func:`staff` for rows of one model."""
     frame = forecast.frame
     calls = frame[S.OFFERED].to_numpy(float)
@@ -278,7 +281,8 @@ def _staff_rows(forecast: IntervalFile, target: ServiceTarget,
     load = offered_load(calls, aht, forecast.interval_min)
     if target.model == "deferred":
         return _staff_deferred(forecast, target, calls, aht, load)
-    agents, staffed_load, notes = agents_for(frame, calls, aht, forecast.interval_min, target)
+    agents, staffed_load, notes = agents_for(frame, calls, aht, forecast.interval_min, target,
+                                             seed=seed)
     k = kpis(agents, staffed_load, aht, target)
     out = frame.drop(columns=[reader.LINE]).copy()
     out[S.INTERVAL_START] = reader.format_times(out[S.INTERVAL_START]).to_numpy()
@@ -364,32 +368,69 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
                         notes=tuple(notes))
 
 
+def series_tasks(frame: pd.DataFrame):
+    """(key, row positions) per series (queue x channel, :data:`SERIES_COLUMNS` present) in
+    the order the series first appear; one ({}, all rows) for a frame without them."""
+    keys = [c for c in SERIES_COLUMNS if c in frame.columns]
+    if not keys:
+        return [({}, np.arange(len(frame)))]
+    out = []
+    for values, rows in frame.groupby(keys, sort=False, dropna=False).indices.items():
+        values = values if isinstance(values, tuple) else (values,)
+        out.append((dict(zip(keys, values, strict=True)), np.asarray(rows)))
+    return out
+
+
+def _staff_series(task) -> Requirements:
+    """One series staffed (a pure map task of :func:`staff_with_config`)."""
+    part, target, aht_s, seed = task
+    return staff(part, target, aht_s=aht_s, seed=seed)
+
+
 def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
-                      aht_s: float | None = None, **target_overrides) -> Requirements:
+                      aht_s: float | None = None, workers: int | None = 1,
+                      scheduler: str | None = None, progress=None,
+                      **target_overrides) -> Requirements:
     """Staff ``forecast`` with the settings of a ``wfm.toml``.
 
     Precedence: ``target_overrides`` / ``aht_s`` given here (command-line options) > the
     queue's ``[queues.NAME]`` table > the file's general tables > built-in defaults. With
     per-queue settings each queue is staffed with its own target; rows keep their order.
+
+    Each series (queue x channel) is staffed on its own, as a pure map
+    (:func:`wfmcore.parallel.map_ordered`: ``workers`` processes, or the Dask cluster at
+    ``scheduler``; ``progress(1)`` as each series is done), the ``isa`` simulation seeded
+    from the series key: the same requirements for any number of workers. A note is
+    prefixed with its series where the file has more than one (or per-queue settings).
     """
     config = config or Config()
     frame = forecast.frame
-    if S.QUEUE not in frame.columns or not config.queues:
-        return staff(forecast, config.service_target(None, **target_overrides),
-                     aht_s=aht_for(config, None, aht_s))
-    unknown = sorted(set(config.queues) - set(frame[S.QUEUE]))
-    if unknown:
-        raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not in "
-                         f"{forecast.source}")
+    if S.QUEUE in frame.columns and config.queues:
+        unknown = sorted(set(config.queues) - set(frame[S.QUEUE]))
+        if unknown:
+            raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not "
+                             f"in {forecast.source}")
+    series = series_tasks(frame)
+    per_queue = S.QUEUE in frame.columns and bool(config.queues)
+    shown = [c for c in SERIES_COLUMNS if c in frame.columns
+             and (frame[c].nunique(dropna=False) > 1 or (c == S.QUEUE and per_queue))]
+    tasks, labels, methods = [], [], set()
+    for key, rows in series:
+        queue = key.get(S.QUEUE) if per_queue else None
+        target = config.service_target(queue, **target_overrides)
+        part = forecast if len(series) == 1 else replace(forecast, frame=frame.iloc[rows])
+        tasks.append((part, target, aht_for(config, queue, aht_s), key_seed(key)))
+        labels.append("".join(f"{c} {key[c]}: " for c in shown))
     parts, notes = [], []
-    for queue, rows in frame.groupby(S.QUEUE, sort=False):
-        part = staff(replace(forecast, frame=rows),
-                     config.service_target(queue, **target_overrides),
-                     aht_s=aht_for(config, queue, aht_s))
+    results = map_ordered(_staff_series, tasks, workers=workers, progress=progress,
+                          scheduler=scheduler)
+    for label, part in zip(labels, results, strict=True):
         parts.append(part.frame)
-        notes += [f"queue {queue}: {n}" for n in part.notes]
-    methods = {config.service_target(q, **target_overrides).staffing_method
-               for q in pd.unique(frame[S.QUEUE])}
+        methods.update(part.staffing_method.split("/"))
+        notes += [label + n for n in part.notes]
+    if per_queue:
+        methods = {config.service_target(q, **target_overrides).staffing_method
+                   for q in pd.unique(frame[S.QUEUE])}
     return Requirements(frame=pd.concat(parts).loc[frame.index],
                         interval_min=forecast.interval_min,
                         staffing_method="/".join(sorted(methods)), notes=tuple(notes))
@@ -405,12 +446,18 @@ def aht_for(config: Config, queue: str | None, aht_s: float | None) -> float | N
 
 def staff_file(forecast_path: Path, out: Path, *, config: Config | None = None,
                aht_s: float | None = None, interval_min: int | None = None,
-               **target_overrides) -> Requirements:
-    """``wfm staff``: read a forecast file, staff it, write the requirements CSV (atomic;
-    never over an input)."""
+               workers: int | None = 1, scheduler: str | None = None, progress=None,
+               on_series=None, **target_overrides) -> Requirements:
+    """``wfm staff``: read a forecast file, staff it (series in parallel:
+    :func:`staff_with_config`; ``on_series(n)`` is told the number of series first), write
+    the requirements CSV (atomic; never over an input)."""
     config = config or Config()
     check_output_path(out, [forecast_path] + ([config.path] if config.path else []))
-    requirements = staff_with_config(read_forecast(forecast_path, interval_min=interval_min),
-                                     config, aht_s=aht_s, **target_overrides)
+    forecast = read_forecast(forecast_path, interval_min=interval_min)
+    if on_series is not None:
+        on_series(len(series_tasks(forecast.frame)))
+    requirements = staff_with_config(forecast, config, aht_s=aht_s, workers=workers,
+                                     scheduler=scheduler, progress=progress,
+                                     **target_overrides)
     write_csv_atomic(requirements.frame, out, inputs=[forecast_path])
     return requirements

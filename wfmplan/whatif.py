@@ -31,12 +31,20 @@ from wfmcore.config import Config
 from wfmcore.errors import InputError
 from wfmcore.excel import write_frame
 from wfmcore.io import check_output_path, read_toml, write_atomic
+from wfmcore.parallel import key_seed, map_ordered
 from wfmcore.reader import IntervalFile
 from wfmcore.readoptions import ReadOptions
 from wfmcore.targets import TARGET_FIELDS, ServiceTarget
 from wfmplan.capacity import run_capacity
 from wfmplan.settings import shift_rules
-from wfmplan.staffing import agents_for, horizon_weeks, load_to_staff, read_forecast, row_aht
+from wfmplan.staffing import (
+    agents_for,
+    horizon_weeks,
+    load_to_staff,
+    read_forecast,
+    row_aht,
+    series_tasks,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,7 +194,8 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
                   base: ServiceTarget, *, aht_s: float | None = None,
                   headcount: np.ndarray | None = None, fte_hours: float = 37.5,
                   paid_hours: Callable[[pd.DataFrame], float] | None = None,
-                  progress: Callable[[], None] | None = None) -> pd.DataFrame:
+                  progress: Callable[[], None] | None = None, workers: int | None = 1,
+                  scheduler: str | None = None) -> pd.DataFrame:
     """One row per scenario: agent-hours, FTE, service level, ASA, abandonment, occupancy,
     and their differences to the first scenario (the base).
 
@@ -195,6 +204,11 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
     instead of solving. ``paid_hours(requirements_frame) -> float`` (e.g. a shift
     scheduler) prices each scenario's scheduled agents in paid hours; FTE then uses paid
     hours. ``progress()`` is called after each scenario.
+
+    The staffing of every scenario is solved series by series (queue x channel) as a pure
+    map (:func:`wfmcore.parallel.map_ordered`: ``workers`` processes or the Dask cluster at
+    ``scheduler``), the ``isa`` simulation seeded from the series key: the same table for
+    any number of workers.
     """
     if not isinstance(forecast, IntervalFile):
         forecast = read_forecast(forecast)
@@ -207,21 +221,35 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
     hours = interval_min / 60.0
     weeks = horizon_weeks(times)
     rows = []
+    targets = [sc.target(base) for sc in scenarios]
     for sc in scenarios:
-        target = sc.target(base)
         c = calls * sc.volume
         h = aht * sc.aht + sc.aht_delta_s
         if np.any(h[c > 0] <= 0):
             raise InputError(f"scenario '{sc.name}': the AHT change leaves an interval with an "
                              f"AHT of {float(np.min(h[c > 0])):g} s; it must stay above 0",
                              param="aht_delta_s")
+    solved = None
+    if headcount is None:
+        series = series_tasks(frame)
+        tasks = [(frame.iloc[r] if len(series) > 1 else frame, calls[r], aht[r], interval_min,
+                  [(t, sc.volume, sc.aht, sc.aht_delta_s) for t, sc in zip(targets, scenarios,
+                                                                           strict=True)],
+                  key_seed(key)) for key, r in series]
+        solved = (series, map_ordered(_series_scenarios, tasks, workers=workers,
+                                      scheduler=scheduler))
+    for j, (sc, target) in enumerate(zip(scenarios, targets, strict=True)):
+        c = calls * sc.volume
+        h = aht * sc.aht + sc.aht_delta_s
         load = offered_load(c, h, interval_min)
         if headcount is not None:
             staffed_load = load_to_staff(frame, c, h, interval_min, target.staffing_method)
             n = np.asarray(headcount, dtype=float)
         else:
-            n, staffed_load, _ = agents_for(frame, c, h, interval_min, target,
-                                            volume=sc.volume)
+            n, staffed_load = np.zeros(len(frame)), np.zeros(len(frame))
+            for (_, r), per_scenario in zip(*solved, strict=True):
+                n[r], staffed_load[r] = per_scenario[j]
+            n = n.astype(np.int64)
         k = kpis(n, staffed_load, h, target)
         sched = scheduled_agents(n, target.shrinkage)
         answered = c * (1 - k["p_abandon"])
@@ -259,6 +287,18 @@ def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenari
                 "occupancy"):
         table[f"{col}_vs_base"] = table[col] - table[col].iloc[0]
     return table
+
+
+def _series_scenarios(task) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One series' (agents, load staffed for) under every scenario (a pure map task of
+    :func:`run_scenarios`)."""
+    frame, calls, aht, interval_min, scenarios, seed = task
+    out = []
+    for target, volume, aht_mult, aht_delta_s in scenarios:
+        n, staffed_load, _ = agents_for(frame, calls * volume, aht * aht_mult + aht_delta_s,
+                                        interval_min, target, volume=volume, seed=seed)
+        out.append((np.asarray(n), np.asarray(staffed_load, dtype=float)))
+    return out
 
 
 def match_headcount(forecast: IntervalFile, source) -> np.ndarray:
@@ -324,10 +364,13 @@ class WhatifOptions:
 
 def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = None,
                options: WhatifOptions | None = None, headcount=None,
-               progress: Callable[[], None] | None = None) -> pd.DataFrame:
+               progress: Callable[[], None] | None = None, workers: int | None = 1,
+               scheduler: str | None = None) -> pd.DataFrame:
     """The what-if table for a forecast file (or a history, forecast first): the base target
     from ``config``, scenarios against it, paid hours through :func:`shifts.schedule` with
-    the config's ``[shifts]`` rules, ``headcount`` (a file) evaluated instead of solved."""
+    the config's ``[shifts]`` rules, ``headcount`` (a file) evaluated instead of solved.
+    ``workers`` / ``scheduler``: the forecast and the staffing run series by series in that
+    many processes or on that Dask cluster (:func:`run_scenarios`); the same table."""
     config = config or Config()
     options = options or WhatifOptions()
     base = config.service_target()
@@ -335,7 +378,7 @@ def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = Non
     if options.from_history:
         predicted = run_forecast(source, options=ForecastOptions(horizon=options.horizon,
                                                                  aht_s=aht_s),
-                                 read=options.read)
+                                 read=options.read, workers=workers, scheduler=scheduler)
         forecast = read_forecast(predicted.frame, interval_min=predicted.interval_min)
     else:
         forecast = read_forecast(source)
@@ -350,17 +393,20 @@ def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = Non
                 "paid_hours"]
 
     return run_scenarios(forecast, scenarios, base, aht_s=aht_s, headcount=counts,
-                         fte_hours=options.fte_hours, paid_hours=pricer, progress=progress)
+                         fte_hours=options.fte_hours, paid_hours=pricer, progress=progress,
+                         workers=workers, scheduler=scheduler)
 
 
 def run_capacity_whatif(history, scenarios: list[Scenario], *, config: Config | None = None,
                         horizon=None, options: dict | None = None,
-                        progress: Callable[[], None] | None = None) -> pd.DataFrame:
+                        progress: Callable[[], None] | None = None, workers: int | None = 1,
+                        scheduler: str | None = None) -> pd.DataFrame:
     """The long-range plan (:func:`wfmplan.capacity.run_capacity`) of ``history`` under each
     scenario: volume (a multiplier), AHT in seconds (``aht_delta_s``), annual attrition
     points and any target key; one row per scenario with the plan's required FTE, hires,
     cost (and against the first scenario), its lowest weekly chance of meeting the
-    requirement and the FTE-weeks short. ``options``: the run options of ``wfm capacity``."""
+    requirement and the FTE-weeks short. ``options``: the run options of ``wfm capacity``;
+    ``workers`` / ``scheduler`` as for :func:`wfmplan.capacity.run_capacity`."""
     config = config or Config()
     rows = []
     base_cost = None
@@ -374,7 +420,7 @@ def run_capacity_whatif(history, scenarios: list[Scenario], *, config: Config | 
         overrides = {k: v for k, v in asdict(sc).items() if k in TARGET_CHANGES and v is not None}
         res = run_capacity(history, horizon, config, options=options, volume=sc.volume,
                            aht_delta_s=sc.aht_delta_s, attrition_points=sc.attrition_points,
-                           target_overrides=overrides)
+                           target_overrides=overrides, workers=workers, scheduler=scheduler)
         s = res.summary
         base_cost = s["cost"] if base_cost is None else base_cost
         rows.append({"scenario": sc.name, "weeks": s["weeks"],

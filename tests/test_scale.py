@@ -1,0 +1,282 @@
+"""Many queues (issue 15): every per-series command gives the same output for one process,
+two processes and a Dask cluster; Parquet datasets partitioned by queue in and out.
+
+The reference of every comparison is the same call in one process (``workers=1``), the
+implementation that the rest of the suite checks against published tables and simulations;
+the parallel runs must reproduce it exactly (``assert_frame_equal`` with no tolerance, or the
+written bytes).
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import cli
+import forecast as fc
+from forecast.pipeline import run_forecast_partitioned, write_forecast_partitioned
+from forecast.synthetic import poisson_history
+from wfmcore.errors import InputError
+from wfmcore.parallel import key_seed, map_ordered
+from wfmcore.targets import ServiceTarget
+from wfmplan import staffing
+from wfmplan.backtest import run_backtest
+from wfmplan.capacity import run_capacity
+from wfmplan.whatif import Scenario, run_scenarios
+
+FAST = fc.ForecastOptions(model="weekday_avg4", horizon="1w")   # a baseline: the map is under
+                                                                # test, not the model
+
+
+def _history(queues=("a", "b", "c", "d"), weeks=3, interval=30) -> pd.DataFrame:
+    # Poisson calls of Mon-Fri 08-16 centres (forecast.synthetic), one level per queue, AHT
+    # 280-340 s so that the queues differ in every column
+    parts = []
+    for i, q in enumerate(queues):
+        f, _ = poisson_history(weeks, seed=40 + i, calls_per_day=150.0 * (i + 1),
+                               open_hours=(8, 16), interval_min=interval)
+        parts.append(f.assign(queue=q, aht_s=280.0 + 20 * i))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _forecast_file(tmp_path: Path) -> staffing.IntervalFile:
+    res = fc.run_forecast(_history(), options=FAST)
+    path = tmp_path / "forecast.csv"
+    fc.write_forecast(res, path)
+    return staffing.read_forecast(path)
+
+
+# --- the map ------------------------------------------------------------------------------
+
+def test_key_seed_depends_on_the_key_only():
+    # the same key in any order of its items, and {} (one series) keeps the seed 0 that
+    # a single-series run always had; different keys differ
+    assert key_seed({"queue": "a", "channel": "chat"}) == key_seed({"channel": "chat",
+                                                                      "queue": "a"})
+    assert key_seed({}) == 0
+    assert key_seed({"queue": "a"}) != key_seed({"queue": "b"})
+    assert 0 <= key_seed({"queue": "a"}) < 2 ** 63
+
+
+def test_backtest_is_identical_with_one_and_two_workers():
+    hist = _history(weeks=4)
+    one = run_backtest(hist, folds=2, cal_folds=1, model=["weekday_avg4", "seasonal_naive"],
+                       workers=1)
+    two = run_backtest(hist, folds=2, cal_folds=1, model=["weekday_avg4", "seasonal_naive"],
+                       workers=2)
+    # fit_s is a wall-clock time: the one column that differs between any two runs
+    pd.testing.assert_frame_equal(one.table.drop(columns="fit_s_median"),
+                                  two.table.drop(columns="fit_s_median"))
+    pd.testing.assert_frame_equal(one.folds.drop(columns="fit_s"),
+                                  two.folds.drop(columns="fit_s"))
+    assert one.notes == two.notes
+    assert sorted(one.table["queue"].unique()) == ["a", "b", "c", "d"]
+    # each queue's rows are that queue backtested alone (the map only splits the work)
+    alone = run_backtest(hist[hist.queue == "c"].drop(columns="queue"), folds=2, cal_folds=1,
+                         model=["weekday_avg4", "seasonal_naive"])
+    pd.testing.assert_frame_equal(
+        one.table[one.table.queue == "c"].drop(columns=["queue", "fit_s_median"])
+        .reset_index(drop=True), alone.table.drop(columns="fit_s_median"))
+
+
+def test_backtest_counts_series_for_the_progress_bar():
+    told, ticks = [], []
+    run_backtest(_history(weeks=3), folds=1, cal_folds=1, model=["weekday_avg4"],
+                 on_series=told.append, progress=ticks.append)
+    assert told == [4] and ticks == [1] * 4
+
+
+def test_staff_is_identical_with_one_and_two_workers(tmp_path):
+    forecast = _forecast_file(tmp_path)
+    one = staffing.staff_with_config(forecast, workers=1)
+    two = staffing.staff_with_config(forecast, workers=2)
+    pd.testing.assert_frame_equal(one.frame, two.frame)
+    assert one.notes == two.notes and one.staffing_method == two.staffing_method
+    # every row kept its own load: A = calls x AHT / (30 min x 60 s), by hand
+    f = one.frame
+    assert f["traffic_erl"].to_numpy() == pytest.approx(
+        (f["offered"] * f["aht_s"]).to_numpy() / 1800.0, rel=1e-12)
+
+
+def test_isa_seeds_each_queue_from_its_key_not_its_position(tmp_path):
+    # the simulation-based staffing draws random numbers: a queue's requirement must not
+    # depend on which other queues are in the file or in what order they come
+    forecast = _forecast_file(tmp_path)
+    frame = forecast.frame
+    two_days = frame[pd.to_datetime(frame["interval_start"]).dt.day_of_week < 1]
+    small = staffing.read_forecast(two_days[two_days.queue.isin(["a", "b"])]
+                                   .drop(columns=["_line"]), interval_min=30)
+    flipped = staffing.read_forecast(
+        pd.concat([two_days[two_days.queue == "b"], two_days[two_days.queue == "a"]])
+        .drop(columns=["_line"]), interval_min=30)
+    kw = dict(staffing_method="isa", isa_replications=20, isa_max_iterations=3)
+    x = staffing.staff_with_config(small, workers=1, **kw).frame
+    y = staffing.staff_with_config(flipped, workers=2, **kw).frame
+    for q in ("a", "b"):
+        pd.testing.assert_frame_equal(x[x.queue == q].reset_index(drop=True),
+                                      y[y.queue == q].reset_index(drop=True))
+
+
+def test_whatif_is_identical_with_one_and_two_workers(tmp_path):
+    forecast = _forecast_file(tmp_path)
+    scenarios = [Scenario(name="base"), Scenario(name="+10%", volume=1.1),
+                 Scenario(name="90/20", sl_target=0.9)]
+    one = run_scenarios(forecast, scenarios, ServiceTarget(), workers=1)
+    two = run_scenarios(forecast, scenarios, ServiceTarget(), workers=2)
+    pd.testing.assert_frame_equal(one, two)
+    # the base scenario's agent-hours are wfm staff's (the same staffing, summed)
+    req = staffing.staff_with_config(forecast)
+    assert one["agent_hours"].iloc[0] == pytest.approx(req.agent_hours, rel=1e-12)
+
+
+def test_capacity_is_identical_with_one_and_two_workers():
+    hist = _history(weeks=6)
+    kw = dict(forecast=FAST, options={"scheduling_efficiency": 1.1, "paths": 200})
+    one = run_capacity(hist, 8, workers=1, **kw)
+    two = run_capacity(hist, 8, workers=2, **kw)
+    pd.testing.assert_frame_equal(one.table, two.table)
+    pd.testing.assert_frame_equal(one.requirement.frame, two.requirement.frame)
+
+
+# --- Dask ------------------------------------------------------------------------------------
+
+def test_forecast_on_a_dask_local_cluster_is_byte_identical(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    hist = _history()
+    fc.write_forecast(fc.run_forecast(hist, options=FAST, workers=1), tmp_path / "one.csv")
+    # threads, not processes (fast to start), but the scheduler on the loopback over TCP, as
+    # a real cluster is reached
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        res = fc.run_forecast(hist, options=FAST, scheduler=cluster.scheduler_address)
+        st = staffing.staff_with_config(staffing.read_forecast(tmp_path / "one.csv"),
+                                        scheduler=cluster.scheduler_address)
+    fc.write_forecast(res, tmp_path / "dask.csv")
+    assert (tmp_path / "one.csv").read_bytes() == (tmp_path / "dask.csv").read_bytes()
+    pd.testing.assert_frame_equal(
+        st.frame, staffing.staff_with_config(staffing.read_forecast(tmp_path / "one.csv")).frame)
+
+
+def _unused_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_scheduler_is_one_input_error(monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("wfmcore.parallel.CONNECT_TIMEOUT_S", 1)
+    address = f"tcp://127.0.0.1:{_unused_port()}"
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler") as err:
+        map_ordered(abs, [1, -2], scheduler=address)
+    assert err.value.param == "scheduler" and "\n" not in str(err.value)
+
+
+def test_scheduler_without_distributed_installed_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)     # import distributed fails
+    with pytest.raises(InputError, match=r"wfm-toolkit\[dask\]"):
+        map_ordered(abs, [1], scheduler="tcp://127.0.0.1:8786")
+
+
+def test_cli_scheduler_from_the_environment_fails_in_one_line(tmp_path, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("wfmcore.parallel.CONNECT_TIMEOUT_S", 1)
+    hist = tmp_path / "h.csv"
+    _history(queues=("a",)).to_csv(hist, index=False)
+    monkeypatch.setenv("WFM_DASK_SCHEDULER", f"tcp://127.0.0.1:{_unused_port()}")
+    res = CliRunner().invoke(cli.app, ["forecast", str(hist), "-o", str(tmp_path / "f.csv"),
+                                       "--model", "weekday_avg4"])
+    assert res.exit_code == 2
+    assert "--scheduler" in res.output and "cannot reach the Dask scheduler" in res.output
+    assert not (tmp_path / "f.csv").exists()
+
+
+# --- Parquet partitioned by queue -------------------------------------------------------------
+
+def _dataset(frame: pd.DataFrame, root: Path) -> Path:
+    # a hive dataset as pyarrow writes it (queue=NAME/<uuid>.parquet), the queue column
+    # only in the folder names
+    frame.to_parquet(root, partition_cols=["queue"], index=False)
+    return root
+
+
+def test_partitioned_forecast_round_trip_equals_the_csv_run(tmp_path):
+    hist = _history(queues=("a", "b c", "d/e"))            # names that need escaping
+    hist.to_csv(tmp_path / "h.csv", index=False)
+    data = _dataset(hist, tmp_path / "hist")
+    runner = CliRunner()
+    res = runner.invoke(cli.app, ["forecast", str(tmp_path / "h.csv"), "-o",
+                                  str(tmp_path / "f.csv"), "--model", "weekday_avg4",
+                                  "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(cli.app, ["forecast", str(data), "--partitioned", "-o",
+                                  str(tmp_path / "out"), "--model", "weekday_avg4",
+                                  "--workers", "2"])
+    assert res.exit_code == 0, res.output
+    parts = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert parts == ["queue=a", "queue=b%20c", "queue=d%2Fe"]
+    back = pd.read_parquet(tmp_path / "out")                 # pyarrow reads the dataset
+    back["queue"] = back["queue"].astype(str)
+    csv = pd.read_csv(tmp_path / "f.csv")
+    back = back[csv.columns].sort_values(["queue", "interval_start"]).reset_index(drop=True)
+    csv = csv.sort_values(["queue", "interval_start"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, csv, check_dtype=False)
+    # a CSV -o writes the same file as the CSV run
+    res = runner.invoke(cli.app, ["forecast", str(data), "--partitioned", "-o",
+                                  str(tmp_path / "g.csv"), "--model", "weekday_avg4"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "g.csv").read_bytes() == (tmp_path / "f.csv").read_bytes()
+
+
+def test_partition_is_validated_by_the_one_reader(tmp_path):
+    hist = _history(queues=("a", "b"))
+    hist.loc[hist.index[hist.queue == "b"][3], "offered"] = -5.0
+    data = _dataset(hist, tmp_path / "hist")
+    with pytest.raises(InputError) as part_err:
+        run_forecast_partitioned(data, options=FAST)
+    with pytest.raises(InputError) as frame_err:
+        fc.run_forecast(hist[hist.queue == "b"].reset_index(drop=True), options=FAST)
+    # the same check and row as for a frame of that queue, named by the partition folder
+    part_msg = str(part_err.value)
+    assert part_msg.startswith(str(data / "queue=b"))
+    assert part_msg.split(":", 1)[1] == str(frame_err.value).split(":", 1)[1]
+
+
+def test_partitioned_needs_partition_folders(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no queue=NAME partition folders"):
+        run_forecast_partitioned(tmp_path / "empty", options=FAST)
+    res = fc.run_forecast(_history(queues=("a", "b")), options=FAST)
+    write_forecast_partitioned(res, tmp_path / "out")
+    with pytest.raises(InputError, match="another run"):
+        write_forecast_partitioned(fc.run_forecast(_history(queues=("z",)), options=FAST),
+                                   tmp_path / "out")
+    assert np.isfinite(res.frame["offered"]).all()
+
+
+def test_cli_staff_and_backtest_take_workers(tmp_path):
+    forecast = _forecast_file(tmp_path)
+    runner = CliRunner()
+    for n in (1, 2):
+        res = runner.invoke(cli.app, ["staff", forecast.source, "-o", str(tmp_path / f"r{n}.csv"),
+                                      "--workers", str(n)])
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "r1.csv").read_bytes() == (tmp_path / "r2.csv").read_bytes()
+    hist = tmp_path / "h.csv"
+    _history(weeks=3).to_csv(hist, index=False)
+    tables = []
+    for n in (1, 2):
+        out = tmp_path / f"bt{n}.csv"
+        res = runner.invoke(cli.app, ["backtest", str(hist), "--folds", "1", "--workers", str(n),
+                                      "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        tables.append(pd.read_csv(out).drop(columns="fit_s_median"))
+    pd.testing.assert_frame_equal(*tables)
+    res = runner.invoke(cli.app, ["staff", forecast.source, "-o", str(tmp_path / "x.csv"),
+                                  "--workers", "0"])
+    assert res.exit_code == 2 and "--workers" in res.output
