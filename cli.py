@@ -406,7 +406,7 @@ def staff(
 def capacity_cmd(
     history: Annotated[Path, typer.Argument(help="Interval history (as for `wfm forecast`).")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Output folder (created if needed): "
-                                      "capacity.csv, capacity.xlsx, capacity.png.")
+                                      "capacity.csv, capacity.xlsx, capacity.png, capacity.html.")
                    ] = Path("capacity"),
     horizon: Annotated[str | None, typer.Option(
         "--horizon", help="Weeks to plan: 52w, 26w, 364d. [default: 52w, or "

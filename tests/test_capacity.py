@@ -381,7 +381,7 @@ def test_run_capacity_writes_the_weekly_table(tmp_path):
                                        "ramp_weeks": 2,
                                        "staff": [{"headcount": 9, "tenure_weeks": 100}]})
     assert {p.name for p in tmp_path.iterdir()} == {"capacity.csv", "capacity.xlsx",
-                                                   "capacity.png"}
+                                                   "capacity.png", "capacity.html"}
     csv = pd.read_csv(tmp_path / "capacity.csv")
     for col in ("week_start", "required_fte", "available_fte", "available_fte_existing",
                 "available_fte_hired", "gap_fte", "hires", "attrition", "overtime_fte",

@@ -28,7 +28,8 @@ def test_capacity_writes_the_plan(centre):
                               "--config", str(centre / "wfm.toml"), "--paths", "200",
                               "--p-meet", "0.9", "-o", str(out)])
     assert res.exit_code == 0, res.output
-    assert {p.name for p in out.iterdir()} == {"capacity.csv", "capacity.xlsx", "capacity.png"}
+    assert {p.name for p in out.iterdir()} == {"capacity.csv", "capacity.xlsx", "capacity.png",
+                                             "capacity.html"}
     t = pd.read_csv(out / "capacity.csv")
     assert len(t) == 6
     assert {"week_start", "required_fte", "available_fte", "gap_fte", "hires", "attrition",

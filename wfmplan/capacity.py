@@ -35,7 +35,7 @@ every week again at +10 % volume: Erlang economies of scale make it below 1).
 **Runner** (:func:`run_capacity`): requirement, the workforce of the ``[capacity]`` table
 (:func:`workforce_from_table`), the hiring programme (expected value, or for a probability
 ``p_meet`` of meeting each week), the Monte Carlo, and capacity.csv / capacity.xlsx /
-capacity.png written atomically.
+capacity.png / capacity.html (the report section, with its assumptions) written atomically.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ from wfmplan.hiring import (
     plan_for_probability,
     plan_hiring,
 )
+from wfmplan.report import capacity_report
 from wfmplan.settings import read_options, shift_rules
 from wfmplan.staffing import read_forecast, staff_with_config
 
@@ -77,7 +78,7 @@ TREND_MIN_WEEKS = 26
 SEASON_MIN_WEEKS = 104
 HARMONICS = 3
 ELASTICITY_STEP = 1.1
-OUTPUT_FILES = ("capacity.csv", "capacity.xlsx", "capacity.png")
+OUTPUT_FILES = ("capacity.csv", "capacity.xlsx", "capacity.png", "capacity.html")
 
 
 # --- the weekly volume index ------------------------------------------------------------------
@@ -692,7 +693,8 @@ def run_capacity(history, horizon_weeks: int | str | None = None,
                  aht_delta_s: float = 0.0, attrition_points: float = 0.0,
                  workers: int | None = 1, scheduler: str | None = None) -> CapacityResult:
     """The long-range plan of ``history``: the weekly requirement, the hiring plan, the
-    Monte Carlo, and (with ``out_dir``) capacity.csv, capacity.xlsx and capacity.png.
+    Monte Carlo, and (with ``out_dir``) capacity.csv, capacity.xlsx, capacity.png and
+    capacity.html (:func:`wfmplan.report.capacity_report`).
 
     Settings: ``options`` (the run keys of :data:`CAPACITY_KEYS`, None = not given) over
     ``capacity_table`` (the ``[capacity]`` table; default ``config.capacity`` when the
@@ -798,6 +800,7 @@ def run_capacity(history, horizon_weeks: int | str | None = None,
                                   lambda p_: write_workbook(result, p_), inputs=inputs))
         files.append(write_atomic(out_dir / "capacity.png",
                                   lambda p_: write_chart(result, p_), inputs=inputs))
+        files.append(capacity_report(result, out_dir / "capacity.html", inputs=inputs))
     return result
 
 
