@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_multiskill_sim import n_design_chain  # an independent chain (its own code)
 
 from erlang import erlang_a, erlang_c
 from erlang.multiskill_exact import UnstableError, exact_distribution, exact_kpis
@@ -218,3 +219,21 @@ def test_refusals():
         exact_kpis(impatient, [60.0], [3])        # 3 Erlangs on 3 agents: null recurrent
     with pytest.raises(InputError, match="one column per group"):
         exact_kpis(m, [60, 40], [2, 2, 2])
+
+
+def test_n_design_equals_an_independently_written_chain():
+    # issue 14: "a 2-type N-design small enough for an exact Markov chain matches it to
+    # 1e-6". Expected values: the chain written state by state in test_multiskill_sim.py
+    # (n_design_chain, its own enumeration of (a1, b1, b2, q1, q2) and its own solve), which
+    # shares no code with erlang.multiskill_exact. 2 + 2 agents, 40 and 30 calls an hour.
+    types = (CallType("t1", 200.0, 180.0), CallType("t2", 150.0, 120.0))
+    model = SkillsModel(types, (AgentGroup("A", ("t1",)),
+                                AgentGroup("B", ("t2", "t1"), aht_factor={"t1": 1.2})))
+    ref = n_design_chain(40 / 3600, 30 / 3600, 2, 2, 1 / 200, 1 / 240, 1 / 150, 1 / 180,
+                         1 / 120)
+    got = exact_kpis(model, [40.0, 30.0], [2, 2])
+    for k in (0, 1):
+        assert got.p_wait[k] == pytest.approx(ref[f"p_wait_{k + 1}"], abs=1e-6)
+        assert got.p_abandon[k] == pytest.approx(ref[f"p_abandon_{k + 1}"], abs=1e-6)
+    assert got.occupancy[0] == pytest.approx(ref["occ_a"], abs=1e-6)
+    assert got.occupancy[1] == pytest.approx(ref["occ_b"], abs=1e-6)
