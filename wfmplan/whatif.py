@@ -84,6 +84,7 @@ class Scenario:
     channel: str | None = None
     lines: int | None = None
     redial_share: float | None = None
+    redial_delay_s: float | None = None
     concurrency: int | None = None
     aht_s_by_concurrency: tuple[float, ...] | None = None
     deadline_h: float | None = None
