@@ -10,7 +10,6 @@ from cli import app
 from erlang import ServiceTarget
 from wfmcore.config import STAFFING_KEYS, TARGET_KEYS
 from wfmcore.errors import InputError
-from wfmcore.targets import TARGET_FIELDS
 from wfmplan.whatif import TARGET_CHANGES, Scenario, grid, load_scenarios, run_scenarios
 
 runner = CliRunner()
@@ -145,8 +144,3 @@ def test_scenario_file_with_a_grid_flag_is_an_error(tmp_path):
     assert "--scenarios and --shrinkage exclude each other" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
 
-
-def test_every_target_key_is_a_scenario_key():
-    # the vocabulary is one (wfmcore.targets): a target key that scenarios cannot change
-    # would be a what-if a planner cannot ask
-    assert set(TARGET_FIELDS) <= {f.name for f in fields(Scenario)}
