@@ -16,12 +16,14 @@ replications = independent days) are set against the formula (:func:`erlang.erla
   with the routing of the formula's chain (``balanced``: chats always spread evenly) and with
   plain least-loaded routing (``least_loaded``: chats never move), which is what the chain
   approximates; the least-loaded runs are also set against the exact chain of that routing
-  (:func:`least_loaded_chain`, on the agents' occupancy profile).
+  (``chat.kpis(..., routing="least_loaded")``, on the agents' occupancy profile).
 
-Also: CCmath's two published examples with 200 replications (printed value, formula,
-simulator with both routings), the simulator, the exact chain and the fixed point at redial
-delays of 30 s to 30,000 s, and the shortest delay from which on the fixed point stays within
-a point of the exact chain (service level, abandonment, blocking) on every redial case.
+Also: the two routings' headcounts and KPIs as the load grows (the evidence for
+``routing="even"`` as the many-server limit), CCmath's two published examples with 200
+replications (printed value, formula, simulator with both routings), the simulator, the
+exact chain and the fixed point at redial delays of 30 s to 30,000 s, and the shortest
+delay from which on the fixed point stays within a point of the exact chain (service level,
+abandonment, blocking) on every redial case.
 
 A formula value is "in" when it lies inside the simulated 95 % CI; with correct formulas
 about 1 comparison in 20 falls outside by chance, so the table also gives z = (simulated -
@@ -36,7 +38,6 @@ Run: .venv/bin/python bench/bench_channels.py   (writes section "channels" of RE
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import platform
@@ -152,70 +153,83 @@ def chat_cases():
 
 
 def least_loaded_chain(per_s, aht, agents, patience_s, lines, conv):
-    """The exact chain of least-loaded routing without moving chats (a reference for the
-    report, not a wfm model): state = the occupancy profile (a_0..a_c agents holding k
-    chats; agents are exchangeable and the work memoryless, so tie rules do not matter)
-    while some slot is free, then the queue length q once every agent holds c (a queue only
-    forms then, and the agent who finishes takes its head, so the profile stays full). An
-    arrival moves an agent of the lowest level up; a completion at rate a_k k / AHT[k]
-    moves one down; the queue drains at N c / AHT[c] + q theta. C(N + c, c) + L - N c
-    states. An arrival finding j waiting waits as in the M/M/N+M queue with N c / AHT[c]
-    as full rate, so its KPIs are erlang_x.seen_kpis of the law of n it finds (PASTA)."""
-    from scipy import sparse
-    from scipy.sparse.linalg import spsolve
+    """The exact chain of least-loaded routing without moving chats (state: the agents'
+    occupancy profile): ``chat.kpis(..., routing="least_loaded")``."""
+    return {k: float(v) for k, v in chat.kpis(agents, per_s, list(aht), THRESHOLD_S,
+                                              patience_s, lines=lines, sl_convention=conv,
+                                              routing="least_loaded").items()}
 
-    c, n = len(aht), agents
-    profiles = []
-    for bars in itertools.combinations(range(n + c), c):        # stars and bars
-        edges = (-1, *bars, n + c)
-        profiles.append(tuple(edges[i + 1] - edges[i] - 1 for i in range(c + 1)))
-    full = profiles.index(tuple([0] * c + [n]))
-    queue = lines - n * c
-    size = len(profiles) + queue
-    index = {pr: i for i, pr in enumerate(profiles)}
-    rows, cols, vals = [], [], []
-    theta = 1.0 / patience_s
-    for i, pr in enumerate(profiles):
-        if i == full:
-            if queue > 0:
-                rows.append(i), cols.append(len(profiles)), vals.append(per_s)
-        else:
-            k = next(k for k in range(c + 1) if pr[k] > 0)
-            up = list(pr)
-            up[k], up[k + 1] = up[k] - 1, up[k + 1] + 1
-            rows.append(i), cols.append(index[tuple(up)]), vals.append(per_s)
-        for k in range(1, c + 1):
-            if pr[k]:
-                down = list(pr)
-                down[k], down[k - 1] = down[k] - 1, down[k - 1] + 1
-                rows.append(i), cols.append(index[tuple(down)])
-                vals.append(pr[k] * k / aht[k - 1])
-    for q in range(1, queue + 1):
-        i = len(profiles) + q - 1
-        if q < queue:
-            rows.append(i), cols.append(i + 1), vals.append(per_s)
-        rows.append(i), cols.append(i - 1 if q > 1 else full)
-        vals.append(n * c / aht[c - 1] + q * theta)
-    gen = sparse.csr_matrix((vals, (rows, cols)), shape=(size, size))
-    gen = gen - sparse.diags(np.asarray(gen.sum(axis=1)).ravel())
-    lhs = gen.T.tolil()
-    lhs[0, :] = 1.0
-    rhs = np.zeros(size)
-    rhs[0] = 1.0
-    pi = np.maximum(spsolve(lhs.tocsc(), rhs), 0.0)        # rounding negatives
-    pi = pi / pi.sum()
-    chats = np.array([sum(k * pr[k] for k in range(c + 1)) for pr in profiles]
-                     + [n * c + q for q in range(1, queue + 1)])
-    in_service = np.minimum(chats, n * c)
-    busy = np.array([n - pr[0] for pr in profiles] + [n] * queue)
-    law = np.bincount(chats, weights=pi, minlength=lines + 1)
-    one = np.array([float(n * c)])
-    k = erlang_x.seen_kpis((law / law.max())[None, :], one, np.array([n * c / aht[c - 1]]),
-                           np.array([theta]), np.array([float(lines)]),
-                           np.array([THRESHOLD_S]), conv)
-    out = {key: float(v[0]) for key, v in k.items()}
-    out["occupancy"] = float(pi @ in_service) / (n * c)
-    out["mean_concurrency"] = float(pi @ in_service) / float(pi @ busy)
+
+#: chat loads (per minute) of the headcount comparison of the two routings
+GAP_LOADS_PER_MIN = (1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 80.0)
+
+
+def run_routing_gap() -> list[str]:
+    """Even spread against least-loaded routing as the headcount grows (c = 3, AHT 180/210/
+    240 s, patience 60 s, no line limit): the agents each routing needs for SL 80 % in 20 s
+    (offered: abandons count against), both models' KPIs at the even answer, the cost of one
+    least-loaded solve there (the chain's size C(N + 3, 3)) and of the least-loaded
+    ``required_agents`` call (the even search, then one-agent steps)."""
+    from wfmcore.targets import ServiceTarget
+
+    target = ServiceTarget(sl_target=0.8, sl_threshold_s=THRESHOLD_S, patience_s=60.0)
+    out = ["| chats/min | agents even | agents least-loaded | profiles at the even answer | "
+           "SL even / least-loaded | gap, points | P(abandon) even / least-loaded | "
+           "mean concurrency even / least-loaded | one solve | least-loaded staffing |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for per_min in GAP_LOADS_PER_MIN:
+        per_s = per_min / 60
+        n_even = chat.required_agents(per_s, list(CHAT_AHT), target)
+        t0 = time.perf_counter()
+        n_ll = chat.required_agents(per_s, list(CHAT_AHT), target, routing="least_loaded")
+        search = time.perf_counter() - t0
+        ev = chat.kpis(n_even, per_s, list(CHAT_AHT), THRESHOLD_S, 60.0)
+        t0 = time.perf_counter()
+        ll = chat.kpis(n_even, per_s, list(CHAT_AHT), THRESHOLD_S, 60.0,
+                       routing="least_loaded")
+        wall = time.perf_counter() - t0
+        out.append(f"| {per_min:g} | {n_even} | {n_ll} | "
+                   f"{chat.profile_states(n_even, len(CHAT_AHT)):,} | "
+                   f"{float(ev['service_level']):.4f} / {float(ll['service_level']):.4f} | "
+                   f"{100 * float(ev['service_level'] - ll['service_level']):.3f} | "
+                   f"{float(ev['p_abandon']):.4f} / {float(ll['p_abandon']):.4f} | "
+                   f"{float(ev['mean_concurrency']):.4f} / "
+                   f"{float(ll['mean_concurrency']):.4f} | {wall:.2f} s | {search:.2f} s |")
+    return out
+
+
+PROFILE_COST_AGENTS = (50, 100, 110, 150)
+
+
+PROFILE_COST = """
+import json, sys, time
+import numpy as np
+from erlang import chat
+n, aht = int(sys.argv[1]), np.array([180.0, 210.0, 240.0])
+g = np.concatenate([[0.0], np.arange(1.0, 4.0) / aht])
+t0 = time.perf_counter()
+chat.least_loaded_law(n, 0.9 * n * 3 / aht[-1], g, 1 / 60.0, n * 3 + 100)
+wall = time.perf_counter() - t0
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"wall": wall, "peak_kb": int(hwm.split()[1])}))
+"""
+
+
+def run_profile_cost() -> list[str]:
+    """One least-loaded chain (``chat.least_loaded_law``, c = 3, 90 % of the slots' capacity,
+    patience 60 s, 100 lines above the slots) by size, each in a fresh process: wall time and
+    that process's peak resident memory (VmHWM: ru_maxrss would carry the parent's over
+    exec); 150 agents is past MAX_PROFILE_STATES (called
+    directly, for the record of why)."""
+    out = ["| agents | profiles C(N + 3, 3) | wall time | peak memory of the process |",
+           "|---:|---:|---:|---:|"]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    for n in PROFILE_COST_AGENTS:
+        r = subprocess.run([sys.executable, "-c", PROFILE_COST, str(n)], env=env,
+                           capture_output=True, text=True, cwd=ROOT, check=True)
+        res = json.loads(r.stdout.strip().splitlines()[-1])
+        out.append(f"| {n} | {chat.profile_states(n, 3):,} | {res['wall']:.2f} s | "
+                   f"{res['peak_kb'] / 1e6:.2f} GB |")
     return out
 
 
@@ -524,9 +538,11 @@ def main() -> None:
     delays = run_delays()
     fp_range, fp_from = fixed_point_range()
     published = run_published()
+    routing_gap = run_routing_gap()
     t_check = time.perf_counter() - t0
     cost = run_cost()
     chain_cost = run_chain_cost()
+    profile_cost = run_profile_cost()
     compile_cost = run_compile()
     import numba
 
@@ -551,8 +567,8 @@ def main() -> None:
              "table below. chat/least_loaded: the least-loaded simulations against Erlang "
              "Chat's chain, which assumes chats always evenly spread; chat/least_loaded "
              "profile chain: the same simulations against the exact chain of least-loaded "
-             "routing on the agents' occupancy profile, `least_loaded_chain` here, a "
-             "reference, not a wfm model.)", ""]
+             "routing on the agents' occupancy profile, "
+             "`chat.kpis(..., routing=\"least_loaded\")`.)", ""]
     flagged = [r for r in rows if abs(r["z"]) > Z_FLAG and "fixed point" not in r["model"]
                and r["model"] != "chat/least_loaded"]
     text += [f"Not listed: the {sum(abs(r['z']) > Z_FLAG for r in rows if r['model'] == m)} "
@@ -577,6 +593,13 @@ def main() -> None:
         text += [f"### {title}", ""] + table(rows, model) + [""]
         if model.startswith("erlang_x"):
             text += ["(With redials the formula is the exact chain at the 300 s delay.)", ""]
+    text += ["### Even spread against least-loaded routing by headcount", "",
+             "Chat c = 3 (AHT 180/210/240 s), patience 60 s, no line limit, target SL 80 % in "
+             "20 s (offered: abandons count against): the agents each model needs, both models' "
+             "KPIs at the even model's headcount, one least-loaded solve there and the "
+             "least-loaded `required_agents` call "
+             f"(`chat.kpis(..., routing=\"least_loaded\")`, at most "
+             f"{chat.MAX_PROFILE_STATES:,} profiles):", ""] + routing_gap + [""]
     text += ["### CCmath's published examples", "",
              f"Printed value, our formula, and the simulator ({PUBLISHED_REPLICATIONS} "
              "replications of the same 10 x 4 h; balanced = the chain the formulas solve, "
@@ -608,6 +631,10 @@ def main() -> None:
     text += [f"| {c['case']} | {c['wall_s']:.3f} s | "
              + ("-" if np.isnan(c["states"]) else f"{c['states']:,}") + " | "
              + ("-" if np.isnan(c["solves"]) else f"{c['solves']}") + " |" for c in chain_cost]
+    text += ["", "### Cost of the least-loaded chat chain", "",
+             "One `chat.least_loaded_law` (sparse LU, c = 3, 90 % load, 100 lines above the "
+             f"slots); `routing=\"least_loaded\"` refuses over {chat.MAX_PROFILE_STATES:,} "
+             "profiles:", ""] + profile_cost
     text += ["", "Compile cost (numba `njit(cache=True)` of `channel_kernel`, fresh process):", "",
              "| numba cache | import | first call | second call |", "|---|---:|---:|---:|"]
     text += [f"| {k} | {v['import']:.2f} s | {v['first']:.2f} s | {v['second']:.3f} s |"
