@@ -85,7 +85,7 @@ def kpis(agents, traffic_erl, aht_s, target: ServiceTarget | None = None):
     if model == "chat" and target.aht_s_by_concurrency is not None:
         out = chat.kpis(n, a / aht, target.aht_s_by_concurrency, target.sl_threshold_s,
                         target.patience_s, lines=target.lines,
-                        sl_convention=target.sl_convention)
+                        sl_convention=target.sl_convention, routing=target.chat_routing)
         out.pop("mean_concurrency")
         return out
     servers = n * _slots(target)
@@ -314,7 +314,8 @@ def required_agents(traffic_erl, aht_s, target: ServiceTarget | None = None):
     if live.any():
         if model == "chat" and target.aht_s_by_concurrency is not None:
             res[live] = chat.required_agents(a[live] / aht[live], target.aht_s_by_concurrency,
-                                             replace(target, min_agents=0), lines=target.lines)
+                                             replace(target, min_agents=0), lines=target.lines,
+                                             routing=target.chat_routing)
         else:
             slots = _slots(target)
             if model == "erlang_x" or target.lines is not None:

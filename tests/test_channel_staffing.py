@@ -12,7 +12,7 @@ from scipy.integrate import quad
 from typer.testing import CliRunner
 
 from cli import app
-from erlang import erlang_a, erlang_x, kpis, required_agents
+from erlang import chat, erlang_a, erlang_x, kpis, required_agents
 from erlang.erlang_c import agents_for_deadline, p_response_gt
 from erlang.erlang_c import kpis as erlang_c_kpis
 from wfmcore.config import load_config
@@ -258,3 +258,20 @@ def test_staff_deferred_rows_meet_the_deadline_share(tmp_path):
     assert agent_h <= work_agent_h + 0.5 * 40 * 0.5
     assert f["agents"].max() < 6
     assert any("deferred work, 95% within 4 business hours" in n for n in req.notes)
+
+
+def test_chat_routing_reaches_the_chat_model():
+    # expected: erlang.chat with the same routing; the case where the routings staff
+    # differently (1.6 chats a minute, AHT 120 / 200 s, 2 chats: even 3, least-loaded 4, found
+    # by a brute-force scan in test_chat.py)
+    even = ServiceTarget(channel="chat", aht_s_by_concurrency=(120.0, 200.0), patience_s=60.0)
+    least = replace(even, chat_routing="least_loaded")
+    load = np.array([1.6 / 60 * 120.0])           # Erlangs at the one-chat handle time
+    for t in (even, least):
+        ref = chat.required_agents(1.6 / 60, (120.0, 200.0), replace(t, min_agents=0),
+                                   routing=t.chat_routing)
+        assert required_agents(load, 120.0, t)[0] == np.asarray(ref).item()
+    assert (required_agents(load, 120.0, even)[0], required_agents(load, 120.0, least)[0]) == (
+        3, 4)
+    with pytest.raises(InputError, match="chat_routing must be one of even, least_loaded"):
+        ServiceTarget(chat_routing="random")

@@ -24,6 +24,8 @@ SL_CONVENTIONS = ("offered", "answered", "wait", "virtual")
 CHANNEL_MODELS = {"voice": "voice", "chat": "chat", "message": "chat", "email": "deferred",
                   "callback": "deferred", "backoffice": "deferred", "deferred": "deferred"}
 CHANNELS = tuple(CHANNEL_MODELS)
+#: how chats reach agents (:mod:`erlang.chat`): spread evenly, or to the least-loaded agent
+CHAT_ROUTINGS = ("even", "least_loaded")
 #: how a day of intervals is staffed (:mod:`erlang.timevarying`, :mod:`erlang.isa`): the
 #: modified offered load, each interval's own load (SIPP), the load one handle time earlier
 #: (lag-SIPP), the simulation-based iterative staffing algorithm (ISA)
@@ -103,6 +105,12 @@ class ServiceTarget:
     aht_s_by_concurrency: tuple[float, ...] | None = _key(
         None, "seconds_list", "staffing", "chat: handle time of a chat, seconds, when its agent "
         "holds 1, 2, ... chats (one value per level up to concurrency)")
+    chat_routing: str = _key("even", "text", "staffing", "chat: 'even' (chats spread evenly "
+                             "over the agents, CCmath's Erlang Chat) or 'least_loaded' (a "
+                             "new chat goes to the agent holding the fewest and chats never "
+                             "move: exact up to 250,000 occupancy profiles, about 110 agents "
+                             "at 3 chats); matters with aht_s_by_concurrency",
+                             choices=CHAT_ROUTINGS)
     deadline_h: float | None = _key(None, "positive", "staffing", "deferred work (email, "
                                     "callback, back office): deadline, business hours")
     deadline_share: float = _key(0.95, "share1", "staffing", "deferred work: share of items "

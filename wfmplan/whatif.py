@@ -87,6 +87,7 @@ class Scenario:
     redial_delay_s: float | None = None
     concurrency: int | None = None
     aht_s_by_concurrency: tuple[float, ...] | None = None
+    chat_routing: str | None = None
     deadline_h: float | None = None
     deadline_share: float | None = None
     shrinkage: float | None = None
