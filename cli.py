@@ -33,6 +33,7 @@ from wfmplan import (  # noqa: E402
     capacity,
     forecasting,
     importing,
+    multiskill,
     reforecasting,
     scheduling,
     scorecard,
@@ -108,7 +109,7 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "expected_sl", "staffing_rule", "as_of", "method", "lines", "redial_share", "concurrency",
     "aht_s_by_concurrency", "deadline_h", "deadline_share", "channel", "p_meet", "events",
     "paths", "short_weeks", "scheduling_efficiency", "volume_cv", "attrition_points",
-    "scheduler", "partitioned")}
+    "scheduler", "partitioned", "redial_delay_s", "groups", "skills")}
 FLAGS["capacity_plan"] = "--capacity"
 
 
@@ -217,6 +218,8 @@ ShrinkOpt = Annotated[float, typer.Option("--shrinkage", help=_help("shrinkage")
 ConventionOpt = Annotated[str, typer.Option("--sl-convention", help=_help("sl_convention"))]
 LinesOpt = Annotated[int | None, typer.Option("--lines", help=_help("lines"))]
 RedialOpt = Annotated[float | None, typer.Option("--redial-share", help=_help("redial_share"))]
+RedialDelayOpt = Annotated[float | None, typer.Option("--redial-delay-s",
+                                                      help=_help("redial_delay_s"))]
 ConcurrencyOpt = Annotated[int | None, typer.Option("--concurrency", help=_help("concurrency"))]
 AhtListOpt = Annotated[str | None, typer.Option(
     "--aht-s-by-concurrency", help="Chat: handle time of a chat, seconds, when its agent holds "
@@ -327,6 +330,7 @@ def erlang(
                         "--deadline-h, --deadline-share).")] = "auto",
     lines: LinesOpt = None,
     redial_share: RedialOpt = None,
+    redial_delay_s: RedialDelayOpt = None,
     concurrency: ConcurrencyOpt = None,
     aht_s_by_concurrency: AhtListOpt = None,
     deadline_h: DeadlineOpt = None,
@@ -338,7 +342,8 @@ def erlang(
     with user_errors():
         channel = calculator.channel_for(model)
         extra = {k: v for k, v in dict(
-            lines=lines, redial_share=redial_share, concurrency=concurrency,
+            lines=lines, redial_share=redial_share, redial_delay_s=redial_delay_s,
+            concurrency=concurrency,
             aht_s_by_concurrency=calculator.seconds_list(aht_s_by_concurrency,
                                                          "aht_s_by_concurrency"),
             deadline_h=deadline_h, deadline_share=deadline_share).items() if v is not None}
@@ -386,8 +391,34 @@ def staff(
     config: ConfigOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    skills: Annotated[bool, typer.Option(
+        "--skills", help="Multi-skill centre: staff the agent groups of --config's "
+                         "[groups.NAME] tables (skills in priority order) interval by "
+                         "interval, checked by simulation; writes one row per group and "
+                         "interval, and OUT_by_type.csv with each call type's service.")
+    ] = False,
 ):
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
+    if skills:
+        with user_errors():
+            unused = {"scheduler": scheduler, "asa_target_s": asa_target_s,
+                      "max_occupancy": max_occupancy, "max_abandon": max_abandon,
+                      "min_agents": min_agents, "sl_convention": sl_convention,
+                      "sl_period": sl_period, "sl_floor": sl_floor,
+                      "isa_max_iterations": isa_max_iterations, "service_risk": service_risk,
+                      "expected_sl": expected_sl, "interval_min": interval_min}
+            given = [k for k, v in unused.items() if v is not None]
+            if given:
+                raise InputError(f"{FLAGS.get(given[0], given[0])} is not used with --skills "
+                                 "(multi-skill staffing meets each call type's service "
+                                 "level target; give targets per queue in wfm.toml)")
+            result = multiskill.staff_skills_file(
+                forecast_csv, out, config=settings.load_settings(config), aht_s=aht_s,
+                workers=workers, sl_target=sl_target, sl_threshold_s=sl_threshold_s,
+                patience_s=patience_s, shrinkage=shrinkage, staffing_method=staffing_method)
+        notes(result.notes)
+        typer.echo(text.skills_line(result, out))
+        return
     with user_errors(), _SeriesProgress("staff") as bar:
         requirements = staffing.staff_file(
             forecast_csv, out, config=settings.load_settings(config), aht_s=aht_s,

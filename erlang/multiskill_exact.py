@@ -364,6 +364,15 @@ def _check(model: SkillsModel, calls_per_hour, agents):
     if lam.shape[0] != 1 or n.shape[0] != 1:
         raise InputError("the exact chain takes one interval: calls_per_hour with one value "
                          "per type and agents with one value per group", param="agents")
+    # a type with calls that no agent on duty can take, and callers who never hang up:
+    # its queue grows without bound (the balance equations have no solution)
+    served = (model.can_serve.astype(np.int64).T @ n[0]) > 0
+    stuck = (lam[0] > 0) & ~served & np.isinf(model.patience_s)
+    if stuck.any():
+        k = int(np.argmax(stuck))
+        raise UnstableError(f"call type {model.type_names[k]} has calls and no agent on duty "
+                            f"who may take them (agents {n[0].tolist()}), and its callers "
+                            "never hang up: its queue grows without bound", param="agents")
     return lam[0] / 3600.0, n[0]
 
 

@@ -237,3 +237,18 @@ def test_n_design_equals_an_independently_written_chain():
         assert got.p_abandon[k] == pytest.approx(ref[f"p_abandon_{k + 1}"], abs=1e-6)
     assert got.occupancy[0] == pytest.approx(ref["occ_a"], abs=1e-6)
     assert got.occupancy[1] == pytest.approx(ref["occ_b"], abs=1e-6)
+
+
+def test_a_type_nobody_on_duty_may_take_is_unstable_or_abandons():
+    # no agent for es, callers who never hang up: no stationary law (the staffing search
+    # takes it as every target missed); with patience the es callers all hang up
+    types = (CallType("en", aht_s=300), CallType("es", aht_s=240))
+    model = single_skill(types)
+    with pytest.raises(UnstableError, match="call type es has calls and no agent on duty"):
+        exact_kpis(model, [16.0, 3.5], [2, 0])
+    patient = single_skill((types[0], CallType("es", aht_s=240, patience_s=60.0)))
+    r = exact_kpis(patient, [16.0, 3.5], [2, 0])
+    assert r.p_abandon[1] == pytest.approx(1.0, abs=1e-12)   # nobody answers: all hang up
+    # en is then its own Erlang C queue with 2 agents (the closed form)
+    e = erlang_c.kpis(2, 16 * 300 / 3600, 300, 20)
+    assert r.service_level[0] == pytest.approx(float(e["service_level"]), abs=1e-10)

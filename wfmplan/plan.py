@@ -20,6 +20,15 @@ of the items done by the deadline, simulated at the scheduled agents
 Agents on the phones = scheduled agents (net of breaks) x (1 - shrinkage), rounded down.
 The summary's keys are listed in :class:`PlanResult`; it is also written as
 ``plan_summary.json``.
+
+Multi-skill plans: with ``[groups.NAME]`` tables in wfm.toml the call types (the forecast's
+queues, or ``queue / channel``) are staffed together by the groups' skills
+(:mod:`wfmplan.multiskill`, the simulation search of issue 14); requirements.csv then has
+one row per group and interval (the schedule schedules each group's agents) and
+requirements_by_type.csv one per type; the schedule is checked by the multi-skill simulator
+(always: no formula covers skills-based routing; at least 2 replications), written as
+coverage.csv (per group) and coverage_by_type.csv; the report and workbook gain a Skills
+section (:func:`_build_skills`, :class:`PlanResult`).
 """
 
 from __future__ import annotations
@@ -51,12 +60,24 @@ from wfmcore.readoptions import ReadOptions, merge
 from wfmcore.targets import KpiTargets, ServiceTarget
 from wfmplan import report
 from wfmplan import scorecard as sc
+from wfmplan.multiskill import (
+    SkillCheck,
+    SkillOptions,
+    SkillRequirements,
+    by_type_path,
+    check_skills_schedule,
+    skills_model,
+    staff_skills_forecast,
+    type_targets,
+)
 from wfmplan.settings import read_options
 from wfmplan.staffing import Requirements, horizon_weeks, read_forecast, staff_with_config
 
 STEPS = ("read and forecast", "staff", "schedule", "check service", "write outputs")
 OUTPUT_FILES = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "plan.xlsx",
                 "report.html", "plan_summary.json")
+#: written besides those by a multi-skill plan (``[groups.NAME]`` in wfm.toml)
+SKILL_OUTPUT_FILES = ("requirements_by_type.csv", "coverage_by_type.csv")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,10 +85,12 @@ class PlanOptions:
     """Everything ``wfm plan`` is told, validated once: how to read the history, how to
     forecast, the AHT for a history without one, the target options given on the command line
     (they override wfm.toml), how to schedule and check, the paid hours of one FTE a
-    week, and ``workers``: processes for the forecast's series and the schedule's days
-    (None: one per core where it pays, :func:`wfmcore.parallel.resolve_workers` and
-    :func:`shifts.model.default_workers`; a number given here replaces the schedule's own
-    ``workers``). The plan's results do not depend on it."""
+    week, and ``workers``: processes for the forecast's series, the multi-skill staffing's
+    intervals and the schedule's days (None: one per core where it pays,
+    :func:`wfmcore.parallel.resolve_workers` and :func:`shifts.model.default_workers`; a
+    number given here replaces the schedule's own ``workers``). The plan's results do not
+    depend on it. ``skills``: how a multi-skill plan searches each interval's staffing
+    (:class:`wfmplan.multiskill.SkillOptions`; used only with ``[groups.NAME]`` tables)."""
 
     forecast: fc.ForecastOptions = field(default_factory=fc.ForecastOptions)
     schedule: shifts.ScheduleOptions = field(
@@ -76,9 +99,13 @@ class PlanOptions:
     fte_hours: float = 37.5
     read: ReadOptions = field(default_factory=ReadOptions)
     workers: int | None = None
+    skills: SkillOptions = field(default_factory=SkillOptions)
 
     def __post_init__(self):
         checks.positive(self.fte_hours, "fte_hours")
+        if not isinstance(self.skills, SkillOptions):
+            raise InputError(f"skills must be a wfmplan.multiskill.SkillOptions; got "
+                             f"{type(self.skills).__name__}", param="skills")
         if self.workers is not None:
             object.__setattr__(self, "workers", checks.whole(self.workers, "workers", 1))
         object.__setattr__(self, "target_overrides", MappingProxyType(
@@ -89,7 +116,7 @@ def plan_options(config: Config | None = None, *, fte_hours: float = 37.5,
                  target_overrides: Mapping[str, object] | None = None,
                  schedule: Mapping[str, object] | None = None,
                  read: ReadOptions | None = None, workers: int | None = None,
-                 **forecast_options) -> PlanOptions:
+                 skills: SkillOptions | None = None, **forecast_options) -> PlanOptions:
     """:class:`PlanOptions` from options given (None = not given) over the ``[forecast]``,
     ``[staffing]`` and ``[input]`` tables of ``config`` over the built-in defaults."""
     config = config or Config()
@@ -105,7 +132,18 @@ def plan_options(config: Config | None = None, *, fte_hours: float = 37.5,
                        schedule=shifts.ScheduleOptions(**sched),
                        target_overrides=dict(target_overrides or {}), fte_hours=fte_hours,
                        read=read if read is not None else read_options(config),
-                       workers=workers)
+                       workers=workers, skills=skills or SkillOptions())
+
+
+@dataclass(frozen=True)
+class SkillPlan:
+    """A multi-skill plan's own results: the requirements per group and type
+    (:class:`~wfmplan.multiskill.SkillRequirements`) and the schedule's check by the
+    multi-skill simulator (:class:`~wfmplan.multiskill.SkillCheck`, its ``groups`` table
+    with ``paid_hours`` of each group's shifts)."""
+
+    requirements: SkillRequirements
+    check: SkillCheck
 
 
 @dataclass
@@ -130,7 +168,22 @@ class PlanResult:
     ``service_level_by_channel`` and ``sim_service_level_by_channel`` (voice and chat
     channels), ``share_on_time_by_channel`` and ``deadline_by_channel`` (deferred channels:
     the simulated share, and e.g. "95% within 8 business hours"). A figure that does not
-    apply is NaN (null in JSON)."""
+    apply is NaN (null in JSON).
+
+    A multi-skill plan (``[groups.NAME]`` tables in wfm.toml; :func:`_build_skills`) has
+    the same keys with these meanings: ``agent_hours`` the groups' required agent-hours;
+    ``service_level``, ``asa_s``, ``abandon_rate`` the staffing search's simulated figures
+    at the required agents (no formula covers skills-based routing; calls-weighted over the
+    type-intervals); ``sim_service_level`` (``_lo``, ``_hi``), ``sim_intervals_met``,
+    ``sim_intervals_below`` the schedule's, by the multi-skill simulator over the call types
+    (``sim_overtime_h`` and ``sim_break_lost_h`` are NaN: it does not replay shifts);
+    ``staffing_model_by_channel`` says 'multiskill'. And the skills keys:
+    ``multiskill_agent_hours`` (= agent_hours), ``single_skill_agent_hours`` (each type its
+    own agents), ``pooled_agent_hours`` (every agent every skill), ``skills_saving_share``
+    (1 - multi-skill / single-skill), ``pooled_saving_share`` (1 - pooled / single-skill),
+    ``sim_service_level_by_type`` with ``_lo_by_type`` / ``_hi_by_type`` (dicts keyed by
+    type), ``groups`` (the group names); ``skills`` holds the tables
+    (:class:`SkillPlan`)."""
 
     history: fc.History
     forecast: fc.ForecastResult
@@ -141,6 +194,8 @@ class PlanResult:
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     scorecard: pd.DataFrame | None = None   # KPIs of the last weeks of history, if recorded
+    skills: SkillPlan | None = None         # a multi-skill plan's tables
+
 
     @property
     def interval_min(self) -> int:
@@ -168,7 +223,7 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
         raise InputError(f"{outdir}: output folder is a file")
     inputs = [p for p in (history if isinstance(history, str | Path) else None,
                           options.forecast.special_days, config.path, roster) if p is not None]
-    for name in OUTPUT_FILES:
+    for name in OUTPUT_FILES + (SKILL_OUTPUT_FILES if config.groups else ()):
         check_output_path(outdir / name, inputs)
     # settings first: a bad target or rule must not cost a forecast
     base_target = config.service_target(None, **options.target_overrides)
@@ -187,6 +242,8 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
     if unknown:
         raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not in "
                          f"{hist.source}")
+    if config.groups:           # the groups against the history's call types, before work
+        check_groups(hist, config, options.target_overrides)
     card = history_scorecard(history, config, options.target_overrides, read=read)
     agents = shifts.read_roster(roster) if roster is not None else None
 
@@ -219,6 +276,9 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
 
     forecast_file = replace(read_forecast(work / "forecast.csv"),
                             source=str(outdir / "forecast.csv"))
+    if config.groups:
+        return _build_skills(hist, result, forecast_file, files, work, outdir, config,
+                             options, base_target, rules, tick, inputs, agents)
     requirements = staff_with_config(forecast_file, config, aht_s=options.forecast.aht_s,
                                      **options.target_overrides)
     files.append(write_csv_atomic(requirements.frame, work / "requirements.csv",
@@ -280,6 +340,185 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
                       coverage=coverage, summary=summary,
                       notes=[*result.notes, *requirements.notes, *under_covered_notes(coverage)],
                       files=files)
+
+
+def _build_skills(hist, result, forecast_file, files, work: Path, outdir: Path,
+                  config: Config, options: PlanOptions, base_target: ServiceTarget, rules,
+                  tick, inputs, agents=None) -> PlanResult:
+    """The multi-skill plan (``config.groups``): staff every interval by skills
+    (:func:`wfmplan.multiskill.staff_skills_forecast`), write requirements.csv (one row per
+    group and interval: the schedule schedules each group's agents) and
+    requirements_by_type.csv, schedule the groups as any queues, then check the schedule
+    with the multi-skill simulator day by day (:func:`wfmplan.multiskill.
+    check_skills_schedule`: agents on the phones = scheduled x (1 - shrinkage) rounded
+    down, as :mod:`shifts.check` counts them; each type's handle time its calls-weighted
+    mean over the day, since the simulator takes one AHT per type and group; day ``d``
+    with the ``d``-th stream of ``SeedSequence(options.schedule.seed)``), written as
+    coverage.csv (per group: on_phone_agents, sim_occupancy) and coverage_by_type.csv."""
+    sk = staff_skills_forecast(forecast_file, config, options=options.skills,
+                               aht_s=options.forecast.aht_s, workers=options.workers,
+                               **options.target_overrides)
+    method = ", ".join(sorted({config.service_target(
+        q if q in config.queues else None, **options.target_overrides).staffing_method
+        for q in (forecast_file.frame[S.QUEUE].astype(str).unique()
+                  if S.QUEUE in forecast_file.frame.columns else [None])}))
+    requirements = Requirements(frame=sk.groups, interval_min=sk.interval_min,
+                                staffing_method=method, notes=sk.notes)
+    files.append(write_csv_atomic(sk.groups, work / "requirements.csv", inputs=inputs))
+    files.append(write_csv_atomic(sk.types, by_type_path(work / "requirements.csv"),
+                                  inputs=inputs))
+    tick(STEPS[1])
+
+    req_frame = shifts.read_requirements(work / "requirements.csv")
+    # the schedule's own check and repair are single-queue: the groups are checked below
+    sched_options = replace(options.schedule, shrinkage=sk.shrinkage,
+                            replications=max(options.schedule.replications, 2),
+                            simulate=False, repair=False)
+    if options.workers is not None:
+        sched_options = replace(sched_options, workers=options.workers)
+    source = str(outdir / "requirements.csv")
+    sched = shifts.schedule(req_frame, rules, options=sched_options, target=base_target,
+                            roster=agents, source=source)
+    tick(STEPS[2])
+
+    cov = sched.coverage.copy()
+    cov["on_phone_agents"] = np.floor(cov["scheduled"].to_numpy(float) * (1 - sk.shrinkage)
+                                      + 1e-9).astype(np.int64)
+    check = check_skills_schedule(sk, cov, replications=max(options.schedule.replications, 2),
+                                  seed=options.schedule.seed)
+    key = reader.format_times(cov[S.INTERVAL_START]).to_numpy()
+    occ = check.group_intervals.assign(
+        _key=reader.format_times(check.group_intervals[S.INTERVAL_START]).to_numpy())
+    occ = occ.set_index(["_key", S.QUEUE])["sim_occupancy"]
+    cov["sim_occupancy"] = occ.reindex(list(zip(key, cov[S.QUEUE].astype(str),
+                                                strict=True))).to_numpy()
+    sched = replace(sched, coverage=cov)
+    files += shifts.write_outputs(sched, work, inputs=inputs)
+    type_cov = check.type_intervals
+    files.append(write_csv_atomic(type_cov, work / "coverage_by_type.csv", inputs=inputs))
+
+    coverage = pd.read_csv(work / "coverage.csv")
+    paid = pd.Series(dtype=float)
+    if {"queue", "paid_hours", "agents"} <= set(sched.shifts.columns):
+        paid = (sched.shifts["paid_hours"] * sched.shifts["agents"]).groupby(
+            sched.shifts["queue"].astype(str)).sum()
+    groups_table = check.groups.assign(
+        paid_hours=[float(paid.get(g, 0.0)) if len(paid) else math.nan
+                    for g in check.groups["group"]])
+    check = replace(check, groups=groups_table)
+    ov = check.overall
+    types = sk.types
+    calls = types[S.OFFERED].to_numpy(float)
+    sl = types["service_level"].to_numpy(float)
+    ok = np.isfinite(sl) & (calls > 0)
+    ab = types["p_abandon"].to_numpy(float)
+    ok_ab = np.isfinite(ab) & (calls > 0)
+    answered = calls * (1 - np.nan_to_num(ab))
+    asa = types["asa_s"].to_numpy(float)
+    ok_asa = np.isfinite(asa) & (answered > 0)
+    channel = _type_channels(forecast_file.frame)
+    calls_by, sl_by, sim_by = {}, {}, {}
+    by_type = check.types.set_index(S.QUEUE)
+    for name, r in by_type.iterrows():
+        ch = channel.get(str(name), "voice")
+        calls_by[ch] = calls_by.get(ch, 0.0) + float(r["calls"])
+    for ch in calls_by:
+        names = [n for n in by_type.index if channel.get(str(n), "voice") == ch]
+        mask = types[S.QUEUE].isin(names).to_numpy() & ok
+        sl_by[ch] = (float(np.average(sl[mask], weights=calls[mask])) if mask.any()
+                     else math.nan)
+        sub = check.type_days[check.type_days[S.QUEUE].isin(names)]
+        # the days' per-type estimates pooled by calls: the ratio of totals's point value
+        w = sub["calls"].to_numpy(float)
+        sim_by[ch] = (float(np.average(sub["sim_service_level"], weights=w)) if w.sum() > 0
+                      else math.nan)
+    if len(calls_by) == 1:
+        sim_by = {ch: ov["sim_service_level"] for ch in calls_by}
+    tick(STEPS[3])
+
+    interval_h = sk.interval_min / 60.0
+    weeks = horizon_weeks(sk.groups[S.INTERVAL_START])
+    s = sched.summary
+    multi_h = sk.agent_hours("agents")
+    single_h = sk.agent_hours("single_skill_agents")
+    pooled_h = sk.agent_hours("pooled_agents")
+    summary = {
+        "calls": float(calls.sum()),
+        "agent_hours": requirements.agent_hours,
+        "scheduled_agent_hours": float(sk.groups["scheduled_agents"].sum() * interval_h),
+        "paid_hours": float(s["paid_hours"]),
+        "fte": float(s["paid_hours"]) / (options.fte_hours * weeks),
+        "fte_hours_per_week": options.fte_hours,
+        "lp_bound": float(s["lp_bound"]),
+        "gap": float(s["gap"]),
+        "under_covered_intervals": int(s["under_covered_intervals"]),
+        "solve_time_s": float(s["solve_time_s"]),
+        "solver_status": str(s["status"]),
+        "sl_target": base_target.sl_target,
+        "sl_threshold_s": base_target.sl_threshold_s,
+        "shrinkage": sk.shrinkage,
+        "service_level": (float(np.average(sl[ok], weights=calls[ok])) if ok.any()
+                          else math.nan),
+        "asa_s": (float(np.average(asa[ok_asa], weights=answered[ok_asa])) if ok_asa.any()
+                  else math.nan),
+        "abandon_rate": (float(np.average(ab[ok_ab], weights=calls[ok_ab])) if ok_ab.any()
+                         else math.nan),
+        "sim_service_level": ov["sim_service_level"],
+        "sim_service_level_lo": ov["sim_service_level_lo"],
+        "sim_service_level_hi": ov["sim_service_level_hi"],
+        "sim_intervals_met": ov["sim_intervals_met"],
+        "sim_intervals_below": ov["sim_intervals_below"],
+        "sim_overtime_h": math.nan, "sim_break_lost_h": math.nan,
+        "deferred_share_on_time": math.nan, "deferred_share_on_time_lo": math.nan,
+        "deferred_share_on_time_hi": math.nan, "deferred_items": 0.0,
+        "sim_staffing_rule": "count",
+        "sim_replications": ov["sim_replications"],
+        "calls_by_channel": calls_by,
+        "staffing_model_by_channel": {ch: "multiskill" for ch in calls_by},
+        "service_level_by_channel": sl_by,
+        "sim_service_level_by_channel": sim_by,
+        "share_on_time_by_channel": {}, "deadline_by_channel": {},
+        "multiskill_agent_hours": multi_h,
+        "single_skill_agent_hours": single_h,
+        "pooled_agent_hours": pooled_h,
+        "skills_saving_share": 1 - multi_h / single_h if single_h > 0 else math.nan,
+        "pooled_saving_share": 1 - pooled_h / single_h if single_h > 0 else math.nan,
+        "sim_service_level_by_type": by_type["sim_service_level"].to_dict(),
+        "sim_service_level_lo_by_type": by_type["sim_service_level_lo"].to_dict(),
+        "sim_service_level_hi_by_type": by_type["sim_service_level_hi"].to_dict(),
+        "groups": list(sk.model.group_names),
+    }
+    return PlanResult(history=hist, forecast=result, requirements=requirements,
+                      schedule=sched, coverage=coverage, summary=summary,
+                      notes=[*result.notes, *sk.notes, *under_covered_notes(coverage)],
+                      files=files, skills=SkillPlan(requirements=sk, check=check))
+
+
+def check_groups(hist: fc.History, config: Config,
+                 target_overrides: Mapping[str, object]) -> None:
+    """InputError (``param='groups'``) unless the ``[groups.NAME]`` tables of ``config``
+    fit the call types of ``hist`` (its queues, or ``queue / channel``): every skill a
+    type, every type some group's skill, every type a voice model (what
+    :func:`wfmplan.multiskill.staff_skills_forecast` would find after the forecast)."""
+    frame = hist.frame.reset_index(drop=True)
+    names = scheduling_units(frame)
+    if names is None:
+        raise InputError(f"{hist.source}: a multi-skill plan ([groups] in "
+                         f"{config.path or 'wfm.toml'}) needs a 'queue' (or 'channel') "
+                         "column: the call types are its series", param="groups")
+    targets = type_targets(frame, names.reset_index(drop=True), config, dict(target_overrides))
+    skills_model(config, targets, dict.fromkeys(targets, 1.0))
+
+
+def _type_channels(frame: pd.DataFrame) -> dict[str, str]:
+    """Call type (:func:`shifts.requirements.scheduling_units`) -> its channel (``voice``
+    without a channel column)."""
+    units = scheduling_units(frame)
+    if units is None:
+        return {}
+    ch = (frame[S.CHANNEL].astype(str) if S.CHANNEL in frame.columns
+          else pd.Series("voice", index=frame.index))
+    return dict(zip(units.to_numpy(), ch.to_numpy(), strict=True))
 
 
 def under_covered_notes(coverage: pd.DataFrame, show: int = 10) -> list[str]:
@@ -486,7 +725,8 @@ def summary_lines(summary: dict) -> list[str]:
         f"FTE                      {s['fte']:,.1f} (at {s['fte_hours_per_week']:g} h a week)",
         f"under-covered intervals  {s['under_covered_intervals']}",
         *([f"solver status            {s['solver_status']}"] if "solver_status" in s else []),
-        f"service level (Erlang)   {s['service_level']:.1%}   ASA {s['asa_s']:.1f} s   "
+        f"service level ({'Erlang)  ' if 'groups' not in s else 'search)  '} "
+        f"{s['service_level']:.1%}   ASA {s['asa_s']:.1f} s   "
         f"abandoned {s['abandon_rate']:.2%}",
         f"service level (simulated) {s['sim_service_level']:.1%}{sim_ci}, "
         f"{s['sim_replications']} replications, staffing rule "
@@ -495,7 +735,29 @@ def summary_lines(summary: dict) -> list[str]:
            f"{s['sim_intervals_below']} significantly below"]
           if s.get("sim_intervals_met", math.nan) == s.get("sim_intervals_met") else []),
         *channel_lines(s),
+        *skill_lines(s),
     ]
+
+
+def skill_lines(summary: dict) -> list[str]:
+    """A multi-skill plan's lines: each call type's simulated service level with its 95 %
+    interval, and the agent-hours the skills save against dedicated agents and full
+    pooling would save besides."""
+    if "groups" not in summary:
+        return []
+    s = summary
+    lines = [f"groups                   {', '.join(s['groups'])}", "by call type (simulated)"]
+    for name, sl in s["sim_service_level_by_type"].items():
+        lines.append(f"  {name:<10} {sl:.1%} (95 % CI {s['sim_service_level_lo_by_type'][name]:.1%}"
+                     f" - {s['sim_service_level_hi_by_type'][name]:.1%})")
+    single = s["single_skill_agent_hours"]
+    if single > 0:
+        lines.append(f"skills save              {single - s['multiskill_agent_hours']:,.1f} "
+                     f"agent-hours ({s['skills_saving_share']:.1%}) against dedicated "
+                     f"agents; full pooling would save "
+                     f"{(s['multiskill_agent_hours'] - s['pooled_agent_hours']) / single:.1%}"
+                     " more")
+    return lines
 
 
 def channel_lines(summary: dict) -> list[str]:

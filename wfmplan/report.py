@@ -53,6 +53,8 @@ def flat_summary(summary: dict) -> dict:
     for k, v in summary.items():
         if isinstance(v, dict):
             out.update({f"{k}[{ch}]": x for ch, x in v.items()})
+        elif isinstance(v, list | tuple):
+            out[k] = ", ".join(str(x) for x in v)
         else:
             out[k] = v
     return out
@@ -138,7 +140,9 @@ def chart_intraday_forecast(plan) -> str:
 
 def chart_service(plan) -> str:
     """Service level per interval: Erlang and simulated (95 % CI), against the target."""
-    cov = plan.coverage.copy()
+    # a multi-skill plan: the call types' service (the search's and the schedule's
+    # simulated), not the groups'
+    cov = (plan.skills.check.type_intervals if plan.skills is not None else plan.coverage).copy()
     cov["t"] = pd.to_datetime(cov["interval_start"])
     if "queue" in cov.columns:
         cov = _weighted_by_time(cov, ("service_level", "sim_service_level",
@@ -154,7 +158,8 @@ def chart_service(plan) -> str:
                         step="post", alpha=0.2, color="#DD8452")
         ax.step(hours, 100 * g["sim_service_level"], where="post", color="#DD8452",
                 label="simulated (95 % CI)")
-        ax.step(hours, 100 * g["service_level"], where="post", color="#4C72B0", label="Erlang")
+        ax.step(hours, 100 * g["service_level"], where="post", color="#4C72B0",
+                label="staffing search (simulated)" if plan.skills is not None else "Erlang")
         if target:
             ax.axhline(100 * target, color="grey", ls="--", lw=1, label="target")
         ax.set_ylim(0, 102)
@@ -169,14 +174,18 @@ def daily_table(plan) -> pd.DataFrame:
     interval_h = plan.interval_min / 60.0
     cov = plan.coverage.copy()
     cov["day"] = pd.to_datetime(cov["interval_start"]).dt.strftime("%Y-%m-%d")
+    # a multi-skill plan: calls and service levels are the call types', agents the groups'
+    sl = cov if plan.skills is None else plan.skills.check.type_intervals.copy()
+    sl["day"] = pd.to_datetime(sl["interval_start"]).dt.strftime("%Y-%m-%d")
+    calls = (req if plan.skills is None else sl).groupby("day")["offered"].sum()
     # service levels over the voice and chat rows (deferred rows have none)
-    contact = cov["service_level"].notna()
-    cov["w"] = cov["offered"].where(contact, 0.0)
-    cov["w_sl"] = cov["service_level"].fillna(0.0) * cov["w"]
-    cov["w_sim"] = cov["sim_service_level"].fillna(0.0) * cov["w"]
-    a = req.groupby("day").agg(calls=("offered", "sum"), required_agents_sum=("agents", "sum"))
-    b = cov.groupby("day").agg(scheduled_sum=("scheduled", "sum"), w_sl=("w_sl", "sum"),
-                               w_sim=("w_sim", "sum"), w=("w", "sum"))
+    contact = sl["service_level"].notna() | sl["sim_service_level"].notna()
+    sl["w"] = sl["offered"].where(contact, 0.0)
+    sl["w_sl"] = sl["service_level"].fillna(0.0) * sl["w"]
+    sl["w_sim"] = sl["sim_service_level"].fillna(0.0) * sl["w"]
+    a = req.groupby("day").agg(required_agents_sum=("agents", "sum")).assign(calls=calls)
+    b = cov.groupby("day").agg(scheduled_sum=("scheduled", "sum")).join(
+        sl.groupby("day").agg(w_sl=("w_sl", "sum"), w_sim=("w_sim", "sum"), w=("w", "sum")))
     out = pd.DataFrame({
         "calls": a["calls"],
         "required_agent_hours": a["required_agents_sum"] * interval_h,
@@ -229,7 +238,8 @@ def render_html(plan) -> str:
     kpis = [("calls forecast", f"{s['calls']:,.0f}"),
             ("agent-hours required", f"{s['agent_hours']:,.0f}"),
             ("paid hours", f"{s['paid_hours']:,.0f}"), ("FTE", f"{s['fte']:,.1f}"),
-            ("service level (Erlang)", f"{s['service_level']:.1%}"),
+            ("service level (Erlang)" if plan.skills is None else
+             "service level (staffing search)", f"{s['service_level']:.1%}"),
             ("simulated service level", f"{s['sim_service_level']:.1%}"),
             ("ASA", f"{s['asa_s']:.1f} s"), ("abandoned", f"{s['abandon_rate']:.2%}")]
     if s.get("deferred_share_on_time") == s.get("deferred_share_on_time"):   # not NaN
@@ -272,6 +282,7 @@ def render_html(plan) -> str:
         "<h2>Service level per interval</h2>",
         f"<img alt='service level' src='data:image/png;base64,{chart_service(plan)}'>",
         _channels_html(s),
+        _skills_html(plan),
         "<h2>Per day</h2>", daily,
         _scorecard_html(plan),
         "<h2>Model choice and its backtest evidence</h2>",
@@ -317,6 +328,117 @@ def _channels_html(summary: dict) -> str:
             "</p>"
             + _fmt_table(table, {"contacts": "{:,.0f}", "service_level": "{:.1%}",
                                  "sim_service_level": "{:.1%}", "share_on_time": "{:.1%}"}))
+
+
+def skills_type_table(plan) -> pd.DataFrame:
+    """A multi-skill plan's call types: calls, target, the staffing search's service level
+    at the required agents and the schedule's simulated one with its 95 % interval, the
+    intervals at or above target (share) and significantly below (count)."""
+    t = plan.skills.check.types
+    return pd.DataFrame({"type": t["queue"], "calls": t["calls"], "sl_target": t["sl_target"],
+                         "service_level_search": t["service_level"],
+                         "sim_service_level": t["sim_service_level"],
+                         "sim_service_level_lo": t["sim_service_level_lo"],
+                         "sim_service_level_hi": t["sim_service_level_hi"],
+                         "intervals_met": t["intervals_met"],
+                         "intervals_below": t["intervals_below"]})
+
+
+def skills_day_table(plan) -> pd.DataFrame:
+    """A multi-skill plan's call types day by day: calls, target, the AHT simulated (the
+    day's mean), the schedule's simulated service level with its 95 % interval, intervals
+    at or above target and significantly below."""
+    d = plan.skills.check.type_days
+    return d[["date", "queue", "calls", "sl_target", "aht_s", "sim_service_level",
+              "sim_service_level_lo", "sim_service_level_hi", "intervals_met",
+              "intervals_below"]].rename(columns={"queue": "type"})
+
+
+def skills_group_table(plan) -> pd.DataFrame:
+    """A multi-skill plan's agent groups: skills (in priority order), required, scheduled
+    and on-phone agent-hours, paid hours of its shifts, simulated occupancy."""
+    return plan.skills.check.groups[["group", "skills", "required_agent_hours",
+                                     "scheduled_agent_hours", "on_phone_agent_hours",
+                                     "paid_hours", "sim_occupancy"]]
+
+
+def skills_savings_table(plan) -> pd.DataFrame:
+    """Per day and in total: required agent-hours with the groups' skills, with dedicated
+    agents per type (single-skill) and with every agent holding every skill (pooled), and
+    the shares saved against single-skill."""
+    d = plan.skills.check.savings.copy()
+    total = pd.DataFrame([{"date": "total", **d.drop(columns="date").sum().to_dict()}])
+    d = pd.concat([d, total], ignore_index=True)
+    single = d["single_skill_agent_hours"].where(d["single_skill_agent_hours"] > 0)
+    d["skills_saving_share"] = 1 - d["multiskill_agent_hours"] / single
+    d["pooled_saving_share"] = 1 - d["pooled_agent_hours"] / single
+    return d
+
+
+def skills_sentence(plan) -> str:
+    """Where skills pay, in plain words, from the summary's agent-hours."""
+    s = plan.summary
+    multi, single, pooled = (s["multiskill_agent_hours"], s["single_skill_agent_hours"],
+                             s["pooled_agent_hours"])
+    days = plan.skills.check.savings["date"].nunique()
+    weeks = days / 7.0
+    span = (f"a week ({days} days planned, scaled to 7)" if days >= 7 else
+            f"over the plan's {days} day{'s' if days != 1 else ''}")
+    per = (1 / weeks) if days >= 7 else 1.0
+    if single <= 0:
+        return "No calls to staff: the skills have nothing to save."
+    saved = single - multi
+    more = (multi - pooled) / single
+    if saved > 0:
+        first = (f"Cross-training saves {saved * per:,.1f} agent-hours {span}, "
+                 f"{saved / single:.1%}, against dedicated agents "
+                 f"({multi * per:,.1f} h with the groups' skills against "
+                 f"{single * per:,.1f} h with one skill each)")
+    else:
+        first = (f"The groups' skills save nothing against dedicated agents {span} "
+                 f"({multi * per:,.1f} h with the skills, {single * per:,.1f} h with one "
+                 "skill each)")
+    if more > 0:
+        second = (f"full pooling (every agent with every skill) would save {more:.1%} more "
+                  f"({pooled * per:,.1f} h)")
+    else:
+        second = "full pooling would save no more: the skills already reach the pooled ideal"
+    return f"{first}; {second}."
+
+
+def _skills_html(plan) -> str:
+    if plan.skills is None:
+        return ""
+    pct = "{:.1%}"
+    return (
+        "<h2 id='skills'>Skills</h2>"
+        f"<p id='skills-pay'>{html.escape(skills_sentence(plan))}</p>"
+        "<p class='note'>Each interval staffed by the multi-skill simulation search "
+        "(Wallace &amp; Whitt fast start, then the search of Cezik &amp; L'Ecuyer with the "
+        "simulator as oracle); the schedule's agents on the phones simulated day by day with "
+        "skills-based routing (each type's handle time its mean over the day). Dedicated = "
+        "each call type its own agents, staffed alone; pooled = every agent with every "
+        "skill.</p>"
+        "<h3>Call types</h3>"
+        "<div id='skills-types'>" + _fmt_table(skills_type_table(plan), {
+            "calls": "{:,.0f}", "sl_target": pct, "service_level_search": pct,
+            "sim_service_level": pct, "sim_service_level_lo": pct,
+            "sim_service_level_hi": pct, "intervals_met": pct}) + "</div>"
+        "<h3>Agent groups</h3>"
+        "<div id='skills-groups'>" + _fmt_table(skills_group_table(plan), {
+            "required_agent_hours": "{:,.1f}", "scheduled_agent_hours": "{:,.1f}",
+            "on_phone_agent_hours": "{:,.1f}", "paid_hours": "{:,.1f}",
+            "sim_occupancy": pct}) + "</div>"
+        "<h3>Call types by day</h3>"
+        "<div id='skills-days'>" + _fmt_table(skills_day_table(plan), {
+            "calls": "{:,.0f}", "sl_target": pct, "aht_s": "{:.0f}",
+            "sim_service_level": pct, "sim_service_level_lo": pct,
+            "sim_service_level_hi": pct}) + "</div>"
+        "<h3>Where skills pay</h3>"
+        "<div id='skills-savings'>" + _fmt_table(skills_savings_table(plan), {
+            "multiskill_agent_hours": "{:,.1f}", "single_skill_agent_hours": "{:,.1f}",
+            "pooled_agent_hours": "{:,.1f}", "skills_saving_share": pct,
+            "pooled_saving_share": pct}) + "</div>")
 
 
 def _scorecard_html(plan) -> str:
@@ -383,6 +505,16 @@ MEANINGS = {
     "sim_service_level_by_channel": "the channel's service level in the simulator",
     "share_on_time_by_channel": "the channel's deferred items done by the deadline (simulated)",
     "deadline_by_channel": "the channel's deadline target",
+    "multiskill_agent_hours": "agent-hours required with the groups' skills (multi-skill plan)",
+    "single_skill_agent_hours": "agent-hours required with dedicated agents, each call type "
+                                "staffed alone",
+    "pooled_agent_hours": "agent-hours required if every agent had every skill",
+    "skills_saving_share": "share of the dedicated agents' hours the skills save",
+    "pooled_saving_share": "share of the dedicated agents' hours full pooling would save",
+    "sim_service_level_by_type": "the call type's service level in the multi-skill simulator",
+    "sim_service_level_lo_by_type": "lower end of its 95 % confidence interval",
+    "sim_service_level_hi_by_type": "upper end of its 95 % confidence interval",
+    "groups": "the agent groups of the multi-skill plan",
 }
 
 
@@ -416,6 +548,13 @@ def assumptions(plan) -> list[tuple[str, str]]:
                                           "phones"))
     rows.append(("staffing", f"{plan.requirements.model}, {plan.requirements.staffing_method}"
                              " load"))
+    if plan.skills is not None:
+        sk = plan.skills.requirements
+        rows.append(("skills", "multi-skill groups "
+                     + "; ".join(f"{g.name}: {', '.join(g.skills)}" for g in sk.model.groups)
+                     + ". Service levels are simulated (no formula covers skills-based "
+                       "routing): the staffing search's at the required agents, the "
+                       "schedule's day by day"))
     rows.append(("FTE", f"{s['fte_hours_per_week']:g} paid hours a week"))
     return rows
 
@@ -424,8 +563,9 @@ def write_workbook(plan, path, inputs=()) -> Path:
     """plan.xlsx (every sheet through :func:`wfmcore.excel.write_frame`: real dates and times,
     number formats, frozen header, autofilter, widths): ``summary`` (each figure with what
     it means, then the assumptions), ``daily``, ``forecast``, ``requirements``, ``shifts``,
-    ``coverage`` with charts against the interval times, and one sheet per queue when there
-    are several."""
+    ``coverage`` with charts against the interval times, a multi-skill plan's ``skills`` and
+    ``coverage by type`` (:func:`_skills_sheets`), and one sheet per queue (group) when
+    there are several."""
     shifts_csv = Path(plan.files[0]).parent / "shifts.csv" if plan.files else None
     shifts_frame = pd.read_csv(shifts_csv) if shifts_csv and shifts_csv.exists() else \
         pd.DataFrame()
@@ -465,6 +605,8 @@ def write_workbook(plan, path, inputs=()) -> Path:
         write_frame(wb.create_sheet("shifts"), shifts_frame)
         _table_with_chart(wb.create_sheet("coverage"), plan.coverage, ["required", "scheduled"],
                           "Required vs scheduled agents", "agents")
+        if plan.skills is not None:
+            _skills_sheets(wb, plan)
         cov = plan.coverage
         if S.QUEUE in cov.columns and cov[S.QUEUE].nunique() > 1:
             for q, part in cov.groupby(S.QUEUE, sort=False):
@@ -474,6 +616,30 @@ def write_workbook(plan, path, inputs=()) -> Path:
         wb.save(p)
 
     return write_atomic(path, write, inputs=inputs)
+
+
+def _skills_sheets(wb, plan) -> None:
+    """The multi-skill plan's sheets: ``skills`` (where skills pay in words, then the call
+    types, the groups, the types by day and the agent-hours per day, one table under the
+    other) and
+    ``coverage by type`` (per type and interval, with a chart of the simulated service)."""
+    from openpyxl.styles import Font  # heavy: loaded only to write a workbook
+
+    ws = wb.create_sheet("skills")
+    ws.cell(row=1, column=1, value=skills_sentence(plan)).font = Font(bold=True)
+    row = 3
+    for title, frame in (("call types", skills_type_table(plan)),
+                         ("agent groups", skills_group_table(plan)),
+                         ("call types by day", skills_day_table(plan)),
+                         ("where skills pay (agent-hours)", skills_savings_table(plan))):
+        ws.cell(row=row, column=1, value=title).font = Font(bold=True)
+        _, last = write_frame(ws, frame, row=row + 1, filter_and_freeze=False)
+        row = max(last, row + 1) + 2
+    cov = plan.skills.check.type_intervals.copy()
+    cov["interval_start"] = pd.to_datetime(cov["interval_start"])
+    _table_with_chart(wb.create_sheet("coverage by type"), cov,
+                      ["service_level", "sim_service_level"],
+                      "Service level per call type and interval", "service level")
 
 
 def _table_with_chart(ws, frame: pd.DataFrame, value_cols: list[str], title: str,

@@ -23,6 +23,20 @@ def staff_line(req: Requirements, out: Path) -> str:
             f"on the phones, peak scheduled {int(frame['scheduled_agents'].max())} -> {out}")
 
 
+def skills_line(req, out: Path) -> str:
+    """``wfm staff --skills`` (:class:`wfmplan.multiskill.SkillRequirements`): intervals,
+    groups, agent-hours by skills against dedicated agents and full pooling."""
+    multi = req.agent_hours("agents")
+    single = req.agent_hours("single_skill_agents")
+    pooled = req.agent_hours("pooled_agents")
+    saved = (single - multi) / single if single > 0 else 0.0
+    return (f"{len(req.intervals)} intervals, {req.model.n_types} call types, "
+            f"{req.model.n_groups} groups: {multi:,.1f} agent-hours on the phones with "
+            f"skills, {single:,.1f} with dedicated agents ({saved:.1%} saved), {pooled:,.1f} "
+            f"if everyone had every skill -> {out} (per group), "
+            f"{out.with_name(out.stem + '_by_type' + (out.suffix or '.csv'))} (per type)")
+
+
 def evidence_lines(result: fc.ForecastResult) -> list[str]:
     """Per series: the backtest MASE of each candidate behind the model choice, and which
     won against the best baseline and by how much (:attr:`forecast.ForecastResult.choices`)."""
