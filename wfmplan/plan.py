@@ -49,6 +49,7 @@ import pandas as pd
 import forecast as fc
 import shifts
 from erlang import kpis
+from erlang.chat_history import estimate_aht_by_concurrency
 from shifts.check import DAY_COLUMNS, check_service
 from shifts.requirements import check_requirements, scheduling_units
 from wfmcore import checks, reader
@@ -245,6 +246,8 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
     if config.groups:           # the groups against the history's call types, before work
         check_groups(hist, config, options.target_overrides)
     card = history_scorecard(history, config, options.target_overrides, read=read)
+    config, chat_notes, chat_aht = chat_aht_from_history(history, hist, config,
+                                                         options.target_overrides, read)
     agents = shifts.read_roster(roster) if roster is not None else None
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -253,6 +256,8 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
         plan = _build(hist, work, outdir, config, options, base_target, rules, tick, inputs,
                       agents)
         plan.scorecard = card
+        plan.notes[:0] = chat_notes
+        plan.summary["aht_s_by_concurrency_estimated"] = chat_aht
         plan.files.append(report.write_workbook(plan, work / "plan.xlsx", inputs=inputs))
         plan.files.append(report.write_html(plan, work / "report.html", inputs=inputs))
         plan.files.append(write_summary_json(plan.summary, work / "plan_summary.json",
@@ -695,6 +700,66 @@ def kpi_targets(config: Config | None = None,
     kw = {k: v for k, v in config.targets.items() if k in keys}
     kw.update({k: v for k, v in (overrides or {}).items() if k in keys and v is not None})
     return KpiTargets(**kw)
+
+
+def chat_aht_from_history(history, hist: fc.History, config: Config,
+                          target_overrides: Mapping[str, object], read: ReadOptions | None
+                          ) -> tuple[Config, list[str], dict[str, list[float]]]:
+    """The chat handle time by concurrency of each chat series that holds several chats
+    (``concurrency`` > 1) and has no ``aht_s_by_concurrency`` of its own, estimated from
+    the history's ``mean_concurrency`` column (:func:`erlang.chat_history.
+    estimate_aht_by_concurrency`): the config with the estimates as the queues' values,
+    a note per series (values, standard errors, rows, the concurrency seen) and the
+    estimates by series label. Unchanged without the column or without such a series."""
+    frame = hist.frame
+    keys = [c for c in S.SERIES_COLUMNS if c in frame.columns]
+    wanted = []
+    for key, _ in (frame.groupby(keys, sort=True) if keys else [((), frame)]):
+        key = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        queue = key.get(S.QUEUE)
+        target = config.service_target(queue if queue in config.queues else None,
+                                       **target_overrides)
+        if S.CHANNEL in key:
+            target = target.for_channel(str(key[S.CHANNEL]))
+        if (target.model == "chat" and (target.concurrency or 1) > 1
+                and target.aht_s_by_concurrency is None):
+            wanted.append((key, target.concurrency))
+    if not wanted:
+        return config, [], {}
+    kpi = sc.read_history(history, options=read).frame
+    if S.MEAN_CONCURRENCY not in kpi.columns or kpi[S.MEAN_CONCURRENCY].isna().all():
+        return config, [], {}
+    queues = {q: dict(t) for q, t in config.queues.items()}
+    staffing = dict(config.staffing)
+    notes, found = [], {}
+    for key, concurrency in wanted:
+        rows = kpi
+        for col, value in key.items():
+            rows = rows[rows[col].astype(str) == str(value)]
+        rows = rows[rows[S.MEAN_CONCURRENCY].notna()]
+        if rows.empty:
+            continue
+        label = " / ".join(str(key[c]) for c in keys)
+        queue = key.get(S.QUEUE)
+        table = queues.setdefault(queue, {}) if queue is not None else staffing
+        if "aht_s_by_concurrency" in table:     # a second chat channel of the same queue
+            notes.append(f"{label}: chat handle time by concurrency not estimated: the "
+                         "queue's other chat channel set it; give aht_s_by_concurrency in "
+                         "wfm.toml to tell them apart")
+            continue
+        est = estimate_aht_by_concurrency(rows.drop(columns=[c for c in keys
+                                                             if c != S.QUEUE]), concurrency)
+        table["aht_s_by_concurrency"] = tuple(est.aht_s_by_concurrency)
+        found[label] = [float(v) for v in est.aht_s_by_concurrency]
+        values = ", ".join(f"{k} chat{'s' if k > 1 else ''} {v:.0f} s" + (
+            f" (SE {se:.0f})" if se == se else "") for k, (v, se) in enumerate(
+                zip(est.aht_s_by_concurrency, est.se_s, strict=True), start=1))
+        lo, hi = est.concurrency_range
+        notes.append(f"{label}: chat handle time by concurrency estimated from the "
+                     f"history's mean_concurrency ({est.rows} intervals, concurrency "
+                     f"{lo:.2f}-{hi:.2f}): {values}"
+                     + "".join(f"; {n}" for n in est.notes))
+    return replace(config, queues=queues, staffing=staffing), notes, found
 
 
 def history_scorecard(history, config: Config, target_overrides=None, weeks: int = 4, *,

@@ -48,15 +48,18 @@ def json_ready(value):
 
 def flat_summary(summary: dict) -> dict:
     """The summary with each dict value (figures by channel) spread into ``key[channel]``
-    entries: one value per cell of a workbook."""
+    entries and lists joined by commas: one value per cell of a workbook."""
+    def cell(x):
+        if isinstance(x, list | tuple):       # e.g. handle times by concurrency, group names
+            return ", ".join(f"{y:g}" if isinstance(y, float) else str(y) for y in x)
+        return x
+
     out = {}
     for k, v in summary.items():
         if isinstance(v, dict):
-            out.update({f"{k}[{ch}]": x for ch, x in v.items()})
-        elif isinstance(v, list | tuple):
-            out[k] = ", ".join(str(x) for x in v)
+            out.update({f"{k}[{ch}]": cell(x) for ch, x in v.items()})
         else:
-            out[k] = v
+            out[k] = cell(v)
     return out
 
 
