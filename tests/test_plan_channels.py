@@ -3,11 +3,11 @@ worker processes: a mixed queue (voice + chat + email) built from synthetic Pois
 (forecast.synthetic.poisson_history)."""
 
 import json
-from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
 import pytest
+from html_tables import rows_after
 
 from erlang import ServiceTarget, chat, kpis
 from forecast.synthetic import poisson_history
@@ -38,36 +38,9 @@ def _history(root, channels, name, queues=None):
     return path
 
 
-class _Tables(HTMLParser):
-    """Every <table> of a page as a list of rows of cell texts (no network, no lxml)."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self._cell = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th"):
-            self.tables[-1][-1].append(self._cell)
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell += data
-
-
 def html_table_after(text: str, marker: str) -> pd.DataFrame:
     """The first table after ``marker`` in an HTML page, as text cells."""
-    parser = _Tables()
-    parser.feed(text[text.index(marker):])
-    head, *rows = parser.tables[0]
+    head, *rows = rows_after(text, marker)
     return pd.DataFrame(rows, columns=head)
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import base64
 import json
 import re
-from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
 import pytest
+from html_tables import rows_after
 
 import forecast as fc
 from forecast.synthetic import poisson_history
@@ -19,40 +19,8 @@ from wfmplan.capacity import run_capacity
 from wfmplan.report import CAPACITY_COLUMNS, capacity_report
 
 
-class _Tables(HTMLParser):
-    """Every <table> of a page as a list of rows of cell texts."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self._cell = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th"):
-            self.tables[-1][-1].append(self._cell)
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell += data
-
-
-def _rows_after(text: str, marker: str) -> list[list[str]]:
-    """The rows of the first table after ``marker``."""
-    parser = _Tables()
-    parser.feed(text[text.index(marker):])
-    return parser.tables[0]
-
-
 def _table_after(text: str, marker: str) -> pd.DataFrame:
-    head, *rows = _rows_after(text, marker)
+    head, *rows = rows_after(text, marker)
     return pd.DataFrame(rows, columns=head)
 
 
@@ -127,7 +95,7 @@ def test_chart_assumptions_and_summary_are_on_the_page(capacity):
     # the chart is capacity.png, the one run_capacity wrote
     chart = next(p for p in res.files if p.name == "capacity.png")
     assert base64.b64decode(png) == chart.read_bytes()
-    rows = {r[0]: r[1] for r in _rows_after(text, "<h2>Assumptions</h2>")}
+    rows = {r[0]: r[1] for r in rows_after(text, "<h2>Assumptions</h2>")}
     assert rows["productivity ramp of a new hire"] == (
         "0 % during 2 week(s) of training, then rising linearly to 100 % over 2 week(s)")
     # the default attrition bands (wfmplan.hiring.DEFAULT_ATTRITION): 3 %, 1.2 %, 0.6 % a week,

@@ -328,16 +328,7 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
         "calls": float(req[S.OFFERED].sum()),
         "agent_hours": requirements.agent_hours,
         "scheduled_agent_hours": float(req["scheduled_agents"].sum() * interval_h),
-        "paid_hours": float(s["paid_hours"]),
-        "fte": float(s["paid_hours"]) / (options.fte_hours * weeks),
-        "fte_hours_per_week": options.fte_hours,
-        "lp_bound": float(s["lp_bound"]),
-        "gap": float(s["gap"]),
-        "under_covered_intervals": int(s["under_covered_intervals"]),
-        "solve_time_s": float(s["solve_time_s"]),
-        "solver_status": str(s["status"]),
-        "sl_target": base_target.sl_target,
-        "sl_threshold_s": base_target.sl_threshold_s,
+        **schedule_figures(s, options.fte_hours, weeks, base_target),
         "shrinkage": base_target.shrinkage,
         **service,
     }
@@ -451,16 +442,7 @@ def _build_skills(hist, result, forecast_file, files, work: Path, outdir: Path,
         "calls": float(calls.sum()),
         "agent_hours": requirements.agent_hours,
         "scheduled_agent_hours": float(sk.groups["scheduled_agents"].sum() * interval_h),
-        "paid_hours": float(s["paid_hours"]),
-        "fte": float(s["paid_hours"]) / (options.fte_hours * weeks),
-        "fte_hours_per_week": options.fte_hours,
-        "lp_bound": float(s["lp_bound"]),
-        "gap": float(s["gap"]),
-        "under_covered_intervals": int(s["under_covered_intervals"]),
-        "solve_time_s": float(s["solve_time_s"]),
-        "solver_status": str(s["status"]),
-        "sl_target": base_target.sl_target,
-        "sl_threshold_s": base_target.sl_threshold_s,
+        **schedule_figures(s, options.fte_hours, weeks, base_target),
         "shrinkage": sk.shrinkage,
         "service_level": (float(np.average(sl[ok], weights=calls[ok])) if ok.any()
                           else math.nan),
@@ -524,6 +506,25 @@ def _type_channels(frame: pd.DataFrame) -> dict[str, str]:
     ch = (frame[S.CHANNEL].astype(str) if S.CHANNEL in frame.columns
           else pd.Series("voice", index=frame.index))
     return dict(zip(units.to_numpy(), ch.to_numpy(), strict=True))
+
+
+def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
+                     target: ServiceTarget) -> dict:
+    """The summary's schedule keys from the schedule's summary ``s``: paid hours, FTE (paid
+    hours / (``fte_hours`` x ``weeks``)), the solver's bound, gap, status and time, and the
+    general target."""
+    return {
+        "paid_hours": float(s["paid_hours"]),
+        "fte": float(s["paid_hours"]) / (fte_hours * weeks),
+        "fte_hours_per_week": fte_hours,
+        "lp_bound": float(s["lp_bound"]),
+        "gap": float(s["gap"]),
+        "under_covered_intervals": int(s["under_covered_intervals"]),
+        "solve_time_s": float(s["solve_time_s"]),
+        "solver_status": str(s["status"]),
+        "sl_target": target.sl_target,
+        "sl_threshold_s": target.sl_threshold_s,
+    }
 
 
 def under_covered_notes(coverage: pd.DataFrame, show: int = 10) -> list[str]:
