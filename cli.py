@@ -159,8 +159,9 @@ def progress(length: int, label: str):
 
 
 class _SeriesProgress:
-    """A progress bar counting series (queue x channel), opened once the command knows how
-    many there are (``start(n)``); nothing when stderr is not a terminal."""
+    """A progress bar counting series (queue x channel) or intervals, opened once the
+    command knows how many there are (``start(n)``); nothing when stderr is not a
+    terminal."""
 
     def __init__(self, label: str):
         self.label, self.bar = label, None
@@ -400,7 +401,7 @@ def staff(
 ):
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
     if skills:
-        with user_errors():
+        with user_errors(), _SeriesProgress("staff by skills") as bar:
             unused = {"scheduler": scheduler, "asa_target_s": asa_target_s,
                       "max_occupancy": max_occupancy, "max_abandon": max_abandon,
                       "min_agents": min_agents, "sl_convention": sl_convention,
@@ -414,7 +415,8 @@ def staff(
                                  "level target; give targets per queue in wfm.toml)")
             result = multiskill.staff_skills_file(
                 forecast_csv, out, config=settings.load_settings(config), aht_s=aht_s,
-                workers=workers, sl_target=sl_target, sl_threshold_s=sl_threshold_s,
+                workers=workers, progress=bar.update, on_intervals=bar.start,
+                sl_target=sl_target, sl_threshold_s=sl_threshold_s,
                 patience_s=patience_s, shrinkage=shrinkage, staffing_method=staffing_method)
         notes(result.notes)
         typer.echo(text.skills_line(result, out))

@@ -172,11 +172,12 @@ def _staff_interval(task):
 
 def staff_skills_forecast(forecast: IntervalFile, config: Config, *,
                           options: SkillOptions | None = None, aht_s: float | None = None,
-                          workers: int | None = 1, progress=None,
+                          workers: int | None = 1, progress=None, on_intervals=None,
                           **target_overrides) -> SkillRequirements:
     """Multi-skill requirements of ``forecast`` with the groups of ``config`` (module
     docstring); ``target_overrides`` as for :func:`wfmplan.staffing.staff_with_config`.
-    ``progress(1)`` as each interval is done."""
+    ``on_intervals(n)`` is told the number of intervals first, ``progress(1)`` as each is
+    done."""
     options = options or SkillOptions()
     if forecast.interval_min is None:
         raise InputError(f"{forecast.source}: the interval length is not known",
@@ -228,6 +229,8 @@ def staff_skills_forecast(forecast: IntervalFile, config: Config, *,
         seed = key_seed({"calls_per_hour": np.round(staffed_cph[s], 9).tolist(),
                          "aht_s": np.round(slot_aht[s], 9).tolist(), "seed": options.seed})
         tasks.append((model, staffed_cph[s], options, seed))
+    if on_intervals is not None:
+        on_intervals(len(tasks))
     results = map_ordered(_staff_interval, tasks, workers=workers, progress=progress)
     shrink = next(iter(targets.values())).shrinkage
     g_rows, t_rows, i_rows = [], [], []
@@ -272,7 +275,7 @@ def by_type_path(out: Path) -> Path:
 
 def staff_skills_file(forecast_path: Path, out: Path, *, config: Config,
                       options: SkillOptions | None = None, aht_s: float | None = None,
-                      workers: int | None = 1, progress=None,
+                      workers: int | None = 1, progress=None, on_intervals=None,
                       **target_overrides) -> SkillRequirements:
     """Read a forecast, staff it by skills and write ``out`` (one row per group and
     interval: the input of ``wfm schedule``) and ``<out>_by_type.csv`` (one row per type and
@@ -282,7 +285,8 @@ def staff_skills_file(forecast_path: Path, out: Path, *, config: Config,
     check_output_path(by_type_path(out), inputs)
     forecast = read_forecast(forecast_path)
     result = staff_skills_forecast(forecast, config, options=options, aht_s=aht_s,
-                                   workers=workers, progress=progress, **target_overrides)
+                                   workers=workers, progress=progress,
+                                   on_intervals=on_intervals, **target_overrides)
     write_csv_atomic(result.groups, out, inputs=inputs)
     write_csv_atomic(result.types, by_type_path(out), inputs=inputs)
     return result
