@@ -109,7 +109,7 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "expected_sl", "staffing_rule", "as_of", "method", "lines", "redial_share", "concurrency",
     "aht_s_by_concurrency", "deadline_h", "deadline_share", "channel", "p_meet", "events",
     "paths", "short_weeks", "scheduling_efficiency", "volume_cv", "attrition_points",
-    "scheduler", "partitioned", "redial_delay_s", "groups", "skills")}
+    "scheduler", "partitioned", "redial_delay_s", "groups", "skills", "chat_routing")}
 FLAGS["capacity_plan"] = "--capacity"
 
 
@@ -221,6 +221,8 @@ LinesOpt = Annotated[int | None, typer.Option("--lines", help=_help("lines"))]
 RedialOpt = Annotated[float | None, typer.Option("--redial-share", help=_help("redial_share"))]
 RedialDelayOpt = Annotated[float | None, typer.Option("--redial-delay-s",
                                                       help=_help("redial_delay_s"))]
+ChatRoutingOpt = Annotated[str | None, typer.Option("--chat-routing",
+                                                    help=_help("chat_routing"))]
 ConcurrencyOpt = Annotated[int | None, typer.Option("--concurrency", help=_help("concurrency"))]
 AhtListOpt = Annotated[str | None, typer.Option(
     "--aht-s-by-concurrency", help="Chat: handle time of a chat, seconds, when its agent holds "
@@ -333,6 +335,7 @@ def erlang(
     redial_share: RedialOpt = None,
     redial_delay_s: RedialDelayOpt = None,
     concurrency: ConcurrencyOpt = None,
+    chat_routing: ChatRoutingOpt = None,
     aht_s_by_concurrency: AhtListOpt = None,
     deadline_h: DeadlineOpt = None,
     deadline_share: DeadlineShareOpt = None,
@@ -344,7 +347,7 @@ def erlang(
         channel = calculator.channel_for(model)
         extra = {k: v for k, v in dict(
             lines=lines, redial_share=redial_share, redial_delay_s=redial_delay_s,
-            concurrency=concurrency,
+            concurrency=concurrency, chat_routing=chat_routing,
             aht_s_by_concurrency=calculator.seconds_list(aht_s_by_concurrency,
                                                          "aht_s_by_concurrency"),
             deadline_h=deadline_h, deadline_share=deadline_share).items() if v is not None}

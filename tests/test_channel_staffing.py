@@ -218,6 +218,14 @@ def test_cli_erlang_models():
                               "5", "--json"])
     assert res.exit_code == 0, res.output
     assert round(json.loads(res.stdout)["p_abandon"], 4) == 0.1544
+    # least-loaded routing staffs 4 where even spread staffs 3 (the case of
+    # test_chat_routing_reaches_the_chat_model: 96 chats an hour, AHT 120 / 200 s)
+    for routing, agents in (("even", 3), ("least_loaded", 4)):
+        res = runner.invoke(app, ["erlang", "--model", "chat", "--calls", "96",
+                                  "--interval-min", "60", "--aht-s-by-concurrency", "120,200",
+                                  "--patience-s", "60", "--chat-routing", routing, "--json"])
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.stdout)["agents"] == agents
     # deferred: 200 items an hour x 6 min = 20 Erlangs of work, 95 % within 8 h: 21 agents
     res = runner.invoke(app, ["erlang", "--model", "deferred", "--calls", "200",
                               "--interval-min", "60", "--aht-s", "360", "--deadline-h", "8",
