@@ -405,7 +405,11 @@ def staff(
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
     if skills:
         with user_errors(), _SeriesProgress("staff by skills") as bar:
-            unused = {"scheduler": scheduler, "asa_target_s": asa_target_s,
+            if scheduler is not None:
+                raise InputError("--skills runs on this machine's cores (--workers); a Dask "
+                                 "scheduler (--scheduler or WFM_DASK_SCHEDULER) is not used "
+                                 "with it yet", param="scheduler")
+            unused = {"asa_target_s": asa_target_s,
                       "max_occupancy": max_occupancy, "max_abandon": max_abandon,
                       "min_agents": min_agents, "sl_convention": sl_convention,
                       "sl_period": sl_period, "sl_floor": sl_floor,

@@ -50,6 +50,9 @@ def test_staff_skills_refuses_what_it_does_not_use(tmp_path):
                                   "(multi-skill staffing meets each call type's service level "
                                   "target; give targets per queue in wfm.toml)")
     assert not (tmp_path / "r.csv").exists()
+    res = runner.invoke(app, ["staff", str(fc), "-o", str(tmp_path / "r.csv"), "--config",
+                              str(cfg), "--skills"], env={"WFM_DASK_SCHEDULER": "tcp://x:1"})
+    assert res.exit_code == 2 and "is not used with it yet" in res.stderr
 
 
 def test_staff_skills_without_groups_is_a_one_line_error(tmp_path):
