@@ -3,9 +3,12 @@ the peers' virtualenv, and the bench week of the bank data."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -61,6 +64,22 @@ def peer_version(package: str) -> str:
     return subprocess.run([str(PEER_PY), "-c", "from importlib.metadata import version; "
                            f"print(version({package!r}))"], capture_output=True,
                           text=True).stdout.strip()
+
+
+def compile_times(code: str, *args: str) -> dict[str, dict]:
+    """Run ``code`` (``python -c``, with ``args``) in a fresh process twice: with an empty
+    numba cache, then with the cache that run left ("cold cache", "warm cache"); each run
+    prints one JSON object as its last line, returned by label. The project root is on
+    the path and the working directory."""
+    root = Path(__file__).resolve().parents[1]
+    out = {}
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(root))
+        for label in ("cold cache", "warm cache"):
+            r = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=root,
+                               capture_output=True, text=True, check=True)
+            out[label] = json.loads(r.stdout.strip().splitlines()[-1])
+    return out
 
 
 def write_section(name: str, text: str, path: Path = RESULTS) -> None:

@@ -43,7 +43,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -51,7 +50,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from _results import write_section  # noqa: E402
+from _results import compile_times, write_section  # noqa: E402
 from scipy.special import stdtrit  # noqa: E402
 
 from erlang import chat, erlang_x  # noqa: E402
@@ -396,18 +395,6 @@ print(json.dumps({"import": t1 - t0, "first": t2 - t1, "second": t3 - t2}))
 """
 
 
-def run_compile() -> dict:
-    """First call in a fresh process with an empty numba cache, then with that cache."""
-    out = {}
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
-        for name in ("cold cache", "warm cache"):
-            r = subprocess.run([sys.executable, "-c", COLD], env=env, capture_output=True,
-                               text=True, cwd=ROOT, check=True)
-            out[name] = json.loads(r.stdout.strip().splitlines()[-1])
-    return out
-
-
 #: CCmath's published examples (www.ccmath.com Erlang X and Erlang Chat pages, as quoted in
 #: issue 13): KPI -> (printed value, the simulated column, its scale to the printed unit)
 PUBLISHED = {
@@ -543,7 +530,7 @@ def main() -> None:
     cost = run_cost()
     chain_cost = run_chain_cost()
     profile_cost = run_profile_cost()
-    compile_cost = run_compile()
+    compile_cost = compile_times(COLD)
     import numba
 
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "

@@ -28,13 +28,10 @@ Run: OPENBLAS_NUM_THREADS=1 nice .venv/bin/python bench/bench_multiskill_sim.py
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from _results import write_section  # noqa: E402
+from _results import compile_times, write_section  # noqa: E402
 
 from erlang import _kernels  # noqa: E402
 from erlang import _multiskill_kernel as _mk  # noqa: E402
@@ -205,22 +202,11 @@ print(json.dumps({"import": t1 - t0, "first": t2 - t1, "second": t3 - t2}))
 """
 
 
-def run_compile() -> dict:
-    out = {}
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
-        for name in ("cold cache", "warm cache"):
-            r = subprocess.run([sys.executable, "-c", COLD], env=env, capture_output=True,
-                               text=True, cwd=ROOT, check=True)
-            out[name] = json.loads(r.stdout.strip().splitlines()[-1])
-    return out
-
-
 def main() -> None:
     centres = [small_centre(), large_centre()]
     days = [run_day(*c) for c in centres]
     stat = [run_stationary(*c) for c in centres]
-    compile_cost = run_compile()
+    compile_cost = compile_times(COLD)
     import numba
 
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "

@@ -20,13 +20,9 @@ Writes its section of bench/RESULTS.md.
 from __future__ import annotations
 
 import heapq
-import json
 import math
 import os
 import platform
-import subprocess
-import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -36,7 +32,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from _results import write_section  # noqa: E402
+from _results import compile_times, write_section  # noqa: E402
 
 from erlang import ServiceTarget, _kernels, required_agents  # noqa: E402
 from erlang.simulate import _check_duty, _draw_calls, simulate, simulate_agents  # noqa: E402
@@ -203,18 +199,6 @@ FRESH = textwrap.dedent("""
 """)
 
 
-def fresh_process_seconds() -> dict[str, dict[str, float]]:
-    """First-call seconds in a new process: numba cache empty, then warm (same directory)."""
-    out = {}
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        for label in ("cold cache", "warm cache"):
-            r = subprocess.run([sys.executable, "-c", FRESH, str(ROOT)], env=env, check=True,
-                               capture_output=True, text=True)
-            out[label] = json.loads(r.stdout.strip().splitlines()[-1])
-    return out
-
-
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -261,7 +245,7 @@ def main():
     identical = len(new_calls)
 
     kernels, k_calls = kernel_seconds(calls, agents, duty)
-    fresh = fresh_process_seconds()
+    fresh = compile_times(FRESH, str(ROOT))
 
     def per_m(seconds, n):
         return seconds / n * 1e6

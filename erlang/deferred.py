@@ -93,9 +93,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.special import stdtrit
 
-from erlang.simulate import ratio_ci
+from erlang.simulate import ratio_ci, t_quantile
 from erlang.staffing import scheduled_agents
 from wfmcore import checks
 from wfmcore.errors import InputError
@@ -624,7 +623,7 @@ def simulate_deferred(items, aht_s, capacity, interval_min, open_intervals, *,
             "busy_s": float(busy.sum()),
         })
     reps = len(per_rep)
-    t_q = float(stdtrit(reps - 1, 0.5 + confidence / 2)) if reps > 1 else math.nan
+    t_q = t_quantile(reps, confidence)
     on = np.stack([p["on_time"] for p in per_rep])
     du = np.stack([p["due"] for p in per_rep])
     est, lo_, hi_ = ratio_ci(on.sum(axis=1, keepdims=True), du.sum(axis=1, keepdims=True),

@@ -95,11 +95,10 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from erlang import _kernels
 from erlang import _multiskill_kernel as _mk
-from erlang.simulate import _seed_sequence, ratio_ci
+from erlang.simulate import _seed_sequence, ratio_ci, t_quantile
 from erlang.skills import SkillsModel
 from wfmcore import checks
 from wfmcore.errors import InputError
@@ -296,10 +295,6 @@ def _routing(model: SkillsModel) -> _Routing:
                     g_delay=g_delay, g_n=g_n, ov_groups=ov_groups, ov_delay=ov_delay, ov_n=ov_n)
 
 
-def _t_quantile(reps: int, confidence: float) -> float:
-    return float(stdtrit(reps - 1, 0.5 + confidence / 2)) if reps > 1 else math.nan
-
-
 # --------------------------------------------------------------------------------------------
 # One replication
 # --------------------------------------------------------------------------------------------
@@ -412,7 +407,7 @@ def simulate_skills(model, calls_per_interval, agents, interval_min, *, replicat
     busy = np.stack(busys)[:, keep]                     # R x n x I x K
     answered = np.stack(answ)[:, keep]
     staffed = staff[keep] * interval_s                  # n x I
-    t_q = _t_quantile(reps, confidence)
+    t_q = t_quantile(reps, confidence)
     return _result(model, tot, busy, answered, staffed, staff[keep], np.arange(warm, n_int),
                    t_q, n_calls, reps, float(interval_min), float(confidence),
                    pd.concat(frames, ignore_index=True) if keep_calls else None)
@@ -700,7 +695,7 @@ def stationary_kpis(model, calls_per_hour, agents, *, hours=10.0, replications=1
         n_calls += status.size
         tots.append(tot[:, 1])
         busys.append(busy_s[1].sum(axis=1))
-    t_q = _t_quantile(reps, confidence)
+    t_q = t_quantile(reps, confidence)
     est = _type_estimates(np.stack(tots), t_q)
     est.pop("answered_within_threshold")
     for c in ("answered", "abandoned", "unserved"):

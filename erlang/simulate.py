@@ -133,6 +133,7 @@ __all__ = [
     "simulate",
     "simulate_agents",
     "simulate_intervals",
+    "t_quantile",
 ]
 
 #: Ratio columns of the results, each with ``_lo`` and ``_hi`` confidence limits.
@@ -632,6 +633,14 @@ _RATIOS = {
 }
 
 
+def t_quantile(replications: int, confidence: float) -> float:
+    """Student's t quantile for a two-sided ``confidence`` interval from ``replications``
+    independent replications (``replications - 1`` degrees of freedom); NaN for one."""
+    if replications <= 1:
+        return math.nan
+    return float(stdtrit(replications - 1, 0.5 + confidence / 2))
+
+
 def ratio_ci(num: np.ndarray, den: np.ndarray, t_q: float, clip: bool):
     """Ratio-of-totals estimate over replications (axis 0) with a t confidence interval.
 
@@ -671,7 +680,7 @@ def _result(per_rep: list[dict], call_frames: list, warm: int, n_int: int, agent
     reps = len(per_rep)
     keep = slice(warm, None)
     tot = {c: np.stack([t[c][keep] for t in per_rep]) for c in per_rep[0]}
-    t_q = float(stdtrit(reps - 1, 0.5 + confidence / 2)) if reps > 1 else math.nan
+    t_q = t_quantile(reps, confidence)
     interval_ix = np.arange(warm, n_int)
     intervals = pd.DataFrame({"interval": interval_ix, "agents": agents[keep],
                               **_estimates(tot, t_q, extra)})

@@ -108,10 +108,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from erlang import _kernels
-from erlang.simulate import _check_inputs, _draw_calls, _first_bad, _seed_sequence, ratio_ci
+from erlang.simulate import (
+    _check_inputs,
+    _draw_calls,
+    _first_bad,
+    _seed_sequence,
+    ratio_ci,
+    t_quantile,
+)
 from wfmcore.errors import InputError
 from wfmcore.targets import SL_CONVENTIONS
 
@@ -199,7 +205,7 @@ class ChannelSimulationResult:
         per_rep = self.replications.groupby("replication", sort=True).sum(numeric_only=True)
         tot = {c: per_rep[c].to_numpy()[:, None] for c in per_rep.columns}
         reps = len(per_rep)
-        t_q = float(stdtrit(reps - 1, 0.5 + self.confidence / 2)) if reps > 1 else math.nan
+        t_q = t_quantile(reps, self.confidence)
         return pd.DataFrame(_estimates(tot, t_q, _ratios(conv)))
 
 
@@ -740,7 +746,7 @@ def simulate_channel(calls_per_interval, aht_s_by_concurrency, agents, interval_
             frames.append(pd.DataFrame({"replication": r, **rows}))
     keep = slice(warm, None)
     tot = {c: np.stack([t[c][keep] for t in per_rep]) for c in per_rep[0]}
-    t_q = float(stdtrit(reps - 1, 0.5 + confidence / 2)) if reps > 1 else math.nan
+    t_q = t_quantile(reps, confidence)
     ratios = _ratios(sl_convention)
     ix = np.arange(warm, n_int)
     intervals = pd.DataFrame({"interval": ix, "agents": staff[keep],

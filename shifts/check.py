@@ -86,11 +86,10 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from erlang import ServiceTarget, kpis, required_agents
 from erlang.deferred import simulate_deferred
-from erlang.simulate import ratio_ci
+from erlang.simulate import ratio_ci, t_quantile
 from erlang.simulate import simulate as run_sim
 from erlang.simulate import simulate_agents as run_agents
 from erlang.simulate_channels import simulate_channel
@@ -180,7 +179,7 @@ def _ratio_ci(num: np.ndarray, den: np.ndarray, confidence: float):
     """Ratio of totals over replications (axis 0) with a t interval, as floats: the
     simulator's estimator (:func:`erlang.simulate.ratio_ci`, Cochran 1977, ch. 6)."""
     n = num.shape[0]
-    t_q = float(stdtrit(n - 1, 0.5 + confidence / 2)) if n > 1 else math.nan  # t quantile
+    t_q = t_quantile(n, confidence)
     est, lo, hi = ratio_ci(num, den, t_q, clip=True)
     return float(est), float(lo), float(hi)
 

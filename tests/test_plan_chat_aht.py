@@ -12,6 +12,7 @@ import forecast as fc
 from erlang.chat_history import estimate_aht_by_concurrency
 from wfmcore.config import load_config
 from wfmplan.plan import chat_aht_from_history
+from wfmplan.scorecard import read_history
 
 TRUE_AHT = [300.0, 400.0, 450.0]
 
@@ -26,6 +27,10 @@ def export(tmp_path_factory):
     return path, frame
 
 
+def kpi(path):
+    return read_history(path).frame
+
+
 def config(tmp_path, text):
     p = tmp_path / "wfm.toml"
     p.write_text(text)
@@ -36,7 +41,7 @@ def test_chat_queue_without_a_list_gets_the_estimate(export, tmp_path):
     path, frame = export
     cfg = config(tmp_path, "[staffing]\nconcurrency = 3\n")
     hist = fc.read_history(path)
-    new, notes, found = chat_aht_from_history(path, hist, cfg, {}, None)
+    new, notes, found = chat_aht_from_history(kpi(path), hist, cfg, {})
     direct = estimate_aht_by_concurrency(frame.drop(columns=["channel"]), 3)
     assert new.queues["chat"]["aht_s_by_concurrency"] == direct.aht_s_by_concurrency
     assert found == {"chat / chat": list(direct.aht_s_by_concurrency)}
@@ -55,9 +60,9 @@ def test_a_given_list_or_one_chat_at_a_time_is_left_alone(export, tmp_path):
     path, _ = export
     hist = fc.read_history(path)
     given = config(tmp_path, "[queues.chat]\naht_s_by_concurrency = [200, 250, 300]\n")
-    assert chat_aht_from_history(path, hist, given, {}, None)[1:] == ([], {})
+    assert chat_aht_from_history(kpi(path), hist, given, {})[1:] == ([], {})
     single = config(tmp_path, "[staffing]\nconcurrency = 1\n")
-    assert chat_aht_from_history(path, hist, single, {}, None)[1:] == ([], {})
+    assert chat_aht_from_history(kpi(path), hist, single, {})[1:] == ([], {})
 
 
 def test_no_concurrency_column_changes_nothing(export, tmp_path):
@@ -65,5 +70,5 @@ def test_no_concurrency_column_changes_nothing(export, tmp_path):
     path = tmp_path / "plain.csv"
     frame.drop(columns=["mean_concurrency"]).to_csv(path, index=False)
     cfg = config(tmp_path, "[staffing]\nconcurrency = 3\n")
-    new, notes, found = chat_aht_from_history(path, fc.read_history(path), cfg, {}, None)
+    new, notes, found = chat_aht_from_history(kpi(path), fc.read_history(path), cfg, {})
     assert new is cfg and notes == [] and found == {}

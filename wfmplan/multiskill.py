@@ -33,12 +33,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtrit
 
 from erlang import scheduled_agents
 from erlang.multiskill_sim import simulate_skills
 from erlang.multiskill_staffing import exact_oracle, simulation_oracle, staff_skills
-from erlang.simulate import ratio_ci
+from erlang.simulate import ratio_ci, t_quantile
 from erlang.skills import AgentGroup, CallType, SkillsModel
 from shifts.requirements import scheduling_units
 from wfmcore import checks, reader
@@ -325,10 +324,6 @@ class SkillCheck:
     overall: dict
 
 
-def _t_quantile(reps: int, confidence: float) -> float:
-    return float(stdtrit(reps - 1, 0.5 + confidence / 2)) if reps > 1 else float("nan")
-
-
 def day_models(requirements: SkillRequirements) -> dict:
     """date -> (model, times, positions, calls): for each day of ``requirements`` the
     :class:`~erlang.skills.SkillsModel` simulated (each type's handle time = its
@@ -385,7 +380,7 @@ def check_skills_schedule(requirements: SkillRequirements, coverage: pd.DataFram
     if (g_of < 0).any():
         raise InputError(f"coverage: group {cov[S.QUEUE].iloc[int(np.argmax(g_of < 0))]!r} "
                          "is not one of the model's groups", param="coverage")
-    t_q = _t_quantile(replications, confidence)
+    t_q = t_quantile(replications, confidence)
     types = requirements.types.reset_index(drop=True)
     t_types = pd.to_datetime(types[S.INTERVAL_START])
     k_types = pd.Index(model.type_names).get_indexer(types[S.QUEUE].astype(str))

@@ -245,9 +245,10 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
                          f"{hist.source}")
     if config.groups:           # the groups against the history's call types, before work
         check_groups(hist, config, options.target_overrides)
-    card = history_scorecard(history, config, options.target_overrides, read=read)
-    config, chat_notes, chat_aht = chat_aht_from_history(history, hist, config,
-                                                         options.target_overrides, read)
+    kpi = sc.read_history(history, options=read)       # every column the export has
+    card = history_scorecard(history, config, options.target_overrides, read=read, kpi=kpi)
+    config, chat_notes, chat_aht = chat_aht_from_history(kpi.frame, hist, config,
+                                                         options.target_overrides)
     agents = shifts.read_roster(roster) if roster is not None else None
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -703,12 +704,13 @@ def kpi_targets(config: Config | None = None,
     return KpiTargets(**kw)
 
 
-def chat_aht_from_history(history, hist: fc.History, config: Config,
-                          target_overrides: Mapping[str, object], read: ReadOptions | None
+def chat_aht_from_history(kpi: pd.DataFrame, hist: fc.History, config: Config,
+                          target_overrides: Mapping[str, object]
                           ) -> tuple[Config, list[str], dict[str, list[float]]]:
     """The chat handle time by concurrency of each chat series that holds several chats
     (``concurrency`` > 1) and has no ``aht_s_by_concurrency`` of its own, estimated from
-    the history's ``mean_concurrency`` column (:func:`erlang.chat_history.
+    the ``mean_concurrency`` column of ``kpi`` (the history as the scorecard reads it,
+    :func:`wfmplan.scorecard.read_history`; :func:`erlang.chat_history.
     estimate_aht_by_concurrency`): the config with the estimates as the queues' values,
     a note per series (values, standard errors, rows, the concurrency seen) and the
     estimates by series label. Unchanged without the column or without such a series."""
@@ -727,7 +729,6 @@ def chat_aht_from_history(history, hist: fc.History, config: Config,
             wanted.append((key, target.concurrency))
     if not wanted:
         return config, [], {}
-    kpi = sc.read_history(history, options=read).frame
     if S.MEAN_CONCURRENCY not in kpi.columns or kpi[S.MEAN_CONCURRENCY].isna().all():
         return config, [], {}
     queues = {q: dict(t) for q, t in config.queues.items()}
@@ -764,11 +765,11 @@ def chat_aht_from_history(history, hist: fc.History, config: Config,
 
 
 def history_scorecard(history, config: Config, target_overrides=None, weeks: int = 4, *,
-                      read: ReadOptions | None = None) -> pd.DataFrame | None:
+                      read: ReadOptions | None = None, kpi=None) -> pd.DataFrame | None:
     """Weekly KPI scorecard of the last ``weeks`` weeks of history
     (:mod:`wfmplan.scorecard`), when the history records more than calls offered; else
-    None."""
-    hist = sc.read_history(history, options=read)
+    None. ``kpi``: the history already read by :func:`wfmplan.scorecard.read_history`."""
+    hist = kpi if kpi is not None else sc.read_history(history, options=read)
     if not set(hist.frame.columns) & {"handled", "abandoned", "answered_in_sl", "asa_s",
                                       "aht_s"}:
         return None
