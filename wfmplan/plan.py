@@ -196,7 +196,11 @@ class PlanResult:
     files: list[Path] = field(default_factory=list)
     scorecard: pd.DataFrame | None = None   # KPIs of the last weeks of history, if recorded
     skills: SkillPlan | None = None         # a multi-skill plan's tables
-
+    #: scheduling unit -> (target, channel) as staffed (:func:`unit_targets`), and the
+    #: wfm.toml [shrinkage] components behind the shrinkage (empty when it was given
+    #: directly): what the report's assumptions and per-day targets read
+    targets: dict = field(default_factory=dict)
+    shrinkage_components: dict = field(default_factory=dict)
 
     @property
     def interval_min(self) -> int:
@@ -257,6 +261,9 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
         plan = _build(hist, work, outdir, config, options, base_target, rules, tick, inputs,
                       agents)
         plan.scorecard = card
+        plan.targets = unit_targets(plan.requirements.frame, config, options.target_overrides)
+        if "shrinkage" not in options.target_overrides:
+            plan.shrinkage_components = dict(config.shrinkage_components)
         plan.notes[:0] = chat_notes
         plan.summary["aht_s_by_concurrency_estimated"] = chat_aht
         plan.files.append(report.write_workbook(plan, work / "plan.xlsx", inputs=inputs))

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shifts.requirements import scheduling_units
 from wfmcore import schema as S
 from wfmcore.excel import line_chart, number_format, sheet_title, write_frame
 from wfmcore.io import write_atomic
@@ -171,7 +172,9 @@ def chart_service(plan) -> str:
 
 
 def daily_table(plan) -> pd.DataFrame:
-    """Per day: calls, required agent-hours, scheduled agent-hours, Erlang and simulated SL."""
+    """Per day: calls, required agent-hours, scheduled agent-hours, Erlang and simulated SL,
+    then (from the shifts, :func:`staffing_table`) the people on shift, the paid hours and
+    the FTE of the day's shifts, and the occupancy (:func:`staffing_table`)."""
     req = plan.requirements.frame.copy()
     req["day"] = pd.to_datetime(req["interval_start"]).dt.strftime("%Y-%m-%d")
     interval_h = plan.interval_min / 60.0
@@ -202,14 +205,207 @@ def daily_table(plan) -> pd.DataFrame:
         cov["w_on"] = cov["share_on_time"].fillna(0.0) * cov["w_d"]
         d = cov.groupby("day")[["w_on", "w_d"]].sum()
         out["deferred_share_on_time"] = d["w_on"] / d["w_d"].where(d["w_d"] > 0)
+    staff = staffing_table(plan)
+    if len(staff):
+        g = staff.groupby("date")
+        per_day = pd.DataFrame({"people_on_shift": g["people_on_shift"].sum(),
+                                "paid_hours": g["paid_hours"].sum(), "fte": g["fte"].sum(),
+                                "busy_agent_hours": g["busy_agent_hours"].sum(),
+                                "on_phone_agent_hours": g["on_phone_agent_hours"].sum()})
+        out = out.join(per_day)
+        out["occupancy"] = out.pop("busy_agent_hours") / out.pop(
+            "on_phone_agent_hours").where(lambda h: h > 0)
+    out.index.name = "day"
     return out.reset_index()
 
 
-def _fmt_table(frame: pd.DataFrame, formats: dict | None = None) -> str:
+#: how the report says whether a day or an interval met its target (simulated, 95 % CI)
+STATUS_BELOW = "below target"               # the whole 95 % interval under the target
+STATUS_MAYBE = "possibly below target"      # the estimate under it, the interval reaching it
+STATUS_MET = "at or above target"
+STATUS_NONE = "no service-level target"
+STATUS_NOT_SIMULATED = "not simulated"
+
+
+def sl_status(sim, hi, target) -> str:
+    """A day's (or interval's) standing against its service-level ``target`` from the
+    simulated estimate ``sim`` and the upper end ``hi`` of its 95 % interval: below when
+    the whole interval is under the target (what ``sim_below`` of coverage.csv flags),
+    possibly below when only the estimate is, else at or above."""
+    if target is None or not target > 0:
+        return STATUS_NONE
+    if sim is None or not sim == sim:
+        return STATUS_NOT_SIMULATED
+    if hi == hi and hi < target:
+        return STATUS_BELOW
+    return STATUS_MAYBE if sim < target else STATUS_MET
+
+
+def _unit_target(plan, unit) -> float | None:
+    """The service-level target the unit (coverage.csv's ``queue``; "" without one) was
+    staffed to (``plan.targets``, :func:`wfmplan.plan.unit_targets`), else the plan's."""
+    entry = (plan.targets or {}).get("" if unit is None else str(unit))
+    if entry is not None:
+        target = entry[0]
+        return None if target.model == "deferred" else target.sl_target
+    return plan.summary.get("sl_target")
+
+
+def day_service_table(plan) -> pd.DataFrame:
+    """Per queue (call type of a multi-skill plan) and day: calls forecast, the target, the
+    formula's (Erlang; a multi-skill plan's staffing search) calls-weighted service level,
+    the simulated service level of the day with its 95 % interval (ratio of totals over
+    the replications, :mod:`shifts.check`; a multi-skill plan's
+    :func:`wfmplan.multiskill.check_skills_schedule`), the intervals simulated
+    significantly below the target and the day's :func:`sl_status`. ``queue`` is "" for a
+    plan without queues."""
+    if plan.skills is not None:
+        cov = plan.skills.check.type_intervals.copy()
+        days = plan.skills.check.type_days.rename(columns={"calls": "_calls"})
+    else:
+        cov = plan.coverage.copy()
+        days = plan.schedule.days.copy()
+    if S.QUEUE not in cov.columns:
+        cov[S.QUEUE] = ""
+    cov["date"] = pd.to_datetime(cov[S.INTERVAL_START]).dt.strftime("%Y-%m-%d")
+    cov["_w"] = cov[S.OFFERED].where(cov["service_level"].notna(), 0.0)
+    cov["_wsl"] = cov["service_level"].fillna(0.0) * cov["_w"]
+    below = cov["sim_below"] if "sim_below" in cov.columns else pd.Series(False, cov.index)
+    cov["_below"] = below.fillna(False).astype(bool)
+    g = cov.groupby([S.QUEUE, "date"], sort=False)
+    base = pd.DataFrame({"calls": g[S.OFFERED].sum(), "_wsl": g["_wsl"].sum(),
+                         "_w": g["_w"].sum(), "intervals_below": g["_below"].sum()})
+    base["service_level"] = base["_wsl"] / base["_w"].where(base["_w"] > 0)
+    base = base.drop(columns=["_wsl", "_w"]).reset_index()
+    days = days.copy()
+    if S.QUEUE not in days.columns:
+        days[S.QUEUE] = ""
+    days["date"] = days["date"].astype(str)
+    days[S.QUEUE] = days[S.QUEUE].astype(str)
+    base[S.QUEUE] = base[S.QUEUE].astype(str)
+    sim_cols = ["sim_service_level", "sim_service_level_lo", "sim_service_level_hi"]
+    keep = [S.QUEUE, "date"] + [c for c in sim_cols + ["sl_target"] if c in days.columns]
+    out = base.merge(days[keep], on=[S.QUEUE, "date"], how="left")
+    for c in sim_cols:
+        if c not in out.columns:
+            out[c] = math.nan
+    if "sl_target" not in out.columns:
+        out["sl_target"] = [_unit_target(plan, q) for q in out[S.QUEUE]]
+    out["sl_target"] = pd.to_numeric(out["sl_target"], errors="coerce")
+    out["status"] = [sl_status(r.sim_service_level, r.sim_service_level_hi,
+                               None if not r.sl_target == r.sl_target else r.sl_target)
+                     for r in out.itertuples(index=False)]
+    out["intervals_below"] = out["intervals_below"].astype(int)
+    return out[[S.QUEUE, "date", "calls", "sl_target", "service_level", *sim_cols,
+                "intervals_below", "status"]]
+
+
+def intervals_below_table(plan) -> pd.DataFrame:
+    """The intervals whose simulated 95 % interval lies wholly under the target
+    (``sim_below`` of coverage.csv; coverage_by_type.csv for a multi-skill plan): time,
+    queue, calls, target, the formula's and the simulated service level with its interval,
+    and (single-skill) the agents required, scheduled and on the phones."""
+    cov = (plan.skills.check.type_intervals if plan.skills is not None
+           else plan.coverage).copy()
+    if S.QUEUE not in cov.columns:
+        cov[S.QUEUE] = ""
+    if "sim_below" not in cov.columns:
+        cov["sim_below"] = False
+    rows = cov[cov["sim_below"].fillna(False).astype(bool)].copy()
+    if "sl_target" not in rows.columns:
+        rows["sl_target"] = [_unit_target(plan, q) for q in rows[S.QUEUE]]
+    rows[S.INTERVAL_START] = format_times(rows[S.INTERVAL_START]).to_numpy()
+    cols = [S.INTERVAL_START, S.QUEUE, S.OFFERED, "sl_target", "service_level",
+            "sim_service_level", "sim_service_level_lo", "sim_service_level_hi",
+            "required", "scheduled", "on_phone_agents"]
+    return rows[[c for c in cols if c in rows.columns]].reset_index(drop=True)
+
+
+def staffing_table(plan) -> pd.DataFrame:
+    """Headcount and shift mix per day and queue (a multi-skill plan: agent group) from the
+    schedule's shifts (shifts.csv: one row per distinct shift with its ``agents``; the day
+    of a shift is the day it starts): ``people_on_shift`` (agents starting a shift that
+    day: one shift per agent a day), ``shifts_<type>`` (agents on each shift type),
+    ``paid_hours`` (paid hours x agents), ``fte`` (paid hours / (FTE hours a week x the
+    plan's calendar weeks), so the rows add up to the summary's FTE); then the agent-hours
+    required on the phones (requirements.csv ``agents``), to schedule (coverage.csv
+    ``required``: grossed up for shrinkage) and scheduled, the agent-hours on the phones
+    (``on_phone_agents``) and the busy ones, and ``occupancy`` = busy / on-phone agent-hours: voice rows the load
+    carried (``traffic_erl`` x (1 - ``p_abandon``)) over the agents on the phones, a
+    multi-skill group its simulated occupancy; NaN for chat and deferred work. A
+    ``contract`` column of the shifts (headcount by contract type) becomes a key too."""
+    from wfmplan.staffing import horizon_weeks
+
+    sh = plan.schedule.shifts.copy()
+    cov = plan.coverage.copy()
+    if S.QUEUE not in cov.columns:
+        cov[S.QUEUE] = ""
+    if S.QUEUE not in sh.columns:
+        sh[S.QUEUE] = ""
+    keys = [S.QUEUE, "date"] + (["contract"] if "contract" in sh.columns else [])
+    sh["date"] = pd.to_datetime(sh["start"]).dt.strftime("%Y-%m-%d")
+    sh[S.QUEUE] = sh[S.QUEUE].astype(str)
+    sh["_paid"] = sh["paid_hours"] * sh["agents"]
+    weeks = horizon_weeks(plan.requirements.frame[S.INTERVAL_START])
+    fte_hours = plan.summary.get("fte_hours_per_week", 37.5)
+    g = sh.groupby(keys, sort=True)
+    out = pd.DataFrame({"people_on_shift": g["agents"].sum()})
+    rule_types = [t.name for t in plan.schedule.rules.shift_types] if (
+        plan.schedule.rules is not None) else []
+    types = list(dict.fromkeys([*rule_types, *sh["shift_type"].astype(str)]))
+    mix = sh.assign(shift_type=sh["shift_type"].astype(str)).pivot_table(
+        index=keys, columns="shift_type", values="agents", aggfunc="sum", fill_value=0)
+    for t in types:
+        out[f"shifts_{t}"] = (mix[t].reindex(out.index, fill_value=0).astype(int)
+                              if t in mix.columns else 0)
+    out["paid_hours"] = g["_paid"].sum()
+    out["fte"] = out["paid_hours"] / (fte_hours * weeks)
+    out = out.reset_index()
+    interval_h = plan.interval_min / 60.0
+    cov["date"] = pd.to_datetime(cov[S.INTERVAL_START]).dt.strftime("%Y-%m-%d")
+    cov[S.QUEUE] = cov[S.QUEUE].astype(str)
+    on_phone = cov["on_phone_agents"].astype(float)
+    if "sim_occupancy" in cov.columns:             # a multi-skill group: simulated
+        busy = cov["sim_occupancy"].astype(float) * on_phone
+    elif "traffic_erl" in cov.columns:
+        voice = (cov["staffing_model"].isin(("erlang_c", "erlang_a"))
+                 if "staffing_model" in cov.columns else pd.Series(True, cov.index))
+        carried = cov["traffic_erl"].astype(float) * (
+            1 - cov.get("p_abandon", pd.Series(0.0, cov.index)).astype(float).fillna(0.0))
+        busy = carried.where(voice)
+        on_phone = on_phone.where(voice)
+    else:
+        busy = pd.Series(math.nan, cov.index)
+    cov["_busy"], cov["_on"] = busy * interval_h, on_phone * interval_h
+    req = plan.requirements.frame.copy()
+    units = scheduling_units(req)
+    req[S.QUEUE] = units.astype(str).to_numpy() if units is not None else ""
+    req["date"] = pd.to_datetime(req[S.INTERVAL_START]).dt.strftime("%Y-%m-%d")
+    on_phone_req = req.groupby([S.QUEUE, "date"], sort=True)["agents"].sum() * interval_h
+    cg = cov.groupby([S.QUEUE, "date"], sort=True)
+    hours = pd.DataFrame({"required_agent_hours": on_phone_req,
+                          "to_schedule_agent_hours": cg["required"].sum() * interval_h,
+                          "scheduled_agent_hours": cg["scheduled"].sum() * interval_h,
+                          "on_phone_agent_hours": cg["_on"].sum(min_count=1),
+                          "busy_agent_hours": cg["_busy"].sum(min_count=1)}).reset_index()
+    out = out.merge(hours, on=[S.QUEUE, "date"], how="outer").sort_values(
+        keys, ignore_index=True)
+    for c in ["people_on_shift", *[f"shifts_{t}" for t in types]]:
+        out[c] = out[c].fillna(0).astype(int)
+    out[["paid_hours", "fte"]] = out[["paid_hours", "fte"]].fillna(0.0)
+    out["occupancy"] = out["busy_agent_hours"] / out["on_phone_agent_hours"].where(
+        out["on_phone_agent_hours"] > 0)
+    return out
+
+
+def _fmt_table(frame: pd.DataFrame, formats: dict | None = None,
+               row_classes: list[str] | None = None) -> str:
+    """``frame`` as an HTML table, numbers by ``formats`` (column -> format), each row
+    with its class of ``row_classes`` (e.g. the highlight of a day below target)."""
     formats = formats or {}
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = []
-    for _, r in frame.iterrows():
+    for i, (_, r) in enumerate(frame.iterrows()):
         cells = []
         for c in frame.columns:
             v = r[c]
@@ -220,7 +416,9 @@ def _fmt_table(frame: pd.DataFrame, formats: dict | None = None) -> str:
             else:
                 text = "" if (isinstance(v, float) and math.isnan(v)) else str(v)
             cells.append(f"<td>{html.escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        cls = row_classes[i] if row_classes else ""
+        rows.append(f"<tr class='{cls}'>" if cls else "<tr>")
+        rows[-1] += "".join(cells) + "</tr>"
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -233,18 +431,256 @@ td,th{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f3f
 td:first-child,th:first-child{text-align:left} img{max-width:100%}
 .kpi{display:inline-block;margin:6px 18px 6px 0} .kpi b{display:block;font-size:20px}
 .note{color:#666;font-size:12px}
+tr.below td{background:#f4c7c3} tr.maybe td{background:#fde9b6}
+.verdict{padding:8px 12px;border-left:5px solid #5b8c5a;background:#eef5ee}
+.verdict.short{border-color:#b3261e;background:#fbe9e7}
+details{margin:18px 0} summary{cursor:pointer;font-weight:600}
 """
+
+#: row class of each :func:`sl_status` on the page (the highlight)
+STATUS_CLASS = {STATUS_BELOW: "below", STATUS_MAYBE: "maybe"}
+
+#: what the page's staffing and day tables mean (also in the page's plan-data JSON)
+DEFINITIONS = {
+    "people_on_shift": "agents starting a shift that day (one shift per agent a day); a "
+                       "shift belongs to the day it starts",
+    "shifts_<type>": "agents working that shift type that day",
+    "paid_hours": "paid hours of the day's shifts (paid hours of a shift x its agents)",
+    "fte": "paid hours / (FTE hours a week x calendar weeks of the plan): the day's share of "
+           "the plan's FTE, so the days add up to it",
+    "occupancy": "share of the agents' time on the phones spent on calls: the load carried "
+                 "(Erlang: traffic x (1 - share abandoned); multi-skill: simulated) over the "
+                 "agent-hours on the phones (scheduled net of breaks and shrinkage); voice "
+                 "only",
+    "status": f"'{STATUS_BELOW}': the simulated 95 % interval lies wholly under the target; "
+              f"'{STATUS_MAYBE}': the estimate is under it but the interval reaches it; "
+              f"'{STATUS_MET}' otherwise",
+    "intervals_below": "intervals whose simulated 95 % interval lies wholly under the target "
+                       "(sim_below in coverage.csv)",
+}
+
+
+def _ci(lo, hi) -> str:
+    return "" if not (lo == lo and hi == hi) else f"{lo:.1%} - {hi:.1%}"
+
+
+def _day_label(date: str) -> str:
+    return f"{pd.Timestamp(date):%a} {date}"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json_ready(frame.to_dict("records"))
+
+
+def _json_script(element_id: str, data) -> str:
+    """``data`` as strict JSON in a ``<script type='application/json'>`` (``</`` escaped so
+    no text ends the element early)."""
+    text = json.dumps(json_ready(data)).replace("</", "<\\/")
+    return f"<script type='application/json' id='{element_id}'>{text}</script>"
+
+
+def _has_queues(frame: pd.DataFrame) -> bool:
+    return S.QUEUE in frame.columns and (frame[S.QUEUE].astype(str) != "").any()
+
+
+def days_html(plan, days: pd.DataFrame) -> str:
+    """The days against their target: one row per queue (call type) and day, highlighted
+    by :data:`STATUS_CLASS`."""
+    if days.empty:
+        return "<p>No days planned.</p>"
+    search = "staffing search" if plan.skills is not None else "Erlang"
+    shown = pd.DataFrame({"day": [_day_label(d) for d in days["date"]]})
+    if _has_queues(days):
+        shown["queue" if plan.skills is None else "call type"] = days[S.QUEUE].to_numpy()
+    shown["calls"] = days["calls"].to_numpy()
+    shown["target"] = days["sl_target"].to_numpy()
+    shown[f"service level ({search})"] = days["service_level"].to_numpy()
+    shown["service level (simulated)"] = days["sim_service_level"].to_numpy()
+    shown["95 % CI (simulated)"] = [_ci(lo, hi) for lo, hi in zip(
+        days["sim_service_level_lo"], days["sim_service_level_hi"], strict=True)]
+    shown["intervals below target"] = days["intervals_below"].to_numpy()
+    shown["status"] = days["status"].to_numpy()
+    pct = "{:.1%}"
+    return _fmt_table(shown, {"calls": "{:,.0f}", "target": "{:.0%}",
+                              f"service level ({search})": pct,
+                              "service level (simulated)": pct},
+                      [STATUS_CLASS.get(x, "") for x in days["status"]])
+
+
+def intervals_below_html(below: pd.DataFrame) -> str:
+    if below.empty:
+        return ("<p>No interval is significantly below its target: in every interval the "
+                "simulated 95 % interval reaches the target.</p>")
+    shown = pd.DataFrame({"interval": below[S.INTERVAL_START].to_numpy()})
+    if _has_queues(below):
+        shown["queue"] = below[S.QUEUE].to_numpy()
+    shown["calls"] = below[S.OFFERED].to_numpy()
+    shown["target"] = below["sl_target"].to_numpy()
+    shown["service level (simulated)"] = below["sim_service_level"].to_numpy()
+    shown["95 % CI (simulated)"] = [_ci(lo, hi) for lo, hi in zip(
+        below["sim_service_level_lo"], below["sim_service_level_hi"], strict=True)]
+    shown["service level (formula)"] = below["service_level"].to_numpy()
+    for c, head in (("required", "agents required"), ("scheduled", "agents scheduled"),
+                    ("on_phone_agents", "agents on the phones")):
+        if c in below.columns:
+            shown[head] = below[c].to_numpy()
+    pct = "{:.1%}"
+    return _fmt_table(shown, {"calls": "{:,.1f}", "target": "{:.0%}",
+                              "service level (simulated)": pct,
+                              "service level (formula)": pct},
+                      ["below"] * len(shown))
+
+
+def staffing_html(plan, staff: pd.DataFrame) -> str:
+    if staff.empty:
+        return "<p>No shifts in the schedule.</p>"
+    shown = pd.DataFrame({"day": [_day_label(d) for d in staff["date"]]})
+    if _has_queues(staff):
+        shown["queue" if plan.skills is None else "agent group"] = staff[S.QUEUE].to_numpy()
+    if "contract" in staff.columns:
+        shown["contract"] = staff["contract"].to_numpy()
+    shown["people on shift"] = staff["people_on_shift"].to_numpy()
+    for c in staff.columns:
+        if c.startswith("shifts_"):
+            shown[f"{c[len('shifts_'):]} shifts"] = staff[c].to_numpy()
+    shown["paid hours"] = staff["paid_hours"].to_numpy()
+    shown["FTE"] = staff["fte"].to_numpy()
+    shown["agent-hours required on the phones"] = staff["required_agent_hours"].to_numpy()
+    shown["agent-hours to schedule"] = staff["to_schedule_agent_hours"].to_numpy()
+    shown["agent-hours scheduled"] = staff["scheduled_agent_hours"].to_numpy()
+    shown["occupancy"] = staff["occupancy"].to_numpy()
+    return _fmt_table(shown, {"paid hours": "{:,.1f}", "FTE": "{:,.1f}",
+                              "agent-hours required on the phones": "{:,.1f}",
+                              "agent-hours to schedule": "{:,.1f}",
+                              "agent-hours scheduled": "{:,.1f}", "occupancy": "{:.1%}"})
+
+
+def verdict(plan, days: pd.DataFrame, below: pd.DataFrame) -> tuple[str, bool]:
+    """The plan's service in plain words, and whether it falls short somewhere: the
+    simulated service level with its 95 % interval against the target, then the days
+    below (or possibly below) their target and the count of intervals below."""
+    s = plan.summary
+    target, thr = s.get("sl_target"), s.get("sl_threshold_s")
+    sim, lo, hi = (s.get(k, math.nan) for k in ("sim_service_level", "sim_service_level_lo",
+                                               "sim_service_level_hi"))
+    parts = []
+    if sim == sim:
+        ci = f" (95 % CI {lo:.1%} to {hi:.1%})" if lo == lo else ""
+        parts.append(f"Simulated, the schedule answers {sim:.1%} of calls within {thr:g} s"
+                     f"{ci}" + (f", against a target of {target:.0%}" if target else "")
+                     + ".")
+    else:
+        parts.append("The schedule was not simulated (--replications 0): the service levels "
+                     "are the formula's only.")
+    bad = days[days["status"] == STATUS_BELOW]
+    maybe = days[days["status"] == STATUS_MAYBE]
+    n_days = len(days)
+
+    def name(r):
+        q = f" {r[S.QUEUE]}" if str(r[S.QUEUE]) else ""
+        return (f"{_day_label(r['date'])}{q} {r['sim_service_level']:.1%} "
+                f"(CI {_ci(r['sim_service_level_lo'], r['sim_service_level_hi'])}, "
+                f"target {r['sl_target']:.0%})")
+
+    if len(bad):
+        parts.append(f"{len(bad)} of {n_days} days are below target: "
+                     + "; ".join(name(r) for _, r in bad.iterrows()) + ".")
+    if len(maybe):
+        parts.append(f"{len(maybe)} of {n_days} days are possibly below target (the estimate "
+                     "under it, its interval reaching it): "
+                     + "; ".join(name(r) for _, r in maybe.iterrows()) + ".")
+    if sim == sim and not len(bad) and not len(maybe):
+        parts.append("Every day is simulated at or above its target.")
+    if len(below):
+        parts.append(f"{len(below)} interval{'s are' if len(below) != 1 else ' is'} "
+                     "significantly below target (listed below).")
+    under = s.get("under_covered_intervals", 0)
+    if under:
+        parts.append(f"{under} intervals have fewer agents scheduled than required.")
+    short = bool(len(bad) or len(maybe) or len(below) or under)
+    return " ".join(parts), short
+
+
+def cost_sentence(summary: dict) -> str:
+    """The schedule's cost in plain words (the solver's figures are in the details)."""
+    s = summary
+    gap = s.get("gap", math.nan)
+    proven = "proven" in str(s.get("solver_status", "")) or s.get("solver_status") == "optimal"
+    if gap == gap and gap <= 1e-9 and proven:
+        how = "the cheapest schedule these shift rules allow"
+    elif gap == gap:
+        how = (f"at most {gap:.2%} more than the cheapest schedule these shift rules allow"
+               + ("" if proven else " (the solver stopped before proving it)"))
+    else:
+        how = "the solver could not bound the cost"
+    under = s.get("under_covered_intervals", 0)
+    cover = ("every interval has at least the agents required" if not under else
+             f"{under} intervals have fewer agents than required (see the notes)")
+    return (f"The shifts add up to {s['paid_hours']:,.1f} paid hours, {how}; {cover}.")
+
+
+SOLVER_KEYS = ("paid_hours", "lp_bound", "gap", "solver_status", "solve_time_s",
+               "under_covered_intervals", "sim_replications", "sim_staffing_rule",
+               "sim_intervals_met", "sim_intervals_below", "sim_overtime_h",
+               "sim_break_lost_h", "service_level", "asa_s", "abandon_rate")
+
+
+def details_html(plan) -> str:
+    """The solver's and the simulator's figures with what each means, folded away."""
+    s = plan.summary
+    rows = []
+    for k in SOLVER_KEYS:
+        if k not in s:
+            continue
+        v = s[k]
+        if isinstance(v, float):
+            if not math.isfinite(v):
+                continue
+            text = (f"{v:.2%}" if k in ("gap", "abandon_rate", "service_level",
+                                        "sim_intervals_met") else f"{v:,.2f}")
+        else:
+            text = str(v)
+        rows.append({"figure": k, "value": text, "meaning": MEANINGS.get(k, "")})
+    return ("<details id='solver-details'><summary>Solver and simulation figures</summary>"
+            + _fmt_table(pd.DataFrame(rows, columns=["figure", "value", "meaning"]))
+            + "</details>")
 
 
 def render_html(plan) -> str:
+    """report.html for a planner (issue 12): what the plan assumes, the service in plain
+    words with the days and intervals below target highlighted (simulated, 95 % CI), the
+    headcount and shift mix per day and queue, the charts (with alt text), the channel,
+    skills and history sections, the forecast's backtest, the solver's figures folded in a
+    details section, the notes; the summary as JSON (``wfm-summary``) and the tables'
+    figures as JSON (``plan-data``: days, intervals_below, staffing, daily, assumptions,
+    definitions)."""
     s = plan.summary
+    days = day_service_table(plan)
+    below = intervals_below_table(plan)
+    staff = staffing_table(plan)
+    daily_frame = daily_table(plan)
+    assumed = assumptions(plan)
+    text, short = verdict(plan, days, below)
+    sim_ci = ""
+    if s.get("sim_service_level_lo", math.nan) == s.get("sim_service_level_lo"):
+        sim_ci = f" ({_ci(s['sim_service_level_lo'], s['sim_service_level_hi'])})"
     kpis = [("calls forecast", f"{s['calls']:,.0f}"),
-            ("agent-hours required", f"{s['agent_hours']:,.0f}"),
-            ("paid hours", f"{s['paid_hours']:,.0f}"), ("FTE", f"{s['fte']:,.1f}"),
+            ("agent-hours needed on the phones", f"{s['agent_hours']:,.0f}"),
+            ("paid hours in the shifts", f"{s['paid_hours']:,.0f}"),
+            (f"FTE at {s['fte_hours_per_week']:g} h a week", f"{s['fte']:,.1f}"),
+            ("people on shift a day (most)",
+             f"{staff.groupby('date')['people_on_shift'].sum().max():,.0f}" if len(staff)
+             else "0"),
+            ("service level simulated" + (" (95 % CI)" if sim_ci else ""),
+             f"{s['sim_service_level']:.1%}{sim_ci}" if s["sim_service_level"] ==
+             s["sim_service_level"] else "not simulated"),
             ("service level (Erlang)" if plan.skills is None else
              "service level (staffing search)", f"{s['service_level']:.1%}"),
-            ("simulated service level", f"{s['sim_service_level']:.1%}"),
-            ("ASA", f"{s['asa_s']:.1f} s"), ("abandoned", f"{s['abandon_rate']:.2%}")]
+            ("days below target", f"{int((days['status'] == STATUS_BELOW).sum())} of "
+                                  f"{len(days)}"),
+            ("intervals below target", f"{len(below)}"),
+            ("average wait to answer", f"{s['asa_s']:.1f} s"),
+            ("calls abandoned", f"{s['abandon_rate']:.2%}")]
     if s.get("deferred_share_on_time") == s.get("deferred_share_on_time"):   # not NaN
         kpis.append(("deferred work on time", f"{s['deferred_share_on_time']:.1%}"))
     cover_png = ""
@@ -256,47 +692,99 @@ def render_html(plan) -> str:
                                     "coverage": "{:.2f}"}) if len(evidence) else (
         "<p>No backtest evidence (history too short).</p>")
     model = ", ".join(sorted(set(plan.forecast.frame["model"].astype(str))))
-    daily = _fmt_table(daily_table(plan), {"calls": "{:,.0f}",
-                                           "required_agent_hours": "{:,.1f}",
-                                           "scheduled_agent_hours": "{:,.1f}",
-                                           "service_level": "{:.1%}",
-                                           "sim_service_level": "{:.1%}",
-                                           "deferred_share_on_time": "{:.1%}"})
-    sched = plan.schedule.summary
+    several = _has_queues(staff) and staff[S.QUEUE].nunique() > 1
+    daily = _fmt_table(daily_frame, {"calls": "{:,.0f}", "required_agent_hours": "{:,.1f}",
+                                     "scheduled_agent_hours": "{:,.1f}",
+                                     "service_level": "{:.1%}", "sim_service_level": "{:.1%}",
+                                     "deferred_share_on_time": "{:.1%}",
+                                     "paid_hours": "{:,.1f}", "fte": "{:,.1f}",
+                                     "occupancy": "{:.1%}"})
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in plan.notes)
-    data = json.dumps(json_ready(s))
+    period = _period(plan)
+    day_names = sorted(days["date"].unique()) if len(days) else []
+    span = f"{day_names[0]} to {day_names[-1]}" if day_names else "no days"
+    target = s.get("sl_target")
+    alt = {
+        "daily": f"Line chart of calls offered per day: the last 8 weeks of history in black "
+                 f"and the forecast days ({span}) in blue with their band; "
+                 f"{s['calls']:,.0f} calls forecast in all",
+        "intraday": f"Step charts, one per forecast day ({span}): calls forecast per "
+                    f"{plan.interval_min}-minute interval with the prediction band",
+        "coverage": f"Step charts, one per day ({span}): agents required and agents "
+                    "scheduled per interval",
+        "service": f"Step charts, one per day ({span}): service level per interval, "
+                   "simulated with its 95 % interval and by the formula"
+                   + (f", against the {target:.0%} target" if target else "")
+                   + f"; {len(below)} intervals significantly below target",
+    }
+    assumptions_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
+                               for k, v in assumed)
+    data = {"days": _records(days), "intervals_below": _records(below),
+            "staffing": _records(staff), "daily": _records(daily_frame),
+            "assumptions": [{"what": k, "value": v} for k, v in assumed],
+            "definitions": DEFINITIONS}
+
+    def img(key, b64):
+        return f"<img alt='{html.escape(alt[key], quote=True)}' src='data:image/png;base64,{b64}'>"
+
     parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<title>wfm plan</title>", f"<style>{CSS}</style></head><body>",
         "<h1>Staffing plan</h1>",
-        f"<p class='note'>{html.escape(_period(plan))}; forecast model: "
-        f"{html.escape(model)}.</p>",
+        f"<p class='note'>{html.escape(period)}; forecast model: {html.escape(model)}.</p>",
+        f"<p id='verdict' class='verdict{' short' if short else ''}'>{html.escape(text)}</p>",
         "<div>" + "".join(f"<span class='kpi'>{html.escape(k)}<b>{html.escape(v)}</b></span>"
                           for k, v in kpis) + "</div>",
+        "<h2 id='assumptions'>What this plan assumes</h2>",
+        f"<table><tbody>{assumptions_rows}</tbody></table>",
+        "<h2>Days against the target</h2>",
+        "<p class='note'>Each day simulated with the agents the schedule puts on the phones "
+        "(the service level of the day: calls answered in time over calls offered, with its "
+        "95 % confidence interval). Red: the whole interval is under the target; amber: the "
+        "estimate is under it but the interval reaches it.</p>",
+        "<div id='days'>" + days_html(plan, days) + "</div>",
+        "<h2>Intervals below target</h2>",
+        "<p class='note'>Intervals whose simulated 95 % interval lies wholly under the target "
+        "(sim_below in coverage.csv).</p>",
+        "<div id='intervals-below'>" + intervals_below_html(below) + "</div>",
+        "<h2>Headcount and shift mix</h2>",
+        f"<p class='note'>Per day{' and queue' if plan.skills is None else ' and agent group'}"
+        f" from shifts.csv: people on shift = agents starting a shift that day; shifts by "
+        f"type; paid hours; FTE = paid hours / ({s['fte_hours_per_week']:g} h a week x "
+        f"{_weeks(plan):g} week(s) planned), so the rows add up to the plan's "
+        f"{s['fte']:,.1f} FTE; occupancy = time on calls over time on the phones (voice)."
+        "</p>",
+        "<div id='staffing'>" + staffing_html(plan, staff) + "</div>",
+        *(["<h2>Per day, all queues</h2>", "<div id='daily'>" + daily + "</div>"]
+          if several else []),
         "<h2>History and forecast</h2>",
-        f"<img alt='daily calls' src='data:image/png;base64,{chart_history_and_forecast(plan)}'>",
-        f"<img alt='intraday forecast' src='data:image/png;base64,{chart_intraday_forecast(plan)}'>",
+        img("daily", chart_history_and_forecast(plan)),
+        img("intraday", chart_intraday_forecast(plan)),
         "<h2>Required vs scheduled agents</h2>",
-        (f"<img alt='coverage' src='data:image/png;base64,{cover_png}'>" if cover_png else ""),
-        f"<p>Paid hours {sched['paid_hours']:,.1f} h; LP bound {sched['lp_bound']:,.1f}; gap "
-        f"{100 * sched['gap']:.2f} %; under-covered intervals "
-        f"{sched['under_covered_intervals']}; solve time {sched['solve_time_s']:.1f} s; "
-        f"solver status: {html.escape(str(sched['status']))}.</p>",
+        (img("coverage", cover_png) if cover_png else ""),
+        f"<p>{html.escape(cost_sentence(s))}</p>",
         "<h2>Service level per interval</h2>",
-        f"<img alt='service level' src='data:image/png;base64,{chart_service(plan)}'>",
+        img("service", chart_service(plan)),
         _channels_html(s),
         _skills_html(plan),
-        "<h2>Per day</h2>", daily,
         _scorecard_html(plan),
         "<h2>Model choice and its backtest evidence</h2>",
         "<p class='note'>MASE: mean absolute error scaled by the in-sample weekly "
         "seasonal-naive error (below 1 beats it); computed on the weeks before the forecast."
         "</p>", ev_html,
+        details_html(plan),
         (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""),
-        f"<script type='application/json' id='wfm-summary'>{data}</script>",
+        _json_script("wfm-summary", s),
+        _json_script("plan-data", data),
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _weeks(plan) -> float:
+    from wfmplan.staffing import horizon_weeks
+
+    return horizon_weeks(plan.requirements.frame[S.INTERVAL_START])
 
 
 def channel_table(summary: dict) -> pd.DataFrame:
@@ -544,11 +1032,34 @@ def assumptions(plan) -> list[tuple[str, str]]:
         const = fc_frame["aht_s"].nunique() == 1
         rows.append(("AHT", f"{aht:.0f} s " + ("(a constant given for the plan)" if const
                                                  else "(forecast from the history)")))
+        if S.QUEUE in fc_frame.columns and fc_frame[S.QUEUE].nunique() > 1:
+            by_q = (fc_frame["aht_s"] * w).groupby(fc_frame[S.QUEUE]).sum() / w.groupby(
+                fc_frame[S.QUEUE]).sum().clip(lower=1e-9)
+            rows.append(("AHT by queue", ", ".join(f"{q} {v:.0f} s" for q, v in by_q.items())
+                         + " (calls-weighted over the plan)"))
+    shipped = plan.forecast.evidence
+    if len(shipped) and "shipped" in shipped.columns:
+        for _, r in shipped[shipped["shipped"].astype(bool)].iterrows():
+            key = ", ".join(str(r[k]) for k in ("queue", "channel") if k in shipped.columns)
+            rows.append(("forecast backtest" + (f" ({key})" if key else ""),
+                         f"{r['model']}: MASE {r['mase']:.3f} (below 1 beats the weekly "
+                         f"seasonal-naive forecast), bias {r['bias']:+.1%}, over "
+                         f"{int(r['folds'])} weekly origins before the forecast"))
     rows.append(("service target", f"{s['sl_target']:.0%} of calls answered within "
                                    f"{s['sl_threshold_s']:g} s"))
+    rows += _unit_target_rows(plan)
     if "shrinkage" in s:
-        rows.append(("shrinkage assumed", f"{s['shrinkage']:.0%} of scheduled time off the "
-                                          "phones"))
+        rows.append(("shrinkage assumed", f"{_share(s['shrinkage'])} of scheduled time off "
+                                          "the phones"))
+        comps = plan.shrinkage_components or {}
+        if comps:
+            rows.append(("shrinkage components", " x ".join(
+                f"(1 - {_share(v)} {k})" for k, v in comps.items())
+                + f" = 1 - {_share(s['shrinkage'])}: the components compound (wfm.toml "
+                  "[shrinkage])"))
+        else:
+            rows.append(("shrinkage components", "none given: one total share (--shrinkage "
+                                                 "or wfm.toml)"))
     rows.append(("staffing", f"{plan.requirements.model}, {plan.requirements.staffing_method}"
                              " load"))
     if plan.skills is not None:
@@ -559,7 +1070,75 @@ def assumptions(plan) -> list[tuple[str, str]]:
                        "routing): the staffing search's at the required agents, the "
                        "schedule's day by day"))
     rows.append(("FTE", f"{s['fte_hours_per_week']:g} paid hours a week"))
+    rows.append(("shift rules", shift_rules_text(plan.schedule.rules)))
+    reps = s.get("sim_replications")
+    if reps:
+        rows.append(("simulation", f"{reps} simulated days per day planned, staffing rule "
+                                   f"{s.get('sim_staffing_rule', 'count')}; 95 % confidence "
+                                   "intervals"))
     return rows
+
+
+def _share(x: float) -> str:
+    """A share as a percentage with the decimals it needs: 30%, 14.5%, 2.25%."""
+    return f"{100 * x:.4g}%"
+
+
+def _unit_target_rows(plan) -> list[tuple[str, str]]:
+    """A row per queue (channel) whose target differs from the plan's general one."""
+    s = plan.summary
+    rows = []
+    for unit, (target, channel) in sorted((plan.targets or {}).items()):
+        if not unit:
+            continue
+        if target.model == "deferred":
+            text = (f"{target.deadline_share:.0%} of items done within {target.deadline_h:g} "
+                    "business hours")
+        else:
+            text = f"{target.sl_target:.0%} within {target.sl_threshold_s:g} s"
+        extras = [f"ASA at most {target.asa_target_s:g} s" if target.asa_target_s else "",
+                  f"occupancy at most {target.max_occupancy:.0%}" if target.max_occupancy
+                  else "",
+                  f"abandoned at most {target.max_abandon:.0%}" if target.max_abandon else "",
+                  f"patience {target.patience_s:g} s" if target.patience_s else "",
+                  f"shrinkage {target.shrinkage:.0%}" if target.shrinkage != s.get(
+                      "shrinkage") else ""]
+        same = (target.sl_target == s.get("sl_target")
+                and target.sl_threshold_s == s.get("sl_threshold_s")
+                and target.model != "deferred" and not any(extras))
+        if not same:
+            rows.append((f"target ({unit}, {channel}, {target.model})",
+                         "; ".join([text, *[e for e in extras if e]])))
+    return rows
+
+
+def shift_rules_text(rules) -> str:
+    """The shift rules in words: each type's paid length and breaks, the start grid,
+    opening hours, limits, weekly tours."""
+    if rules is None:
+        return "the defaults"
+
+    def brk(b):
+        return f"{b.name} {b.duration_min} min {'paid' if b.paid else 'unpaid'}"
+
+    types = "; ".join(
+        f"{t.name}: {t.paid_min / 60:g} h paid"
+        + (f" ({', '.join(brk(b) for b in t.breaks)})" if t.breaks else "")
+        + (f", at most {t.max_per_day} a day" if t.max_per_day is not None else "")
+        + (f", at most {t.max_share_of_paid_hours:.0%} of paid hours"
+           if t.max_share_of_paid_hours is not None else "")
+        for t in rules.shift_types)
+    opening = ("opening hours from the requirements (first to last interval of each day)"
+               if rules.opening is None else "open " + ", ".join(
+                   f"{d} {o // 60:02d}:{o % 60:02d}-{c // 60:02d}:{c % 60:02d}"
+                   if hours else f"{d} closed"
+                   for d, hours in rules.opening.items() for o, c in [hours or (0, 0)]))
+    tours = (f"weekly tours of {rules.tours.days_on} days"
+             + (" with consecutive days off" if rules.tours.consecutive_days_off else "")
+             if rules.tours is not None else "each day scheduled on its own")
+    cap = (f"; at most {rules.max_agents_per_day} agents a day"
+           if rules.max_agents_per_day is not None else "")
+    return f"{types}; starts every {rules.start_step_min} min; {opening}; {tours}{cap}"
 
 
 def write_workbook(plan, path, inputs=()) -> Path:
