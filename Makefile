@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench notebooks clean
+.PHONY: help demo test lint bench notebooks browser clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -27,6 +27,13 @@ demo: $(STAMP)  ## set up .venv and plan next week on the real bank data -> out/
 
 test: $(STAMP)  ## set up .venv and run the full test suite
 	$(BIN)/python -m pytest
+
+browser:  ## install Chromium for the report's browser test (Debian/Ubuntu, if missing)
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check .

@@ -435,6 +435,7 @@ tr.below td{background:#f4c7c3} tr.maybe td{background:#fde9b6}
 .verdict{padding:8px 12px;border-left:5px solid #5b8c5a;background:#eef5ee}
 .verdict.short{border-color:#b3261e;background:#fbe9e7}
 details{margin:18px 0} summary{cursor:pointer;font-weight:600}
+table.text td{text-align:left}
 """
 
 #: row class of each :func:`sl_status` on the page (the highlight)
@@ -458,6 +459,16 @@ DEFINITIONS = {
     "intervals_below": "intervals whose simulated 95 % interval lies wholly under the target "
                        "(sim_below in coverage.csv)",
 }
+
+
+#: the page's headings of :func:`daily_table` (the workbook keeps the column names)
+DAILY_HEADINGS = {
+    "day": "day", "calls": "calls", "required_agent_hours": "agent-hours required on the "
+    "phones", "scheduled_agent_hours": "agent-hours scheduled",
+    "service_level": "service level (formula, calls-weighted)",
+    "sim_service_level": "service level (simulated, calls-weighted)",
+    "deferred_share_on_time": "deferred work on time", "people_on_shift": "people on shift",
+    "paid_hours": "paid hours", "fte": "FTE", "occupancy": "occupancy"}
 
 
 def _ci(lo, hi) -> str:
@@ -574,7 +585,7 @@ def verdict(plan, days: pd.DataFrame, below: pd.DataFrame) -> tuple[str, bool]:
                      "are the formula's only.")
     bad = days[days["status"] == STATUS_BELOW]
     maybe = days[days["status"] == STATUS_MAYBE]
-    n_days = len(days)
+    n_days = f"{len(days)} {'queue-days' if _has_queues(days) else 'days'}"
 
     def name(r):
         q = f" {r[S.QUEUE]}" if str(r[S.QUEUE]) else ""
@@ -676,8 +687,8 @@ def render_html(plan) -> str:
              s["sim_service_level"] else "not simulated"),
             ("service level (Erlang)" if plan.skills is None else
              "service level (staffing search)", f"{s['service_level']:.1%}"),
-            ("days below target", f"{int((days['status'] == STATUS_BELOW).sum())} of "
-                                  f"{len(days)}"),
+            ("queue-days below target" if _has_queues(days) else "days below target",
+             f"{int((days['status'] == STATUS_BELOW).sum())} of {len(days)}"),
             ("intervals below target", f"{len(below)}"),
             ("average wait to answer", f"{s['asa_s']:.1f} s"),
             ("calls abandoned", f"{s['abandon_rate']:.2%}")]
@@ -693,12 +704,12 @@ def render_html(plan) -> str:
         "<p>No backtest evidence (history too short).</p>")
     model = ", ".join(sorted(set(plan.forecast.frame["model"].astype(str))))
     several = _has_queues(staff) and staff[S.QUEUE].nunique() > 1
-    daily = _fmt_table(daily_frame, {"calls": "{:,.0f}", "required_agent_hours": "{:,.1f}",
-                                     "scheduled_agent_hours": "{:,.1f}",
-                                     "service_level": "{:.1%}", "sim_service_level": "{:.1%}",
-                                     "deferred_share_on_time": "{:.1%}",
-                                     "paid_hours": "{:,.1f}", "fte": "{:,.1f}",
-                                     "occupancy": "{:.1%}"})
+    daily = _fmt_table(daily_frame.rename(columns=DAILY_HEADINGS), {
+        DAILY_HEADINGS[k]: f for k, f in (
+            ("calls", "{:,.0f}"), ("required_agent_hours", "{:,.1f}"),
+            ("scheduled_agent_hours", "{:,.1f}"), ("service_level", "{:.1%}"),
+            ("sim_service_level", "{:.1%}"), ("deferred_share_on_time", "{:.1%}"),
+            ("paid_hours", "{:,.1f}"), ("fte", "{:,.1f}"), ("occupancy", "{:.1%}"))})
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in plan.notes)
     period = _period(plan)
     day_names = sorted(days["date"].unique()) if len(days) else []
@@ -736,7 +747,7 @@ def render_html(plan) -> str:
         "<div>" + "".join(f"<span class='kpi'>{html.escape(k)}<b>{html.escape(v)}</b></span>"
                           for k, v in kpis) + "</div>",
         "<h2 id='assumptions'>What this plan assumes</h2>",
-        f"<table><tbody>{assumptions_rows}</tbody></table>",
+        f"<table class='text'><tbody>{assumptions_rows}</tbody></table>",
         "<h2>Days against the target</h2>",
         "<p class='note'>Each day simulated with the agents the schedule puts on the phones "
         "(the service level of the day: calls answered in time over calls offered, with its "
