@@ -44,7 +44,7 @@ def planned_report(tmp_path_factory):
     (root / "wfm.toml").write_text(CONFIG)
     config = load_config(root / "wfm.toml")
     options = plan_options(config, model="weekday_avg4", horizon="3d",
-                           schedule={"replications": 4})
+                           schedule={"replications": 4}, workers=1)
     out = root / "out"
     plan = run_plan(hist, out, options, config=config)
     planned_report.cached = (plan, out)

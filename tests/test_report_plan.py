@@ -219,3 +219,14 @@ def test_workbook_daily_sheet_gains_the_shift_figures(planned):
     # the per-queue daily table is on the page when there are several queues
     assert "<div id='daily'>" in _page(out)
     assert len(_plan_data(_page(out))["daily"]) == len(daily)
+
+
+def test_staffing_table_with_no_calls_and_no_shifts():
+    # zero volume: no shift, no agent on the phones; zeros, and no occupancy (0 / 0)
+    shifts, cov, req = _hand_case()
+    cov = cov.assign(required=0, scheduled=0, on_phone_agents=0, traffic_erl=0.0, offered=0.0)
+    staff = report.staffing_table(_fake_plan(shifts.iloc[:0], cov, req.assign(agents=0)))
+    assert len(staff) == 4                                # every queue and day of coverage
+    assert (staff["people_on_shift"] == 0).all() and (staff["fte"] == 0).all()
+    assert (staff[["shifts_4h", "shifts_6h", "shifts_8h"]] == 0).all().all()
+    assert staff["occupancy"].isna().all()
