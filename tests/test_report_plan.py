@@ -4,6 +4,7 @@ then the page of a small two-queue plan against its CSV files."""
 import json
 import math
 import re
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -230,3 +231,28 @@ def test_staffing_table_with_no_calls_and_no_shifts():
     assert (staff["people_on_shift"] == 0).all() and (staff["fte"] == 0).all()
     assert (staff[["shifts_4h", "shifts_6h", "shifts_8h"]] == 0).all().all()
     assert staff["occupancy"].isna().all()
+
+
+def test_verdict_counts_the_days_in_words(planned):
+    plan, out = planned
+    days = _plan_data(_page(out))["days"]
+    maybe = sum(d["status"] == report.STATUS_MAYBE for d in days)
+    verdict = re.search(r"<p id='verdict'[^>]*>(.*?)</p>", _page(out)).group(1)
+    if maybe:
+        assert (f"{maybe} of {len(days)} queue-days {'is' if maybe == 1 else 'are'} possibly "
+                "below target") in verdict
+
+
+def test_page_of_a_plan_not_simulated(planned):
+    # --replications 0: no simulated figure anywhere; the page says so instead of a verdict
+    plan, _ = planned
+    sim = ["sim_service_level", "sim_service_level_lo", "sim_service_level_hi"]
+    cov = plan.coverage.assign(**{c: np.nan for c in sim}, sim_below=False)
+    days = plan.schedule.days.assign(**{c: np.nan for c in sim})
+    quiet = replace(plan, coverage=cov, schedule=replace(plan.schedule, days=days),
+                    summary={**plan.summary, **{c: math.nan for c in sim}})
+    text = report.render_html(quiet)
+    data = _plan_data(text)
+    assert {d["status"] for d in data["days"]} == {report.STATUS_NOT_SIMULATED}
+    assert data["intervals_below"] == []
+    assert "The schedule was not simulated" in text and "class='maybe'" not in text

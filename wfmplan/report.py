@@ -594,11 +594,13 @@ def verdict(plan, days: pd.DataFrame, below: pd.DataFrame) -> tuple[str, bool]:
                 f"target {r['sl_target']:.0%})")
 
     if len(bad):
-        parts.append(f"{len(bad)} of {n_days} days are below target: "
+        parts.append(f"{len(bad)} of {n_days} {'is' if len(bad) == 1 else 'are'} below "
+                     "target: "
                      + "; ".join(name(r) for _, r in bad.iterrows()) + ".")
     if len(maybe):
-        parts.append(f"{len(maybe)} of {n_days} days are possibly below target (the estimate "
-                     "under it, its interval reaching it): "
+        parts.append(f"{len(maybe)} of {n_days} {'is' if len(maybe) == 1 else 'are'} "
+                     "possibly below target (the estimate under it, its interval reaching "
+                     "it): "
                      + "; ".join(name(r) for _, r in maybe.iterrows()) + ".")
     if sim == sim and not len(bad) and not len(maybe):
         parts.append("Every day is simulated at or above its target.")
