@@ -30,8 +30,9 @@ matter to who works them), only for agents available for the whole shift that da
     w_ad <= 1                                       one shift a day
     sum_{g in week k} h_g z_ag <= max_hours_a       contract, hard
     sum_{g in week k} h_g z_ag + s_ak >= min_hours_a         shortfall s_ak, penalised
-    sum_{d in week k} w_ad <= 7 - days_off_a        days off, hard
-    q_akj + w_ad <= 1 (d = j, j+1 of week k), sum_j q_akj >= 1   a pair of days off in a row
+    w_ad <= sum_{p on d} y_akp,  sum_p y_akp <= 1    days off, hard: one days-on pattern
+                                                    a week (7 - days_off days, with two
+                                                    off in a row when asked)
     sum_{d in any max_days_in_row + 1 days} w_ad <= max_days_in_row
     sum_{g on d, end_g >= e} z_ag + sum_{g on d' > d, start_g < e + rest_a} z_ag <= 1
                                                     rest: one row per end time e (a clique:
@@ -385,14 +386,12 @@ def _solve_milp(p: _Problem, time_limit_s: float, gap: float, anchor: np.ndarray
     nz = len(pa)
     ro = p.roster
     cons = ro["consecutive_days_off"].to_numpy()
-    q_off = np.full(A, -1)
-    q_off[cons] = np.arange(int(cons.sum())) * K * 7
     iz, iv = 0, nz
     is_ = iv + G
-    iq = is_ + A * K
-    iL = iq + int(cons.sum()) * K * 7
+    iL = is_ + A * K
     iW = iL + 1
-    n = iW + 1
+    iq = n = iW + 1                 # then the days-on pattern variables, as they come
+    patterns: dict = {}
     R = _Rows()
     by_g = np.argsort(pg, kind="stable")
     cuts = np.searchsorted(pg[by_g], np.arange(G + 1))
@@ -418,19 +417,23 @@ def _solve_milp(p: _Problem, time_limit_s: float, gap: float, anchor: np.ndarray
                   mn[a, k], np.inf)
             if len(sel) and p.hours[pg[sel]].sum() > mx[a, k]:
                 R.add((iz + sel).tolist(), p.hours[pg[sel]].tolist(), -np.inf, mx[a, k])
+            # days off: one days-on pattern y_akp a week, w_ad <= sum_{p on d} y_akp
             week_days = [d for d in by_day if p.week_of_day[d] == k]
             on = 7 - int(ro["days_off"].iloc[a])
-            if len(week_days) > on:
-                R.add((iz + sel).tolist(), [1.0] * len(sel), -np.inf, on)
-            if cons[a]:
-                base = iq + q_off[a] + 7 * k
-                R.add(list(range(base, base + 7)), [1.0] * 7, 1.0, np.inf)
+            if len(week_days) > on or (cons[a] and len(week_days) > 1):
+                days = np.flatnonzero(p.week_of_day == k)
+                key = (on, bool(cons[a]), k)
+                if key not in patterns:
+                    patterns[key] = _patterns(on, bool(cons[a]), (first_wd + days) % 7)
+                pats = patterns[key]
+                cols = list(range(n, n + len(pats)))
+                n += len(pats)
+                R.add(cols, [1.0] * len(cols), -np.inf, 1.0)
                 for d in week_days:
-                    w = (first_wd + d) % 7
                     sel_d = by_day[d]
-                    for j in (w, (w - 1) % 7):       # pairs (w, w+1) and (w-1, w)
-                        R.add((iz + sel_d).tolist() + [base + j], [1.0] * (len(sel_d) + 1),
-                              -np.inf, 1.0)
+                    using = [c for c, pat in zip(cols, pats[:, d - days[0]], strict=True) if pat]
+                    R.add((iz + sel_d).tolist() + using,
+                          [1.0] * len(sel_d) + [-1.0] * len(using), -np.inf, 0.0)
         m = int(ro["max_days_in_row"].iloc[a])
         for d0 in range(p.n_days - m):
             window = [d for d in range(d0, d0 + m + 1) if d in by_day]
@@ -446,17 +449,17 @@ def _solve_milp(p: _Problem, time_limit_s: float, gap: float, anchor: np.ndarray
             R.add((iz + sw).tolist() + [iW], [1.0] * len(sw) + [-1.0], -np.inf, 0.0)
     c = np.zeros(n)
     c[iv:iv + G] = WEIGHTS["unassigned_h"] * p.hours
-    c[is_:iq] = WEIGHTS["short_h"]
+    c[is_:iL] = WEIGHTS["short_h"]
     c[iL] = c[iW] = WEIGHTS["fairness"]
     dist = np.abs(p.start_h[pg] - anchor[pa, p.week_of_day[p.day[pg]]])
     c[iz:iz + nz] = WEIGHTS["start_h"] * np.nan_to_num(dist, nan=0.0)
     integ = np.zeros(n)
     integ[iz:iz + nz] = 1
     integ[iv:iv + G] = 1
-    integ[iq:iL] = 1
+    integ[iq:n] = 1
     lb, ub = np.zeros(n), np.full(n, np.inf)
     ub[iz:iz + nz] = 1
-    ub[iq:iL] = 1
+    ub[iq:n] = 1
     res = milp(c, integrality=integ, bounds=Bounds(lb, ub),
                constraints=[LinearConstraint(R.matrix(n), R.lo, R.hi)],
                options={"disp": False, "time_limit": time_limit_s, "mip_rel_gap": gap})
@@ -801,10 +804,11 @@ def _fairness(agent_shifts: pd.DataFrame, p: _Problem, late_min: int) -> pd.Data
             for k, n in pd.Series(p.week_of_day[(dates - p.first_day).days]).value_counts(
                     ).items():
                 days_wk[a, k] = n
-            gaps = np.diff((dates - p.first_day).days.to_numpy())
-            runs = np.split(gaps, np.flatnonzero(gaps != 1) + 1) if len(gaps) else []
-            longest_run[a] = 1 + max((len(r) for r in runs if len(r) and r[0] == 1),
-                                     default=0)
+            run = best = 0
+            for gap in np.diff((dates - p.first_day).days.to_numpy()):
+                run = run + 1 if gap == 1 else 0
+                best = max(best, run)
+            longest_run[a] = best + 1
             if len(f) > 1:
                 rest = (f["start"].to_numpy()[1:] - f["end"].to_numpy()[:-1])
                 min_rest[a] = rest.min() / np.timedelta64(1, "h")
