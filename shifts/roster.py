@@ -287,7 +287,9 @@ def _problem(shifts: pd.DataFrame, roster: pd.DataFrame, late_min: int) -> _Prob
         hours=hours, day=day, wd=wd, start_abs=start_abs, end_abs=end_abs,
         start_h=start_clock / 60.0, late=end_clock > late_min, weekend=wd >= 5,
         n_days=n_days, week_of_day=week_of_day, week_monday=week_monday,
-        week_share=np.minimum(in_week / 7.0, 1.0), week_first_wd=week_first_wd,
+        # no shifts at all (zero volume): no horizon, so no contract minimum to miss
+        week_share=np.minimum(in_week / 7.0, 1.0) * (len(groups) > 0),
+        week_first_wd=week_first_wd,
         week_last_wd=week_last_wd, pa=pa.astype(int), pg=pg.astype(int), first_day=first)
 
 
@@ -742,6 +744,8 @@ def _finish(sh: pd.DataFrame, p: _Problem, z: np.ndarray, status: str, late_min:
                              "agent": who[g][i] if i < len(who[g]) else ""})
     agent_shifts = pd.DataFrame(rows_out, columns=[*sh.columns, "agent"])
     agent_shifts["agents"] = agent_shifts["agents"].astype(np.int64)
+    for col in ("start", "end"):
+        agent_shifts[col] = pd.to_datetime(agent_shifts[col])
     fairness = _fairness(agent_shifts, p, late_min)
     assigned = agent_shifts["agent"] != ""
     summary = {
@@ -846,8 +850,8 @@ def _short_reasons(p: _Problem, short_wk: np.ndarray) -> list[str]:
         need = ro["min_hours"].iloc[a] * p.week_share[k]
         week = pd.Timestamp(p.week_monday[k]).strftime("%Y-%m-%d")
         if reach < need - 1e-9:
-            reasons[a] = (f"week of {week}: at most {reach:g} h of the schedule's shifts fit "
-                          f"the availability with one shift a day and {7 - on} days off")
+            reasons[a] = (f"week of {week}: the longest shifts she may take (availability), "
+                          f"one a day with {7 - on} days off, give at most {reach:g} h")
         else:
             reasons[a] = (f"week of {week}: the shifts that fit went to other agents or do "
                           "not add up to the contract under the rules (one shift a day, "

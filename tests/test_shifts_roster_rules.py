@@ -15,9 +15,11 @@ MONDAY = pd.Timestamp("2026-03-02")
 
 def shift_frame(rows):
     """A schedule's shifts frame from ``(start, span_h, paid_h, agents)`` rows."""
-    out = pd.DataFrame([{"start": pd.Timestamp(s), "end": pd.Timestamp(s) + pd.Timedelta(hours=span),
+    out = pd.DataFrame([{"start": pd.Timestamp(s),
+                         "end": pd.Timestamp(s) + pd.Timedelta(hours=span),
                          "paid_hours": float(paid), "breaks": "", "agents": int(n),
-                         "shift_type": f"{paid:g}h"} for s, span, paid, n in rows])
+                         "shift_type": f"{paid:g}h"} for s, span, paid, n in rows],
+                       columns=["start", "end", "paid_hours", "breaks", "agents", "shift_type"])
     return out.sort_values("start", ignore_index=True)
 
 
@@ -240,3 +242,15 @@ def test_consecutive_needs_two_days_off_and_defaults():
     r = check_roster(pd.DataFrame({"agent": ["a"], "min_hours": [0], "max_hours": [10]}))
     assert (r.loc[0, "days_off"], r.loc[0, "consecutive_days_off"], r.loc[0, "min_rest_h"],
             r.loc[0, "max_days_in_row"]) == (2, False, 11.0, 6)
+
+
+def test_zero_volume_nothing_to_assign():
+    # No shifts at all: no horizon, so no contract minimum to miss; every agent at 0 h.
+    empty = shift_frame([]).reindex(columns=["start", "end", "paid_hours", "breaks", "agents",
+                                             "shift_type"])
+    empty = empty.astype({"start": "datetime64[ns]", "end": "datetime64[ns]",
+                          "agents": "int64"})
+    roster = pd.DataFrame({"agent": ["ann"], "min_hours": [10], "max_hours": [20]})
+    got, fairness, summary = assign(empty, check_roster(roster))
+    assert len(got) == 0 and summary["unassigned_shifts"] == 0
+    assert summary["hours_short"] == 0 and fairness.loc[0, "paid_hours"] == 0
