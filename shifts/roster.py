@@ -65,7 +65,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
 from shifts.rules import WEEKDAYS, _parse_hours
 from wfmcore import InputError
@@ -655,8 +655,6 @@ def _polish_starts(p: _Problem, z: np.ndarray, passes: int = 2) -> np.ndarray:
     shifts are unchanged; availability, rest to the neighbouring shifts and the most late
     shifts of any agent are kept, so every hard rule and the programme's objective terms
     stay as they were."""
-    from scipy.optimize import linear_sum_assignment
-
     A, G = p.n_agents, len(p.groups)
     if not len(z) or not (z > 0.5).any():
         return z
@@ -696,33 +694,52 @@ def _polish_starts(p: _Problem, z: np.ndarray, passes: int = 2) -> np.ndarray:
                 sel = np.flatnonzero(p.hours[held] == h)
                 if len(sel) < 2:
                     continue
-                ag, gs = holders[sel], held[sel]
-                target = np.where(np.isnan(median[sel]), start_h[gs], median[sel])
-                cost = np.abs(start_h[gs][None, :] - target[:, None])
-                cost += 1e-3 * np.abs(start_h[gs][None, :] - start_h[gs][:, None])
-                bad = ((pair_id[gs][:, ag].T < 0)
-                       | (p.start_abs[gs][None, :] - prev_end[sel][:, None]
-                          < rest[ag][:, None] - 1e-9)
-                       | (next_start[sel][:, None] - p.end_abs[gs][None, :]
-                          < rest[ag][:, None] - 1e-9)
-                       | ((late_n[ag] - late_f[gs])[:, None] + late_f[gs][None, :]
-                          > late_max))
-                cost[bad] = 1e6
-                rows, cols = linear_sum_assignment(cost)
-                if cost[rows, cols].sum() >= np.trace(cost) - 1e-9:
-                    continue
-                if (cost[rows, cols] >= 1e6).any():
-                    raise RuntimeError("start-time polish broke a rule")   # a bug
-                new = gs[cols]
-                late_n[ag] += late_f[new] - late_f[gs]
-                day_group[ag, d] = new
-                changed = True
+                target = np.where(np.isnan(median[sel]), start_h[held[sel]], median[sel])
+                order = sel[np.argsort(target, kind="stable")]
+                for block in np.array_split(order, -(-len(order) // _POLISH_BLOCK)):
+                    changed |= _permute_block(p, block, holders, held, median, prev_end,
+                                              next_start, rest, late_n, late_max, late_f,
+                                              start_h, pair_id, day_group, d)
         if not changed:
             break
     out = np.zeros(len(p.pa))
     a_idx, d_idx = np.nonzero(day_group >= 0)
     out[pair_id[day_group[a_idx, d_idx], a_idx]] = 1
     return out
+
+
+#: Largest group permuted in one linear assignment by :func:`_polish_starts` (bigger ones
+#: are cut into blocks of agents with neighbouring target starts: the cost is O(n^3)).
+_POLISH_BLOCK = 300
+
+
+def _permute_block(p, sel, holders, held, median, prev_end, next_start, rest, late_n,
+                   late_max, late_f, start_h, pair_id, day_group, d) -> bool:
+    """One linear assignment of :func:`_polish_starts`: the shifts ``held[sel]`` among
+    their holders ``holders[sel]`` on day ``d``; True when it changed anything."""
+    if len(sel) < 2:
+        return False
+    ag, gs = holders[sel], held[sel]
+    target = np.where(np.isnan(median[sel]), start_h[gs], median[sel])
+    cost = np.abs(start_h[gs][None, :] - target[:, None])
+    cost += 1e-3 * np.abs(start_h[gs][None, :] - start_h[gs][:, None])
+    bad = ((pair_id[gs][:, ag].T < 0)
+           | (p.start_abs[gs][None, :] - prev_end[sel][:, None]
+              < rest[ag][:, None] - 1e-9)
+           | (next_start[sel][:, None] - p.end_abs[gs][None, :]
+              < rest[ag][:, None] - 1e-9)
+           | ((late_n[ag] - late_f[gs])[:, None] + late_f[gs][None, :]
+              > late_max))
+    cost[bad] = 1e6
+    rows, cols = linear_sum_assignment(cost)
+    if cost[rows, cols].sum() >= np.trace(cost) - 1e-9:
+        return False
+    if (cost[rows, cols] >= 1e6).any():
+        raise RuntimeError("start-time polish broke a rule")   # a bug
+    new = gs[cols]
+    late_n[ag] += late_f[new] - late_f[gs]
+    day_group[ag, d] = new
+    return True
 
 
 def _finish(sh: pd.DataFrame, p: _Problem, z: np.ndarray, status: str, late_min: int,
@@ -799,24 +816,28 @@ def _fairness(agent_shifts: pd.DataFrame, p: _Problem, late_min: int) -> pd.Data
         ai = s["agent"].map(idx).to_numpy()
         np.add.at(hours_wk, (ai, wk), s["paid_hours"].to_numpy(float))
         start_h = ((s["start"] - day_start) / pd.Timedelta(hours=1)).to_numpy()
-        frame = pd.DataFrame({"a": ai, "wk": wk, "day": day_start.to_numpy(),
-                              "start": s["start"].to_numpy(), "end": s["end"].to_numpy(),
-                              "start_h": start_h}).sort_values(["a", "start"])
-        for a, f in frame.groupby("a", sort=False):
-            dates = pd.DatetimeIndex(f["day"].unique())
-            days_worked[a] = len(dates)
-            for k, n in pd.Series(p.week_of_day[(dates - p.first_day).days]).value_counts(
-                    ).items():
-                days_wk[a, k] = n
-            run = best = 0
-            for gap in np.diff((dates - p.first_day).days.to_numpy()):
-                run = run + 1 if gap == 1 else 0
-                best = max(best, run)
-            longest_run[a] = best + 1
-            if len(f) > 1:
-                rest = (f["start"].to_numpy()[1:] - f["end"].to_numpy()[:-1])
-                min_rest[a] = rest.min() / np.timedelta64(1, "h")
-            spread[a] = f.groupby("wk")["start_h"].agg(lambda v: v.max() - v.min()).max()
+        day = ((day_start - p.first_day).dt.days).to_numpy(dtype=int)
+        worked = np.zeros((A, p.n_days), dtype=bool)
+        worked[ai, day] = True
+        days_worked = worked.sum(axis=1)
+        for k in range(K):
+            days_wk[:, k] = worked[:, p.week_of_day == k].sum(axis=1)
+        run = np.zeros(A, dtype=np.int64)
+        for d in range(p.n_days):
+            run = np.where(worked[:, d], run + 1, 0)
+            longest_run = np.maximum(longest_run, run)
+        start_min = ((s["start"] - p.first_day) / pd.Timedelta(minutes=1)).to_numpy()
+        end_min = ((s["end"] - p.first_day) / pd.Timedelta(minutes=1)).to_numpy()
+        order = np.lexsort((start_min, ai))
+        same = ai[order][1:] == ai[order][:-1]
+        gaps_h = (start_min[order][1:] - end_min[order][:-1]) / 60.0
+        rest = np.full(A, np.inf)
+        np.minimum.at(rest, ai[order][1:][same], gaps_h[same])
+        min_rest = np.where(np.isfinite(rest), rest, np.nan)
+        hi, lo = np.full((A, K), -np.inf), np.full((A, K), np.inf)
+        np.maximum.at(hi, (ai, wk), start_h)
+        np.minimum.at(lo, (ai, wk), start_h)
+        spread = np.where(np.isfinite(hi), hi - lo, 0.0).max(axis=1)
     mn, mx = p.min_hours(), p.max_hours()
     short_wk = np.maximum(mn - hours_wk, 0.0)
     short_wk[short_wk < 1e-9] = 0.0
