@@ -5,7 +5,9 @@
    scheduled with the default rules day by day, assigned to 40 full-timers contracted
    37.5 h (min = max, and min 37.5 / max 40): agents working all 7 days, paid hours per
    agent, agents inside their contract, the shortest rest, the widest start-time spread of
-   an agent, and why agents are short. ``--before REV`` adds the same for
+   an agent, and why agents are short; and the same week scheduled for such contracts
+   (8-h shifts, weekly tours 5 on / 2 off in a row) assigned to as many 40-h agents as it
+   has tours. ``--before REV`` adds the same for
    ``shifts/roster.py`` as of git revision REV (the code before this change).
 2. Planted rosters of 40 / 400 / 2,000 agents (one week): each agent a 5-day week with two
    days off in a row and a 7.5-h paid shift (8-h span) a day starting 07:00-12:00 around
@@ -32,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -139,10 +142,27 @@ def main(argv=None) -> int:
             row, fairness = measure(fn, sched.shifts, check(roster), args.time_limit_s)
             issue_rows.append({"code": name, "contract h": f"{mn:g}-{mx:g}", **row})
             if name == "after":
-                reasons.extend(fairness["short_reason"].loc[lambda v: v != ""].unique()[:1])
+                reasons.extend(r for r in fairness["short_reason"].unique()[:1]
+                               if r and r not in reasons)
             print(issue_rows[-1], file=sys.stderr, flush=True)
             load.append(os.getloadavg()[0])
     mix = sched.shifts.groupby("paid_hours")["agents"].sum()
+    # the same week scheduled for such contracts: 8-h shifts on tours of 5 days with 2 days
+    # off in a row, then as many 40-h agents as the tours have
+    base = shifts.Rules()
+    tour_rules = replace(base, shift_types=tuple(t for t in base.shift_types if t.name == "8h"),
+                         tours=shifts.Tours(days_on=5, consecutive_days_off=True))
+    toured = shifts.schedule(req, tour_rules, time_limit_s=60, gap=0.01, simulate=False,
+                             workers=1)
+    n_tours = int(toured.tours["agents"].sum())
+    roster = pd.DataFrame({"agent": [f"ft{i:02d}" for i in range(n_tours)],
+                           "min_hours": 40.0, "max_hours": 40.0,
+                           "consecutive_days_off": "yes"})
+    row, _ = measure(assign, toured.shifts, check_roster(roster), args.time_limit_s)
+    issue_rows.append({"code": f"after, tours schedule ({n_tours} agents)",
+                       "contract h": "40-40", **row})
+    print(issue_rows[-1], file=sys.stderr, flush=True)
+    load.append(os.getloadavg()[0])
     planted_rows = []
     for n in [int(v) for v in args.sizes.split(",")]:
         frame, roster = planted_week(n, args.seed)
@@ -168,7 +188,10 @@ def main(argv=None) -> int:
         f"Schedule: default rules, day by day, {sched.summary['paid_hours']:,.0f} paid hours "
         f"in {int(sched.shifts['agents'].sum())} shifts (by paid length: "
         + ", ".join(f"{h:g} h x {int(c)}" for h, c in mix.items()) + "). "
-        "Defaults of the new roster columns: 2 days off a week, 11 h rest, 6 days in a row.",
+        "Defaults of the new roster columns: 2 days off a week, 11 h rest, 6 days in a row. "
+        "Last row: the same week scheduled for 40-h contracts (8-h shifts only, weekly tours "
+        "of 5 days with 2 days off in a row, `time_limit_s=60`, gap 1 %), assigned to as many "
+        "agents as it has tours, contracted 40 h with consecutive days off.",
         "",
         _markdown(issue),
         "",

@@ -59,6 +59,7 @@ else.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -678,8 +679,11 @@ def _polish_starts(p: _Problem, z: np.ndarray, passes: int = 2) -> np.ndarray:
             k = p.week_of_day[d]
             week_days = np.flatnonzero(p.week_of_day == k)
             others = [e for e in week_days if e != d]
-            median = np.nanmedian(start_h[day_group[holders][:, others]], axis=1) \
-                if others else np.full(len(holders), np.nan)
+            median = np.full(len(holders), np.nan)
+            if others:
+                with warnings.catch_warnings():     # an agent off all other days: NaN
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    median = np.nanmedian(start_h[day_group[holders][:, others]], axis=1)
             prev_end = np.full(len(holders), -np.inf)
             next_start = np.full(len(holders), np.inf)
             for i, a in enumerate(holders):
