@@ -46,15 +46,56 @@ from shifts.model import DayModel, DayProblem, DaySolution, build_day_model, dec
 from shifts.rules import WEEKDAYS, Rules
 
 
+@dataclass(frozen=True)
+class TourGroup:
+    """Agents who share weekly tours: a contract (or, without contracts, the rules'
+    ``[tours]`` for every shift type). ``contract``: its index in ``rules.contracts``, -1
+    for ``[tours]``; ``patterns``: the working weeks allowed (those working a closed weekday
+    removed); ``max_agents``, ``max_share``, ``hours_band`` = (lo, hi) a week or None."""
+
+    name: str
+    contract: int
+    patterns: list[tuple[int, ...]]
+    max_agents: int | None = None
+    max_share: float | None = None
+    hours_band: tuple[float | None, float | None] | None = None
+
+
+def tour_groups(rules: Rules, closed_weekdays=frozenset(), whole_week: bool = False
+                ) -> list[TourGroup]:
+    """The tour groups of ``rules``: one per contract, else one for ``[tours]``. Patterns that
+    work one of ``closed_weekdays`` are left out; the weekly-hours band applies only to a
+    ``whole_week`` (every weekday in the horizon)."""
+    def allowed(pats):
+        return [p for p in pats if not set(p) & set(closed_weekdays)]
+
+    if not rules.contracts:
+        return [TourGroup(name="", contract=-1, patterns=allowed(rules.tours.patterns()),
+                          max_agents=rules.tours.max_agents)]
+    return [TourGroup(name=c.name, contract=ci, patterns=allowed(c.patterns()),
+                      max_agents=c.max_agents, max_share=c.max_share_of_paid_hours,
+                      hours_band=((c.min_weekly_hours, c.max_weekly_hours)
+                                  if whole_week else None))
+            for ci, c in enumerate(rules.contracts)]
+
+
 @dataclass(frozen=True, kw_only=True)
 class WeekModel(Model):
     """The day programmes side by side (``days``, in columns ``day_cols``), then one tour
-    variable ``y_p`` per pattern of ``patterns``; blocks ``x``, ``w``, ``u`` gather the
-    days' blocks, ``y`` the tours."""
+    variable ``y_gp`` per group ``g`` of ``groups`` and pattern ``p`` of its patterns
+    (``tour_cols[g]``); blocks ``x``, ``w``, ``u`` gather the days' blocks, ``y`` the tours.
+    ``members[k][g]``: the ``x`` columns of day ``k`` (within the day) worked by group ``g``."""
 
     days: list[DayModel]
     day_cols: list[slice]
-    patterns: list[tuple[int, ...]]
+    groups: list[TourGroup]
+    tour_cols: list[np.ndarray]
+    members: list[list[np.ndarray]]
+
+    @property
+    def patterns(self) -> list[tuple[int, ...]]:
+        """The patterns of all groups, in the order of the ``y`` block."""
+        return [p for g in self.groups for p in g.patterns]
 
 
 @dataclass(frozen=True)
@@ -70,40 +111,76 @@ class _WeekPlan:
         return sum(s.objective for s in self.days)
 
 
-def build_week_model(problems: list[DayProblem], rules: Rules) -> WeekModel:
-    """The tour programme of the module docstring for the days of one week."""
-    patterns = rules.tours.patterns()
+def _members(problem: DayProblem, rules: Rules, day: DayModel,
+             groups: list[TourGroup]) -> list[np.ndarray]:
+    """For each group, the ``x`` columns of ``day`` (within the day) it works."""
+    owner = np.array(problem.contracts(rules), dtype=int)
+    kinds = np.array([k for k, _s, _sp in day.shifts], dtype=int)
+    of_col = owner[kinds] if len(kinds) else np.zeros(0, dtype=int)
+    return [np.flatnonzero(of_col == g.contract) if g.contract >= 0
+            else np.arange(len(kinds)) for g in groups]
+
+
+def build_week_model(problems: list[DayProblem], rules: Rules,
+                     closed_weekdays=frozenset()) -> WeekModel:
+    """The tour programme of the module docstring for the days of one week; weekdays in
+    ``closed_weekdays`` (in the horizon, but without requirement rows) no tour may work."""
+    present = {p.key[-1].weekday() for p in problems}
+    groups = tour_groups(rules, closed_weekdays,
+                         whole_week=len(present | set(closed_weekdays)) == 7)
     days = [build_day_model(p, rules) for p in problems]
+    members = [_members(p, rules, d, groups) for p, d in zip(problems, days, strict=True)]
     offsets = np.concatenate([[0], np.cumsum([len(d.c) for d in days])]).astype(int)
-    ny = len(patterns)
-    n = int(offsets[-1]) + ny
+    y0 = int(offsets[-1])
+    sizes = [len(g.patterns) for g in groups]
+    tour_cols = np.split(y0 + np.arange(sum(sizes)), np.cumsum(sizes)[:-1])
+    ny = sum(sizes)
+    n = y0 + ny
     ub = np.concatenate([d.ub for d in days] + [np.full(ny, np.inf)])
     day_rows = sparse.block_diag([d.A for d in days], format="csr")
     day_rows = sparse.hstack([day_rows, sparse.csr_array((day_rows.shape[0], ny))], format="csr")
-    # tour rows: shifts of day d - tours working weekday(d) = 0
     rows, cols, vals = [], [], []
-    for r, (p, d) in enumerate(zip(problems, days, strict=True)):
-        x = offsets[r] + d.blocks["x"]
-        rows.extend([r] * len(x))
-        cols.extend(x.tolist())
-        vals.extend([1.0] * len(x))
+    lo, hi = [], []
+
+    def row(entries, low, high):
+        r = len(lo)
+        for c_, v in entries:
+            rows.append(r)
+            cols.append(int(c_))
+            vals.append(float(v))
+        lo.append(low)
+        hi.append(high)
+
+    paid = [np.array([p.types(rules)[k].paid_hours for k, _s, _sp in d.shifts], dtype=float)
+            for p, d in zip(problems, days, strict=True)]
+    # tour rows: shifts of group g on day d - tours of g working weekday(d) = 0
+    for k, (p, d) in enumerate(zip(problems, days, strict=True)):
         wd = p.key[-1].weekday()
-        for k, pat in enumerate(patterns):
-            if wd in pat:
-                rows.append(r)
-                cols.append(offsets[-1] + k)
-                vals.append(-1.0)
-    r = len(days)
-    tour_lo, tour_hi = [0.0] * r, [0.0] * r
-    if rules.tours.max_agents is not None:
-        rows.extend([r] * ny)
-        cols.extend(range(offsets[-1], n))
-        vals.extend([1.0] * ny)
-        tour_lo.append(-np.inf)
-        tour_hi.append(float(rules.tours.max_agents))
-        r += 1
-        ub[offsets[-1]:] = rules.tours.max_agents
-    link = sparse.csr_array((vals, (rows, cols)), shape=(r, n))
+        for g, grp in enumerate(groups):
+            x = offsets[k] + d.blocks["x"][members[k][g]]
+            ys = [tour_cols[g][i] for i, pat in enumerate(grp.patterns) if wd in pat]
+            row([(c_, 1.0) for c_ in x] + [(c_, -1.0) for c_ in ys], 0.0, 0.0)
+    all_x = [(offsets[k] + d.blocks["x"][j], paid[k][j])
+             for k, d in enumerate(days) for j in range(len(d.blocks["x"]))]
+    for g, grp in enumerate(groups):
+        ys = tour_cols[g]
+        mine = [(offsets[k] + d.blocks["x"][j], paid[k][j])
+                for k, d in enumerate(days) for j in members[k][g]]
+        if grp.max_agents is not None:
+            row([(c_, 1.0) for c_ in ys], -np.inf, float(grp.max_agents))
+            ub[ys] = grp.max_agents
+        if grp.max_share is not None and all_x:
+            coef = {c_: -grp.max_share * h for c_, h in all_x}
+            for c_, h in mine:
+                coef[c_] += h
+            row(coef.items(), -np.inf, 0.0)
+        if grp.hours_band is not None:
+            h_lo, h_hi = grp.hours_band
+            if h_lo is not None:
+                row(mine + [(c_, -h_lo) for c_ in ys], 0.0, np.inf)
+            if h_hi is not None:
+                row(mine + [(c_, -h_hi) for c_ in ys], -np.inf, 0.0)
+    link = sparse.csr_array((vals, (rows, cols)), shape=(len(lo), n))
 
     def gather(name):
         return np.concatenate([offsets[k] + d.blocks[name] for k, d in enumerate(days)])
@@ -111,33 +188,36 @@ def build_week_model(problems: list[DayProblem], rules: Rules) -> WeekModel:
     return WeekModel(
         c=np.concatenate([d.c for d in days] + [np.zeros(ny)]),
         A=sparse.vstack([day_rows, link], format="csr"),
-        row_lb=np.concatenate([d.row_lb for d in days] + [np.array(tour_lo)]),
-        row_ub=np.concatenate([d.row_ub for d in days] + [np.array(tour_hi)]),
+        row_lb=np.concatenate([d.row_lb for d in days] + [np.array(lo)]),
+        row_ub=np.concatenate([d.row_ub for d in days] + [np.array(hi)]),
         lb=np.concatenate([d.lb for d in days] + [np.zeros(ny)]), ub=ub,
         integrality=np.concatenate([d.integrality for d in days] + [np.ones(ny)]),
         blocks={"x": gather("x"), "w": gather("w"), "u": gather("u"),
-                "y": np.arange(offsets[-1], n)},
+                "y": np.arange(y0, n)},
         days=days, day_cols=[slice(offsets[k], offsets[k + 1]) for k in range(len(days))],
-        patterns=patterns)
+        groups=groups, tour_cols=tour_cols, members=members)
 
 
 def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float = 60.0,
-               gap: float = 0.005) -> tuple[list[DaySolution], dict]:
-    """Solve the days of one (queue, calendar week) with tours; ``rules.tours`` must be set.
+               gap: float = 0.005, closed_weekdays=frozenset()
+               ) -> tuple[list[DaySolution], dict]:
+    """Solve the days of one (queue, calendar week) with tours: ``rules.tours`` or
+    ``rules.contracts`` must be set; no tour works one of ``closed_weekdays``.
 
     Returns ``(day_solutions, week)`` where ``week`` has ``lp_bound``, ``bound``,
     ``objective``, ``gap``, ``solve_time_s``, ``status``, ``repaired_exactly`` (the dates of
-    the days re-solved exactly) and ``tours``: a list of ``(working_weekdays, agents)`` with
-    agents > 0. Day solutions carry their own cost and coverage; their ``lp_bound`` /
+    the days re-solved exactly) and ``tours``: a list of ``(working_weekdays, agents,
+    contract name)`` with agents > 0 (the name is ``""`` for ``[tours]``). Day solutions carry their own cost and coverage; their ``lp_bound`` /
     ``bound`` / ``gap`` are NaN (the bound is weekly).
     """
     budget = Budget(time_limit_s)
-    week = build_week_model(problems, rules)
+    week = build_week_model(problems, rules, closed_weekdays)
 
     def plan(x1) -> _WeekPlan:
         """Phase 2 day by day (:func:`_repair_day`), with the week's cost scale."""
-        sols = [_repair_day(p, rules, day, x1[cols], scale=week.scale, budget=budget)
-                for p, day, cols in zip(problems, week.days, week.day_cols, strict=True)]
+        sols = [_repair_day(p, rules, day, x1[cols], members, scale=week.scale, budget=budget)
+                for p, day, cols, members in zip(problems, week.days, week.day_cols,
+                                                 week.members, strict=True)]
         exact = [str(p.key[-1]) for p, s in zip(problems, sols, strict=True)
                  if s.extra.get("method", "").startswith("exact")]
         return _WeekPlan(days=sols, tours=np.rint(x1[week.blocks["y"]]), repaired_exactly=exact)
@@ -159,18 +239,22 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
         s.status = status
         s.solve_time_s = elapsed / len(best.days)
     y = best.tours
+    owner = [g.name for g in week.groups for _p in g.patterns]
     week_out = {"lp_bound": out.lp_bound, "bound": bound, "objective": objective, "gap": wgap,
                 "solve_time_s": elapsed, "status": status,
                 "repaired_exactly": best.repaired_exactly,
-                "tours": [(week.patterns[k], int(y[k])) for k in range(len(y)) if y[k] > 0]}
+                "tours": [(week.patterns[k], int(y[k]), owner[k]) for k in range(len(y))
+                          if y[k] > 0],
+                "contracts_without_tours": [g.name for g in week.groups if not g.patterns]}
     return best.days, week_out
 
 
-def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray, *,
-                scale: float, budget: Budget) -> DaySolution:
+def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray,
+                members: list[np.ndarray], *, scale: float, budget: Budget) -> DaySolution:
     """Integer breaks for the phase-1 shift counts ``x1`` of one day (:func:`fix_shifts`);
     when that falls short of the day's phase-1 objective, the day re-solved exactly with
-    its number of shifts fixed (so the tours stay valid), and the better plan kept."""
+    the number of shifts of each tour group (``members``: its ``x`` columns) fixed (so the
+    tours stay valid), and the better plan kept."""
     x = day.blocks["x"]
     n = len(day.c)
     target = float(day.c @ x1)
@@ -183,11 +267,13 @@ def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray
         best.extra["method"] = "two-phase"
         if best.objective <= target + 1e-6 * max(1.0, abs(target)):
             return best
-    total = float(np.rint(x1[x]).sum())
-    fixed = LinearConstraint(sparse.csr_array((np.ones(len(x)), (np.zeros(len(x), dtype=int),
-                                                                 x)), shape=(1, n)),
-                             [total], [total])
-    r3 = run_highs(day, budget=budget, scale=scale, rows=[fixed])
+    fixed = []
+    for cols in members:
+        total = float(np.rint(x1[x[cols]]).sum())
+        fixed.append(LinearConstraint(
+            sparse.csr_array((np.ones(len(cols)), (np.zeros(len(cols), dtype=int), x[cols])),
+                             shape=(1, n)), [total], [total]))
+    r3 = run_highs(day, budget=budget, scale=scale, rows=fixed)
     if r3.x is not None:
         sol = decode_day(problem, rules, day, r3.x)
         sol.extra["method"] = "exact (day re-solved, shift count fixed)"

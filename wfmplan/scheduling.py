@@ -15,7 +15,7 @@ def schedule_file(requirements: Path, out: Path, *, rules: Path | None = None,
                   ) -> tuple[shifts.ScheduleResult, list[Path]]:
     """Schedule a requirements file (:func:`shifts.schedule`) and write shifts.csv,
     coverage.csv, coverage.png, schedule.xlsx (and tours.csv / fairness.csv) into ``out``."""
-    rule_set = shifts.load_rules(rules) if rules is not None else None
+    rule_set = shifts.load_rules(rules) if rules is not None else shifts.DEFAULT_RULES
     agents = shifts.read_roster(roster) if roster is not None else None
     result = shifts.schedule(shifts.read_requirements(requirements), rule_set, options,
                              target=target, roster=agents, source=str(requirements))
