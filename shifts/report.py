@@ -81,8 +81,9 @@ def headcount_lines(s: dict) -> list[str]:
                  + (f" ({_pct(over)} of the required)" if over == over else "")
                  + (f"; {s['short_shifts']:,} short-day shifts" if s.get("short_shifts") else ""))
     if s.get("contracts_without_tours"):
-        lines.append("no tour fits the open days for: "
-                     + ", ".join(s["contracts_without_tours"]))
+        lines.append("no weekly tour fits   " + ", ".join(s["contracts_without_tours"])
+                     + ": more days on than open days in a week of the horizon (a shorter "
+                     "horizon, --horizon-days, leaves the days after it free)")
     return lines
 
 

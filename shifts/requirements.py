@@ -156,7 +156,7 @@ def contract_types(rules: Rules, open_from: int, open_to: int,
     contract brings its own types; a contract none of whose types fits the opening (a short
     day) and that allows ``short_days`` brings instead its shortest type cut to span the
     opening from the first start time on (:meth:`ShiftType.cut_to`; whole slots), when
-    that leaves at least ``short_day_min_paid_min`` paid minutes."""
+    that leaves at least ``short_day_min_paid_hours`` paid hours."""
     if not rules.contracts:
         return None, None
     by_name = {t.name: t for t in rules.shift_types}
@@ -171,7 +171,7 @@ def contract_types(rules: Rules, open_from: int, open_to: int,
             owners += [ci] * len(own)
             continue
         cut = min(own, key=lambda t: t.span_min).cut_to(span) if span else None
-        if cut is not None and cut.paid_min >= c.short_day_min_paid_min:
+        if cut is not None and cut.paid_hours >= c.short_day_min_paid_hours - 1e-9:
             types.append(cut)
             owners.append(ci)
     return tuple(types), tuple(owners)

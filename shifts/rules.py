@@ -221,7 +221,7 @@ class Contract:
     most. ``short_days``: on a day whose opening is shorter than the span of every shift
     type of the contract, its agents may work one shorter shift spanning the opening (the
     shortest type cut to fit, :meth:`ShiftType.cut_to`) when that leaves at least
-    ``short_day_min_paid_min`` paid minutes.
+    ``short_day_min_paid_hours`` paid hours.
     """
 
     name: str
@@ -234,7 +234,7 @@ class Contract:
     max_share_of_paid_hours: float | None = None
     max_agents: int | None = None
     short_days: bool = True
-    short_day_min_paid_min: int = 240
+    short_day_min_paid_hours: float = 4.0
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -274,7 +274,7 @@ class Contract:
         if not isinstance(self.short_days, bool):
             raise InputError(f"'short_days' of contract {self.name!r} must be true or false; "
                              f"got {self.short_days!r}")
-        _whole_minutes("short_day_min_paid_min", self.short_day_min_paid_min, minimum=1)
+        _weekly_hours("short_day_min_paid_hours", self.short_day_min_paid_hours, self.name)
 
     def patterns(self) -> list[tuple[int, ...]]:
         """Allowed weeks as tuples of working weekdays (0 = Monday ... 6 = Sunday)."""
@@ -463,7 +463,7 @@ _TOP_KEYS = {"start_step_min", "under_penalty_per_agent_hour", "max_agents_per_d
              "opening", "shift_type", "tours", "contract"}
 _CONTRACT_KEYS = {"name", "shift_types", "days_on", "min_days_on", "consecutive_days_off",
                   "min_weekly_hours", "max_weekly_hours", "max_share_of_paid_hours",
-                  "max_agents", "short_days", "short_day_min_paid_min"}
+                  "max_agents", "short_days", "short_day_min_paid_hours"}
 _TOUR_KEYS = {"days_on", "consecutive_days_off", "max_agents"}
 _SHIFT_KEYS = {"name", "paid_min", "cost_weight", "max_per_day", "max_share_of_paid_hours",
                "breaks"}
@@ -594,7 +594,7 @@ def _contract_toml(c: Contract) -> str:
         v = getattr(c, key)
         lines.append(f"{key} = {v!r}" if v is not None else f"# {key} =")
     lines += [f"short_days = {str(c.short_days).lower()}",
-              f"short_day_min_paid_min = {c.short_day_min_paid_min}"]
+              f"short_day_min_paid_hours = {c.short_day_min_paid_hours!r}"]
     return "\n".join(lines) + "\n"
 
 
@@ -628,7 +628,7 @@ under_penalty_per_agent_hour = 1000  # cost of one agent-hour of under-coverage 
 # max_agents caps its people. short_days: where a day opens for less than the span of
 # every shift type of the contract, its agents may work one shorter shift spanning the
 # opening (the shortest type cut to fit, keeping the breaks that still fit) of at least
-# short_day_min_paid_min paid minutes.
+# short_day_min_paid_hours paid hours.
 # Without [[contract]] tables the shift types are scheduled each day on its own, or with
 # weekly tours for all of them from a [tours] table (days_on, consecutive_days_off,
 # max_agents), as before contracts existed.

@@ -207,8 +207,10 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     Returns ``(day_solutions, week)`` where ``week`` has ``lp_bound``, ``bound``,
     ``objective``, ``gap``, ``solve_time_s``, ``status``, ``repaired_exactly`` (the dates of
     the days re-solved exactly) and ``tours``: a list of ``(working_weekdays, agents,
-    contract name)`` with agents > 0 (the name is ``""`` for ``[tours]``). Day solutions carry their own cost and coverage; their ``lp_bound`` /
-    ``bound`` / ``gap`` are NaN (the bound is weekly).
+    contract name)`` with agents > 0 (the name is ``""`` for ``[tours]``);
+    ``contracts_without_tours``: contracts none of whose patterns fits the open weekdays.
+    Day solutions carry their own cost and coverage; their ``lp_bound`` / ``bound`` /
+    ``gap`` are NaN (the bound is weekly).
     """
     budget = Budget(time_limit_s)
     week = build_week_model(problems, rules, closed_weekdays)

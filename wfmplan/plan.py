@@ -525,7 +525,14 @@ def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
         "solver_status": str(s["status"]),
         "sl_target": target.sl_target,
         "sl_threshold_s": target.sl_threshold_s,
+        "headcount": {k: s[k] for k in HEADCOUNT_KEYS if k in s},
     }
+
+
+#: the schedule's headcount keys (:func:`shifts.schedule.headcount`) a plan reports
+HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
+                  "shifts_by_type", "paid_hours_by_contract", "fte_definition", "occupancy",
+                  "over_agent_hours", "over_share", "short_shifts", "contracts_without_tours")
 
 
 def under_covered_notes(coverage: pd.DataFrame, show: int = 10) -> list[str]:
@@ -790,6 +797,7 @@ def summary_lines(summary: dict) -> list[str]:
         f"paid hours               {s['paid_hours']:,.1f} h in shifts "
         f"(LP bound {s['lp_bound']:,.1f}, gap {100 * s['gap']:.2f} %)",
         f"FTE                      {s['fte']:,.1f} (at {s['fte_hours_per_week']:g} h a week)",
+        *headcount_lines(s.get("headcount", {})),
         f"under-covered intervals  {s['under_covered_intervals']}",
         *([f"solver status            {s['solver_status']}"] if "solver_status" in s else []),
         f"service level ({'Erlang)  ' if 'groups' not in s else 'search)  '} "
@@ -804,6 +812,18 @@ def summary_lines(summary: dict) -> list[str]:
         *channel_lines(s),
         *skill_lines(s),
     ]
+
+
+def headcount_lines(h: dict) -> list[str]:
+    """People by contract and shifts by type (the schedule's ``headcount``)."""
+    if "shifts_by_type" not in h:
+        return []
+    by = ", ".join(f"{k} {v:,}" for k, v in h.get("people_by_contract", {}).items())
+    people = (f"{h['people']:,}" + (f" ({by})" if by else "") if h["people"] == h["people"]
+              else f"{h['people_max_day']:,} at least (no weekly tours)")
+    types = ", ".join(f"{k} {v:,}" for k, v in h["shifts_by_type"].items())
+    return [f"people                   {people}",
+            f"shifts                   {h['shifts']:,} ({types})"]
 
 
 def skill_lines(summary: dict) -> list[str]:
