@@ -170,7 +170,7 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
     lp = run_highs(model, budget=budget, integrality=np.zeros(len(cs)))
     lp_bound = scale * float(lp.fun) if lp.status == 0 else 0.0    # an LP has x iff optimal
     bound = lp_bound
-    best, best_res = None, None
+    best, best_res, stopped = None, None, None
     repaired, path = False, method
     if method == "two-phase":
         x = model.blocks["x"]
@@ -179,8 +179,9 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
         if lp.x is not None:
             # phase 1a (RENS): shift counts restricted to the floor / ceiling of the LP
             lb, ub = model.lb.copy(), model.ub.copy()
-            lb[x] = np.floor(lp.x[x] + 1e-9)
-            ub[x] = np.maximum(np.ceil(lp.x[x] - 1e-9), lb[x])
+            rens = np.concatenate([x, model.blocks.get("y", np.zeros(0, dtype=int))])
+            lb[rens] = np.floor(lp.x[rens] + 1e-9)
+            ub[rens] = np.maximum(np.ceil(lp.x[rens] - 1e-9), lb[rens])
             ra = run_highs(model, budget=budget, integrality=relaxed, lb=lb, ub=ub, gap=gap)
             if ra.x is not None:
                 best, best_res = repair(ra.x), ra
@@ -194,6 +195,7 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
                 cut = [LinearConstraint(sparse.csr_array(cs[None, :]), -np.inf,
                                         best.objective / scale - 1 + 1e-6)]
             r1 = run_highs(model, budget=budget, integrality=relaxed, rows=cut, gap=gap)
+            stopped = r1 if r1.status == 1 else None
             if r1.x is not None:
                 target = scale * float(r1.fun)
                 sol = repair(r1.x)
@@ -212,11 +214,15 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
         if method == "two-phase":
             path = "two-phase, then exact (break repair fell short)"
         r = run_highs(model, budget=budget, gap=gap)
+        stopped = r if r.status == 1 else None
         bound = max(bound, dual(r))
         if r.x is not None:
             sol = decode_exact(r.x)
             if best is None or sol.objective < best.objective:
                 best, best_res = sol, r
+    if stopped is not None:        # the last phase ran out of time: say so, not its
+        # restricted predecessor's "optimal"
+        best_res = stopped
     return Outcome(best=best, message=None if best_res is None else best_res.message,
                    lp_bound=lp_bound, bound=model.rounded(bound), path=path)
 

@@ -281,9 +281,25 @@ def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray
         sol.extra["method"] = "exact (day re-solved, shift count fixed)"
         if best is None or sol.objective < best.objective:
             best = sol
-    if best is None:
-        raise RuntimeError(f"no break repair for {problem.key}")   # a bug: x is feasible
+    if best is None:          # time is up: every break at the start of its window
+        best = decode_day(problem, rules, day, _breaks_at_window_start(day, x1))
+        best.extra["method"] = "breaks at their earliest start (time limit)"
     return best
+
+
+def _breaks_at_window_start(day: DayModel, x1: np.ndarray) -> np.ndarray:
+    """An integer solution of ``day`` with the shift counts of ``x1`` (rounded) and all the
+    agents of a shift taking each break at the earliest start of its window: always valid
+    (breaks inside their windows; the shortfall is whatever it is)."""
+    x = day.blocks["x"]
+    v = np.zeros(len(day.c))
+    v[x] = np.rint(x1[x])
+    seen = set()
+    for m, (j, b, _t, _d) in enumerate(day.breaks):   # in window order for each (j, b)
+        if (j, b) not in seen:
+            seen.add((j, b))
+            v[day.blocks["w"][m]] = v[x[j]]
+    return v
 
 
 def pattern_name(pattern: tuple[int, ...]) -> str:

@@ -512,8 +512,8 @@ def _type_channels(frame: pd.DataFrame) -> dict[str, str]:
 def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
                      target: ServiceTarget) -> dict:
     """The summary's schedule keys from the schedule's summary ``s``: paid hours, FTE (paid
-    hours / (``fte_hours`` x ``weeks``)), the solver's bound, gap, status and time, and the
-    general target."""
+    hours / (``fte_hours`` x ``weeks``)) with ``fte_definition``, the solver's bound, gap,
+    status and time, the general target, and the headcount (:data:`HEADCOUNT_KEYS`)."""
     return {
         "paid_hours": float(s["paid_hours"]),
         "fte": float(s["paid_hours"]) / (fte_hours * weeks),
@@ -525,13 +525,14 @@ def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
         "solver_status": str(s["status"]),
         "sl_target": target.sl_target,
         "sl_threshold_s": target.sl_threshold_s,
-        "headcount": {k: s[k] for k in HEADCOUNT_KEYS if k in s},
+        "fte_definition": f"paid hours / ({fte_hours:g} h a week x {weeks:g} week(s))",
+        **{k: s[k] for k in HEADCOUNT_KEYS if k in s},
     }
 
 
 #: the schedule's headcount keys (:func:`shifts.schedule.headcount`) a plan reports
 HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
-                  "shifts_by_type", "paid_hours_by_contract", "fte_definition", "occupancy",
+                  "shifts_by_type", "paid_hours_by_contract", "occupancy",
                   "over_agent_hours", "over_share", "short_shifts", "contracts_without_tours")
 
 
@@ -797,7 +798,7 @@ def summary_lines(summary: dict) -> list[str]:
         f"paid hours               {s['paid_hours']:,.1f} h in shifts "
         f"(LP bound {s['lp_bound']:,.1f}, gap {100 * s['gap']:.2f} %)",
         f"FTE                      {s['fte']:,.1f} (at {s['fte_hours_per_week']:g} h a week)",
-        *headcount_lines(s.get("headcount", {})),
+        *headcount_lines(s),
         f"under-covered intervals  {s['under_covered_intervals']}",
         *([f"solver status            {s['solver_status']}"] if "solver_status" in s else []),
         f"service level ({'Erlang)  ' if 'groups' not in s else 'search)  '} "
@@ -815,7 +816,7 @@ def summary_lines(summary: dict) -> list[str]:
 
 
 def headcount_lines(h: dict) -> list[str]:
-    """People by contract and shifts by type (the schedule's ``headcount``)."""
+    """People by contract and shifts by type (the schedule's :data:`HEADCOUNT_KEYS`)."""
     if "shifts_by_type" not in h:
         return []
     by = ", ".join(f"{k} {v:,}" for k, v in h.get("people_by_contract", {}).items())
