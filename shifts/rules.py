@@ -221,7 +221,10 @@ class Contract:
     most. ``short_days``: on a day whose opening is shorter than the span of every shift
     type of the contract, its agents may work one shorter shift spanning the opening (the
     shortest type cut to fit, :meth:`ShiftType.cut_to`) when that leaves at least
-    ``short_day_min_paid_hours`` paid hours.
+    ``short_day_min_paid_hours`` paid hours. ``start_band_min``: every agent starts all the
+    shifts of a week inside one window ``[b, b + start_band_min)``, ``b`` a multiple of it
+    (120: 06:00-08:00, 08:00-10:00, ...; so within +/- 1 h of the window's middle);
+    ``None`` (0 in a rules file): no such band.
     """
 
     name: str
@@ -235,6 +238,7 @@ class Contract:
     max_agents: int | None = None
     short_days: bool = True
     short_day_min_paid_hours: float = 4.0
+    start_band_min: int | None = 120
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -275,6 +279,13 @@ class Contract:
             raise InputError(f"'short_days' of contract {self.name!r} must be true or false; "
                              f"got {self.short_days!r}")
         _weekly_hours("short_day_min_paid_hours", self.short_day_min_paid_hours, self.name)
+        if self.start_band_min == 0:
+            object.__setattr__(self, "start_band_min", None)
+        w = self.start_band_min
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1
+                              or 1440 % w):
+            raise InputError(f"'start_band_min' of contract {self.name!r} must be a whole "
+                             f"number of minutes dividing a day, or 0 for no band; got {w!r}")
 
     def patterns(self) -> list[tuple[int, ...]]:
         """Allowed weeks as tuples of working weekdays (0 = Monday ... 6 = Sunday)."""
@@ -438,7 +449,7 @@ def _default_contracts() -> tuple[Contract, ...]:
                  min_weekly_hours=36.0, max_weekly_hours=40.0),
         Contract(name="part-time", shift_types=("4h", "6h"), days_on=5, min_days_on=3,
                  consecutive_days_off=False, min_weekly_hours=12.0, max_weekly_hours=30.0,
-                 max_share_of_paid_hours=0.3),
+                 max_share_of_paid_hours=0.3, start_band_min=None),
     )
 
 
@@ -446,8 +457,10 @@ def default_rules() -> Rules:
     """The built-in rules used when no rules file is given (issue 12, "rules that look like a
     contact centre"): the shift types of :class:`Rules` (4 h, 6 h, 8 h, module docstring) and
     two contracts. Full-time: 5 x 8 h, the 2 days off consecutive, 36-40 paid hours a week
-    (short days, below, may take a week under 40). Part-time: 3 to 5 shifts of 4 h or 6 h a
-    week on any days, 12-30 h, at most 30 % of each week's paid hours. Short days: where a
+    (short days, below, may take a week under 40), every start of an agent's week in one
+    two-hour window (06:00-08:00, 08:00-10:00, ...). Part-time: 3 to 5 shifts of 4 h or
+    6 h a week on any days, 12-30 h, at most 30 % of each week's paid hours, starts free
+    (a band for them too doubles the bank week's solve time for the same paid hours). Short days: where a
     day opens for less than a contract's shortest shift, its agents may work one shorter
     shift spanning the opening (at least 4 paid hours)."""
     return Rules(contracts=_default_contracts())
@@ -463,7 +476,7 @@ _TOP_KEYS = {"start_step_min", "under_penalty_per_agent_hour", "max_agents_per_d
              "opening", "shift_type", "tours", "contract"}
 _CONTRACT_KEYS = {"name", "shift_types", "days_on", "min_days_on", "consecutive_days_off",
                   "min_weekly_hours", "max_weekly_hours", "max_share_of_paid_hours",
-                  "max_agents", "short_days", "short_day_min_paid_hours"}
+                  "max_agents", "short_days", "short_day_min_paid_hours", "start_band_min"}
 _TOUR_KEYS = {"days_on", "consecutive_days_off", "max_agents"}
 _SHIFT_KEYS = {"name", "paid_min", "cost_weight", "max_per_day", "max_share_of_paid_hours",
                "breaks"}
@@ -594,7 +607,8 @@ def _contract_toml(c: Contract) -> str:
         v = getattr(c, key)
         lines.append(f"{key} = {v!r}" if v is not None else f"# {key} =")
     lines += [f"short_days = {str(c.short_days).lower()}",
-              f"short_day_min_paid_hours = {c.short_day_min_paid_hours!r}"]
+              f"short_day_min_paid_hours = {c.short_day_min_paid_hours!r}",
+              f"start_band_min = {c.start_band_min or 0}"]
     return "\n".join(lines) + "\n"
 
 
@@ -628,7 +642,9 @@ under_penalty_per_agent_hour = 1000  # cost of one agent-hour of under-coverage 
 # max_agents caps its people. short_days: where a day opens for less than the span of
 # every shift type of the contract, its agents may work one shorter shift spanning the
 # opening (the shortest type cut to fit, keeping the breaks that still fit) of at least
-# short_day_min_paid_hours paid hours.
+# short_day_min_paid_hours paid hours. start_band_min: each agent starts every shift of
+# a week inside one window of this many minutes from a multiple of it (120: 06:00-08:00,
+# 08:00-10:00, ...: within +/- 1 h of the window's middle; 0: no band).
 # Without [[contract]] tables the shift types are scheduled each day on its own, or with
 # weekly tours for all of them from a [tours] table (days_on, consecutive_days_off,
 # max_agents), as before contracts existed.

@@ -200,7 +200,8 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
                                                 "sim_intervals_met", "sim_intervals_below",
                                                 "sim_staffing_rule", "sim_days",
                                                 "sim_overtime_h", "sim_break_lost_h")})
-    summary.update(headcount(shifts, coverage, req, interval_min, weeks, rules, options))
+    summary.update(headcount(shifts, coverage, req, interval_min, weeks, rules, options,
+                             solutions))
     fairness = None
     if roster is not None:
         shifts, fairness, roster_summary = assign(
@@ -353,16 +354,25 @@ def _solve_tours(problems, rules, time_limit_s, gap, horizon=None):
     return solutions, weeks
 
 
+def _band_text(band: tuple | None) -> str:
+    """(lower edge, width) in minutes -> ``"07:00-09:00"`` (the window the tour's agents
+    start in); ``""`` without a band."""
+    if band is None:
+        return ""
+    lo, width = band
+    return f"{lo // 60:02d}:{lo % 60:02d}-{(lo + width) // 60:02d}:{(lo + width) % 60:02d}"
+
+
 def _tours_frame(weeks: list[dict], has_queue: bool, contracts: bool) -> pd.DataFrame:
     rows = [{"queue": w["queue"], "week_start": w["week_start"],
              "days_on": pattern_name(pat),
              "days_off": pattern_name(tuple(d for d in range(7) if d not in pat)),
-             "agents": agents, "contract": contract}
-            for w in weeks for pat, agents, contract in w["tours"]]
+             "agents": agents, "contract": contract, "start_band": _band_text(band)}
+            for w in weeks for pat, agents, contract, band in w["tours"]]
     frame = pd.DataFrame(rows, columns=["queue", "week_start", "days_on", "days_off", "agents",
-                                        "contract"])
+                                        "contract", "start_band"])
     if not contracts:                           # [tours]: the columns as before
-        frame = frame.drop(columns="contract")
+        frame = frame.drop(columns=["contract", "start_band"])
     return frame if has_queue else frame.drop(columns="queue")
 
 
@@ -397,7 +407,7 @@ def _summary(solutions: list[DaySolution], coverage: pd.DataFrame, interval_min:
 
 def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
               interval_min: int, weeks: list[dict] | None, rules: Rules,
-              options: ScheduleOptions) -> dict:
+              options: ScheduleOptions, solutions: list[DaySolution] = ()) -> dict:
     """The people behind a schedule (issue 12), as summary keys.
 
     ``people``: agents on weekly tours, in the busiest week (summed over queues), NaN
@@ -408,8 +418,9 @@ def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
     (``fte_hours`` x weeks of the horizon), with ``fte_hours_per_week``, ``fte_weeks`` and
     ``fte_definition``; ``occupancy``: offered Erlangs / agents on the phones over all
     intervals (``traffic_erl`` and the check's ``on_phone_agents``; NaN without them);
-    ``over_agent_hours`` (scheduled above the requirement) and ``over_share`` (of the
-    required agent-hours); ``short_shifts``: shifts of types cut for short days;
+    ``over_agent_hours``: agent-hours working (net of breaks) above the requirement, slot by
+    slot of every day (hours outside the requirement's intervals included), and
+    ``over_share`` of the required agent-hours; ``short_shifts``: shifts of types cut for short days;
     ``contracts_without_tours``: contracts no pattern of which fits the open days of some
     week (their people cannot work it).
     """
@@ -436,7 +447,7 @@ def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
         per_week: dict = {}
         for w in weeks:
             tot = per_week.setdefault(w["week_start"], {})
-            for _pat, n, contract in w["tours"]:
+            for _pat, n, contract, _band in w["tours"]:
                 tot[contract] = tot.get(contract, 0) + n
         totals = [sum(v.values()) for v in per_week.values()] or [0]
         out["people"] = int(max(totals))
@@ -453,7 +464,8 @@ def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
                fte_definition=f"paid hours / ({options.fte_hours:g} h a week x {n_weeks} "
                               "week(s))")
     required_h = float(coverage["required"].sum() * h)
-    over_h = float(coverage["over"].sum() * h)
+    over_h = float(sum(np.maximum(sol.coverage - sol.problem.required, 0).sum()
+                       * sol.problem.slot_min / 60.0 for sol in solutions))
     out.update(over_agent_hours=over_h,
                over_share=over_h / required_h if required_h > 0 else math.nan)
     occ = math.nan

@@ -51,7 +51,8 @@ class TourGroup:
     """Agents who share weekly tours: a contract (or, without contracts, the rules'
     ``[tours]`` for every shift type). ``contract``: its index in ``rules.contracts``, -1
     for ``[tours]``; ``patterns``: the working weeks allowed (those working a closed weekday
-    removed); ``max_agents``, ``max_share``, ``hours_band`` = (lo, hi) a week or None."""
+    removed); ``max_agents``, ``max_share``, ``hours_band`` = (lo, hi) a week or None;
+    ``start_band_min``: the width of the start-time window of an agent's week, or None."""
 
     name: str
     contract: int
@@ -59,6 +60,7 @@ class TourGroup:
     max_agents: int | None = None
     max_share: float | None = None
     hours_band: tuple[float | None, float | None] | None = None
+    start_band_min: int | None = None
 
 
 def tour_groups(rules: Rules, closed_weekdays=frozenset(), whole_week: bool = False
@@ -75,27 +77,36 @@ def tour_groups(rules: Rules, closed_weekdays=frozenset(), whole_week: bool = Fa
     return [TourGroup(name=c.name, contract=ci, patterns=allowed(c.patterns()),
                       max_agents=c.max_agents, max_share=c.max_share_of_paid_hours,
                       hours_band=((c.min_weekly_hours, c.max_weekly_hours)
-                                  if whole_week else None))
+                                  if whole_week else None),
+                      start_band_min=c.start_band_min)
             for ci, c in enumerate(rules.contracts)]
 
 
 @dataclass(frozen=True, kw_only=True)
 class WeekModel(Model):
     """The day programmes side by side (``days``, in columns ``day_cols``), then one tour
-    variable ``y_gp`` per group ``g`` of ``groups`` and pattern ``p`` of its patterns
-    (``tour_cols[g]``); blocks ``x``, ``w``, ``u`` gather the days' blocks, ``y`` the tours.
-    ``members[k][g]``: the ``x`` columns of day ``k`` (within the day) worked by group ``g``."""
+    variable ``y_gpb`` per group ``g`` of ``groups``, pattern ``p`` of its patterns and start
+    band ``b`` (``tour_cols[g][p, b]``; ``tour_keys``: (group name, pattern, band's lower
+    edge or None) of each: a shift of a banded group counts toward the band its start falls
+    in); blocks ``x``, ``w``, ``u`` gather the days' blocks, ``y`` the tours.
+    ``members[k][g]``: the ``x`` columns of day ``k`` (within the day)
+    worked by group ``g``."""
 
     days: list[DayModel]
     day_cols: list[slice]
     groups: list[TourGroup]
     tour_cols: list[np.ndarray]
     members: list[list[np.ndarray]]
+    tour_keys: list[tuple]
 
     @property
     def patterns(self) -> list[tuple[int, ...]]:
-        """The patterns of all groups, in the order of the ``y`` block."""
-        return [p for g in self.groups for p in g.patterns]
+        """The pattern of each tour variable, in the order of the ``y`` block."""
+        return [pat for _name, pat, _band in self.tour_keys]
+
+    @property
+    def banded(self) -> bool:
+        return any(g.start_band_min is not None for g in self.groups)
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,12 @@ def _members(problem: DayProblem, rules: Rules, day: DayModel,
             else np.arange(len(kinds)) for g in groups]
 
 
+def _band_of(start_min: int, width: int) -> int:
+    """Lower edge (a multiple of ``width``) of the start band ``[b, b + width)`` holding a
+    shift that starts at ``start_min``."""
+    return start_min // width * width
+
+
 def build_week_model(problems: list[DayProblem], rules: Rules,
                      closed_weekdays=frozenset()) -> WeekModel:
     """The tour programme of the module docstring for the days of one week; weekdays in
@@ -131,14 +148,30 @@ def build_week_model(problems: list[DayProblem], rules: Rules,
     days = [build_day_model(p, rules) for p in problems]
     members = [_members(p, rules, d, groups) for p, d in zip(problems, days, strict=True)]
     offsets = np.concatenate([[0], np.cumsum([len(d.c) for d in days])]).astype(int)
+    starts = [np.array([p.day_start_min + s_ * p.slot_min for _k, s_, _sp in d.shifts],
+                       dtype=int) for p, d in zip(problems, days, strict=True)]
+    # start bands of each group: the lower edges its shifts can fall in (None: no band)
+    bands = []
+    for g, grp in enumerate(groups):
+        if grp.start_band_min is None:
+            bands.append([None])
+            continue
+        edges = {_band_of(int(m), grp.start_band_min)
+                 for k in range(len(days)) for m in starts[k][members[k][g]]}
+        bands.append(sorted(edges) or [None])
     y0 = int(offsets[-1])
-    sizes = [len(g.patterns) for g in groups]
-    tour_cols = np.split(y0 + np.arange(sum(sizes)), np.cumsum(sizes)[:-1])
-    ny = sum(sizes)
+    tour_keys, tour_cols = [], []
+    for g, grp in enumerate(groups):
+        first = y0 + len(tour_keys)
+        tour_keys += [(grp.name, pat, b) for pat in grp.patterns for b in bands[g]]
+        tour_cols.append(np.arange(first, y0 + len(tour_keys)).reshape(
+            len(grp.patterns), len(bands[g])))
+    ny = len(tour_keys)
     n = y0 + ny
     ub = np.concatenate([d.ub for d in days] + [np.full(ny, np.inf)])
     day_rows = sparse.block_diag([d.A for d in days], format="csr")
-    day_rows = sparse.hstack([day_rows, sparse.csr_array((day_rows.shape[0], ny))], format="csr")
+    day_rows = sparse.hstack([day_rows, sparse.csr_array((day_rows.shape[0], ny))],
+                             format="csr")
     rows, cols, vals = [], [], []
     lo, hi = [], []
 
@@ -153,17 +186,19 @@ def build_week_model(problems: list[DayProblem], rules: Rules,
 
     paid = [np.array([p.types(rules)[k].paid_hours for k, _s, _sp in d.shifts], dtype=float)
             for p, d in zip(problems, days, strict=True)]
-    # tour rows: shifts of group g on day d - tours of g working weekday(d) = 0
+    # tour rows: shifts of group g (in band b) on day d - tours of g (b) working it = 0
     for k, (p, d) in enumerate(zip(problems, days, strict=True)):
         wd = p.key[-1].weekday()
         for g, grp in enumerate(groups):
-            x = offsets[k] + d.blocks["x"][members[k][g]]
-            ys = [tour_cols[g][i] for i, pat in enumerate(grp.patterns) if wd in pat]
-            row([(c_, 1.0) for c_ in x] + [(c_, -1.0) for c_ in ys], 0.0, 0.0)
+            for bi, b in enumerate(bands[g]):
+                x = [(offsets[k] + d.blocks["x"][j], 1.0) for j in members[k][g]
+                     if b is None or _band_of(int(starts[k][j]), grp.start_band_min) == b]
+                ys = [tour_cols[g][i, bi] for i, pat in enumerate(grp.patterns) if wd in pat]
+                row(x + [(c_, -1.0) for c_ in ys], 0.0, 0.0)
     all_x = [(offsets[k] + d.blocks["x"][j], paid[k][j])
              for k, d in enumerate(days) for j in range(len(d.blocks["x"]))]
     for g, grp in enumerate(groups):
-        ys = tour_cols[g]
+        ys = tour_cols[g].ravel()
         mine = [(offsets[k] + d.blocks["x"][j], paid[k][j])
                 for k, d in enumerate(days) for j in members[k][g]]
         if grp.max_agents is not None:
@@ -195,7 +230,7 @@ def build_week_model(problems: list[DayProblem], rules: Rules,
         blocks={"x": gather("x"), "w": gather("w"), "u": gather("u"),
                 "y": np.arange(y0, n)},
         days=days, day_cols=[slice(offsets[k], offsets[k + 1]) for k in range(len(days))],
-        groups=groups, tour_cols=tour_cols, members=members)
+        groups=groups, tour_cols=tour_cols, members=members, tour_keys=tour_keys)
 
 
 def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float = 60.0,
@@ -217,7 +252,8 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
 
     def plan(x1) -> _WeekPlan:
         """Phase 2 day by day (:func:`_repair_day`), with the week's cost scale."""
-        sols = [_repair_day(p, rules, day, x1[cols], members, scale=week.scale, budget=budget)
+        sols = [_repair_day(p, rules, day, x1[cols], members, scale=week.scale, budget=budget,
+                            keep_starts=week.banded)
                 for p, day, cols, members in zip(problems, week.days, week.day_cols,
                                                  week.members, strict=True)]
         exact = [str(p.key[-1]) for p, s in zip(problems, sols, strict=True)
@@ -241,22 +277,23 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
         s.status = status
         s.solve_time_s = elapsed / len(best.days)
     y = best.tours
-    owner = [g.name for g in week.groups for _p in g.patterns]
     week_out = {"lp_bound": out.lp_bound, "bound": bound, "objective": objective, "gap": wgap,
                 "solve_time_s": elapsed, "status": status,
                 "repaired_exactly": best.repaired_exactly,
-                "tours": [(week.patterns[k], int(y[k]), owner[k]) for k in range(len(y))
-                          if y[k] > 0],
+                "tours": [(week.tour_keys[k][1], int(y[k]), week.tour_keys[k][0],
+                           _band(week, k)) for k in range(len(y)) if y[k] > 0],
                 "contracts_without_tours": [g.name for g in week.groups if not g.patterns]}
     return best.days, week_out
 
 
 def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray,
-                members: list[np.ndarray], *, scale: float, budget: Budget) -> DaySolution:
+                members: list[np.ndarray], *, scale: float, budget: Budget,
+                keep_starts: bool = False) -> DaySolution:
     """Integer breaks for the phase-1 shift counts ``x1`` of one day (:func:`fix_shifts`);
     when that falls short of the day's phase-1 objective, the day re-solved exactly with
     the number of shifts of each tour group (``members``: its ``x`` columns) fixed (so the
-    tours stay valid), and the better plan kept."""
+    tours stay valid), and the better plan kept; with start bands (``keep_starts``) the
+    shifts stay as they are (moving one could take it out of its agents' band)."""
     x = day.blocks["x"]
     n = len(day.c)
     target = float(day.c @ x1)
@@ -267,16 +304,19 @@ def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray
     if r2.x is not None:
         best = decode_day(problem, rules, day, r2.x)
         best.extra["method"] = "two-phase"
-        if best.objective <= target + 1e-6 * max(1.0, abs(target)):
+        if best.objective <= target + 1e-6 * max(1.0, abs(target)) or keep_starts:
             return best
+    # shifts and paid hours of each group fixed: tours, shares and weekly bands stay valid
+    paid = np.array([problem.types(rules)[k].paid_hours for k, _s, _sp in day.shifts])
     fixed = []
     for cols in members:
-        total = float(np.rint(x1[x[cols]]).sum())
-        fixed.append(LinearConstraint(
-            sparse.csr_array((np.ones(len(cols)), (np.zeros(len(cols), dtype=int), x[cols])),
-                             shape=(1, n)), [total], [total]))
-    r3 = run_highs(day, budget=budget, scale=scale, rows=fixed)
-    if r3.x is not None:
+        for coef in (np.ones(len(cols)), paid[cols]):
+            total = float(coef @ np.rint(x1[x[cols]]))
+            fixed.append(LinearConstraint(
+                sparse.csr_array((coef, (np.zeros(len(cols), dtype=int), x[cols])),
+                                 shape=(1, n)), [total], [total]))
+    r3 = run_highs(day, budget=budget, scale=scale, rows=fixed) if not keep_starts else None
+    if r3 is not None and r3.x is not None:
         sol = decode_day(problem, rules, day, r3.x)
         sol.extra["method"] = "exact (day re-solved, shift count fixed)"
         if best is None or sol.objective < best.objective:
@@ -300,6 +340,15 @@ def _breaks_at_window_start(day: DayModel, x1: np.ndarray) -> np.ndarray:
             seen.add((j, b))
             v[day.blocks["w"][m]] = v[x[j]]
     return v
+
+
+def _band(week: WeekModel, k: int) -> tuple[int, int] | None:
+    """(lower edge, width) in minutes of tour variable ``k``'s start band, or None."""
+    name, _pat, lo = week.tour_keys[k]
+    if lo is None:
+        return None
+    width = next(g.start_band_min for g in week.groups if g.name == name)
+    return lo, width
 
 
 def pattern_name(pattern: tuple[int, ...]) -> str:

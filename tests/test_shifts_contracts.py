@@ -31,6 +31,7 @@ def test_default_contracts():
     assert (ft.min_weekly_hours, ft.max_weekly_hours) == (36, 40)
     assert len(ft.patterns()) == 7                     # 7 blocks of 2 days off in a week
     assert pt.shift_types == ("4h", "6h") and pt.max_share_of_paid_hours == 0.3
+    assert (ft.start_band_min, pt.start_band_min) == (120, None)   # +/- 1 h for full-time
     # 3 to 5 days on any days: C(7,3) + C(7,4) + C(7,5) = 35 + 35 + 21 patterns
     assert len(pt.patterns()) == 91
 
@@ -163,3 +164,32 @@ def test_old_rules_keep_their_meaning():
     res = shifts.schedule(req, Rules(shift_types=(FOUR,)))
     assert "contract" not in res.shifts.columns and res.tours is None
     assert np.isnan(res.summary["people"]) and res.summary["people_max_day"] == 2
+
+
+def test_start_band_across_the_week():
+    # Monday 08:00-12:00 and Tuesday 14:00-18:00, one agent each, both days open
+    # 08:00-18:00 and the rest of the week closed; a contract of exactly 2 days with 4-h
+    # shifts (so its people work Mon + Tue). Without a start band one person works both:
+    # 8 h. With starts inside one 2-hour window (08:00-10:00, ..., 14:00-16:00) the two
+    # starts 6 hours apart cannot be one person's: two people, each working both days,
+    # 16 h paid, 8 agent-hours over. A 12-hour window (00:00-12:00, 12:00-24:00) still
+    # splits 08:00 from 14:00; a 24-hour one does not: 8 h again.
+    req = pd.concat([day_rows("2026-03-02", 8, 12, 1), day_rows("2026-03-03", 14, 18, 1)])
+
+    def run(band):
+        c = Contract(name="c", shift_types=("4h",), days_on=2, start_band_min=band)
+        rules = Rules(shift_types=(FOUR,), contracts=(c,),
+                      opening={"mon": (480, 1080), "tue": (480, 1080)})
+        return shifts.schedule(req, rules)
+
+    free, two_h, day = run(None), run(120), run(1440)
+    assert free.summary["paid_hours"] == 8 and free.summary["people"] == 1
+    assert two_h.summary["paid_hours"] == 16 and two_h.summary["people"] == 2
+    assert two_h.summary["over_agent_hours"] == 8
+    assert sorted(two_h.tours["start_band"]) == ["08:00-10:00", "14:00-16:00"]
+    assert run(720).summary["paid_hours"] == 16
+    assert day.summary["paid_hours"] == 8
+    # each day: one shift starting in each band (recounted from the shifts)
+    for _day, part in two_h.shifts.groupby(two_h.shifts["start"].dt.date):
+        hours = sorted(part["start"].dt.hour)
+        assert len(part) == 2 and 8 <= hours[0] < 10 and 14 <= hours[1] < 16
