@@ -127,7 +127,11 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     ``bound`` (sum of the days' best lower bounds: LP or HiGHS dual bound, rounded up to the
     cost granularity); ``gap`` = (objective - bound) / objective; ``under_covered_intervals``;
     ``under_agent_hours``; ``solve_time_s`` (sum over days); ``wall_time_s`` (all days,
-    elapsed); ``workers``; ``days``; ``status``.
+    elapsed); ``workers``; ``days``; ``status``; and the headcount of :func:`headcount`
+    (``people``, ``people_by_contract``, ``shifts_by_type``, ``fte``, ``occupancy``, ...).
+    With ``rules.contracts`` (or ``rules.tours``) each (queue, calendar week) is one tour
+    programme (:mod:`shifts.tours`); ``rules=None`` is ``Rules()``, the shift types alone
+    (the commands use :data:`shifts.rules.DEFAULT_RULES`, with contracts, instead).
 
     Service check (:mod:`shifts.check`), when the requirements carry ``offered`` and
     ``traffic_erl`` or ``aht_s`` (the output of ``wfm staff`` does): ``coverage`` gains

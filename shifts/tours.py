@@ -12,7 +12,25 @@ The rows exist for the weekdays that the requirement file has (a closed day has 
 no tour may work on it); weekdays outside the file (a week cut by the horizon) are left free,
 since the tours go on beyond the horizon. Tour variables cost nothing: the cost is the paid
 hours of the shifts, so the programme finds the cheapest shifts that can be grouped into
-tours. This is the implicit tour formulation in the spirit of Jacobs & Bechtold (1993) [1],
+tours.
+
+Contracts (:class:`shifts.rules.Contract`): each contract ``g`` has its own tours
+``y_gpb`` (pattern ``p``, start band ``b``) and works only its own shift columns (a day's
+shift types are repeated per contract, :func:`shifts.requirements.contract_types`)::
+
+    sum_{shifts j of g on day d, start in b} x_j = sum_{p : weekday(d) in p} y_gpb
+    sum_{j of g} paid_j x_j <= s_g sum_j paid_j x_j              (max_share_of_paid_hours)
+    lo_g sum_pb y_gpb <= sum_{j of g} paid_j x_j <= hi_g sum_pb y_gpb   (weekly hours band,
+                                                                     whole weeks only)
+    sum_pb y_gpb <= max_agents_g
+
+A start band ``b`` is a window ``[b, b + W)`` (``W`` = ``start_band_min``, ``b`` a multiple
+of it) that holds every start of the tour's agents; without a band there is one ``b``.
+Weekdays of the horizon without requirement rows (``closed_weekdays``) are closed: patterns
+working them are dropped, and a contract left without patterns cannot work that week (the
+shortfall is reported). The weekly band is a mean over the contract's agents (the
+programme counts agents per pattern, not people); :mod:`shifts.roster` holds each named
+person to their own hours. This is the implicit tour formulation in the spirit of Jacobs & Bechtold (1993) [1],
 with Aykin's (1996) per-shift break variables inside each day.
 
 Solving (the driver of the day model, :func:`shifts.milp.solve`): the LP relaxation gives
@@ -21,7 +39,9 @@ Solving (the driver of the day model, :func:`shifts.milp.solve`): the LP relaxat
 value (RENS), and unrestricted (capped one cost unit below the incumbent) only when that is
 not within ``gap`` of the rounded LP bound; phase 2 repairs the breaks day by day with the
 shift counts fixed. A day whose repair falls short of the phase-1 day objective is re-solved
-exactly with its number of shifts fixed (so the tours stay valid) and the better plan kept.
+exactly with its number of shifts and paid hours of each tour group fixed (so the tours,
+shares and bands stay valid; not with start bands, where a moved start could leave its band)
+and the better plan kept. RENS rounds the tour counts ``y`` as well as the shifts ``x``.
 The gap is against the best weekly bound (LP or phase-1 dual bound, rounded up to the cost
 unit).
 
