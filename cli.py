@@ -763,7 +763,9 @@ def schedule(
     horizon_days: Annotated[int | None, typer.Option(
         "--horizon-days", help="Days the schedule covers from the first day of the "
                                "requirements; with contracts, its days without requirements "
-                               "are closed [default: whole weeks].", show_default=False)] = None,
+                               "are closed, e.g. 7 closes the weekend of a Monday-to-Friday "
+                               "file [default: through the last day].", show_default=False)
+    ] = None,
     fte_hours: Annotated[float, typer.Option(
         "--fte-hours", help="Paid hours of one FTE a week (FTE = paid hours / this / weeks).")
     ] = 37.5,
@@ -828,10 +830,7 @@ def plan(
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Shift rules TOML (else [shifts] of the config, else built-in).")
     ] = None,
-    horizon_days: Annotated[int | None, typer.Option(
-        "--horizon-days", help="Days the schedule covers from the first forecast day; with "
-                               "contracts, its days without calls are closed [default: whole "
-                               "weeks].", show_default=False)] = None,
+
     roster: Annotated[Path | None, typer.Option(
         "--roster", help="Agents CSV (agent, min_hours, max_hours per week, availability "
                          "...): assign every shift to a named agent (fairness.csv).")] = None,
@@ -872,7 +871,7 @@ def plan(
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
                       "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
                       "repair_max_cost": repair_max_cost, "staffing_rule": staffing_rule,
-                      "fte_hours": fte_hours, "horizon_days": horizon_days},
+                      "fte_hours": fte_hours},
             target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
                               "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,
                               "patience_s": patience_s, "max_abandon": max_abandon,

@@ -150,7 +150,8 @@ class Outcome:
 
 def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget: Budget,
           gap: float, method: str = "two-phase",
-          decode_exact: Callable[[np.ndarray], object] | None = None) -> Outcome:
+          decode_exact: Callable[[np.ndarray], object] | None = None,
+          improve_share: float = 1.0) -> Outcome:
     """Solve ``model`` as in the module docstring; ``gap`` is HiGHS's ``mip_rel_gap``.
 
     ``repair(x1)``: phase 2 for a phase-1 solution ``x1``: a decoded integer solution with an
@@ -158,7 +159,8 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
     whole programme; when given, that programme is solved exactly if the repair falls short
     of the phase-1 objective (or does not prove it optimal), and the better solution kept.
     ``method`` (one of :data:`METHODS`) ``"exact"``: the LP bound, then the exact programme
-    alone (needs ``decode_exact``).
+    alone (needs ``decode_exact``). ``improve_share``: the unrestricted phase 1 may use at
+    most this share of the budget (the rest stays for the repair).
     """
     scale = model.scale
     cs = model.c / scale
@@ -194,7 +196,8 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
             if best is not None and model.cost_unit:
                 cut = [LinearConstraint(sparse.csr_array(cs[None, :]), -np.inf,
                                         best.objective / scale - 1 + 1e-6)]
-            r1 = run_highs(model, budget=budget, integrality=relaxed, rows=cut, gap=gap)
+            cap = Budget(min(budget.left_s(), improve_share * budget.time_limit_s))
+            r1 = run_highs(model, budget=cap, integrality=relaxed, rows=cut, gap=gap)
             stopped = r1 if r1.status == 1 else None
             if r1.x is not None:
                 target = scale * float(r1.fun)

@@ -648,8 +648,9 @@ under_penalty_per_agent_hour = 1000  # cost of one agent-hour of under-coverage 
 # Without [[contract]] tables the shift types are scheduled each day on its own, or with
 # weekly tours for all of them from a [tours] table (days_on, consecutive_days_off,
 # max_agents), as before contracts existed.
-# Days of the horizon (whole weeks from the first day of the requirements, or
-# --horizon-days) that the requirements do not have are closed: no tour works them.
+# Days of the horizon (from the first to the last day of the requirements, or
+# --horizon-days; wfm plan: its forecast horizon) that the requirements do not have are
+# closed: no tour works them. Days outside it are free (the tours go on).
 
 ''' + "\n".join(_contract_toml(c) for c in _default_contracts()) + '''
 # Shift types. paid_min is the paid length; unpaid breaks lengthen the shift on the clock.

@@ -63,10 +63,10 @@ class ScheduleOptions:
     (default: scheduled capacity only), ``"designated"`` (the agents whose shift or break
     starts finish their call and leave) or ``"agents"`` (replay of the actual shifts and
     breaks); see :mod:`shifts.check`. ``horizon_days``: the days the schedule covers from
-    the first day of the requirements (None: whole weeks, as many as the requirements
-    span); with contracts, a day of the horizon without requirement rows is closed (no tour
-    works it), and days after the horizon are free (the tours go on). ``fte_hours``: paid
-    hours a week of one FTE (the summary's ``fte``).
+    the first day of the requirements (None: through their last day); with contracts, a day
+    of the horizon without requirement rows is closed (no tour works it), and days outside
+    it are free (the tours go on): a Monday-to-Friday file with ``horizon_days=7`` closes
+    the weekend. ``fte_hours``: paid hours a week of one FTE (the summary's ``fte``).
     """
 
     time_limit_s: float = 60.0
@@ -328,8 +328,15 @@ def _horizon(req: pd.DataFrame, horizon_days: int | None) -> tuple[dt.date, dt.d
     """First and last day of the schedule's horizon (see ``ScheduleOptions.horizon_days``)."""
     days = req["interval_start"].dt.normalize()
     first, last = days.min(), days.max()
-    n = horizon_days or 7 * math.ceil(((last - first).days + 1) / 7)
+    n = horizon_days or (last - first).days + 1
     return first.date(), (first + pd.Timedelta(days=n - 1)).date()
+
+
+def _weeks(req: pd.DataFrame, horizon_days: int | None) -> int:
+    """Calendar weeks the horizon spans, as FTE counts them (a Monday-to-Friday schedule is
+    one week): ``ceil(days / 7)``."""
+    first, last = _horizon(req, horizon_days)
+    return max(1, math.ceil(((last - first).days + 1) / 7))
 
 
 def _solve_tours(problems, rules, time_limit_s, gap, horizon=None):
@@ -460,8 +467,7 @@ def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
                                                 default=0)) for n in names if n}
         out["contracts_without_tours"] = sorted({n for w in weeks
                                                  for n in w.get("contracts_without_tours", [])})
-    first, last = _horizon(req, options.horizon_days)
-    n_weeks = max(1, math.ceil(((last - first).days + 1) / 7))
+    n_weeks = _weeks(req, options.horizon_days)
     total_paid = float(paid.sum())
     out.update(fte=total_paid / (options.fte_hours * n_weeks),
                fte_hours_per_week=options.fte_hours, fte_weeks=n_weeks,

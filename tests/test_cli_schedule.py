@@ -140,10 +140,10 @@ def test_schedule_with_roster_and_check_options(tmp_path):
     agents.write_text("agent,min_hours,max_hours,mon\n"
                       + "".join(f"a{i},0,40,08:00-20:00\n" for i in range(40)))
     out = tmp_path / "plan"
-    # one Monday: --horizon-days 1 leaves the rest of its week free for the tours
+    # one Monday: the horizon is that day, the rest of its week free for the tours
     res = runner.invoke(app, ["schedule", "tests/data/shifts/requirements_staffed.csv",
                               "-o", str(out), "--roster", str(agents), "--replications", "3",
-                              "--seed", "1", "--sl-threshold-s", "30", "--horizon-days", "1"])
+                              "--seed", "1", "--sl-threshold-s", "30"])
     assert res.exit_code == 0, res.output
     assert "roster" in res.stdout and "late shifts per agent" in res.stdout
     sh = pd.read_csv(out / "shifts.csv", keep_default_na=False)

@@ -37,11 +37,11 @@ def test_default_contracts():
 
 
 def test_week_of_five_days_full_time_only():
-    # Mon-Fri 08:00-16:00, 3 agents; Sat/Sun in the (whole-week) horizon but without rows,
-    # so closed: every full-timer works Mon-Fri, 3 people x 5 x 8 h = 120 h, no over-cover.
+    # Mon-Fri 08:00-16:00, 3 agents; Sat/Sun in the 7-day horizon but without rows, so
+    # closed: every full-timer works Mon-Fri, 3 people x 5 x 8 h = 120 h, no over-cover.
     req = pd.concat([day_rows(f"2026-03-0{2 + d}", 8, 16, 3) for d in range(5)])
     rules = Rules(shift_types=(EIGHT,), contracts=(Contract(name="ft", shift_types=("8h",)),))
-    res = shifts.schedule(req, rules)
+    res = shifts.schedule(req, rules, horizon_days=7)
     s = res.summary
     assert s["paid_hours"] == 120 and s["under_covered_intervals"] == 0
     assert s["people"] == 3 and s["people_by_contract"] == {"ft": 3}
@@ -69,20 +69,20 @@ def test_part_time_share_cap():
 
 def test_weekly_hours_band_limits_the_contract():
     # Part-time 4 h shifts, 1 to 2 days a week, band 8-8 h: each part-timer must work 2
-    # days. Need: 1 agent 08:00-12:00 on Monday only (horizon 1 week, Tue-Sun closed). One
+    # days. Need: 1 agent 08:00-12:00 on Monday only (horizon 7 days, Tue-Sun closed). One
     # part-timer cannot work 2 days when only Monday is open, so the band leaves nothing
     # worth scheduling: the 16 intervals are short and reported.
     req = day_rows("2026-03-02", 8, 12, 1)
     rules = Rules(shift_types=(FOUR,), contracts=(
         Contract(name="pt", shift_types=("4h",), days_on=2, min_days_on=1,
                  consecutive_days_off=False, min_weekly_hours=8, max_weekly_hours=8),))
-    s = shifts.schedule(req, rules).summary
+    s = shifts.schedule(req, rules, horizon_days=7).summary
     assert s["paid_hours"] == 0 and s["under_covered_intervals"] == 16
     # without the band, 1 day on is allowed: 1 shift of 4 h
     loose = Rules(shift_types=(FOUR,), contracts=(
         Contract(name="pt", shift_types=("4h",), days_on=2, min_days_on=1,
                  consecutive_days_off=False),))
-    assert shifts.schedule(req, loose).summary["paid_hours"] == 4
+    assert shifts.schedule(req, loose, horizon_days=7).summary["paid_hours"] == 4
 
 
 def test_six_hour_sunday_short_shifts_and_over_cover():
@@ -122,16 +122,16 @@ def test_cut_shift_keeps_the_breaks_that_fit():
 
 
 def test_no_tour_fits_is_a_reported_shortfall():
-    # Two days (Mon, Tue) in a whole-week horizon: the other days are closed, and no
-    # default contract works only 2 days (full-time 5, part-time at least 3): everything
-    # is short and the summary says why. --horizon-days 2 frees the rest of the week.
+    # Two days (Mon, Tue) in a 7-day horizon: the other days are closed, and no default
+    # contract works only 2 days (full-time 5, part-time at least 3): everything is short
+    # and the summary says why. The default horizon (through Tuesday) frees the rest.
     req = pd.concat([day_rows("2026-03-02", 8, 17, 2), day_rows("2026-03-03", 8, 17, 2)])
-    res = shifts.schedule(req, DEFAULT_RULES)
+    res = shifts.schedule(req, DEFAULT_RULES, horizon_days=7)
     s = res.summary
     assert s["paid_hours"] == 0 and s["under_covered_intervals"] == 72
     assert s["contracts_without_tours"] == ["full-time", "part-time"]
     assert any(line.startswith("no weekly tour fits") for line in shifts.summary_lines(s))
-    freed = shifts.schedule(req, DEFAULT_RULES, horizon_days=2).summary
+    freed = shifts.schedule(req, DEFAULT_RULES).summary
     assert freed["under_covered_intervals"] == 0 and freed["people_by_contract"]["full-time"] >= 2
 
 
@@ -180,7 +180,7 @@ def test_start_band_across_the_week():
         c = Contract(name="c", shift_types=("4h",), days_on=2, start_band_min=band)
         rules = Rules(shift_types=(FOUR,), contracts=(c,),
                       opening={"mon": (480, 1080), "tue": (480, 1080)})
-        return shifts.schedule(req, rules)
+        return shifts.schedule(req, rules, horizon_days=7)
 
     free, two_h, day = run(None), run(120), run(1440)
     assert free.summary["paid_hours"] == 8 and free.summary["people"] == 1

@@ -296,7 +296,9 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
     # is the plan's own, by channel model (below), so the schedule simulates only to repair
     sched_options = replace(options.schedule, shrinkage=base_target.shrinkage,
                             replications=max(options.schedule.replications, 2),
-                            simulate=options.schedule.repair)
+                            simulate=options.schedule.repair,
+                            horizon_days=options.schedule.horizon_days
+                            or options.forecast.horizon_days)   # days without calls: closed
     if options.workers is not None:
         sched_options = replace(sched_options, workers=options.workers)
     source = str(outdir / "requirements.csv")
@@ -370,7 +372,9 @@ def _build_skills(hist, result, forecast_file, files, work: Path, outdir: Path,
     # the schedule's own check and repair are single-queue: the groups are checked below
     sched_options = replace(options.schedule, shrinkage=sk.shrinkage,
                             replications=max(options.schedule.replications, 2),
-                            simulate=False, repair=False)
+                            simulate=False, repair=False,
+                            horizon_days=options.schedule.horizon_days
+                            or options.forecast.horizon_days)
     if options.workers is not None:
         sched_options = replace(sched_options, workers=options.workers)
     source = str(outdir / "requirements.csv")
