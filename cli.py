@@ -760,6 +760,15 @@ def schedule(
     init_rules: Annotated[Path | None, typer.Option(
         "--init-rules", help="Write a commented example rules file (the built-in defaults) "
                              "and exit.", show_default=False)] = None,
+    horizon_days: Annotated[int | None, typer.Option(
+        "--horizon-days", help="Days the schedule covers from the first day of the "
+                               "requirements; with contracts, its days without requirements "
+                               "are closed, e.g. 7 closes the weekend of a Monday-to-Friday "
+                               "file [default: through the last day].", show_default=False)
+    ] = None,
+    fte_hours: Annotated[float, typer.Option(
+        "--fte-hours", help="Paid hours of one FTE a week (FTE = paid hours / this / weeks).")
+    ] = 37.5,
 ):
     """Cost-optimal shifts with breaks covering the required agents (integer programme,
     HiGHS), checked by the Erlang formulas and by simulation. Writes shifts.csv,
@@ -775,7 +784,7 @@ def schedule(
             time_limit_s=time_limit_s, gap=gap, workers=workers, simulate=not no_simulate,
             replications=replications, seed=seed, shrinkage=shrinkage, repair=repair,
             repair_rounds=repair_rounds, repair_max_cost=repair_max_cost,
-            staffing_rule=staffing_rule)
+            staffing_rule=staffing_rule, horizon_days=horizon_days, fte_hours=fte_hours)
         target = ServiceTarget(sl_target=sl_target, sl_threshold_s=sl_threshold_s,
                                patience_s=patience_s)
         result, written = scheduling.schedule_file(requirements_csv, out, rules=rules,
@@ -821,6 +830,7 @@ def plan(
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Shift rules TOML (else [shifts] of the config, else built-in).")
     ] = None,
+
     roster: Annotated[Path | None, typer.Option(
         "--roster", help="Agents CSV (agent, min_hours, max_hours per week, availability "
                          "...): assign every shift to a named agent (fairness.csv).")] = None,
@@ -860,7 +870,8 @@ def plan(
             workers=workers,
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
                       "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
-                      "repair_max_cost": repair_max_cost, "staffing_rule": staffing_rule},
+                      "repair_max_cost": repair_max_cost, "staffing_rule": staffing_rule,
+                      "fte_hours": fte_hours},
             target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
                               "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,
                               "patience_s": patience_s, "max_abandon": max_abandon,
@@ -869,6 +880,8 @@ def plan(
                               "isa_max_iterations": isa_max_iterations,
                               "service_risk": service_risk, "expected_sl": expected_sl})
         rule_set = settings.shift_rules(cfg, rules)
+        if rule_set is None:           # no rules file: the contact-centre defaults
+            rule_set = scheduling.DEFAULT_RULES
         with progress(len(planning.STEPS), "plan") as bar:
             result = planning.run_plan(history, out, options, config=cfg, rules=rule_set,
                                        roster=roster, progress=lambda _name: bar.update(1))

@@ -16,9 +16,11 @@ from shifts.rules import (
     DEFAULT_RULES,
     EXAMPLE_RULES_TOML,
     BreakRule,
+    Contract,
     Rules,
     ShiftType,
     Tours,
+    default_rules,
     load_rules,
     rules_from_dict,
     write_example_rules,
@@ -26,9 +28,9 @@ from shifts.rules import (
 from shifts.schedule import ScheduleOptions, ScheduleResult, schedule
 
 __all__ = [
-    "DEFAULT_RULES", "EXAMPLE_RULES_TOML", "BreakRule", "DayProblem", "DaySolution",
+    "DEFAULT_RULES", "EXAMPLE_RULES_TOML", "BreakRule", "Contract", "DayProblem", "DaySolution",
     "RosterFile", "Rules", "ScheduleOptions", "ScheduleResult", "ShiftType", "Tours",
     "assign", "check_requirements", "check_roster",
     "load_rules", "read_requirements", "read_roster", "rules_from_dict", "schedule",
-    "solve_day", "solve_days", "summary_lines", "write_example_rules", "write_outputs",
+    "default_rules", "solve_day", "solve_days", "summary_lines", "write_example_rules", "write_outputs",
 ]

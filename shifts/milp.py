@@ -150,7 +150,8 @@ class Outcome:
 
 def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget: Budget,
           gap: float, method: str = "two-phase",
-          decode_exact: Callable[[np.ndarray], object] | None = None) -> Outcome:
+          decode_exact: Callable[[np.ndarray], object] | None = None,
+          improve_share: float = 1.0) -> Outcome:
     """Solve ``model`` as in the module docstring; ``gap`` is HiGHS's ``mip_rel_gap``.
 
     ``repair(x1)``: phase 2 for a phase-1 solution ``x1``: a decoded integer solution with an
@@ -158,7 +159,8 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
     whole programme; when given, that programme is solved exactly if the repair falls short
     of the phase-1 objective (or does not prove it optimal), and the better solution kept.
     ``method`` (one of :data:`METHODS`) ``"exact"``: the LP bound, then the exact programme
-    alone (needs ``decode_exact``).
+    alone (needs ``decode_exact``). ``improve_share``: the unrestricted phase 1 may use at
+    most this share of the budget (the rest stays for the repair).
     """
     scale = model.scale
     cs = model.c / scale
@@ -170,7 +172,7 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
     lp = run_highs(model, budget=budget, integrality=np.zeros(len(cs)))
     lp_bound = scale * float(lp.fun) if lp.status == 0 else 0.0    # an LP has x iff optimal
     bound = lp_bound
-    best, best_res = None, None
+    best, best_res, stopped = None, None, None
     repaired, path = False, method
     if method == "two-phase":
         x = model.blocks["x"]
@@ -179,8 +181,9 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
         if lp.x is not None:
             # phase 1a (RENS): shift counts restricted to the floor / ceiling of the LP
             lb, ub = model.lb.copy(), model.ub.copy()
-            lb[x] = np.floor(lp.x[x] + 1e-9)
-            ub[x] = np.maximum(np.ceil(lp.x[x] - 1e-9), lb[x])
+            rens = np.concatenate([x, model.blocks.get("y", np.zeros(0, dtype=int))])
+            lb[rens] = np.floor(lp.x[rens] + 1e-9)
+            ub[rens] = np.maximum(np.ceil(lp.x[rens] - 1e-9), lb[rens])
             ra = run_highs(model, budget=budget, integrality=relaxed, lb=lb, ub=ub, gap=gap)
             if ra.x is not None:
                 best, best_res = repair(ra.x), ra
@@ -193,7 +196,9 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
             if best is not None and model.cost_unit:
                 cut = [LinearConstraint(sparse.csr_array(cs[None, :]), -np.inf,
                                         best.objective / scale - 1 + 1e-6)]
-            r1 = run_highs(model, budget=budget, integrality=relaxed, rows=cut, gap=gap)
+            cap = Budget(min(budget.left_s(), improve_share * budget.time_limit_s))
+            r1 = run_highs(model, budget=cap, integrality=relaxed, rows=cut, gap=gap)
+            stopped = r1 if r1.status == 1 else None
             if r1.x is not None:
                 target = scale * float(r1.fun)
                 sol = repair(r1.x)
@@ -212,11 +217,15 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
         if method == "two-phase":
             path = "two-phase, then exact (break repair fell short)"
         r = run_highs(model, budget=budget, gap=gap)
+        stopped = r if r.status == 1 else None
         bound = max(bound, dual(r))
         if r.x is not None:
             sol = decode_exact(r.x)
             if best is None or sol.objective < best.objective:
                 best, best_res = sol, r
+    if stopped is not None:        # the last phase ran out of time: say so, not its
+        # restricted predecessor's "optimal"
+        best_res = stopped
     return Outcome(best=best, message=None if best_res is None else best_res.message,
                    lp_bound=lp_bound, bound=model.rounded(bound), path=path)
 

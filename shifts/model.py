@@ -78,7 +78,11 @@ class DayProblem:
     """One day (of one queue) on a grid of ``slot_min``-minute slots.
 
     ``day_start_min``: minutes after midnight of slot 0. ``required``: integer agents per
-    slot. ``open_slots``: True where agents may work.
+    slot. ``open_slots``: True where agents may work. ``shift_types``: the shift types of
+    this day (``None``: the rules' shift types), with ``contract_of_type`` the index in
+    ``rules.contracts`` of the contract each is worked by (-1: none); with contracts a type
+    appears once per contract that works it, and a short day adds the cut types
+    (:func:`shifts.requirements.day_problems`).
     """
 
     key: tuple            # (queue, date) or (date,)
@@ -86,6 +90,18 @@ class DayProblem:
     day_start_min: int
     required: np.ndarray
     open_slots: np.ndarray
+    shift_types: tuple | None = None
+    contract_of_type: tuple | None = None
+
+    def types(self, rules: Rules) -> tuple:
+        """The shift types of this day: its own, else ``rules.shift_types``."""
+        return rules.shift_types if self.shift_types is None else self.shift_types
+
+    def contracts(self, rules: Rules) -> tuple[int, ...]:
+        """Contract index of each of :meth:`types` (-1 for none)."""
+        if self.contract_of_type is None:
+            return (-1,) * len(self.types(rules))
+        return self.contract_of_type
 
     @property
     def n_slots(self) -> int:
@@ -139,7 +155,7 @@ def _shift_columns(problem: DayProblem, rules: Rules):
     open_ = problem.open_slots
     # prefix sums of closed slots, to test "entirely open" in O(1)
     closed = np.concatenate([[0], np.cumsum(~open_)])
-    for k, t in enumerate(rules.shift_types):
+    for k, t in enumerate(problem.types(rules)):
         span = t.span_min // g
         for s in range(0, problem.n_slots - span + 1):
             if (problem.day_start_min + s * g) % rules.start_step_min:
@@ -156,11 +172,12 @@ def build_day_model(problem: DayProblem, rules: Rules) -> DayModel:
     S = problem.n_slots
     req = problem.required
     shifts = _shift_columns(problem, rules)
+    day_types = problem.types(rules)
     nx = len(shifts)
     # break variables
     brk = []                      # (shift_col, break_index, start_slot, duration_slots)
     for j, (k, s, _span) in enumerate(shifts):
-        for b, br in enumerate(rules.shift_types[k].breaks):
+        for b, br in enumerate(day_types[k].breaks):
             lo = s + br.earliest_start_min // g
             hi = s + br.latest_start_min // g
             for t in range(lo, hi + 1):
@@ -217,9 +234,10 @@ def build_day_model(problem: DayProblem, rules: Rules) -> DayModel:
         hi_b.append(float(rules.max_agents_per_day))
         nrow += 1
     types = np.array([k for k, _s, _sp in shifts], dtype=int)
-    paid = np.array([rules.shift_types[k].paid_hours for k in types], dtype=float)
-    for k, t in enumerate(rules.shift_types):
-        mine = np.flatnonzero(types == k)
+    paid = np.array([day_types[k].paid_hours for k in types], dtype=float)
+    names = np.array([day_types[k].name for k in types], dtype=object)
+    for t in rules.shift_types:      # the limits of a type hold for all its contracts
+        mine = np.flatnonzero(names == t.name)
         if t.max_per_day is not None and len(mine):
             rows.extend([nrow] * len(mine))
             cols.extend(mine.tolist())
@@ -237,7 +255,7 @@ def build_day_model(problem: DayProblem, rules: Rules) -> DayModel:
             hi_b.append(0.0)
             nrow += 1
 
-    cost = np.array([rules.shift_types[k].cost for k in types], dtype=float)
+    cost = np.array([day_types[k].cost for k in types], dtype=float)
     c = np.concatenate([cost, np.zeros(nw),
                         np.full(nu, rules.under_penalty_per_agent_hour * g / 60.0)])
     ub = np.full(n, np.inf)
@@ -258,6 +276,7 @@ def decode_day(problem: DayProblem, rules: Rules, model: DayModel,
     rules. ``bound`` = ``objective`` and ``gap`` = 0 until the caller knows a bound;
     ``lp_bound`` NaN, ``status`` empty, ``solve_time_s`` 0."""
     x, w = model.blocks["x"], model.blocks["w"]
+    day_types = problem.types(rules)
     xi = np.rint(xv[x]).astype(np.int64)
     wi = np.rint(xv[w]).astype(np.int64)
     if np.any(np.abs(xv[x] - xi) > 1e-3) or np.any(np.abs(xv[w] - wi) > 1e-3):
@@ -269,7 +288,7 @@ def decode_day(problem: DayProblem, rules: Rules, model: DayModel,
             coverage[s:s + span] += xi[j]
             pos[j] = len(out_shifts)
             out_shifts.append((k, s, int(xi[j])))
-            out_breaks.append([[] for _ in rules.shift_types[k].breaks])
+            out_breaks.append([[] for _ in day_types[k].breaks])
     for m, (j, b, t, d) in enumerate(model.breaks):
         if wi[m] > 0:
             coverage[t:t + d] -= wi[m]
@@ -279,8 +298,8 @@ def decode_day(problem: DayProblem, rules: Rules, model: DayModel,
             if sum(a for _t, a in lst) != agents:
                 raise RuntimeError("break counts do not match shift counts")  # a bug
     under = np.maximum(problem.required - coverage, 0)
-    paid_hours = float(sum(rules.shift_types[k].paid_hours * a for k, _s, a in out_shifts))
-    cost = float(sum(rules.shift_types[k].cost * a for k, _s, a in out_shifts))
+    paid_hours = float(sum(day_types[k].paid_hours * a for k, _s, a in out_shifts))
+    cost = float(sum(day_types[k].cost * a for k, _s, a in out_shifts))
     objective = cost + rules.under_penalty_per_agent_hour * problem.slot_min / 60 * under.sum()
     return DaySolution(problem=problem, shifts=out_shifts, breaks=out_breaks,
                        coverage=coverage, under=under, paid_hours=paid_hours, cost=cost,

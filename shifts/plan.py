@@ -42,7 +42,8 @@ def day_shifts(sol: DaySolution, rules: Rules) -> list[dict]:
     out = []
     for (k, s, brk_starts), agents in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0],
                                                                            kv[0][2])):
-        t = rules.shift_types[k]
+        t = p.types(rules)[k]
+        c = p.contracts(rules)[k]
         start_min = p.day_start_min + s * g
         breaks = []
         for b, ts in zip(t.breaks, brk_starts, strict=True):
@@ -54,6 +55,7 @@ def day_shifts(sol: DaySolution, rules: Rules) -> list[dict]:
                     "breaks": ";".join(f"{a:%H:%M}-{e:%H:%M}" for a, e in breaks),
                     "agents": agents,
                     "shift_type": t.name,
+                    "contract": rules.contracts[c].name if c >= 0 else "",
                     "_breaks": breaks})
     return out
 
@@ -75,7 +77,8 @@ def slot_coverage(shift_rows: list[dict], day_start: pd.Timestamp, slot_min: int
 
 def build_plan(solutions: list[DaySolution], req: pd.DataFrame, slots: list,
                rules: Rules) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Shifts frame and coverage frame (per requirement interval) for all solved days.
+    """Shifts frame and coverage frame (per requirement interval) for all solved days; with
+    contracts the shifts frame ends with a ``contract`` column.
 
     ``scheduled`` in an interval is the smallest number of agents working (net of breaks) at
     any moment of it; with the default 15-minute grid that is simply the agents working.
@@ -103,8 +106,10 @@ def build_plan(solutions: list[DaySolution], req: pd.DataFrame, slots: list,
             "under": np.maximum(required - per_interval, 0)}))
     has_queue = (req["queue"] != "").any()
     lead = ["queue"] if has_queue else []
-    shifts = pd.DataFrame(shift_rows, columns=["queue", *SHIFT_COLUMNS, "_breaks"])
-    shifts = shifts.drop(columns="_breaks")[lead + SHIFT_COLUMNS]
+    # with contracts, each shift says whose it is (a column after the promised ones)
+    tail = ["contract"] if rules.contracts else []
+    shifts = pd.DataFrame(shift_rows, columns=["queue", *SHIFT_COLUMNS, "contract", "_breaks"])
+    shifts = shifts.drop(columns="_breaks")[lead + SHIFT_COLUMNS + tail]
     for c in ("start", "end"):
         shifts[c] = pd.to_datetime(shifts[c]).astype("datetime64[ns]")
     shifts["agents"] = shifts["agents"].astype(np.int64)

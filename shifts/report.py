@@ -43,10 +43,48 @@ def summary_lines(summary: dict) -> list[str]:
         + (f" ({s['wall_time_s']:.2f} s elapsed, {s['workers']} processes)"
            if s.get("workers", 1) > 1 else ""),
         f"status                   {s['status']}",
+        *headcount_lines(s),
         *_service_lines(s),
         *_repair_lines(s),
         *_roster_lines(s),
     ]
+
+
+def _by(d: dict, fmt: str = "{:,}") -> str:
+    return ", ".join(f"{k} {fmt.format(v)}" for k, v in d.items())
+
+
+def headcount_lines(s: dict) -> list[str]:
+    """People by contract, shifts by type, FTE with its definition, occupancy, over-cover
+    (keys of :func:`shifts.schedule.headcount`; nothing for a summary without them)."""
+    if "shifts_by_type" not in s:
+        return []
+    people = s["people"]
+    if people == people:
+        by = s["people_by_contract"]
+        line = f"people                   {people:,}" + (f" ({_by(by)})" if by else "") + \
+            " on weekly tours"
+    else:
+        line = (f"people                   {s['people_max_day']:,} at least (most shifts on "
+                "one day; no weekly tours in the rules)")
+    lines = [line,
+             f"shifts                   {s['shifts']:,} ({_by(s['shifts_by_type'])})"]
+    if s.get("paid_hours_by_contract"):
+        lines.append(f"paid hours by contract   {_by(s['paid_hours_by_contract'], '{:,.1f} h')}")
+    lines.append(f"FTE                      {s['fte']:,.1f} ({s['fte_definition']})")
+    occ = s.get("occupancy", math.nan)
+    if occ == occ:
+        lines.append(f"occupancy                {_pct(occ)} (offered Erlangs / agents on the "
+                     "phones, all intervals)")
+    over = s.get("over_share", math.nan)
+    lines.append(f"over-cover               {s['over_agent_hours']:,.2f} agent-hours"
+                 + (f" ({_pct(over)} of the required)" if over == over else "")
+                 + (f"; {s['short_shifts']:,} short-day shifts" if s.get("short_shifts") else ""))
+    if s.get("contracts_without_tours"):
+        lines.append("no weekly tour fits   " + ", ".join(s["contracts_without_tours"])
+                     + ": more days on than open days in a week of the horizon (a shorter "
+                     "horizon, --horizon-days, leaves the days after it free)")
+    return lines
 
 
 def _repair_lines(s: dict) -> list[str]:
@@ -230,6 +268,10 @@ def _write_xlsx(result, path: Path, shifts: pd.DataFrame, cov: pd.DataFrame) -> 
 
 
 def _cell(v):
+    if isinstance(v, dict):                 # e.g. people_by_contract: "full-time 10; ..."
+        return "; ".join(f"{k} {_cell(x)}" for k, x in v.items())
+    if isinstance(v, list | tuple):
+        return ", ".join(str(_cell(x)) for x in v)
     if hasattr(v, "item"):
         v = v.item()
     if isinstance(v, float) and v != v:      # NaN: an empty cell (Excel has no NaN)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from shifts.model import DayProblem
-from shifts.rules import WEEKDAYS, Rules
+from shifts.rules import WEEKDAYS, Rules, ShiftType
 from wfmcore import InputError, reader
 from wfmcore.reader import IntervalFile
 
@@ -112,7 +112,8 @@ def check_requirements(requirements: IntervalFile | pd.DataFrame, source: str = 
 
 
 def day_problems(req: pd.DataFrame, interval_min: int, rules: Rules) -> tuple[list, list]:
-    """Cut checked requirements into one :class:`DayProblem` per (queue, date).
+    """Cut checked requirements into one :class:`DayProblem` per (queue, date), with the
+    day's shift types by contract (:func:`contract_types`).
 
     Returns ``(problems, interval_slots)``: for each problem, the slot range of each of its
     requirement rows, as ``(row_index_in_req, first_slot, n_slots)`` arrays.
@@ -140,7 +141,37 @@ def day_problems(req: pd.DataFrame, interval_min: int, rules: Rules) -> tuple[li
             required[f:f + per] = r
         open_slots = np.zeros(n, dtype=bool)
         open_slots[(open_from - start) // g:(open_to - start) // g] = True
+        types, owners = contract_types(rules, open_from, open_to, g)
         problems.append(DayProblem(key=(queue, day.date()), slot_min=g, day_start_min=start,
-                                   required=required, open_slots=open_slots))
+                                   required=required, open_slots=open_slots,
+                                   shift_types=types, contract_of_type=owners))
         slots.append((idx, first_slot, per))
     return problems, slots
+
+
+def contract_types(rules: Rules, open_from: int, open_to: int,
+                   slot_min: int) -> tuple[tuple[ShiftType, ...] | None, tuple[int, ...] | None]:
+    """The shift types of a day open ``open_from``-``open_to`` (minutes after midnight) and
+    the contract of each: ``(None, None)`` without contracts (the rules' types serve). Each
+    contract brings its own types; a contract none of whose types fits the opening (a short
+    day) and that allows ``short_days`` brings instead its shortest type cut to span the
+    opening from the first start time on (:meth:`ShiftType.cut_to`; whole slots), when
+    that leaves at least ``short_day_min_paid_hours`` paid hours."""
+    if not rules.contracts:
+        return None, None
+    by_name = {t.name: t for t in rules.shift_types}
+    step = rules.start_step_min
+    first_start = -(-open_from // step) * step
+    span = max(0, (open_to - first_start) // slot_min * slot_min)
+    types, owners = [], []
+    for ci, c in enumerate(rules.contracts):
+        own = [by_name[n] for n in c.shift_types]
+        if any(t.span_min <= open_to - open_from for t in own) or not c.short_days:
+            types += own
+            owners += [ci] * len(own)
+            continue
+        cut = min(own, key=lambda t: t.span_min).cut_to(span) if span else None
+        if cut is not None and cut.paid_hours >= c.short_day_min_paid_hours - 1e-9:
+            types.append(cut)
+            owners.append(ci)
+    return tuple(types), tuple(owners)

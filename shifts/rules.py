@@ -152,6 +152,18 @@ class ShiftType:
         """Cost of one shift: ``cost_weight`` x paid hours."""
         return self.cost_weight * self.paid_hours
 
+    def cut_to(self, span_min: int) -> ShiftType | None:
+        """This type shortened to span ``span_min`` minutes on the clock (a short day): the
+        breaks whose window ends before the new end are kept, the others dropped; paid
+        minutes = span minus the unpaid breaks kept; the same cost weight, no limits. Named
+        ``"<name> short (H:MM)"``. ``None`` when nothing paid is left."""
+        breaks = tuple(b for b in self.breaks if b.latest_end_min < span_min)
+        paid = span_min - sum(b.duration_min for b in breaks if not b.paid)
+        if paid <= 0:
+            return None
+        return ShiftType(name=f"{self.name} short ({_hhmm(span_min)})", paid_min=paid,
+                         breaks=breaks, cost_weight=self.cost_weight)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Tours:
@@ -187,6 +199,103 @@ class Tours:
         return sorted(pats)
 
 
+def _weekly_hours(name: str, value, contract: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                              or not math.isfinite(value) or value < 0):
+        raise InputError(f"'{name}' of contract {contract!r} must be a number of hours >= 0; "
+                         f"got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contract:
+    """An employment contract: the people on it work weekly tours of ``min_days_on`` to
+    ``days_on`` days of each calendar week (Monday to Sunday; ``min_days_on`` defaults to
+    ``days_on``), one shift a day of one of its ``shift_types`` (names of the rules' shift
+    types), the days off in one block (cyclically) when ``consecutive_days_off``.
+
+    ``min_weekly_hours`` / ``max_weekly_hours``: the band of paid hours a week, held by the
+    contract's agents on average in every whole week of the horizon (the tour model counts
+    agents per days-off pattern, not named people; :mod:`shifts.roster` gives each person
+    their own hours). ``max_share_of_paid_hours`` (0-1): the contract's share of each week's
+    paid hours at most (e.g. 0.3 for part-time). ``max_agents``: people on the contract at
+    most. ``short_days``: on a day whose opening is shorter than the span of every shift
+    type of the contract, its agents may work one shorter shift spanning the opening (the
+    shortest type cut to fit, :meth:`ShiftType.cut_to`) when that leaves at least
+    ``short_day_min_paid_hours`` paid hours. ``start_band_min``: every agent starts all the
+    shifts of a week inside one window ``[b, b + start_band_min)``, ``b`` a multiple of it
+    (120: 06:00-08:00, 08:00-10:00, ...; so within +/- 1 h of the window's middle);
+    ``None`` (0 in a rules file): no such band.
+    """
+
+    name: str
+    shift_types: tuple[str, ...]
+    days_on: int = 5
+    min_days_on: int | None = None
+    consecutive_days_off: bool = True
+    min_weekly_hours: float | None = None
+    max_weekly_hours: float | None = None
+    max_share_of_paid_hours: float | None = None
+    max_agents: int | None = None
+    short_days: bool = True
+    short_day_min_paid_hours: float = 4.0
+    start_band_min: int | None = 120
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise InputError(f"'name' of a contract must be a non-empty string; "
+                             f"got {self.name!r}")
+        types = self.shift_types
+        if isinstance(types, str) or not all(isinstance(t, str) for t in types) or not types:
+            raise InputError(f"'shift_types' of contract {self.name!r} must be a non-empty list "
+                             f"of shift type names; got {types!r}")
+        object.__setattr__(self, "shift_types", tuple(types))
+        if self.min_days_on is None:
+            object.__setattr__(self, "min_days_on", self.days_on)
+        for key in ("days_on", "min_days_on"):
+            d = getattr(self, key)
+            if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7:
+                raise InputError(f"'{key}' of contract {self.name!r} must be a whole number of "
+                                 f"days from 1 to 7; got {d!r}")
+        if self.min_days_on > self.days_on:
+            raise InputError(f"contract {self.name!r}: 'min_days_on' {self.min_days_on} is more "
+                             f"than 'days_on' {self.days_on}")
+        if not isinstance(self.consecutive_days_off, bool):
+            raise InputError(f"'consecutive_days_off' of contract {self.name!r} must be true or "
+                             f"false; got {self.consecutive_days_off!r}")
+        _weekly_hours("min_weekly_hours", self.min_weekly_hours, self.name)
+        _weekly_hours("max_weekly_hours", self.max_weekly_hours, self.name)
+        lo, hi = self.min_weekly_hours, self.max_weekly_hours
+        if lo is not None and hi is not None and lo > hi:
+            raise InputError(f"contract {self.name!r}: 'min_weekly_hours' {lo:g} is more than "
+                             f"'max_weekly_hours' {hi:g}")
+        if self.max_share_of_paid_hours is not None:
+            checks.share(self.max_share_of_paid_hours,
+                         f"'max_share_of_paid_hours' of contract {self.name!r}", "share01")
+        m = self.max_agents
+        if m is not None and (isinstance(m, bool) or not isinstance(m, int) or m < 0):
+            raise InputError(f"'max_agents' of contract {self.name!r} must be a whole number "
+                             f">= 0; got {m!r}")
+        if not isinstance(self.short_days, bool):
+            raise InputError(f"'short_days' of contract {self.name!r} must be true or false; "
+                             f"got {self.short_days!r}")
+        _weekly_hours("short_day_min_paid_hours", self.short_day_min_paid_hours, self.name)
+        if self.start_band_min == 0:
+            object.__setattr__(self, "start_band_min", None)
+        w = self.start_band_min
+        if w is not None and (isinstance(w, bool) or not isinstance(w, int) or w < 1
+                              or 1440 % w):
+            raise InputError(f"'start_band_min' of contract {self.name!r} must be a whole "
+                             f"number of minutes dividing a day, or 0 for no band; got {w!r}")
+
+    def patterns(self) -> list[tuple[int, ...]]:
+        """Allowed weeks as tuples of working weekdays (0 = Monday ... 6 = Sunday)."""
+        pats = set()
+        for days in range(self.min_days_on, self.days_on + 1):
+            pats.update(Tours(days_on=days,
+                              consecutive_days_off=self.consecutive_days_off).patterns())
+        return sorted(pats)
+
+
 def _default_shift_types() -> tuple[ShiftType, ...]:
     def brk(minutes):
         return BreakRule(name="break", duration_min=15, paid=True, nominal_start_min=minutes)
@@ -216,6 +325,11 @@ class Rules:
     cannot be met (closed hours, a headcount cap, limits).
     ``tours``: weekly tours (days on per week, days off consecutive); ``None`` schedules each
     day on its own.
+    ``contracts``: employment contracts (:class:`Contract`), each with its own weekly tours,
+    shift types, weekly-hours band and share of paid hours; the week of each queue is then
+    one programme (:mod:`shifts.tours`). Empty: the shift types alone, each day on its own or
+    with ``tours`` (the rules before contracts). :data:`DEFAULT_RULES` has a full-time and a
+    part-time contract.
     """
 
     start_step_min: int = 15
@@ -224,10 +338,15 @@ class Rules:
     max_agents_per_day: int | None = None
     under_penalty_per_agent_hour: float = 1000.0
     tours: Tours | None = None
+    contracts: tuple[Contract, ...] = ()
 
     def __post_init__(self):
         if self.tours is not None and not isinstance(self.tours, Tours):
             raise InputError(f"'tours' must be a shifts.Tours or None; got {self.tours!r}")
+        object.__setattr__(self, "contracts", tuple(self.contracts))
+        if self.contracts and self.tours is not None:
+            raise InputError("give weekly tours either as [tours] or by [[contract]], not both "
+                             "(each contract has its own days on and days off)")
         _whole_minutes("start_step_min", self.start_step_min, minimum=1)
         if 1440 % self.start_step_min:
             raise InputError(f"'start_step_min' must divide a day (1440 min); "
@@ -239,6 +358,7 @@ class Rules:
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise InputError(f"shift type names must be unique; {dup[0]!r} appears twice")
+        self._check_contracts()
         m = self.max_agents_per_day
         if m is not None and (isinstance(m, bool) or not isinstance(m, int) or m < 0):
             raise InputError(f"'max_agents_per_day' must be a whole number >= 0; got {m!r}")
@@ -268,11 +388,45 @@ class Rules:
                          ((d, h) for d, h in self.opening.items() if h)]
             longest_min, longest_day = max(open_days) if open_days else (0, None)
             for t in self.shift_types:
-                if t.span_min > longest_min:
+                if t.span_min > longest_min and not self._cut_allowed(t.name):
                     where = (f"the longest opening ({longest_day}) is {_hhmm(longest_min)}"
                              if longest_day else "every day is closed")
                     raise InputError(f"shift type {t.name!r} spans {_hhmm(t.span_min)} but "
                                      f"{where}; it could never be scheduled")
+
+    def _check_contracts(self) -> None:
+        by_name = {t.name: t for t in self.shift_types}
+        names = [c.name for c in self.contracts]
+        for c in self.contracts:
+            if not isinstance(c, Contract):
+                raise InputError(f"contracts must be shifts.Contract objects; got {c!r}")
+            if names.count(c.name) > 1:
+                raise InputError(f"contract names must be unique; {c.name!r} appears twice")
+            unknown = [n for n in c.shift_types if n not in by_name]
+            if unknown:
+                raise InputError(f"contract {c.name!r}: shift type {unknown[0]!r} is not one of "
+                                 f"the shift types ({', '.join(by_name)})")
+            paid = [by_name[n].paid_hours for n in c.shift_types]
+            fewest, most = c.min_days_on * min(paid), c.days_on * max(paid)
+            if c.max_weekly_hours is not None and fewest > c.max_weekly_hours:
+                raise InputError(
+                    f"contract {c.name!r}: its shortest week ({c.min_days_on} days of "
+                    f"{min(paid):g} h = {fewest:g} h) is more than 'max_weekly_hours' "
+                    f"{c.max_weekly_hours:g}")
+            if c.min_weekly_hours is not None and most < c.min_weekly_hours:
+                raise InputError(
+                    f"contract {c.name!r}: its longest week ({c.days_on} days of "
+                    f"{max(paid):g} h = {most:g} h) is less than 'min_weekly_hours' "
+                    f"{c.min_weekly_hours:g}")
+        shares = [c.max_share_of_paid_hours for c in self.contracts]
+        if shares and all(v is not None for v in shares) and sum(shares) < 1:
+            raise InputError(
+                "contradictory limits: every contract has 'max_share_of_paid_hours' and they "
+                f"add up to {sum(shares):g} < 1, so no schedule with paid hours can satisfy them")
+
+    def _cut_allowed(self, type_name: str) -> bool:
+        """Whether some contract may work type ``type_name`` cut short on a short day."""
+        return any(type_name in c.shift_types and c.short_days for c in self.contracts)
 
     @property
     def grid_min(self) -> int:
@@ -289,12 +443,40 @@ class Rules:
         return g
 
 
-DEFAULT_RULES = Rules()
+def _default_contracts() -> tuple[Contract, ...]:
+    return (
+        Contract(name="full-time", shift_types=("8h",), days_on=5, consecutive_days_off=True,
+                 min_weekly_hours=36.0, max_weekly_hours=40.0),
+        Contract(name="part-time", shift_types=("4h", "6h"), days_on=5, min_days_on=3,
+                 consecutive_days_off=False, min_weekly_hours=12.0, max_weekly_hours=30.0,
+                 max_share_of_paid_hours=0.3, start_band_min=None),
+    )
+
+
+def default_rules() -> Rules:
+    """The built-in rules used when no rules file is given (issue 12, "rules that look like a
+    contact centre"): the shift types of :class:`Rules` (4 h, 6 h, 8 h, module docstring) and
+    two contracts. Full-time: 5 x 8 h, the 2 days off consecutive, 36-40 paid hours a week
+    (short days, below, may take a week under 40), every start of an agent's week in one
+    two-hour window (06:00-08:00, 08:00-10:00, ...). Part-time: 3 to 5 shifts of 4 h or
+    6 h a week on any days, 12-30 h, at most 30 % of each week's paid hours, starts free
+    (a band for them too doubles the bank week's solve time for the same paid hours). Short days: where a
+    day opens for less than a contract's shortest shift, its agents may work one shorter
+    shift spanning the opening (at least 4 paid hours)."""
+    return Rules(contracts=_default_contracts())
+
+
+#: The rules the commands use without a rules file (:func:`default_rules`). ``Rules()``
+#: alone is the shift types without contracts, each day on its own.
+DEFAULT_RULES = default_rules()
 
 # ---------------------------------------------------------------------------------- TOML
 
 _TOP_KEYS = {"start_step_min", "under_penalty_per_agent_hour", "max_agents_per_day",
-             "opening", "shift_type", "tours"}
+             "opening", "shift_type", "tours", "contract"}
+_CONTRACT_KEYS = {"name", "shift_types", "days_on", "min_days_on", "consecutive_days_off",
+                  "min_weekly_hours", "max_weekly_hours", "max_share_of_paid_hours",
+                  "max_agents", "short_days", "short_day_min_paid_hours", "start_band_min"}
 _TOUR_KEYS = {"days_on", "consecutive_days_off", "max_agents"}
 _SHIFT_KEYS = {"name", "paid_min", "cost_weight", "max_per_day", "max_share_of_paid_hours",
                "breaks"}
@@ -339,6 +521,22 @@ def rules_from_dict(data: dict, source: str = "rules") -> Rules:
             kw["tours"] = Tours(**data["tours"])
         except InputError as e:
             raise InputError(f"{source}: {e}") from None
+    if "contract" in data:
+        tables = data["contract"]
+        if not isinstance(tables, list):
+            raise InputError(f"{source}: 'contract' must be an array of tables ([[contract]])")
+        contracts = []
+        for i, t in enumerate(tables, start=1):
+            where = f"{source}: [[contract]] #{i}"
+            _check_keys(t, _CONTRACT_KEYS, where)
+            missing = sorted({"name", "shift_types"} - set(t))
+            if missing:
+                raise InputError(f"{where}: missing key {missing[0]!r}")
+            try:
+                contracts.append(Contract(**t))
+            except (InputError, TypeError) as e:
+                raise InputError(f"{where}: {e}") from None
+        kw["contracts"] = tuple(contracts)
     if "shift_type" in data:
         tables = data["shift_type"]
         if not isinstance(tables, list):
@@ -398,6 +596,22 @@ def _shift_type_toml(st: ShiftType, index: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _contract_toml(c: Contract) -> str:
+    """One ``[[contract]]`` table as the example rules file writes it."""
+    lines = ["[[contract]]", f'name = "{c.name}"',
+             "shift_types = [" + ", ".join(f'"{n}"' for n in c.shift_types) + "]",
+             f"days_on = {c.days_on}", f"min_days_on = {c.min_days_on}",
+             f"consecutive_days_off = {str(c.consecutive_days_off).lower()}"]
+    for key in ("min_weekly_hours", "max_weekly_hours", "max_share_of_paid_hours",
+                "max_agents"):
+        v = getattr(c, key)
+        lines.append(f"{key} = {v!r}" if v is not None else f"# {key} =")
+    lines += [f"short_days = {str(c.short_days).lower()}",
+              f"short_day_min_paid_hours = {c.short_day_min_paid_hours!r}",
+              f"start_band_min = {c.start_band_min or 0}"]
+    return "\n".join(lines) + "\n"
+
+
 EXAMPLE_RULES_TOML = '''\
 # Rules for `wfm schedule`. All times are whole minutes; the values below are the built-in
 # defaults, used when no rules file is given.
@@ -420,14 +634,25 @@ under_penalty_per_agent_hour = 1000  # cost of one agent-hour of under-coverage 
 # sat = "closed"
 # sun = "closed"
 
-# Weekly tours: each agent works days_on days of every calendar week (Mon-Sun), one shift a
-# day, the days off in one block when consecutive_days_off (Sun + Mon counts as a block).
-# Without a [tours] table every day is scheduled on its own.
-# [tours]
-# days_on = 5
-# consecutive_days_off = true
-# max_agents = 500                   # agents on tours per week (no cap when absent)
+# Contracts: who works the shifts. Each agent of a contract works min_days_on to days_on
+# days of every calendar week (Mon-Sun), one shift a day of the contract's shift_types, the
+# days off in one block when consecutive_days_off (Sun + Mon counts as a block). The band
+# min_weekly_hours - max_weekly_hours holds for the contract's agents on average in every
+# whole week; max_share_of_paid_hours caps the contract's share of each week's paid hours;
+# max_agents caps its people. short_days: where a day opens for less than the span of
+# every shift type of the contract, its agents may work one shorter shift spanning the
+# opening (the shortest type cut to fit, keeping the breaks that still fit) of at least
+# short_day_min_paid_hours paid hours. start_band_min: each agent starts every shift of
+# a week inside one window of this many minutes from a multiple of it (120: 06:00-08:00,
+# 08:00-10:00, ...: within +/- 1 h of the window's middle; 0: no band).
+# Without [[contract]] tables the shift types are scheduled each day on its own, or with
+# weekly tours for all of them from a [tours] table (days_on, consecutive_days_off,
+# max_agents), as before contracts existed.
+# Days of the horizon (from the first to the last day of the requirements, or
+# --horizon-days; wfm plan: its forecast horizon) that the requirements do not have are
+# closed: no tour works them. Days outside it are free (the tours go on).
 
+''' + "\n".join(_contract_toml(c) for c in _default_contracts()) + '''
 # Shift types. paid_min is the paid length; unpaid breaks lengthen the shift on the clock.
 # cost_weight multiplies paid hours (e.g. 1.25 for a premium). Optional limits:
 # max_per_day (shifts of this type per day), max_share_of_paid_hours (0-1, e.g. 0.3).

@@ -3,6 +3,8 @@ time (days are independent without weekly tours)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -60,7 +62,11 @@ class ScheduleOptions:
     (and the repair's) simulation does where the agents on the phones change, ``"count"``
     (default: scheduled capacity only), ``"designated"`` (the agents whose shift or break
     starts finish their call and leave) or ``"agents"`` (replay of the actual shifts and
-    breaks); see :mod:`shifts.check`.
+    breaks); see :mod:`shifts.check`. ``horizon_days``: the days the schedule covers from
+    the first day of the requirements (None: through their last day); with contracts, a day
+    of the horizon without requirement rows is closed (no tour works it), and days outside
+    it are free (the tours go on): a Monday-to-Friday file with ``horizon_days=7`` closes
+    the weekend. ``fte_hours``: paid hours a week of one FTE (the summary's ``fte``).
     """
 
     time_limit_s: float = 60.0
@@ -76,6 +82,8 @@ class ScheduleOptions:
     repair_rounds: int = 8
     repair_max_cost: float = 0.05
     staffing_rule: str = "count"
+    horizon_days: int | None = None
+    fte_hours: float = 37.5
 
     def __post_init__(self):
         object.__setattr__(self, "time_limit_s", checks.positive(self.time_limit_s,
@@ -86,6 +94,10 @@ class ScheduleOptions:
         if self.workers is not None:
             object.__setattr__(self, "workers", checks.whole(self.workers, "workers", 1))
         checks.whole(self.repair_rounds, "repair_rounds", 1)
+        if self.horizon_days is not None:
+            object.__setattr__(self, "horizon_days",
+                               checks.whole(self.horizon_days, "horizon_days", 1))
+        object.__setattr__(self, "fte_hours", checks.positive(self.fte_hours, "fte_hours"))
         checks.check("positive", self.repair_max_cost, "repair_max_cost")
         if self.repair and not self.simulate:
             raise InputError("repair needs the simulation (it raises the requirement where "
@@ -115,7 +127,11 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     ``bound`` (sum of the days' best lower bounds: LP or HiGHS dual bound, rounded up to the
     cost granularity); ``gap`` = (objective - bound) / objective; ``under_covered_intervals``;
     ``under_agent_hours``; ``solve_time_s`` (sum over days); ``wall_time_s`` (all days,
-    elapsed); ``workers``; ``days``; ``status``.
+    elapsed); ``workers``; ``days``; ``status``; and the headcount of :func:`headcount`
+    (``people``, ``people_by_contract``, ``shifts_by_type``, ``fte``, ``occupancy``, ...).
+    With ``rules.contracts`` (or ``rules.tours``) each (queue, calendar week) is one tour
+    programme (:mod:`shifts.tours`); ``rules=None`` is ``Rules()``, the shift types alone
+    (the commands use :data:`shifts.rules.DEFAULT_RULES`, with contracts, instead).
 
     Service check (:mod:`shifts.check`), when the requirements carry ``offered`` and
     ``traffic_erl`` or ``aht_s`` (the output of ``wfm staff`` does): ``coverage`` gains
@@ -188,6 +204,8 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
                                                 "sim_intervals_met", "sim_intervals_below",
                                                 "sim_staffing_rule", "sim_days",
                                                 "sim_overtime_h", "sim_break_lost_h")})
+    summary.update(headcount(shifts, coverage, req, interval_min, weeks, rules, options,
+                             solutions))
     fairness = None
     if roster is not None:
         shifts, fairness, roster_summary = assign(
@@ -196,14 +214,17 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
         summary.update(roster_summary)
     return ScheduleResult(shifts=shifts, coverage=coverage, days=days, summary=summary,
                           rules=rules, interval_min=interval_min, fairness=fairness,
-                          tours=None if weeks is None else _tours_frame(weeks, has_queue))
+                          tours=None if weeks is None else _tours_frame(
+                              weeks, has_queue, bool(rules.contracts)))
 
 
 def _solve(req: pd.DataFrame, interval_min: int, rules: Rules, options: ScheduleOptions):
     """(solutions, weeks or None, slots, workers) for the requirement frame ``req``."""
     problems, slots = day_problems(req, interval_min, rules)
-    if rules.tours is not None:
-        solutions, weeks = _solve_tours(problems, rules, options.time_limit_s, options.gap)
+    if rules.tours is not None or rules.contracts:
+        solutions, weeks = _solve_tours(problems, rules, options.time_limit_s, options.gap,
+                                        _horizon(req, options.horizon_days)
+                                        if rules.contracts else None)
         return solutions, weeks, slots, 1
     n_workers = default_workers(len(problems)) if options.workers is None else options.workers
     solutions = solve_days(problems, rules, time_limit_s=options.time_limit_s, gap=options.gap,
@@ -303,8 +324,24 @@ def _days_frame(solutions: list[DaySolution], has_queue: bool) -> pd.DataFrame:
     return frame if has_queue or frame.empty else frame.drop(columns="queue")
 
 
-def _solve_tours(problems, rules, time_limit_s, gap):
-    """One weekly programme per (queue, calendar week), each with its own ``time_limit_s``."""
+def _horizon(req: pd.DataFrame, horizon_days: int | None) -> tuple[dt.date, dt.date]:
+    """First and last day of the schedule's horizon (see ``ScheduleOptions.horizon_days``)."""
+    days = req["interval_start"].dt.normalize()
+    first, last = days.min(), days.max()
+    n = horizon_days or (last - first).days + 1
+    return first.date(), (first + pd.Timedelta(days=n - 1)).date()
+
+
+def _weeks(req: pd.DataFrame, horizon_days: int | None) -> int:
+    """Calendar weeks the horizon spans, as FTE counts them (a Monday-to-Friday schedule is
+    one week): ``ceil(days / 7)``."""
+    first, last = _horizon(req, horizon_days)
+    return max(1, math.ceil(((last - first).days + 1) / 7))
+
+
+def _solve_tours(problems, rules, time_limit_s, gap, horizon=None):
+    """One weekly programme per (queue, calendar week), each with its own ``time_limit_s``.
+    ``horizon`` (first, last day): its days without a problem of the queue are closed."""
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(problems):
         queue, day = p.key
@@ -313,21 +350,40 @@ def _solve_tours(problems, rules, time_limit_s, gap):
     solutions: list = [None] * len(problems)
     weeks = []
     for (queue, monday), idx in groups.items():
+        closed = set()
+        if horizon is not None:
+            have = {problems[i].key[-1] for i in idx}
+            for wd in range(7):
+                d = monday + dt.timedelta(days=wd)
+                if horizon[0] <= d <= horizon[1] and d not in have:
+                    closed.add(wd)
         sols, week = solve_week([problems[i] for i in idx], rules, time_limit_s=time_limit_s,
-                                gap=gap)
+                                gap=gap, closed_weekdays=frozenset(closed))
         for i, s in zip(idx, sols, strict=True):
             solutions[i] = s
         weeks.append({"queue": queue, "week_start": monday, **week})
     return solutions, weeks
 
 
-def _tours_frame(weeks: list[dict], has_queue: bool) -> pd.DataFrame:
+def _band_text(band: tuple | None) -> str:
+    """(lower edge, width) in minutes -> ``"07:00-09:00"`` (the window the tour's agents
+    start in); ``""`` without a band."""
+    if band is None:
+        return ""
+    lo, width = band
+    return f"{lo // 60:02d}:{lo % 60:02d}-{(lo + width) // 60:02d}:{(lo + width) % 60:02d}"
+
+
+def _tours_frame(weeks: list[dict], has_queue: bool, contracts: bool) -> pd.DataFrame:
     rows = [{"queue": w["queue"], "week_start": w["week_start"],
              "days_on": pattern_name(pat),
              "days_off": pattern_name(tuple(d for d in range(7) if d not in pat)),
-             "agents": agents}
-            for w in weeks for pat, agents in w["tours"]]
-    frame = pd.DataFrame(rows, columns=["queue", "week_start", "days_on", "days_off", "agents"])
+             "agents": agents, "contract": contract, "start_band": _band_text(band)}
+            for w in weeks for pat, agents, contract, band in w["tours"]]
+    frame = pd.DataFrame(rows, columns=["queue", "week_start", "days_on", "days_off", "agents",
+                                        "contract", "start_band"])
+    if not contracts:                           # [tours]: the columns as before
+        frame = frame.drop(columns=["contract", "start_band"])
     return frame if has_queue else frame.drop(columns="queue")
 
 
@@ -358,6 +414,78 @@ def _summary(solutions: list[DaySolution], coverage: pd.DataFrame, interval_min:
         "status": _overall_status(bad, [s.status for s in solutions] if weeks is None
                                   else [w["status"] for w in weeks]),
     }
+
+
+def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
+              interval_min: int, weeks: list[dict] | None, rules: Rules,
+              options: ScheduleOptions, solutions: list[DaySolution] = ()) -> dict:
+    """The people behind a schedule (issue 12), as summary keys.
+
+    ``people``: agents on weekly tours, in the busiest week (summed over queues), NaN
+    without tours (each day alone says nothing about who works which days);
+    ``people_by_contract`` the same per contract; ``people_max_day``: the most shifts on
+    one day (summed over queues), people needed at the least; ``shifts_by_type``: shifts
+    (agent-days) per shift type; ``paid_hours_by_contract``; ``fte`` = paid hours /
+    (``fte_hours`` x weeks of the horizon), with ``fte_hours_per_week``, ``fte_weeks`` and
+    ``fte_definition``; ``occupancy``: offered Erlangs / agents on the phones over all
+    intervals (``traffic_erl`` and the check's ``on_phone_agents``; NaN without them);
+    ``over_agent_hours``: agent-hours working (net of breaks) above the requirement, slot by
+    slot of every day (hours outside the requirement's intervals included), and
+    ``over_share`` of the required agent-hours; ``short_shifts``: shifts of types cut for short days;
+    ``contracts_without_tours``: contracts no pattern of which fits the open days of some
+    week (their people cannot work it).
+    """
+    h = interval_min / 60.0
+    agents = shifts["agents"].to_numpy(np.int64) if len(shifts) else np.zeros(0, np.int64)
+    days = shifts["start"].dt.normalize() if len(shifts) else pd.Series(dtype="datetime64[ns]")
+    by_type = (shifts.groupby("shift_type", sort=True)["agents"].sum()
+               if len(shifts) else pd.Series(dtype=np.int64))
+    paid = shifts["paid_hours"].to_numpy(float) * agents if len(shifts) else np.zeros(0)
+    out = {"people": math.nan, "people_by_contract": {},
+           "people_max_day": int(pd.Series(agents).groupby(days.to_numpy()).sum().max())
+           if len(shifts) else 0,
+           "shifts": int(agents.sum()),
+           "shifts_by_type": {str(k): int(v) for k, v in by_type.items()},
+           "paid_hours_by_contract": {}, "contracts_without_tours": []}
+    if "contract" in shifts.columns:
+        by_c = pd.Series(paid).groupby(shifts["contract"].to_numpy()).sum()
+        out["paid_hours_by_contract"] = {c.name: float(by_c.get(c.name, 0.0))
+                                         for c in rules.contracts}
+    short = [t.name for t in rules.shift_types]
+    out["short_shifts"] = int(agents[~shifts["shift_type"].isin(short).to_numpy()].sum()) \
+        if len(shifts) else 0
+    if weeks is not None:
+        per_week: dict = {}
+        for w in weeks:
+            tot = per_week.setdefault(w["week_start"], {})
+            for _pat, n, contract, _band in w["tours"]:
+                tot[contract] = tot.get(contract, 0) + n
+        totals = [sum(v.values()) for v in per_week.values()] or [0]
+        out["people"] = int(max(totals))
+        names = [c.name for c in rules.contracts] or [""]
+        out["people_by_contract"] = {n: int(max((v.get(n, 0) for v in per_week.values()),
+                                                default=0)) for n in names if n}
+        out["contracts_without_tours"] = sorted({n for w in weeks
+                                                 for n in w.get("contracts_without_tours", [])})
+    n_weeks = _weeks(req, options.horizon_days)
+    total_paid = float(paid.sum())
+    out.update(fte=total_paid / (options.fte_hours * n_weeks),
+               fte_hours_per_week=options.fte_hours, fte_weeks=n_weeks,
+               fte_definition=f"paid hours / ({options.fte_hours:g} h a week x {n_weeks} "
+                              "week(s))")
+    required_h = float(coverage["required"].sum() * h)
+    over_h = float(sum(np.maximum(sol.coverage - sol.problem.required, 0).sum()
+                       * sol.problem.slot_min / 60.0 for sol in solutions))
+    out.update(over_agent_hours=over_h,
+               over_share=over_h / required_h if required_h > 0 else math.nan)
+    occ = math.nan
+    if "on_phone_agents" in coverage.columns and "traffic_erl" in req.columns:
+        rows = _requirement_rows(req, coverage)
+        load = np.nansum(req["traffic_erl"].to_numpy(float)[rows])
+        on_phone = float(np.nansum(coverage["on_phone_agents"].to_numpy(float)))
+        occ = load / on_phone if on_phone > 0 else math.nan
+    out["occupancy"] = occ
+    return out
 
 
 def _overall_status(bad: list[str], statuses: list[str]) -> str:

@@ -12,7 +12,25 @@ The rows exist for the weekdays that the requirement file has (a closed day has 
 no tour may work on it); weekdays outside the file (a week cut by the horizon) are left free,
 since the tours go on beyond the horizon. Tour variables cost nothing: the cost is the paid
 hours of the shifts, so the programme finds the cheapest shifts that can be grouped into
-tours. This is the implicit tour formulation in the spirit of Jacobs & Bechtold (1993) [1],
+tours.
+
+Contracts (:class:`shifts.rules.Contract`): each contract ``g`` has its own tours
+``y_gpb`` (pattern ``p``, start band ``b``) and works only its own shift columns (a day's
+shift types are repeated per contract, :func:`shifts.requirements.contract_types`)::
+
+    sum_{shifts j of g on day d, start in b} x_j = sum_{p : weekday(d) in p} y_gpb
+    sum_{j of g} paid_j x_j <= s_g sum_j paid_j x_j              (max_share_of_paid_hours)
+    lo_g sum_pb y_gpb <= sum_{j of g} paid_j x_j <= hi_g sum_pb y_gpb   (weekly hours band,
+                                                                     whole weeks only)
+    sum_pb y_gpb <= max_agents_g
+
+A start band ``b`` is a window ``[b, b + W)`` (``W`` = ``start_band_min``, ``b`` a multiple
+of it) that holds every start of the tour's agents; without a band there is one ``b``.
+Weekdays of the horizon without requirement rows (``closed_weekdays``) are closed: patterns
+working them are dropped, and a contract left without patterns cannot work that week (the
+shortfall is reported). The weekly band is a mean over the contract's agents (the
+programme counts agents per pattern, not people); :mod:`shifts.roster` holds each named
+person to their own hours. This is the implicit tour formulation in the spirit of Jacobs & Bechtold (1993) [1],
 with Aykin's (1996) per-shift break variables inside each day.
 
 Solving (the driver of the day model, :func:`shifts.milp.solve`): the LP relaxation gives
@@ -21,7 +39,9 @@ Solving (the driver of the day model, :func:`shifts.milp.solve`): the LP relaxat
 value (RENS), and unrestricted (capped one cost unit below the incumbent) only when that is
 not within ``gap`` of the rounded LP bound; phase 2 repairs the breaks day by day with the
 shift counts fixed. A day whose repair falls short of the phase-1 day objective is re-solved
-exactly with its number of shifts fixed (so the tours stay valid) and the better plan kept.
+exactly with its number of shifts and paid hours of each tour group fixed (so the tours,
+shares and bands stay valid; not with start bands, where a moved start could leave its band)
+and the better plan kept. RENS rounds the tour counts ``y`` as well as the shifts ``x``.
 The gap is against the best weekly bound (LP or phase-1 dual bound, rounded up to the cost
 unit).
 
@@ -46,15 +66,67 @@ from shifts.model import DayModel, DayProblem, DaySolution, build_day_model, dec
 from shifts.rules import WEEKDAYS, Rules
 
 
+@dataclass(frozen=True)
+class TourGroup:
+    """Agents who share weekly tours: a contract (or, without contracts, the rules'
+    ``[tours]`` for every shift type). ``contract``: its index in ``rules.contracts``, -1
+    for ``[tours]``; ``patterns``: the working weeks allowed (those working a closed weekday
+    removed); ``max_agents``, ``max_share``, ``hours_band`` = (lo, hi) a week or None;
+    ``start_band_min``: the width of the start-time window of an agent's week, or None."""
+
+    name: str
+    contract: int
+    patterns: list[tuple[int, ...]]
+    max_agents: int | None = None
+    max_share: float | None = None
+    hours_band: tuple[float | None, float | None] | None = None
+    start_band_min: int | None = None
+
+
+def tour_groups(rules: Rules, closed_weekdays=frozenset(), whole_week: bool = False
+                ) -> list[TourGroup]:
+    """The tour groups of ``rules``: one per contract, else one for ``[tours]``. Patterns that
+    work one of ``closed_weekdays`` are left out; the weekly-hours band applies only to a
+    ``whole_week`` (every weekday in the horizon)."""
+    def allowed(pats):
+        return [p for p in pats if not set(p) & set(closed_weekdays)]
+
+    if not rules.contracts:
+        return [TourGroup(name="", contract=-1, patterns=allowed(rules.tours.patterns()),
+                          max_agents=rules.tours.max_agents)]
+    return [TourGroup(name=c.name, contract=ci, patterns=allowed(c.patterns()),
+                      max_agents=c.max_agents, max_share=c.max_share_of_paid_hours,
+                      hours_band=((c.min_weekly_hours, c.max_weekly_hours)
+                                  if whole_week else None),
+                      start_band_min=c.start_band_min)
+            for ci, c in enumerate(rules.contracts)]
+
+
 @dataclass(frozen=True, kw_only=True)
 class WeekModel(Model):
     """The day programmes side by side (``days``, in columns ``day_cols``), then one tour
-    variable ``y_p`` per pattern of ``patterns``; blocks ``x``, ``w``, ``u`` gather the
-    days' blocks, ``y`` the tours."""
+    variable ``y_gpb`` per group ``g`` of ``groups``, pattern ``p`` of its patterns and start
+    band ``b`` (``tour_cols[g][p, b]``; ``tour_keys``: (group name, pattern, band's lower
+    edge or None) of each: a shift of a banded group counts toward the band its start falls
+    in); blocks ``x``, ``w``, ``u`` gather the days' blocks, ``y`` the tours.
+    ``members[k][g]``: the ``x`` columns of day ``k`` (within the day)
+    worked by group ``g``."""
 
     days: list[DayModel]
     day_cols: list[slice]
-    patterns: list[tuple[int, ...]]
+    groups: list[TourGroup]
+    tour_cols: list[np.ndarray]
+    members: list[list[np.ndarray]]
+    tour_keys: list[tuple]
+
+    @property
+    def patterns(self) -> list[tuple[int, ...]]:
+        """The pattern of each tour variable, in the order of the ``y`` block."""
+        return [pat for _name, pat, _band in self.tour_keys]
+
+    @property
+    def banded(self) -> bool:
+        return any(g.start_band_min is not None for g in self.groups)
 
 
 @dataclass(frozen=True)
@@ -70,40 +142,100 @@ class _WeekPlan:
         return sum(s.objective for s in self.days)
 
 
-def build_week_model(problems: list[DayProblem], rules: Rules) -> WeekModel:
-    """The tour programme of the module docstring for the days of one week."""
-    patterns = rules.tours.patterns()
+def _members(problem: DayProblem, rules: Rules, day: DayModel,
+             groups: list[TourGroup]) -> list[np.ndarray]:
+    """For each group, the ``x`` columns of ``day`` (within the day) it works."""
+    owner = np.array(problem.contracts(rules), dtype=int)
+    kinds = np.array([k for k, _s, _sp in day.shifts], dtype=int)
+    of_col = owner[kinds] if len(kinds) else np.zeros(0, dtype=int)
+    return [np.flatnonzero(of_col == g.contract) if g.contract >= 0
+            else np.arange(len(kinds)) for g in groups]
+
+
+def _band_of(start_min: int, width: int) -> int:
+    """Lower edge (a multiple of ``width``) of the start band ``[b, b + width)`` holding a
+    shift that starts at ``start_min``."""
+    return start_min // width * width
+
+
+def build_week_model(problems: list[DayProblem], rules: Rules,
+                     closed_weekdays=frozenset()) -> WeekModel:
+    """The tour programme of the module docstring for the days of one week; weekdays in
+    ``closed_weekdays`` (in the horizon, but without requirement rows) no tour may work."""
+    present = {p.key[-1].weekday() for p in problems}
+    groups = tour_groups(rules, closed_weekdays,
+                         whole_week=len(present | set(closed_weekdays)) == 7)
     days = [build_day_model(p, rules) for p in problems]
+    members = [_members(p, rules, d, groups) for p, d in zip(problems, days, strict=True)]
     offsets = np.concatenate([[0], np.cumsum([len(d.c) for d in days])]).astype(int)
-    ny = len(patterns)
-    n = int(offsets[-1]) + ny
+    starts = [np.array([p.day_start_min + s_ * p.slot_min for _k, s_, _sp in d.shifts],
+                       dtype=int) for p, d in zip(problems, days, strict=True)]
+    # start bands of each group: the lower edges its shifts can fall in (None: no band)
+    bands = []
+    for g, grp in enumerate(groups):
+        if grp.start_band_min is None:
+            bands.append([None])
+            continue
+        edges = {_band_of(int(m), grp.start_band_min)
+                 for k in range(len(days)) for m in starts[k][members[k][g]]}
+        bands.append(sorted(edges) or [None])
+    y0 = int(offsets[-1])
+    tour_keys, tour_cols = [], []
+    for g, grp in enumerate(groups):
+        first = y0 + len(tour_keys)
+        tour_keys += [(grp.name, pat, b) for pat in grp.patterns for b in bands[g]]
+        tour_cols.append(np.arange(first, y0 + len(tour_keys)).reshape(
+            len(grp.patterns), len(bands[g])))
+    ny = len(tour_keys)
+    n = y0 + ny
     ub = np.concatenate([d.ub for d in days] + [np.full(ny, np.inf)])
     day_rows = sparse.block_diag([d.A for d in days], format="csr")
-    day_rows = sparse.hstack([day_rows, sparse.csr_array((day_rows.shape[0], ny))], format="csr")
-    # tour rows: shifts of day d - tours working weekday(d) = 0
+    day_rows = sparse.hstack([day_rows, sparse.csr_array((day_rows.shape[0], ny))],
+                             format="csr")
     rows, cols, vals = [], [], []
-    for r, (p, d) in enumerate(zip(problems, days, strict=True)):
-        x = offsets[r] + d.blocks["x"]
-        rows.extend([r] * len(x))
-        cols.extend(x.tolist())
-        vals.extend([1.0] * len(x))
+    lo, hi = [], []
+
+    def row(entries, low, high):
+        r = len(lo)
+        for c_, v in entries:
+            rows.append(r)
+            cols.append(int(c_))
+            vals.append(float(v))
+        lo.append(low)
+        hi.append(high)
+
+    paid = [np.array([p.types(rules)[k].paid_hours for k, _s, _sp in d.shifts], dtype=float)
+            for p, d in zip(problems, days, strict=True)]
+    # tour rows: shifts of group g (in band b) on day d - tours of g (b) working it = 0
+    for k, (p, d) in enumerate(zip(problems, days, strict=True)):
         wd = p.key[-1].weekday()
-        for k, pat in enumerate(patterns):
-            if wd in pat:
-                rows.append(r)
-                cols.append(offsets[-1] + k)
-                vals.append(-1.0)
-    r = len(days)
-    tour_lo, tour_hi = [0.0] * r, [0.0] * r
-    if rules.tours.max_agents is not None:
-        rows.extend([r] * ny)
-        cols.extend(range(offsets[-1], n))
-        vals.extend([1.0] * ny)
-        tour_lo.append(-np.inf)
-        tour_hi.append(float(rules.tours.max_agents))
-        r += 1
-        ub[offsets[-1]:] = rules.tours.max_agents
-    link = sparse.csr_array((vals, (rows, cols)), shape=(r, n))
+        for g, grp in enumerate(groups):
+            for bi, b in enumerate(bands[g]):
+                x = [(offsets[k] + d.blocks["x"][j], 1.0) for j in members[k][g]
+                     if b is None or _band_of(int(starts[k][j]), grp.start_band_min) == b]
+                ys = [tour_cols[g][i, bi] for i, pat in enumerate(grp.patterns) if wd in pat]
+                row(x + [(c_, -1.0) for c_ in ys], 0.0, 0.0)
+    all_x = [(offsets[k] + d.blocks["x"][j], paid[k][j])
+             for k, d in enumerate(days) for j in range(len(d.blocks["x"]))]
+    for g, grp in enumerate(groups):
+        ys = tour_cols[g].ravel()
+        mine = [(offsets[k] + d.blocks["x"][j], paid[k][j])
+                for k, d in enumerate(days) for j in members[k][g]]
+        if grp.max_agents is not None:
+            row([(c_, 1.0) for c_ in ys], -np.inf, float(grp.max_agents))
+            ub[ys] = grp.max_agents
+        if grp.max_share is not None and all_x:
+            coef = {c_: -grp.max_share * h for c_, h in all_x}
+            for c_, h in mine:
+                coef[c_] += h
+            row(coef.items(), -np.inf, 0.0)
+        if grp.hours_band is not None:
+            h_lo, h_hi = grp.hours_band
+            if h_lo is not None:
+                row(mine + [(c_, -h_lo) for c_ in ys], 0.0, np.inf)
+            if h_hi is not None:
+                row(mine + [(c_, -h_hi) for c_ in ys], -np.inf, 0.0)
+    link = sparse.csr_array((vals, (rows, cols)), shape=(len(lo), n))
 
     def gather(name):
         return np.concatenate([offsets[k] + d.blocks[name] for k, d in enumerate(days)])
@@ -111,38 +243,51 @@ def build_week_model(problems: list[DayProblem], rules: Rules) -> WeekModel:
     return WeekModel(
         c=np.concatenate([d.c for d in days] + [np.zeros(ny)]),
         A=sparse.vstack([day_rows, link], format="csr"),
-        row_lb=np.concatenate([d.row_lb for d in days] + [np.array(tour_lo)]),
-        row_ub=np.concatenate([d.row_ub for d in days] + [np.array(tour_hi)]),
+        row_lb=np.concatenate([d.row_lb for d in days] + [np.array(lo)]),
+        row_ub=np.concatenate([d.row_ub for d in days] + [np.array(hi)]),
         lb=np.concatenate([d.lb for d in days] + [np.zeros(ny)]), ub=ub,
         integrality=np.concatenate([d.integrality for d in days] + [np.ones(ny)]),
         blocks={"x": gather("x"), "w": gather("w"), "u": gather("u"),
-                "y": np.arange(offsets[-1], n)},
+                "y": np.arange(y0, n)},
         days=days, day_cols=[slice(offsets[k], offsets[k + 1]) for k in range(len(days))],
-        patterns=patterns)
+        groups=groups, tour_cols=tour_cols, members=members, tour_keys=tour_keys)
+
+
+#: Share of a week's budget the unrestricted phase 1 may use after the LP rounding (RENS).
+#: The tour programme's LP bound is often ~1 % weak on small queues, so proving the gap
+#: would take the whole budget for little: on a 6-day sales queue (tests/test_plan.py) RENS
+#: gave 1,581 h in 3.4 s and 55 s more found 1,579 h, still 1.1 % from the bound.
+IMPROVE_SHARE = 0.1
 
 
 def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float = 60.0,
-               gap: float = 0.005) -> tuple[list[DaySolution], dict]:
-    """Solve the days of one (queue, calendar week) with tours; ``rules.tours`` must be set.
+               gap: float = 0.005, closed_weekdays=frozenset()
+               ) -> tuple[list[DaySolution], dict]:
+    """Solve the days of one (queue, calendar week) with tours: ``rules.tours`` or
+    ``rules.contracts`` must be set; no tour works one of ``closed_weekdays``.
 
     Returns ``(day_solutions, week)`` where ``week`` has ``lp_bound``, ``bound``,
     ``objective``, ``gap``, ``solve_time_s``, ``status``, ``repaired_exactly`` (the dates of
-    the days re-solved exactly) and ``tours``: a list of ``(working_weekdays, agents)`` with
-    agents > 0. Day solutions carry their own cost and coverage; their ``lp_bound`` /
-    ``bound`` / ``gap`` are NaN (the bound is weekly).
+    the days re-solved exactly) and ``tours``: a list of ``(working_weekdays, agents,
+    contract name)`` with agents > 0 (the name is ``""`` for ``[tours]``);
+    ``contracts_without_tours``: contracts none of whose patterns fits the open weekdays.
+    Day solutions carry their own cost and coverage; their ``lp_bound`` / ``bound`` /
+    ``gap`` are NaN (the bound is weekly).
     """
     budget = Budget(time_limit_s)
-    week = build_week_model(problems, rules)
+    week = build_week_model(problems, rules, closed_weekdays)
 
     def plan(x1) -> _WeekPlan:
         """Phase 2 day by day (:func:`_repair_day`), with the week's cost scale."""
-        sols = [_repair_day(p, rules, day, x1[cols], scale=week.scale, budget=budget)
-                for p, day, cols in zip(problems, week.days, week.day_cols, strict=True)]
+        sols = [_repair_day(p, rules, day, x1[cols], members, scale=week.scale, budget=budget,
+                            keep_starts=week.banded)
+                for p, day, cols, members in zip(problems, week.days, week.day_cols,
+                                                 week.members, strict=True)]
         exact = [str(p.key[-1]) for p, s in zip(problems, sols, strict=True)
                  if s.extra.get("method", "").startswith("exact")]
         return _WeekPlan(days=sols, tours=np.rint(x1[week.blocks["y"]]), repaired_exactly=exact)
 
-    out = solve(week, plan, budget=budget, gap=gap)
+    out = solve(week, plan, budget=budget, gap=gap, improve_share=IMPROVE_SHARE)
     if out.best is None:
         best = _WeekPlan(days=[decode_day(p, rules, day, np.zeros(len(day.c)))
                                for p, day in zip(problems, week.days, strict=True)],
@@ -162,15 +307,20 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     week_out = {"lp_bound": out.lp_bound, "bound": bound, "objective": objective, "gap": wgap,
                 "solve_time_s": elapsed, "status": status,
                 "repaired_exactly": best.repaired_exactly,
-                "tours": [(week.patterns[k], int(y[k])) for k in range(len(y)) if y[k] > 0]}
+                "tours": [(week.tour_keys[k][1], int(y[k]), week.tour_keys[k][0],
+                           _band(week, k)) for k in range(len(y)) if y[k] > 0],
+                "contracts_without_tours": [g.name for g in week.groups if not g.patterns]}
     return best.days, week_out
 
 
-def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray, *,
-                scale: float, budget: Budget) -> DaySolution:
+def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray,
+                members: list[np.ndarray], *, scale: float, budget: Budget,
+                keep_starts: bool = False) -> DaySolution:
     """Integer breaks for the phase-1 shift counts ``x1`` of one day (:func:`fix_shifts`);
     when that falls short of the day's phase-1 objective, the day re-solved exactly with
-    its number of shifts fixed (so the tours stay valid), and the better plan kept."""
+    the number of shifts of each tour group (``members``: its ``x`` columns) fixed (so the
+    tours stay valid), and the better plan kept; with start bands (``keep_starts``) the
+    shifts stay as they are (moving one could take it out of its agents' band)."""
     x = day.blocks["x"]
     n = len(day.c)
     target = float(day.c @ x1)
@@ -181,21 +331,51 @@ def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray
     if r2.x is not None:
         best = decode_day(problem, rules, day, r2.x)
         best.extra["method"] = "two-phase"
-        if best.objective <= target + 1e-6 * max(1.0, abs(target)):
+        if best.objective <= target + 1e-6 * max(1.0, abs(target)) or keep_starts:
             return best
-    total = float(np.rint(x1[x]).sum())
-    fixed = LinearConstraint(sparse.csr_array((np.ones(len(x)), (np.zeros(len(x), dtype=int),
-                                                                 x)), shape=(1, n)),
-                             [total], [total])
-    r3 = run_highs(day, budget=budget, scale=scale, rows=[fixed])
-    if r3.x is not None:
+    # shifts and paid hours of each group fixed: tours, shares and weekly bands stay valid
+    paid = np.array([problem.types(rules)[k].paid_hours for k, _s, _sp in day.shifts])
+    fixed = []
+    for cols in members:
+        for coef in (np.ones(len(cols)), paid[cols]):
+            total = float(coef @ np.rint(x1[x[cols]]))
+            fixed.append(LinearConstraint(
+                sparse.csr_array((coef, (np.zeros(len(cols), dtype=int), x[cols])),
+                                 shape=(1, n)), [total], [total]))
+    r3 = run_highs(day, budget=budget, scale=scale, rows=fixed) if not keep_starts else None
+    if r3 is not None and r3.x is not None:
         sol = decode_day(problem, rules, day, r3.x)
         sol.extra["method"] = "exact (day re-solved, shift count fixed)"
         if best is None or sol.objective < best.objective:
             best = sol
-    if best is None:
-        raise RuntimeError(f"no break repair for {problem.key}")   # a bug: x is feasible
+    if best is None:          # time is up: every break at the start of its window
+        best = decode_day(problem, rules, day, _breaks_at_window_start(day, x1))
+        best.extra["method"] = "breaks at their earliest start (time limit)"
     return best
+
+
+def _breaks_at_window_start(day: DayModel, x1: np.ndarray) -> np.ndarray:
+    """An integer solution of ``day`` with the shift counts of ``x1`` (rounded) and all the
+    agents of a shift taking each break at the earliest start of its window: always valid
+    (breaks inside their windows; the shortfall is whatever it is)."""
+    x = day.blocks["x"]
+    v = np.zeros(len(day.c))
+    v[x] = np.rint(x1[x])
+    seen = set()
+    for m, (j, b, _t, _d) in enumerate(day.breaks):   # in window order for each (j, b)
+        if (j, b) not in seen:
+            seen.add((j, b))
+            v[day.blocks["w"][m]] = v[x[j]]
+    return v
+
+
+def _band(week: WeekModel, k: int) -> tuple[int, int] | None:
+    """(lower edge, width) in minutes of tour variable ``k``'s start band, or None."""
+    name, _pat, lo = week.tour_keys[k]
+    if lo is None:
+        return None
+    width = next(g.start_band_min for g in week.groups if g.name == name)
+    return lo, width
 
 
 def pattern_name(pattern: tuple[int, ...]) -> str:

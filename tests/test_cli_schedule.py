@@ -19,7 +19,9 @@ def test_schedule_writes_the_promised_files(tmp_path):
     for key in ("paid hours", "under-covered intervals", "LP bound", "gap", "solve time"):
         assert key in res.stdout
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["coverage.csv", "coverage.png", "schedule.xlsx", "shifts.csv"]
+    # the built-in rules have contracts, so their weekly tours are written too
+    assert names == ["coverage.csv", "coverage.png", "schedule.xlsx", "shifts.csv",
+                     "tours.csv"]
     sh = pd.read_csv(out / "shifts.csv")
     assert {"start", "end", "paid_hours", "breaks", "agents"} <= set(sh.columns)
     cov = pd.read_csv(out / "coverage.csv")
@@ -138,6 +140,7 @@ def test_schedule_with_roster_and_check_options(tmp_path):
     agents.write_text("agent,min_hours,max_hours,mon\n"
                       + "".join(f"a{i},0,40,08:00-20:00\n" for i in range(40)))
     out = tmp_path / "plan"
+    # one Monday: the horizon is that day, the rest of its week free for the tours
     res = runner.invoke(app, ["schedule", "tests/data/shifts/requirements_staffed.csv",
                               "-o", str(out), "--roster", str(agents), "--replications", "3",
                               "--seed", "1", "--sl-threshold-s", "30"])

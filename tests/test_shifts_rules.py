@@ -4,7 +4,7 @@ import tomllib
 
 import pytest
 
-from shifts import EXAMPLE_RULES_TOML, Rules, load_rules, rules_from_dict, write_example_rules
+from shifts import DEFAULT_RULES, EXAMPLE_RULES_TOML, Rules, load_rules, rules_from_dict, write_example_rules
 from wfmcore import InputError
 
 
@@ -26,10 +26,12 @@ def test_defaults_are_the_issue_defaults():
 
 
 def test_example_toml_loads_back_to_defaults(tmp_path):
+    # --init-rules writes the built-in rules of the commands: the shift types and contracts
     path = write_example_rules(tmp_path / "rules.toml")
-    assert load_rules(path) == Rules()
+    assert load_rules(path) == DEFAULT_RULES
     assert "#" in path.read_text()          # it is commented
-    assert rules_from_dict(tomllib.loads(EXAMPLE_RULES_TOML)) == Rules()
+    assert rules_from_dict(tomllib.loads(EXAMPLE_RULES_TOML)) == DEFAULT_RULES
+    assert DEFAULT_RULES.shift_types == Rules().shift_types
 
 
 def test_opening_hours_parsed(tmp_path):

@@ -99,7 +99,7 @@ def test_days_re_solved_exactly_when_the_break_repair_fails(monkeypatch):
     sols, week_ = solve_week(days, Rules(shift_types=FOUR_H, tours=Tours()))
     assert [s.extra["method"] for s in sols] == ["exact (day re-solved, shift count fixed)"] * 7
     assert week_["repaired_exactly"] == [f"2026-03-0{2 + d}" for d in range(7)]
-    assert sum(s.paid_hours for s in sols) == 40 and sum(a for _p, a in week_["tours"]) == 2
+    assert sum(s.paid_hours for s in sols) == 40 and sum(a for _p, a, _c, _b in week_["tours"]) == 2
     assert week_["status"] == "optimal" and week_["bound"] == 40
 
 

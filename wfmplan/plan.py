@@ -303,7 +303,9 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
     # is the plan's own, by channel model (below), so the schedule simulates only to repair
     sched_options = replace(options.schedule, shrinkage=base_target.shrinkage,
                             replications=max(options.schedule.replications, 2),
-                            simulate=options.schedule.repair)
+                            simulate=options.schedule.repair,
+                            horizon_days=options.schedule.horizon_days
+                            or options.forecast.horizon_days)   # days without calls: closed
     if options.workers is not None:
         sched_options = replace(sched_options, workers=options.workers)
     source = str(outdir / "requirements.csv")
@@ -377,7 +379,9 @@ def _build_skills(hist, result, forecast_file, files, work: Path, outdir: Path,
     # the schedule's own check and repair are single-queue: the groups are checked below
     sched_options = replace(options.schedule, shrinkage=sk.shrinkage,
                             replications=max(options.schedule.replications, 2),
-                            simulate=False, repair=False)
+                            simulate=False, repair=False,
+                            horizon_days=options.schedule.horizon_days
+                            or options.forecast.horizon_days)
     if options.workers is not None:
         sched_options = replace(sched_options, workers=options.workers)
     source = str(outdir / "requirements.csv")
@@ -519,8 +523,8 @@ def _type_channels(frame: pd.DataFrame) -> dict[str, str]:
 def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
                      target: ServiceTarget) -> dict:
     """The summary's schedule keys from the schedule's summary ``s``: paid hours, FTE (paid
-    hours / (``fte_hours`` x ``weeks``)), the solver's bound, gap, status and time, and the
-    general target."""
+    hours / (``fte_hours`` x ``weeks``)) with ``fte_definition``, the solver's bound, gap,
+    status and time, the general target, and the headcount (:data:`HEADCOUNT_KEYS`)."""
     return {
         "paid_hours": float(s["paid_hours"]),
         "fte": float(s["paid_hours"]) / (fte_hours * weeks),
@@ -532,7 +536,15 @@ def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
         "solver_status": str(s["status"]),
         "sl_target": target.sl_target,
         "sl_threshold_s": target.sl_threshold_s,
+        "fte_definition": f"paid hours / ({fte_hours:g} h a week x {weeks:g} week(s))",
+        **{k: s[k] for k in HEADCOUNT_KEYS if k in s},
     }
+
+
+#: the schedule's headcount keys (:func:`shifts.schedule.headcount`) a plan reports
+HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
+                  "shifts_by_type", "paid_hours_by_contract", "occupancy",
+                  "over_agent_hours", "over_share", "short_shifts", "contracts_without_tours")
 
 
 def under_covered_notes(coverage: pd.DataFrame, show: int = 10) -> list[str]:
@@ -797,6 +809,7 @@ def summary_lines(summary: dict) -> list[str]:
         f"paid hours               {s['paid_hours']:,.1f} h in shifts "
         f"(LP bound {s['lp_bound']:,.1f}, gap {100 * s['gap']:.2f} %)",
         f"FTE                      {s['fte']:,.1f} (at {s['fte_hours_per_week']:g} h a week)",
+        *headcount_lines(s),
         f"under-covered intervals  {s['under_covered_intervals']}",
         *([f"solver status            {s['solver_status']}"] if "solver_status" in s else []),
         f"service level ({'Erlang)  ' if 'groups' not in s else 'search)  '} "
@@ -811,6 +824,18 @@ def summary_lines(summary: dict) -> list[str]:
         *channel_lines(s),
         *skill_lines(s),
     ]
+
+
+def headcount_lines(h: dict) -> list[str]:
+    """People by contract and shifts by type (the schedule's :data:`HEADCOUNT_KEYS`)."""
+    if "shifts_by_type" not in h:
+        return []
+    by = ", ".join(f"{k} {v:,}" for k, v in h.get("people_by_contract", {}).items())
+    people = (f"{h['people']:,}" + (f" ({by})" if by else "") if h["people"] == h["people"]
+              else f"{h['people_max_day']:,} at least (no weekly tours)")
+    types = ", ".join(f"{k} {v:,}" for k, v in h["shifts_by_type"].items())
+    return [f"people                   {people}",
+            f"shifts                   {h['shifts']:,} ({types})"]
 
 
 def skill_lines(summary: dict) -> list[str]:

@@ -15,11 +15,14 @@ def schedule_file(requirements: Path, out: Path, *, rules: Path | None = None,
                   ) -> tuple[shifts.ScheduleResult, list[Path]]:
     """Schedule a requirements file (:func:`shifts.schedule`) and write shifts.csv,
     coverage.csv, coverage.png, schedule.xlsx (and tours.csv / fairness.csv) into ``out``."""
-    rule_set = shifts.load_rules(rules) if rules is not None else None
+    rule_set = shifts.load_rules(rules) if rules is not None else DEFAULT_RULES
     agents = shifts.read_roster(roster) if roster is not None else None
     result = shifts.schedule(shifts.read_requirements(requirements), rule_set, options,
                              target=target, roster=agents, source=str(requirements))
     inputs = [requirements] + [p for p in (rules, roster) if p is not None]
     return result, shifts.write_outputs(result, out, inputs=inputs)
 
-__all__ = ["schedule_file", "summary_lines"]
+#: the rules without a rules file (contracts: full-time 5 x 8 h, part-time 4-6 h)
+DEFAULT_RULES = shifts.DEFAULT_RULES
+
+__all__ = ["DEFAULT_RULES", "schedule_file", "summary_lines"]
