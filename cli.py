@@ -997,7 +997,12 @@ def whatif(
         "-o", "--out", help="Comparison table: .csv or .xlsx.")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="PNG chart to write.")] = None,
     config: ConfigOpt = None,
-    workers: WorkersOpt = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Processes working on the (scenario, series) pairs in parallel, "
+                          "each staffed and priced in its own [default: one per core from "
+                          "four pairs on; with --capacity: series]; the same table for "
+                          "any number.",
+        show_default=False)] = None,
     scheduler: SchedulerOpt = None,
 ):
     """Compare scenarios side by side: volume, AHT, targets, shrinkage, patience, model, or a
