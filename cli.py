@@ -910,6 +910,26 @@ def _multipliers(text_: str | None, flag: str) -> list[float]:
     return out
 
 
+def _base_settings(pairs: list[str] | None) -> dict:
+    """``--base KEY=VALUE`` (repeatable) -> target settings of the what-if base: the keys of
+    wfm.toml's [targets] / [staffing] / shrinkage, values written as in wfm.toml (a bare word
+    is text)."""
+    import tomllib
+
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = (t.strip() for t in pair.partition("="))
+        if not sep or not key or not value:
+            raise InputError(f"--base takes KEY=VALUE (e.g. shrinkage=0.3); got {pair!r}")
+        if key not in TARGET_FIELDS:
+            raise InputError(f"--base: unknown key {key!r} (known: {', '.join(TARGET_FIELDS)})")
+        try:
+            out[key] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = value
+    return out
+
+
 def _floats(text_: str | None, flag: str) -> list[float]:
     if text_ is None:
         return []
@@ -936,9 +956,19 @@ def whatif(
         "--sl-target", help="Service-level targets, e.g. 0.8,0.9.")] = None,
     sl_threshold_s: Annotated[str | None, typer.Option(
         "--sl-threshold-s", help="Thresholds in seconds, e.g. 20,30.")] = None,
+    asa_target_s: Annotated[str | None, typer.Option(
+        "--asa-target-s", help="ASA targets in seconds, e.g. 15,30.")] = None,
+    max_occupancy: Annotated[str | None, typer.Option(
+        "--max-occupancy", help="Occupancy caps, e.g. 0.85,0.9,1 (1 = no cap).")] = None,
+    max_abandon: Annotated[str | None, typer.Option(
+        "--max-abandon", help="Abandonment caps (Erlang A), e.g. 0.03,0.05.")] = None,
     shrinkage: Annotated[str | None, typer.Option("--shrinkage", help="e.g. 0.3,0.35.")] = None,
     patience_s: Annotated[str | None, typer.Option(
         "--patience-s", help="Mean patience values (Erlang A), e.g. 60,120.")] = None,
+    base: Annotated[list[str] | None, typer.Option(
+        "--base", help="A setting of the base scenario, KEY=VALUE as in wfm.toml (e.g. "
+                       "shrinkage=0.3; repeat for more); over --config. Every scenario is "
+                       "the base with its changes, and differences are to the base.")] = None,
     model: Annotated[str | None, typer.Option(
         "--model", help="erlang_c and/or erlang_a, e.g. erlang_c,erlang_a.")] = None,
     staffing_method: Annotated[str | None, typer.Option(
@@ -980,7 +1010,12 @@ def whatif(
         "-o", "--out", help="Comparison table: .csv or .xlsx.")] = None,
     chart: Annotated[Path | None, typer.Option("--chart", help="PNG chart to write.")] = None,
     config: ConfigOpt = None,
-    workers: WorkersOpt = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Processes working on the (scenario, series) pairs in parallel, "
+                          "each staffed and priced in its own [default: one per core from "
+                          "four pairs on; with --capacity: series]; the same table for "
+                          "any number.",
+        show_default=False)] = None,
     scheduler: SchedulerOpt = None,
 ):
     """Compare scenarios side by side: volume, AHT, targets, shrinkage, patience, model, or a
@@ -988,20 +1023,30 @@ def whatif(
     with user_errors():
         cfg = settings.load_settings(config)
         if capacity_plan:
-            if headcount is not None or staffing_method is not None:
-                raise InputError("--capacity compares long-range plans: --headcount and "
-                                 "--staffing-method do not apply", param="capacity_plan")
+            unused = {"--headcount": headcount, "--staffing-method": staffing_method,
+                      "--base": base, "--asa-target-s": asa_target_s,
+                      "--max-occupancy": max_occupancy, "--max-abandon": max_abandon}
+            given = [flag for flag, v in unused.items() if v]
+            if given:
+                raise InputError(f"--capacity compares long-range plans: {given[0]} does not "
+                                 "apply (the base is the config's settings)",
+                                 param="capacity_plan")
             _capacity_whatif(forecast_csv, cfg, config, scenarios, volume, aht, aht_delta_s,
                              attrition_points, sl_target, sl_threshold_s, shrinkage,
                              patience_s, model, horizon, out, workers, scheduler)
             return
         inputs = [p for p in (forecast_csv, scenarios, headcount, config) if p is not None]
         whatifs.check_outputs((out, chart), inputs)
+        base_settings = _base_settings(base)
         scs = whatifs.scenario_list(
-            scenarios, volume=_multipliers(volume, "--volume"),
+            scenarios, cfg.service_target(**base_settings),
+            volume=_multipliers(volume, "--volume"),
             aht=_multipliers(aht, "--aht"), aht_delta_s=_floats(aht_delta_s, "--aht-delta-s"),
             sl_target=_floats(sl_target, "--sl-target"),
             sl_threshold_s=_floats(sl_threshold_s, "--sl-threshold-s"),
+            asa_target_s=_floats(asa_target_s, "--asa-target-s"),
+            max_occupancy=_floats(max_occupancy, "--max-occupancy"),
+            max_abandon=_floats(max_abandon, "--max-abandon"),
             shrinkage=_floats(shrinkage, "--shrinkage"),
             patience_s=_floats(patience_s, "--patience-s"),
             model=[m.strip() for m in model.split(",")] if model else [],
@@ -1013,10 +1058,11 @@ def whatif(
         options = whatifs.WhatifOptions(aht_s=aht_s, fte_hours=fte_hours,
                                         paid_hours=paid_hours, from_history=from_history,
                                         horizon=horizon or "1w", read=read)
-        with progress(len(scs), "scenarios") as bar:
+        with _SeriesProgress("scenarios x series") as bar:
             table = whatifs.run_whatif(forecast_csv, scs, config=cfg, options=options,
                                        headcount=headcount, progress=lambda: bar.update(1),
-                                       workers=workers, scheduler=scheduler)
+                                       workers=workers, scheduler=scheduler,
+                                       target_overrides=base_settings, on_tasks=bar.start)
         typer.echo(text.whatif_report(table))
         if out is not None:
             whatifs.write_table(table, out, inputs=inputs)
@@ -1033,7 +1079,8 @@ def _capacity_whatif(history, cfg, config, scenarios, volume, aht, aht_delta_s,
     inputs = [p for p in (history, config, scenarios) if p is not None]
     whatifs.check_outputs((out,), inputs)
     scs = whatifs.scenario_list(
-        scenarios, volume=_multipliers(volume, "--volume"), aht=_multipliers(aht, "--aht"),
+        scenarios, cfg.service_target(), volume=_multipliers(volume, "--volume"),
+        aht=_multipliers(aht, "--aht"),
         model=[m.strip() for m in model.split(",")] if model else [],
         aht_delta_s=_floats(aht_delta_s, "--aht-delta-s"),
         attrition_points=[v / 100.0 for v in _floats(attrition_points, "--attrition-points")],
@@ -1041,8 +1088,7 @@ def _capacity_whatif(history, cfg, config, scenarios, volume, aht, aht_delta_s,
         sl_threshold_s=_floats(sl_threshold_s, "--sl-threshold-s"),
         shrinkage=_floats(shrinkage, "--shrinkage"), patience_s=_floats(patience_s,
                                                                        "--patience-s"))
-    if scs[0].name != "base":
-        scs = [whatifs.Scenario(name="base")] + scs
+    scs = sorted(scs, key=lambda sc: not whatifs.is_base(sc))   # the base first (stable)
     with progress(len(scs), "long-range scenarios") as bar:
         table = whatifs.run_capacity_whatif(history, scs, config=cfg, horizon=horizon,
                                             progress=lambda: bar.update(1), workers=workers,

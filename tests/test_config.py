@@ -108,3 +108,27 @@ def test_init_writes_example_and_refuses_to_overwrite(tmp_path):
     assert p.read_text() == EXAMPLE
     res = runner.invoke(app, ["init", str(p)])
     assert res.exit_code == 2 and "already exists" in res.stderr
+
+
+def test_one_occupancy_policy_for_staffing_and_the_scorecard(tmp_path):
+    # issue 12: staffing's default cap is the scorecard's 90 % (one constant), overridable;
+    # the engine's own ServiceTarget keeps no cap (formula results stay the textbook's)
+    from wfmcore.config import Config
+    from wfmcore.targets import MAX_OCCUPANCY, KpiTargets
+    from wfmplan.staffing import read_forecast, staff_with_config
+
+    assert MAX_OCCUPANCY == 0.90 == KpiTargets().max_occupancy
+    assert Config().service_target().max_occupancy == MAX_OCCUPANCY
+    assert ServiceTarget().max_occupancy is None
+    cfg = load_config(write(tmp_path, "[targets]\nmax_occupancy = 0.95\n"))
+    assert cfg.service_target().max_occupancy == 0.95
+    assert Config().service_target(max_occupancy=1.0).max_occupancy == 1.0
+    # 1000 calls in 30 min at 180 s = 100 Erlangs: 80/20 alone needs fewer than 112 agents,
+    # at > 90 % occupancy; the cap needs ceil(100 / 0.9) = 112 (hand: 100/111 = 0.9009)
+    fc = read_forecast(pd.DataFrame({"interval_start": ["2026-03-02 08:00"],
+                                     "offered": [1000.0]}), interval_min=30)
+    capped = staff_with_config(fc, Config(), aht_s=180, staffing_method="sipp").frame
+    free = staff_with_config(fc, Config(), aht_s=180, staffing_method="sipp",
+                             max_occupancy=1.0).frame
+    assert int(capped["agents"].iloc[0]) == 112
+    assert 100 / int(free["agents"].iloc[0]) > 0.9

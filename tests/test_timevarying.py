@@ -17,6 +17,7 @@ from erlang import ServiceTarget, required_agents, staffing_load
 from erlang.simulate import simulate
 from erlang.timevarying import lagged_offered_load, modified_offered_load
 from wfmcore.errors import InputError
+from wfmcore.targets import MAX_OCCUPANCY
 from wfmplan.staffing import read_forecast, staff
 
 H_MIN = 15
@@ -185,8 +186,11 @@ def test_whatif_compares_staffing_methods(tmp_path):
                               "--no-paid-hours", "-o", str(out)])
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out)
-    assert table["scenario"].tolist() == ["staffing_method mol", "staffing_method sipp"]
-    # agent-hours = sum of the agents each method's load needs x 0.25 h
+    # mol is the base's own method (the settings given): the base row, not a change
+    assert table["scenario"].tolist() == ["base", "staffing_method sipp"]
+    # agent-hours = sum of the agents each method's load needs x 0.25 h, at the application's
+    # default occupancy cap (wfmcore.targets.MAX_OCCUPANCY)
+    capped = ServiceTarget(max_occupancy=MAX_OCCUPANCY)
     for method, row in zip(("mol", "sipp"), table.itertuples(), strict=True):
-        n = required_agents(staffing_load(calls, 300.0, H_MIN, method), 300.0)
+        n = required_agents(staffing_load(calls, 300.0, H_MIN, method), 300.0, capped)
         assert row.agent_hours == pytest.approx(n.sum() * 0.25)

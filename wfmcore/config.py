@@ -17,7 +17,7 @@ from typing import Any
 from wfmcore import checks
 from wfmcore.errors import InputError
 from wfmcore.io import read_toml, write_atomic
-from wfmcore.targets import TARGET_FIELDS, ServiceTarget, check_key
+from wfmcore.targets import MAX_OCCUPANCY, TARGET_FIELDS, ServiceTarget, check_key
 
 # key -> (kind, description). The target keys come from the fields of ServiceTarget
 # (wfmcore.targets), so wfm.toml, scenarios and the engine share one vocabulary and one check.
@@ -93,9 +93,11 @@ class Config:
         return 1.0 - keep
 
     def target_kwargs(self, queue: str | None = None, **overrides) -> dict[str, Any]:
-        """Keyword arguments for :class:`ServiceTarget`: file values, then the
-        queue's own section, then ``overrides`` that are not None (command-line options)."""
-        out: dict[str, Any] = {}
+        """Keyword arguments for :class:`ServiceTarget`: the application's defaults (the
+        occupancy cap :data:`wfmcore.targets.MAX_OCCUPANCY`, the KPI scorecard's), file
+        values, then the queue's own section, then ``overrides`` that are not None
+        (command-line options)."""
+        out: dict[str, Any] = {"max_occupancy": MAX_OCCUPANCY}
         out.update(self.targets)
         out.update({k: v for k, v in self.staffing.items() if k in _TARGET_STAFFING})
         if self.shrinkage_components:
@@ -215,7 +217,7 @@ EXAMPLE = """\
 sl_target = 0.8          # share of calls answered within sl_threshold_s (0 = no target)
 sl_threshold_s = 20
 # asa_target_s = 30      # maximum average speed of answer
-# max_occupancy = 0.9    # occupancy cap
+max_occupancy = 0.9      # occupancy cap, as the KPI scorecard's standard (1 = no cap)
 # max_abandon = 0.05     # maximum share abandoned (needs staffing.patience_s: Erlang A)
 sl_convention = "offered"  # divide by offered calls (abandons count against); or answered, wait
 

@@ -32,6 +32,12 @@ CHAT_ROUTINGS = ("even", "least_loaded")
 STAFFING_METHODS = ("mol", "sipp", "lag-sipp", "isa")
 #: the period over which the service-level target holds (:mod:`erlang.period`)
 SL_PERIODS = ("interval", "day", "week")
+#: the occupancy standard of the industry KPI tables (at most 90 % of staffed time busy):
+#: one policy for the application's staffing (:meth:`wfmcore.config.Config.service_target`)
+#: and the KPI scorecard (:class:`KpiTargets`), overridable by ``max_occupancy`` in wfm.toml
+#: or ``--max-occupancy`` (1 = no cap). The engine's :class:`ServiceTarget` keeps no cap by
+#: default, so formula results stay the textbook's.
+MAX_OCCUPANCY = 0.90
 
 
 def _key(default, kind: str, section: str, help: str, note: str = "",
@@ -53,7 +59,9 @@ class ServiceTarget:
                                  "service-level threshold T, seconds (answered within T)")
     asa_target_s: float | None = _key(None, "seconds", "targets",
                                       "maximum average speed of answer, seconds")
-    max_occupancy: float | None = _key(None, "share1", "targets", "occupancy cap, share")
+    max_occupancy: float | None = _key(None, "share1", "targets", "occupancy cap, share; "
+                                       "wfm staff, plan, whatif and capacity default to 0.9 "
+                                       "(1 = no cap)")
     max_abandon: float | None = _key(None, "share", "targets", "maximum share of calls "
                                      "abandoned (Erlang A: needs patience_s)")
     sl_convention: str = _key("offered", "text", "targets", "service level divided by "
@@ -197,14 +205,15 @@ def check_key(key: str, value, name: str):
 @dataclass(frozen=True, kw_only=True)
 class KpiTargets:
     """Targets a history is scored against (industry defaults: 80 % in 20 s, ASA <= 20 s,
-    abandonment <= 5 %, occupancy <= 90 %). The same keys and checks as
-    :class:`ServiceTarget`; ``None`` (or ``sl_target=0``) leaves a KPI unscored."""
+    abandonment <= 5 %, occupancy <= :data:`MAX_OCCUPANCY`, the cap staffing uses too). The
+    same keys and checks as :class:`ServiceTarget`; ``None`` (or ``sl_target=0``) leaves a
+    KPI unscored."""
 
     sl_target: float = 0.80
     sl_threshold_s: float = 20.0
     asa_target_s: float | None = 20.0
     max_abandon: float | None = 0.05
-    max_occupancy: float | None = 0.90
+    max_occupancy: float | None = MAX_OCCUPANCY
 
     def __post_init__(self):
         for f in fields(self):

@@ -156,7 +156,7 @@ class PlanResult:
     ``agent_hours``, ``scheduled_agent_hours``, ``paid_hours``, ``fte``,
     ``fte_hours_per_week``, ``lp_bound``, ``gap``, ``under_covered_intervals``,
     ``solve_time_s``, ``solver_status``, the general target (``sl_target``,
-    ``sl_threshold_s``, ``shrinkage``); the service check of the voice and chat rows, each
+    ``sl_threshold_s``, ``max_occupancy``, ``shrinkage``); the service check of the voice and chat rows, each
     by its own model and target, pooled over them: ``service_level`` (the formula's,
     calls-weighted), ``asa_s`` (over answered contacts), ``abandon_rate``,
     ``sim_service_level`` with ``sim_service_level_lo`` / ``_hi`` (the simulator's, ratio of
@@ -455,6 +455,7 @@ def _build_skills(hist, result, forecast_file, files, work: Path, outdir: Path,
         "agent_hours": requirements.agent_hours,
         "scheduled_agent_hours": float(sk.groups["scheduled_agents"].sum() * interval_h),
         **schedule_figures(s, options.fte_hours, weeks, base_target),
+        "max_occupancy": None,           # multi-skill staffing meets service levels only
         "shrinkage": sk.shrinkage,
         "service_level": (float(np.average(sl[ok], weights=calls[ok])) if ok.any()
                           else math.nan),
@@ -538,6 +539,7 @@ def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
         "sl_threshold_s": target.sl_threshold_s,
         "fte_definition": f"paid hours / ({fte_hours:g} h a week x {weeks:g} week(s))",
         **{k: s[k] for k in HEADCOUNT_KEYS if k in s},
+        "max_occupancy": target.max_occupancy,
     }
 
 

@@ -1061,6 +1061,10 @@ def assumptions(plan) -> list[tuple[str, str]]:
     rows.append(("service target", f"{s['sl_target']:.0%} of calls answered within "
                                    f"{s['sl_threshold_s']:g} s"))
     rows += _unit_target_rows(plan)
+    if s.get("max_occupancy") is not None:
+        rows.append(("occupancy cap", f"at most {s['max_occupancy']:.0%} of staffed time busy "
+                     "(the KPI scorecard's standard; max_occupancy in wfm.toml or "
+                     "--max-occupancy to change)"))
     if "shrinkage" in s:
         rows.append(("shrinkage assumed", f"{_share(s['shrinkage'])} of scheduled time off "
                                           "the phones"))

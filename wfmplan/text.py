@@ -103,16 +103,29 @@ def scorecard_report(card: pd.DataFrame, hist: IntervalFile) -> str:
 
 
 def whatif_report(table: pd.DataFrame) -> str:
-    """The what-if table for the screen, with the FTE difference to the base."""
+    """The what-if table for the screen, with the FTE difference to the base, a ``queue``
+    column where the forecast has several queues, and the definitions under it."""
     cols = [("agent_hours", "{:,.0f}"), ("paid_hours", "{:,.0f}"), ("fte", "{:,.1f}"),
-            ("service_level", "{:.1%}"), ("asa_s", "{:.1f}"), ("abandon_rate", "{:.2%}"),
-            ("occupancy", "{:.1%}")]
-    width = max(8, table["scenario"].str.len().max())
-    head = f"{'scenario':<{width}} " + " ".join(f"{c:>13}" for c, _ in cols) + "  ΔFTE"
+            ("headcount", "{:,.0f}"), ("service_level", "{:.1%}"), ("asa_s", "{:.1f}"),
+            ("abandon_rate", "{:.2%}"), ("occupancy", "{:.1%}")]
+    cols = [(c, f) for c, f in cols if c in table.columns]
+    names = table["scenario"].astype(str)
+    if "is_base" in table.columns:
+        names = names.where(~table["is_base"].astype(bool), names + " *")
+    width = max(8, names.str.len().max())
+    queues = "queue" in table.columns and table["queue"].nunique() > 1
+    qwidth = max(5, table["queue"].astype(str).str.len().max()) if queues else 0
+    head = (f"{'scenario':<{width}} " + (f"{'queue':<{qwidth}} " if queues else "")
+            + " ".join(f"{c:>13}" for c, _ in cols) + "  ΔFTE")
     lines = [head]
-    for _, r in table.iterrows():
+    for name, (_, r) in zip(names, table.iterrows(), strict=True):
         vals = " ".join(f"{f.format(r[c]) if r[c] == r[c] else '-':>13}" for c, f in cols)
-        lines.append(f"{r['scenario']:<{width}} {vals}  {r['fte_vs_base']:+.1f}")
+        queue = f"{r['queue']:<{qwidth}} " if queues else ""
+        lines.append(f"{name:<{width}} {queue}{vals}  {r['fte_vs_base']:+.1f}")
+    if "is_base" in table.columns:
+        lines.append("* the base: the settings given (command line, wfm.toml); Δ and *_vs_base "
+                     "are differences to it")
+    lines += table.attrs.get("definitions", [])[:2]
     return "\n".join(lines)
 
 

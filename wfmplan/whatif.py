@@ -1,21 +1,27 @@
 """What-if scenarios: the same forecast under other volumes, handle times, targets, models.
 
-A scenario changes the base in a few named ways (volume x factor, AHT x factor, service-level
-target and threshold, ASA / abandonment / occupancy targets, shrinkage, patience, Erlang C or
-A) and is either *solved* (required agents per interval) or, with a given headcount per
-interval, *evaluated* ("what service level do these people give?").
+A scenario changes the base in a few named ways (volume x factor, AHT x factor or + seconds,
+service-level target and threshold, ASA / abandonment / occupancy targets, shrinkage,
+patience, Erlang C or A) and is either *solved* (required agents per interval) or, with a
+given headcount per interval, *evaluated* ("what service level do these people give?").
+The base is the settings given (command line, wfm.toml with its per-queue tables): the
+scenario that changes nothing, always in the table, and every difference is to it.
 
 Period KPIs are call-weighted totals, never averages of interval ratios:
 service level = sum(SL_i x offered_i) / sum(offered_i); abandonment likewise;
 ASA = sum(ASA_i x answered_i) / sum(answered_i); occupancy = sum(A_i (1 - P_ab,i)) / sum(N_i).
 Agent-hours = sum(N_i) x interval hours. FTE = paid hours of the scenario's shifts (when a
-scheduler is given) or else scheduled agent-hours, over ``fte_hours`` x weeks.
+scheduler is given) or else scheduled agent-hours, over ``fte_hours`` x weeks. Headcount =
+people needed, queue by queue (shifts are planned per queue): at least those hours over
+``fte_hours`` x weeks, rounded up, the busiest day's shifts (one shift a day each; when
+scheduled) and the most agents scheduled at once, summed over the queues.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -31,7 +37,7 @@ from wfmcore.config import Config
 from wfmcore.errors import InputError
 from wfmcore.excel import write_frame
 from wfmcore.io import check_output_path, read_toml, write_atomic
-from wfmcore.parallel import key_seed, map_ordered
+from wfmcore.parallel import key_seed, map_ordered, resolve_workers
 from wfmcore.reader import IntervalFile
 from wfmcore.readoptions import ReadOptions
 from wfmcore.targets import TARGET_FIELDS, ServiceTarget
@@ -39,6 +45,7 @@ from wfmplan.capacity import run_capacity
 from wfmplan.settings import shift_rules
 from wfmplan.staffing import (
     agents_for,
+    aht_for,
     horizon_weeks,
     load_to_staff,
     read_forecast,
@@ -159,20 +166,52 @@ def load_scenarios(path: Path | str) -> list[Scenario]:
     return out
 
 
-def grid(**axes) -> list[Scenario]:
-    """The Cartesian product of value lists, e.g. grid(volume=[1, 1.1], sl_target=[.8, .9]).
+def is_base(scenario: Scenario) -> bool:
+    """True for a scenario that changes nothing: the settings given (command line, wfm.toml)."""
+    return (scenario.volume == 1.0 and scenario.aht == 1.0 and scenario.aht_delta_s == 0
+            and scenario.attrition_points == 0 and scenario.model is None
+            and all(getattr(scenario, k) is None for k in TARGET_CHANGES))
 
-    The first combination of base values is the base scenario named "base"."""
+
+def grid(base: ServiceTarget | None = None, **axes) -> list[Scenario]:
+    """The Cartesian product of value lists, e.g. grid(base, volume=[1, 1.1], sl_target=[.8,
+    .9]), as changes against ``base`` (the settings given; default: ``ServiceTarget()``).
+
+    A value equal to the base's (volume and AHT x 1, 0 s, the base's target value or model)
+    is no change, so each scenario is named by and changes only what differs from the base;
+    the combination with no change is the scenario "base". When the grid lacks it, "base"
+    comes first: differences are always to the settings given, never to an unasked value.
+    """
+    base = ServiceTarget() if base is None else base
     axes = {k: list(v) for k, v in axes.items() if v}
-    if not axes:
-        return [Scenario(name="base")]
     names = list(axes)
     out = []
     for combo in itertools.product(*(axes[n] for n in names)):
-        kw = dict(zip(names, combo, strict=True))
-        label = ", ".join(_label(k, v) for k, v in kw.items() if not _is_neutral(k, v))
+        kw = {k: v for k, v in zip(names, combo, strict=True) if not _is_base_value(k, v, base)}
+        label = ", ".join(_label(k, v) for k, v in kw.items())
         out.append(Scenario(name=label or "base", **kw))
+    if not any(is_base(sc) for sc in out):
+        out.insert(0, Scenario(name="base"))
     return out
+
+
+def _is_base_value(key, value, base: ServiceTarget) -> bool:
+    """Whether ``value`` of grid axis ``key`` is the base's own (no change)."""
+    if _is_neutral(key, value):
+        return True
+    if key == "model":
+        return value == base.model
+    if key in TARGET_FIELDS:
+        try:
+            checked = getattr(replace(base, **{key: value}), key)
+        except InputError:
+            return False                    # an invalid value: Scenario.target says why
+        own = getattr(base, key)
+        if isinstance(own, float) and isinstance(checked, float):
+            # wfm.toml's compounded shrinkage 1 - (1 - 0.3) is 0.30000000000000004
+            return math.isclose(checked, own, rel_tol=1e-12, abs_tol=1e-15)
+        return checked == own
+    return False
 
 
 def _is_neutral(key, value):
@@ -192,115 +231,248 @@ def _label(key, value):
     return f"{key} {value:g}" if isinstance(value, float | int) else f"{key} {value}"
 
 
+#: the columns whose difference to the base row of the same queue is kept as ``*_vs_base``
+DIFFERENCE_COLUMNS = ("agent_hours", "paid_hours", "fte", "headcount", "service_level",
+                      "asa_s", "abandon_rate", "occupancy")
+#: the ``queue`` value of the rows that total every queue (and channel) of a scenario
+TOTAL = "all"
+
+
+def definitions(fte_hours: float, weeks: float, priced: bool) -> list[str]:
+    """What the columns of the what-if table mean (printed under it, a sheet of the workbook)."""
+    hours = "paid hours of the scenario's shifts" if priced else "scheduled agent-hours"
+    return [
+        f"FTE = {hours} / ({fte_hours:g} h a week x {weeks:g} week(s))",
+        f"headcount = people needed per queue, summed over the queues (agents are not shared "
+        f"between queues): at least the {hours} / {fte_hours:g} h a week, rounded up, "
+        + ("the shifts of the busiest day (one shift a day each) " if priced else "")
+        + "and the most agents scheduled at once",
+        "scheduled hours = agents / (1 - shrinkage), rounded up per interval; agent-hours "
+        "on the phones",
+        "service level, abandonment: call-weighted over the period; ASA weighted by answered "
+        "calls; occupancy = busy agent time / agent time on the phones",
+        "*_vs_base: the scenario minus the base (the settings given: command line, wfm.toml) "
+        "in the same queue",
+    ]
+
+
 def run_scenarios(forecast: IntervalFile | pd.DataFrame, scenarios: list[Scenario],
-                  base: ServiceTarget, *, aht_s: float | None = None,
+                  base: ServiceTarget | Mapping[str | None, ServiceTarget], *,
+                  aht_s: float | Mapping[str | None, float | None] | None = None,
                   headcount: np.ndarray | None = None, fte_hours: float = 37.5,
-                  paid_hours: Callable[[pd.DataFrame], float] | None = None,
+                  paid_hours: Callable[[pd.DataFrame], float | Mapping] | None = None,
                   progress: Callable[[], None] | None = None, workers: int | None = 1,
-                  scheduler: str | None = None) -> pd.DataFrame:
-    """One row per scenario: agent-hours, FTE, service level, ASA, abandonment, occupancy,
-    and their differences to the first scenario (the base).
+                  scheduler: str | None = None,
+                  on_tasks: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Rows per scenario: the total (``queue`` = ``"all"``), then each series (queue x
+    channel, ``"queue / channel"``) when the forecast has several: agent-hours, scheduled
+    and paid hours, FTE, headcount, service level, ASA, abandonment, occupancy, and their
+    differences to the base row of the same queue (``*_vs_base``; ``is_base`` marks it).
+    The base is the scenario that changes nothing (:func:`is_base`), the settings given; a
+    list without one gets one first.
 
-    ``forecast`` is read by :func:`wfmplan.staffing.read_forecast` (a frame is read the
-    same way). ``headcount`` (agents per row of ``forecast``) evaluates that staffing
-    instead of solving. ``paid_hours(requirements_frame) -> float`` (e.g. a shift
-    scheduler) prices each scenario's scheduled agents in paid hours; FTE then uses paid
-    hours. ``progress()`` is called after each scenario.
+    ``base``: the target of every series, or one per queue (a mapping; the key ``None`` for
+    the others). ``aht_s``: the AHT of rows without one, a number or one per queue likewise.
+    ``forecast`` is read by :func:`wfmplan.staffing.read_forecast` (a frame is read the same
+    way). ``headcount`` (agents per row of ``forecast``) evaluates that staffing instead of
+    solving. ``paid_hours(requirements_frame)`` (e.g. :class:`ShiftPricer`) prices one
+    series' scheduled agents: paid hours, or a mapping with ``paid_hours`` and
+    ``busiest_day_shifts``; FTE and headcount then use them.
 
-    The staffing of every scenario is solved series by series (queue x channel) as a pure
-    map (:func:`wfmcore.parallel.map_ordered`: ``workers`` processes or the Dask cluster at
-    ``scheduler``), the ``isa`` simulation seeded from the series key: the same table for
-    any number of workers.
+    Every (scenario, series) pair is one task of a pure map
+    (:func:`wfmcore.parallel.map_ordered`: ``workers`` processes or the Dask cluster at
+    ``scheduler``; ``paid_hours`` must then be picklable), the ``isa`` simulation seeded from
+    the series key: the same table for any number of workers. ``on_tasks(n)`` is told the
+    number of tasks first, ``progress()`` is called as each is done. Period KPIs are
+    call-weighted sums over the rows (see the module docstring).
     """
     if not isinstance(forecast, IntervalFile):
         forecast = read_forecast(forecast)
     if fte_hours <= 0:
         raise InputError(f"fte_hours must be > 0; got {fte_hours!r}", param="fte_hours")
+    scenarios = list(scenarios)
+    if not any(is_base(sc) for sc in scenarios):
+        scenarios.insert(0, Scenario(name="base"))
+    base_index = next(j for j, sc in enumerate(scenarios) if is_base(sc))
     frame, interval_min = forecast.frame, forecast.interval_min
     times = frame[S.INTERVAL_START]
     calls = frame[S.OFFERED].to_numpy(float)
-    aht = row_aht(forecast, aht_s)
+    series = series_tasks(frame)
+    labels = [" / ".join(str(v) for v in key.values()) or TOTAL for key, _ in series]
+    aht = np.empty(len(frame))
+    series_targets = []
+    for key, rows in series:
+        queue = key.get(S.QUEUE)
+        part = forecast if len(series) == 1 else replace(forecast, frame=frame.iloc[rows])
+        aht[rows] = row_aht(part, _for_queue(aht_s, queue))
+        series_targets.append(_for_queue(base, queue))
+    for sc in scenarios:
+        h = aht * sc.aht + sc.aht_delta_s
+        if np.any(h[calls > 0] <= 0):
+            raise InputError(f"scenario '{sc.name}': the AHT change leaves an interval with an "
+                             f"AHT of {float(np.min(h[calls > 0])):g} s; it must stay above 0",
+                             param="aht_delta_s")
+    targets = [[sc.target(t) for t in series_targets] for sc in scenarios]
+    if headcount is not None:
+        headcount = np.asarray(headcount, dtype=float)
+    stamps = reader.format_times(times).to_numpy()
+    tasks = []
+    for j, sc in enumerate(scenarios):
+        for i, (key, rows) in enumerate(series):
+            part = frame if len(series) == 1 else frame.iloc[rows]
+            tasks.append(_SeriesTask(
+                frame=part, calls=calls[rows] * sc.volume,
+                aht=aht[rows] * sc.aht + sc.aht_delta_s, interval_min=interval_min,
+                target=targets[j][i], volume=sc.volume, seed=key_seed(key),
+                headcount=None if headcount is None else headcount[rows],
+                stamps=stamps[rows], pricer=paid_hours))
+    n_workers = 1 if scheduler else resolve_workers(workers, len(tasks))
+    if paid_hours is not None and (n_workers > 1 or scheduler):
+        for t in tasks:                  # one scheduling process per task, not a pool each
+            t.schedule_workers = 1
+    if on_tasks is not None:
+        on_tasks(len(tasks))
+    results = map_ordered(_scenario_series, tasks, workers=workers, scheduler=scheduler,
+                          progress=None if progress is None else (lambda _n: progress()))
     hours = interval_min / 60.0
     weeks = horizon_weeks(times)
-    rows = []
-    targets = [sc.target(base) for sc in scenarios]
-    for sc in scenarios:
-        c = calls * sc.volume
-        h = aht * sc.aht + sc.aht_delta_s
-        if np.any(h[c > 0] <= 0):
-            raise InputError(f"scenario '{sc.name}': the AHT change leaves an interval with an "
-                             f"AHT of {float(np.min(h[c > 0])):g} s; it must stay above 0",
-                             param="aht_delta_s")
-    solved = None
-    if headcount is None:
-        series = series_tasks(frame)
-        tasks = [(frame.iloc[r] if len(series) > 1 else frame, calls[r], aht[r], interval_min,
-                  [(t, sc.volume, sc.aht, sc.aht_delta_s) for t, sc in zip(targets, scenarios,
-                                                                           strict=True)],
-                  key_seed(key)) for key, r in series]
-        solved = (series, map_ordered(_series_scenarios, tasks, workers=workers,
-                                      scheduler=scheduler))
-    for j, (sc, target) in enumerate(zip(scenarios, targets, strict=True)):
-        c = calls * sc.volume
-        h = aht * sc.aht + sc.aht_delta_s
-        load = offered_load(c, h, interval_min)
-        if headcount is not None:
-            staffed_load = load_to_staff(frame, c, h, interval_min, target.staffing_method)
-            n = np.asarray(headcount, dtype=float)
-        else:
-            n, staffed_load = np.zeros(len(frame)), np.zeros(len(frame))
-            for (_, r), per_scenario in zip(*solved, strict=True):
-                n[r], staffed_load[r] = per_scenario[j]
-            n = n.astype(np.int64)
-        k = kpis(n, staffed_load, h, target)
-        sched = scheduled_agents(n, target.shrinkage)
-        answered = c * (1 - k["p_abandon"])
-        total = c.sum()
-        paid = float("nan")
-        if paid_hours is not None:
-            req = pd.DataFrame({S.INTERVAL_START: reader.format_times(times).to_numpy()})
-            if S.QUEUE in frame.columns:
-                req[S.QUEUE] = frame[S.QUEUE].to_numpy()
-            req[S.OFFERED] = c
-            req["agents"] = n.astype(int)
-            req["scheduled_agents"] = sched.astype(int)
-            paid = float(paid_hours(req))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rows.append({
-                "scenario": sc.name,
-                "model": target.model,
-                "calls": total,
-                "agent_hours": float(n.sum() * hours),
-                "scheduled_hours": float(sched.sum() * hours),
-                "paid_hours": paid,
-                "fte": float((paid if paid == paid else sched.sum() * hours)
-                             / (fte_hours * weeks)),
-                "peak_agents": int(n.max()) if n.size else 0,
-                "service_level": float((k["service_level"] * c).sum() / total),
-                "asa_s": float(np.nansum(np.where(answered > 0, k["asa_s"] * answered, 0))
-                               / answered.sum()),
-                "abandon_rate": float((k["p_abandon"] * c).sum() / total),
-                "occupancy": float((load * (1 - k["p_abandon"])).sum() / n.sum()),
-            })
-        if progress is not None:
-            progress()
-    table = pd.DataFrame(rows)
-    for col in ("agent_hours", "paid_hours", "fte", "service_level", "asa_s", "abandon_rate",
-                "occupancy"):
-        table[f"{col}_vs_base"] = table[col] - table[col].iloc[0]
+    rows_out = []
+    for j, sc in enumerate(scenarios):
+        per_series = results[j * len(series):(j + 1) * len(series)]
+        groups = [([i], labels[i]) for i in range(len(series))] if len(series) > 1 else []
+        for members, label in [(list(range(len(series))), TOTAL)] + groups:
+            rows_out.append({"scenario": sc.name, "queue": label,
+                             **_group_row([per_series[i] for i in members],
+                                          [series[i][1] for i in members], times, hours,
+                                          fte_hours * weeks, paid_hours is not None),
+                             "is_base": j == base_index})
+    table = pd.DataFrame(rows_out)
+    base_rows = table[table["is_base"]].set_index("queue")
+    for col in DIFFERENCE_COLUMNS:
+        table[f"{col}_vs_base"] = (table[col].to_numpy(float)
+                                   - base_rows[col].reindex(table["queue"]).to_numpy(float))
+    table.attrs["definitions"] = definitions(fte_hours, weeks, paid_hours is not None)
     return table
 
 
-def _series_scenarios(task) -> list[tuple[np.ndarray, np.ndarray]]:
-    """One series' (agents, load staffed for) under every scenario (a pure map task of
-    :func:`run_scenarios`)."""
-    frame, calls, aht, interval_min, scenarios, seed = task
-    out = []
-    for target, volume, aht_mult, aht_delta_s in scenarios:
-        n, staffed_load, _ = agents_for(frame, calls * volume, aht * aht_mult + aht_delta_s,
-                                        interval_min, target, volume=volume, seed=seed)
-        out.append((np.asarray(n), np.asarray(staffed_load, dtype=float)))
-    return out
+def _for_queue(value, queue):
+    """``value`` itself, or its entry for ``queue`` (else ``None``'s) when it is a mapping."""
+    if isinstance(value, Mapping):
+        return value.get(queue, value.get(None))
+    return value
+
+
+@dataclass
+class _SeriesTask:
+    """One series under one scenario (a task of :func:`run_scenarios`' map)."""
+
+    frame: pd.DataFrame
+    calls: np.ndarray
+    aht: np.ndarray
+    interval_min: int
+    target: ServiceTarget
+    volume: float
+    seed: int
+    headcount: np.ndarray | None
+    stamps: np.ndarray
+    pricer: Callable | None
+    schedule_workers: int | None = None
+
+
+def _scenario_series(task: _SeriesTask) -> dict:
+    """Agents, KPI sums and paid hours of one series under one scenario (a pure map task)."""
+    c, h, target = task.calls, task.aht, task.target
+    load = offered_load(c, h, task.interval_min)
+    if task.headcount is not None:
+        staffed_load = load_to_staff(task.frame, c, h, task.interval_min,
+                                     target.staffing_method)
+        n = task.headcount
+    else:
+        n, staffed_load, _ = agents_for(task.frame, c, h, task.interval_min, target,
+                                        volume=task.volume, seed=task.seed)
+        n = np.asarray(n).astype(np.int64)
+    k = kpis(n, np.asarray(staffed_load, dtype=float), h, target)
+    sched = scheduled_agents(n, target.shrinkage)
+    answered = c * (1 - k["p_abandon"])
+    paid, busiest_day = float("nan"), float("nan")
+    if task.pricer is not None:
+        req = pd.DataFrame({S.INTERVAL_START: task.stamps})
+        for col in (S.QUEUE, S.CHANNEL):
+            if col in task.frame.columns:
+                req[col] = task.frame[col].to_numpy()
+        req[S.OFFERED] = c
+        req["agents"] = np.asarray(n).astype(int)
+        req["scheduled_agents"] = sched.astype(int)
+        priced = (task.pricer(req, workers=task.schedule_workers)
+                  if isinstance(task.pricer, ShiftPricer) else task.pricer(req))
+        if isinstance(priced, Mapping):
+            paid = float(priced["paid_hours"])
+            busiest_day = float(priced.get("busiest_day_shifts", float("nan")))
+        else:
+            paid = float(priced)
+    return {"model": target.model, "n": np.asarray(n, dtype=float),
+            "sched": np.asarray(sched, dtype=float), "calls": float(c.sum()),
+            "sl_calls": float((k["service_level"] * c).sum()),
+            "answered": float(answered.sum()),
+            "asa_answered": float(np.nansum(np.where(answered > 0, k["asa_s"] * answered, 0))),
+            "abandoned": float((k["p_abandon"] * c).sum()),
+            "busy": float((load * (1 - k["p_abandon"])).sum()),
+            "paid_hours": paid, "busiest_day_shifts": busiest_day}
+
+
+def _group_row(parts: list[dict], rows: list[np.ndarray], times: pd.Series, hours: float,
+               fte_week_hours: float, priced: bool) -> dict:
+    """The table's numbers for the series ``parts`` (at frame rows ``rows``) together."""
+    calls = sum(p["calls"] for p in parts)
+    answered = sum(p["answered"] for p in parts)
+    agents = sum(p["n"].sum() for p in parts)
+    sched_h = sum(p["sched"].sum() for p in parts) * hours
+    paid = sum(p["paid_hours"] for p in parts) if priced else float("nan")
+    people = 0
+    for p in parts:
+        own = p["paid_hours"] if priced else p["sched"].sum() * hours
+        shifts_a_day = p["busiest_day_shifts"] if priced else 0
+        shifts_a_day = 0 if shifts_a_day != shifts_a_day else shifts_a_day
+        at_once = p["sched"].max() if p["sched"].size else 0
+        own = 0 if own != own else own
+        people += max(math.ceil(own / fte_week_hours - 1e-9), int(shifts_a_day), int(at_once))
+    at = pd.Series(np.concatenate([p["n"] for p in parts]),
+                   index=np.concatenate([times.to_numpy()[r] for r in rows]))
+    peak = int(at.groupby(level=0).sum().max()) if len(at) else 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "model": "/".join(sorted({p["model"] for p in parts})),
+            "calls": calls,
+            "agent_hours": float(agents * hours),
+            "scheduled_hours": float(sched_h),
+            "paid_hours": float(paid),
+            "fte": float((paid if priced else sched_h) / fte_week_hours),
+            "headcount": int(people),
+            "peak_agents": peak,
+            "service_level": float(np.divide(sum(p["sl_calls"] for p in parts), calls)),
+            "asa_s": float(np.divide(sum(p["asa_answered"] for p in parts), answered)),
+            "abandon_rate": float(np.divide(sum(p["abandoned"] for p in parts), calls)),
+            "occupancy": float(np.divide(sum(p["busy"] for p in parts), agents)),
+        }
+
+
+@dataclass(frozen=True)
+class ShiftPricer:
+    """Prices one series' scheduled agents with :func:`shifts.schedule` (``rules``: None =
+    the built-in ones): its paid hours and the shifts of its busiest day. Picklable, so
+    scenarios can be priced in worker processes."""
+
+    rules: shifts.Rules | None = None
+    time_limit_s: float = 30.0
+
+    def __call__(self, req: pd.DataFrame, workers: int | None = None) -> dict:
+        result = shifts.schedule(req, self.rules, options=shifts.ScheduleOptions(
+            time_limit_s=self.time_limit_s, simulate=False, workers=workers))
+        sh = result.shifts
+        per_day = (sh.groupby(pd.to_datetime(sh["start"]).dt.date)["agents"].sum()
+                   if len(sh) else pd.Series(dtype=float))
+        return {"paid_hours": float(result.summary["paid_hours"]),
+                "busiest_day_shifts": float(per_day.max()) if len(per_day) else 0.0}
 
 
 def match_headcount(forecast: IntervalFile, source) -> np.ndarray:
@@ -330,18 +502,26 @@ def match_headcount(forecast: IntervalFile, source) -> np.ndarray:
     return agents
 
 
-def scenario_list(scenario_file: Path | None = None, **axes) -> list[Scenario]:
-    """The scenarios of a TOML file (a "base" scenario first unless the file starts with
-    one), or else the grid of ``axes`` (see :func:`grid`)."""
+def scenario_list(scenario_file: Path | None = None, base: ServiceTarget | None = None,
+                  **axes) -> list[Scenario]:
+    """The scenarios of a TOML file, or else the grid of ``axes`` against ``base`` (see
+    :func:`grid`); either way with the scenario "base" that changes nothing (first, unless
+    the file or the grid holds it). A file's scenario named "base" must change nothing: the
+    base is the settings given (command line, wfm.toml)."""
     if scenario_file is None:
-        return grid(**axes)
+        return grid(base, **axes)
     given = [k for k, v in axes.items() if v]
     if given:
         raise InputError(f"--scenarios and --{given[0].replace('_', '-')} exclude each other: "
                          f"put the {given[0]} values in the scenario file",
                          param="scenarios")
     scenarios = load_scenarios(scenario_file)
-    return scenarios if scenarios[0].name == "base" else [Scenario(name="base")] + scenarios
+    for sc in scenarios:
+        if sc.name == "base" and not is_base(sc):
+            raise InputError(f"{scenario_file}: scenario 'base' changes the settings; the base "
+                             "is the settings given (command line, wfm.toml): set them there "
+                             "or name this scenario otherwise", param="scenarios")
+    return scenarios if any(is_base(sc) for sc in scenarios) else [Scenario(name="base")] + scenarios
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -367,16 +547,20 @@ class WhatifOptions:
 def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = None,
                options: WhatifOptions | None = None, headcount=None,
                progress: Callable[[], None] | None = None, workers: int | None = 1,
-               scheduler: str | None = None) -> pd.DataFrame:
-    """The what-if table for a forecast file (or a history, forecast first): the base target
-    from ``config``, scenarios against it, paid hours through :func:`shifts.schedule` with
-    the config's ``[shifts]`` rules, ``headcount`` (a file) evaluated instead of solved.
-    ``workers`` / ``scheduler``: the forecast and the staffing run series by series in that
-    many processes or on that Dask cluster (:func:`run_scenarios`); the same table."""
+               scheduler: str | None = None, target_overrides: Mapping | None = None,
+               on_tasks: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """The what-if table for a forecast file (or a history, forecast first): the base is the
+    settings given, ``config`` (with its ``[queues.NAME]`` tables, queue by queue) under
+    ``target_overrides`` (command-line settings, None = not given); scenarios against it,
+    paid hours through :func:`shifts.schedule` with the config's ``[shifts]`` rules
+    (:class:`ShiftPricer`), ``headcount`` (a file) evaluated instead of solved.
+    ``workers`` / ``scheduler``: the forecast series by series, then every (scenario,
+    series) in that many processes or on that Dask cluster (:func:`run_scenarios`); the
+    same table."""
     config = config or Config()
     options = options or WhatifOptions()
-    base = config.service_target()
-    aht_s = options.aht_s if options.aht_s is not None else config.staffing.get("aht_s")
+    overrides = dict(target_overrides or {})
+    aht_s = aht_for(config, None, options.aht_s)
     if options.from_history:
         predicted = run_forecast(source, options=ForecastOptions(horizon=options.horizon,
                                                                  aht_s=aht_s),
@@ -384,19 +568,18 @@ def run_whatif(source, scenarios: list[Scenario], *, config: Config | None = Non
         forecast = read_forecast(predicted.frame, interval_min=predicted.interval_min)
     else:
         forecast = read_forecast(source)
+    base: dict = {None: config.service_target(**overrides)}
+    aht: dict = {None: aht_s}
+    if S.QUEUE in forecast.frame.columns:
+        for queue in config.queues:
+            base[queue] = config.service_target(queue, **overrides)
+            aht[queue] = aht_for(config, queue, options.aht_s)
     counts = match_headcount(forecast, headcount) if headcount is not None else None
-    pricer = None
-    if options.paid_hours:
-        rules = shift_rules(config)
-
-        def pricer(req: pd.DataFrame) -> float:
-            return shifts.schedule(req, rules, options=shifts.ScheduleOptions(
-                time_limit_s=options.schedule_time_limit_s, simulate=False)).summary[
-                "paid_hours"]
-
-    return run_scenarios(forecast, scenarios, base, aht_s=aht_s, headcount=counts,
+    pricer = (ShiftPricer(shift_rules(config), options.schedule_time_limit_s)
+              if options.paid_hours else None)
+    return run_scenarios(forecast, scenarios, base, aht_s=aht, headcount=counts,
                          fte_hours=options.fte_hours, paid_hours=pricer, progress=progress,
-                         workers=workers, scheduler=scheduler)
+                         workers=workers, scheduler=scheduler, on_tasks=on_tasks)
 
 
 def run_capacity_whatif(history, scenarios: list[Scenario], *, config: Config | None = None,
@@ -462,6 +645,10 @@ def write_table(table: pd.DataFrame, out: Path, inputs=()) -> Path:
             wb = Workbook()
             wb.active.title = "whatif"
             write_frame(wb.active, table)      # number formats, frozen header, filter
+            notes = table.attrs.get("definitions")
+            if notes:
+                write_frame(wb.create_sheet("definitions"),
+                            pd.DataFrame({"definition": notes}))
             wb.save(p)
 
         return write_atomic(out, write, inputs=inputs)
