@@ -8,6 +8,7 @@ written bytes).
 """
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ import cli
 import forecast as fc
 from forecast.pipeline import run_forecast_partitioned, write_forecast_partitioned
 from forecast.synthetic import poisson_history
+from wfmcore.config import load_config
 from wfmcore.errors import InputError
 from wfmcore.parallel import key_seed, map_ordered
 from wfmcore.targets import ServiceTarget
@@ -99,6 +101,78 @@ def test_staff_is_identical_with_one_and_two_workers(tmp_path):
     f = one.frame
     assert f["traffic_erl"].to_numpy() == pytest.approx(
         (f["offered"] * f["aht_s"]).to_numpy() / 1800.0, rel=1e-12)
+
+
+def _mixed_centre(tmp_path: Path):
+    # three queues x voice / chat / email (deferred), two days of 30-minute intervals, rows
+    # shuffled so that no series is contiguous in the file; per-queue settings in wfm.toml
+    # (queue b 90/20, queue c staffed for a daily service level)
+    times = pd.date_range("2026-03-02 08:00", periods=16, freq="30min").append(
+        pd.date_range("2026-03-03 08:00", periods=16, freq="30min"))
+    rng = np.random.default_rng(7)
+    rows = []
+    for q, channels in (("a", ("voice", "chat")), ("b", ("voice", "chat")),
+                        ("c", ("voice", "email"))):
+        for ch in channels:
+            calls = rng.uniform(5.0, 80.0, len(times)).round(1)
+            rows.append(pd.DataFrame({"interval_start": times.strftime("%Y-%m-%d %H:%M"),
+                                      "queue": q, "channel": ch, "offered": calls,
+                                      "aht_s": 300.0 if ch == "email" else 200.0}))
+    frame = pd.concat(rows, ignore_index=True)
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    cfg = tmp_path / "wfm.toml"
+    cfg.write_text("[staffing]\ndeadline_h = 4\nconcurrency = 2\n"
+                   "[queues.b]\nsl_target = 0.9\n[queues.c]\nsl_period = \"day\"\n")
+    return staffing.read_forecast(path), load_config(cfg)
+
+
+def test_staff_tasks_of_any_size_give_the_same_requirements(tmp_path):
+    # a task carries whole series up to rows_per_task rows and staffs each series on its
+    # own: one series a task (1 row), two or three a task (70 rows), all in one (10**6),
+    # in one and in two processes, must give the same frame and notes; the reference is
+    # each series staffed alone by staff() with its queue's target
+    forecast, config = _mixed_centre(tmp_path)
+    runs = {}
+    for rows_per_task in (1, 70, 10 ** 6):
+        for workers in (1, 2):
+            ticks = []
+            runs[rows_per_task, workers] = staffing.staff_with_config(
+                forecast, config, workers=workers, rows_per_task=rows_per_task,
+                progress=ticks.append)
+            assert sum(ticks) == 6                          # one unit per series
+            if rows_per_task == 1:
+                assert ticks == [1] * 6
+    first = runs[1, 1]
+    for other in runs.values():
+        pd.testing.assert_frame_equal(first.frame, other.frame)
+        assert first.notes == other.notes and first.staffing_method == other.staffing_method
+    f = forecast.frame
+    for (q, _channel), rows in f.groupby(["queue", "channel"]).groups.items():
+        alone = staffing.staff(replace(forecast, frame=f.loc[rows]), config.service_target(q))
+        pd.testing.assert_frame_equal(first.frame.loc[rows], alone.frame)
+    # rows keep the file's order; one hand check: traffic = calls x AHT / 1800 s
+    assert (first.frame["queue"].to_numpy() == f["queue"].to_numpy()).all()
+    assert first.frame["traffic_erl"].to_numpy() == pytest.approx(
+        (f["offered"] * f["aht_s"]).to_numpy() / 1800.0, rel=1e-12)
+    assert set(first.frame["staffing_model"]) == {"erlang_c", "chat", "deferred"}
+    assert any(n.startswith("queue c: channel voice: sl_period day") for n in first.notes)
+
+
+def test_series_codes_number_series_in_order_of_appearance():
+    # by hand: (b, voice) first, then (a, voice), then (b, chat); a file without series
+    # columns is one series {}
+    frame = pd.DataFrame({"queue": ["b", "a", "b", "b", "a"],
+                          "channel": ["voice", "voice", "chat", "voice", "voice"]})
+    codes, keys = staffing.series_codes(frame)
+    assert codes.tolist() == [0, 1, 2, 0, 1]
+    assert keys == [{"queue": "b", "channel": "voice"}, {"queue": "a", "channel": "voice"},
+                    {"queue": "b", "channel": "chat"}]
+    assert staffing.series_codes(pd.DataFrame({"offered": [1.0, 2.0]}))[1] == [{}]
+    # tasks: whole series, at most 5 rows unless a series alone is longer
+    assert staffing.task_bounds(np.array([2, 2, 2, 7, 1]), 5) == [(0, 2), (2, 3), (3, 4),
+                                                                 (4, 5)]
 
 
 def test_isa_seeds_each_queue_from_its_key_not_its_position(tmp_path):

@@ -33,7 +33,7 @@ import atexit
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -112,26 +112,33 @@ def _single_threaded_worker() -> None:
 
 def map_ordered(fn: Callable, tasks: Iterable, *, workers: int | None = None,
                 progress: Callable[[int], None] | None = None,
-                scheduler: str | None = None) -> list:
+                scheduler: str | None = None,
+                progress_units: Sequence[int] | None = None) -> list:
     """``[fn(t) for t in tasks]``, in ``workers`` processes (:func:`resolve_workers`), or as
     tasks of the Dask cluster at ``scheduler`` (``tcp://host:8786``; ``workers`` is then the
     cluster's business).
 
     ``fn`` must be a module-level function and tasks and results picklable. Results come in
-    the order of ``tasks``; ``progress(1)`` is called as each task finishes. An exception in
-    a task is raised here (the first in task order among those that failed before the map
-    stopped), with its type and message.
+    the order of ``tasks``; ``progress(1)`` is called as each task finishes
+    (``progress(progress_units[i])`` with ``progress_units``: a task that carries several
+    series counts them all). An exception in a task is raised here (the first in task order
+    among those that failed before the map stopped), with its type and message.
     """
     tasks = list(tasks)
+    units = None if progress_units is None else list(progress_units)
+    if units is not None and len(units) != len(tasks):
+        raise ValueError(f"progress_units has {len(units)} entries for {len(tasks)} tasks")
+    if progress is not None:
+        progress = _Ticker(progress, units)
     if scheduler is not None and str(scheduler).strip():
         return _map_dask(fn, tasks, str(scheduler).strip(), progress)
     n = resolve_workers(workers, len(tasks))
     if n <= 1:
         out = []
-        for t in tasks:
+        for i, t in enumerate(tasks):
             out.append(fn(t))
             if progress is not None:
-                progress(1)
+                progress(i)
         return out
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     _single_threaded_worker()           # spawned children inherit this environment
@@ -152,7 +159,7 @@ def map_ordered(fn: Callable, tasks: Iterable, *, workers: int | None = None,
                     i = pending.pop(fut)
                     results[i] = fut.result()       # re-raises the task's exception
                     if progress is not None:
-                        progress(1)
+                        progress(i)
                 for i, t in queue:
                     pending[pool.submit(fn, t)] = i
                     if len(pending) >= limit:
@@ -171,6 +178,16 @@ def map_ordered(fn: Callable, tasks: Iterable, *, workers: int | None = None,
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+class _Ticker:
+    """``progress`` told the units of task ``i`` (1 each without ``units``) as it finishes."""
+
+    def __init__(self, progress: Callable[[int], None], units: list[int] | None):
+        self.progress, self.units = progress, units
+
+    def __call__(self, i: int) -> None:
+        self.progress(1 if self.units is None else self.units[i])
 
 
 def _client(address: str):
@@ -223,7 +240,7 @@ def _map_dask(fn: Callable, tasks: list, address: str, progress) -> list:
                 results[i] = fut.result()           # re-raises the task's exception
                 fut.release()
                 if progress is not None:
-                    progress(1)
+                    progress(i)
                 for j, t in queue:
                     running.add(submit(j, t))
                     break
