@@ -7,6 +7,7 @@ the parallel runs must reproduce it exactly (``assert_frame_equal`` with no tole
 written bytes).
 """
 
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -354,3 +355,40 @@ def test_cli_staff_and_backtest_take_workers(tmp_path):
     res = runner.invoke(cli.app, ["staff", forecast.source, "-o", str(tmp_path / "x.csv"),
                                   "--workers", "0"])
     assert res.exit_code == 2 and "--workers" in res.output
+
+
+# --- the plan's planning units ------------------------------------------------------------------
+
+def test_plan_summary_reports_every_unit_and_a_time_limit_as_a_failure(tmp_path):
+    # two queues x 5 business days; a 1 ms budget per (queue, day): the units the solver
+    # could not finish must each be named with their status and counted, never folded into
+    # an overall gap; the per-unit under-coverage is counted by hand from coverage.csv
+    parts = []
+    for i, q in enumerate(("north", "south")):
+        f, _ = poisson_history(4, seed=60 + i, calls_per_day=400.0 + 200 * i,
+                               open_hours=(8, 18), interval_min=30)
+        parts.append(f.assign(queue=q, aht_s=240.0))
+    hist = tmp_path / "h.csv"
+    pd.concat(parts).to_csv(hist, index=False)
+    out = tmp_path / "plan"
+    res = CliRunner().invoke(cli.app, ["plan", str(hist), "-o", str(out), "--replications",
+                                       "0", "--time-limit-s", "0.001", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    s = json.loads((out / "plan_summary.json").read_text())
+    units = s["units"]
+    assert [(u["queue"], u["date"]) for u in units] == [
+        (q, d) for q in ("north", "south")
+        for d in ("2024-01-29", "2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02")]
+    cov = pd.read_csv(out / "coverage.csv")
+    cov["date"] = cov["interval_start"].str[:10]
+    by_hand = (cov["under"] > 0).groupby([cov["queue"], cov["date"]]).sum()
+    for u in units:
+        assert u["under_covered_intervals"] == by_hand.get((u["queue"], u["date"]), 0)
+        assert u["under_agent_hours"] == pytest.approx(
+            cov.loc[(cov.queue == u["queue"]) & (cov.date == u["date"]), "under"].sum() * 0.5)
+        assert 0.0 <= u["gap"] <= 1.0
+    assert sum(u["under_covered_intervals"] for u in units) == s["under_covered_intervals"]
+    failed = [u for u in units
+              if u["status"] != "optimal" and not u["status"].startswith("within gap")]
+    assert s["units_not_within_gap"] == len(failed) >= 1
+    assert all(u["status"] in s["solver_status"] for u in failed)
