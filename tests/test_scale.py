@@ -392,3 +392,59 @@ def test_plan_summary_reports_every_unit_and_a_time_limit_as_a_failure(tmp_path)
               if u["status"] != "optimal" and not u["status"].startswith("within gap")]
     assert s["units_not_within_gap"] == len(failed) >= 1
     assert all(u["status"] in s["solver_status"] for u in failed)
+
+
+def test_partitioned_staff_equals_the_csv_run(tmp_path):
+    # the forecast of four queues as one CSV and as a queue-partitioned dataset (names that
+    # need escaping): staffed partition by partition in two workers, the requirements equal
+    # the CSV run's rows queue by queue (rows of a queue in file order), notes included; a
+    # folder output is written partitioned the same way
+    forecast = _forecast_file(tmp_path)
+    frame = forecast.frame.drop(columns="_line")
+    frame["queue"] = frame["queue"].map({"a": "a", "b": "b c", "c": "d/e", "d": "f"})
+    frame["interval_start"] = frame["interval_start"].dt.strftime("%Y-%m-%d %H:%M")
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    data = _dataset(frame, tmp_path / "fc")
+    cfg = tmp_path / "wfm.toml"
+    cfg.write_text("[queues.\"b c\"]\nsl_target = 0.9\nsl_period = \"day\"\n")
+    runner = CliRunner()
+    res = runner.invoke(cli.app, ["staff", str(tmp_path / "f.csv"), "-o", str(tmp_path / "r.csv"),
+                                  "--config", str(cfg), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    res_p = runner.invoke(cli.app, ["staff", str(data), "--partitioned", "-o",
+                                    str(tmp_path / "p.csv"), "--config", str(cfg),
+                                    "--workers", "2"])
+    assert res_p.exit_code == 0, res_p.output
+    csv = pd.read_csv(tmp_path / "r.csv")
+    csv = pd.concat([csv[csv.queue == q] for q in sorted(csv.queue.unique())],
+                    ignore_index=True)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p.csv"), csv)
+    notes = sorted(ln for ln in res.output.splitlines() if ln.startswith("wfm: note"))
+    assert notes and notes == sorted(ln for ln in res_p.output.splitlines()
+                                     if ln.startswith("wfm: note"))
+    res = runner.invoke(cli.app, ["staff", str(data), "--partitioned", "-o",
+                                  str(tmp_path / "out"), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "queue=a", "queue=b%20c", "queue=d%2Fe", "queue=f"]
+    back = pd.read_parquet(tmp_path / "out")
+    back["queue"] = back["queue"].astype(str)
+    back = back[csv.columns].sort_values(["queue", "interval_start"]).reset_index(drop=True)
+    # as text: the forecast's kept columns (offered_lo80, ...) stay text, as the reader keeps
+    # them, where the CSV reads them back as numbers
+    pd.testing.assert_frame_equal(
+        back.astype(str),
+        csv.sort_values(["queue", "interval_start"]).reset_index(drop=True).astype(str))
+
+
+def test_partitioned_staff_names_the_partition_of_a_bad_row(tmp_path):
+    forecast = _forecast_file(tmp_path)
+    frame = forecast.frame.drop(columns="_line")
+    frame.loc[frame.index[frame.queue == "c"][2], "aht_s"] = 0.0
+    data = _dataset(frame, tmp_path / "fc")
+    res = CliRunner().invoke(cli.app, ["staff", str(data), "--partitioned", "-o",
+                                       str(tmp_path / "r.csv"), "--workers", "2"])
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and str(data / "queue=c") in lines[0] and "aht_s" in lines[0]
+    assert not (tmp_path / "r.csv").exists()

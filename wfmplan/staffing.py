@@ -28,7 +28,7 @@ from wfmcore import checks, reader
 from wfmcore import schema as S
 from wfmcore.config import Config
 from wfmcore.errors import InputError
-from wfmcore.io import check_output_path, write_csv_atomic
+from wfmcore.io import check_output_path, write_csv_atomic, write_partitioned
 from wfmcore.parallel import key_seed, map_ordered
 from wfmcore.reader import IntervalFile
 from wfmcore.targets import ServiceTarget
@@ -503,13 +503,41 @@ def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
         if unknown:
             raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not "
                              f"in {forecast.source}")
+    per_queue = S.QUEUE in frame.columns and bool(config.queues)
+    shown = [c for c in SERIES_COLUMNS if c in frame.columns
+             and (frame[c].nunique(dropna=False) > 1 or (c == S.QUEUE and per_queue))]
+    keys, per_series, columns, targets = _staffed_series(
+        forecast, config, per_queue, aht_s, target_overrides, workers=workers,
+        scheduler=scheduler, progress=progress, rows_per_task=rows_per_task)
+    notes, methods = _series_notes(keys, per_series, shown)
+    if per_queue:
+        methods = {t.staffing_method for t in targets}
+    return Requirements(frame=requirement_frame(frame, columns),
+                        interval_min=forecast.interval_min,
+                        staffing_method="/".join(sorted(methods)), notes=tuple(notes))
+
+
+def _series_notes(keys: list[dict], per_series: list, shown: list[str]):
+    """(notes, staffing methods): each series' notes prefixed with the ``shown`` columns of
+    its key."""
+    notes, methods = [], set()
+    for key, (part_notes, method) in zip(keys, per_series, strict=True):
+        label = "".join(f"{c} {key[c]}: " for c in shown)
+        notes += [label + n for n in part_notes]
+        methods.update(method.split("/"))
+    return notes, methods
+
+
+def _staffed_series(forecast: IntervalFile, config: Config, per_queue: bool, aht_s,
+                    target_overrides: dict, *, workers, scheduler, progress,
+                    rows_per_task: int = ROWS_PER_TASK):
+    """(series keys, each series' (notes, staffing method), the requirement columns in the
+    frame's row order, the targets): the map of :func:`staff_with_config`."""
+    frame = forecast.frame
     codes, keys = series_codes(frame)
     order = np.argsort(codes, kind="stable")            # series after series, file order
     counts = np.bincount(codes, minlength=len(keys))
     ends = np.cumsum(counts)
-    per_queue = S.QUEUE in frame.columns and bool(config.queues)
-    shown = [c for c in SERIES_COLUMNS if c in frame.columns
-             and (frame[c].nunique(dropna=False) > 1 or (c == S.QUEUE and per_queue))]
     targets, target_index, settings = [], {}, []
     for key in keys:
         queue = key.get(S.QUEUE) if per_queue else None
@@ -533,13 +561,6 @@ def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
     results = [r for part in map_ordered(_staff_task, tasks, workers=workers,
                                          progress=progress, progress_units=sizes,
                                          scheduler=scheduler) for r in part]
-    notes, methods = [], set()
-    for key, (_, part_notes, method) in zip(keys, results, strict=True):
-        label = "".join(f"{c} {key[c]}: " for c in shown)
-        notes += [label + n for n in part_notes]
-        methods.update(method.split("/"))
-    if per_queue:
-        methods = {t.staffing_method for t in targets}
     columns = {}
     for col in REQUIREMENT_COLUMNS:
         if col == "staffing_model":
@@ -548,8 +569,63 @@ def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
             joined = np.concatenate([r[0][col] for r in results] or [np.empty(0)])
         columns[col] = np.empty_like(joined)
         columns[col][order] = joined
-    return Requirements(frame=requirement_frame(frame, columns),
-                        interval_min=forecast.interval_min,
+    return keys, [(r[1], r[2]) for r in results], columns, targets
+
+
+def _staff_partition(task):
+    """One partition of a dataset read and staffed here, by the worker it is given to (a
+    pure map task of :func:`staff_partitioned`): (requirements frame, interval length,
+    series keys, each series' (notes, method))."""
+    path, interval_min, config, per_queue, aht_s, target_overrides = task
+    forecast = read_forecast(path, interval_min=interval_min)
+    keys, per_series, columns, _ = _staffed_series(forecast, config, per_queue, aht_s,
+                                                   target_overrides, workers=1,
+                                                   scheduler=None, progress=None)
+    return (requirement_frame(forecast.frame, columns), forecast.interval_min, keys,
+            per_series)
+
+
+def staff_partitioned(folder, config: Config | None = None, *, aht_s: float | None = None,
+                      interval_min: int | None = None, workers: int | None = 1,
+                      scheduler: str | None = None, progress=None, on_series=None,
+                      **target_overrides) -> Requirements:
+    """:func:`staff_with_config` of a forecast that is a Parquet dataset partitioned by queue
+    (``FOLDER/queue=NAME/*.parquet``, :func:`wfmcore.reader.partitions`): each partition is
+    read by the one reader and staffed by the worker it is given to (memory: one queue's
+    forecast per worker). Rows come partition after partition (queues in name order), each
+    in its file order; frame, notes and method equal :func:`staff_with_config` of those
+    rows in one file. ``progress`` / ``on_series`` count partitions."""
+    config = config or Config()
+    if interval_min is not None:
+        interval_min = checks.whole(interval_min, "interval_min", minimum=1)
+    parts = reader.partitions(folder)
+    if on_series is not None:
+        on_series(len(parts))
+    names = {q for q, _ in parts}
+    unknown = sorted(set(config.queues) - names)
+    if unknown:
+        raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not "
+                         f"in {folder}")
+    per_queue = bool(config.queues)
+    tasks = [(str(p), interval_min, config, per_queue, aht_s, target_overrides)
+             for _, p in parts]
+    results = map_ordered(_staff_partition, tasks, workers=workers, progress=progress,
+                          scheduler=scheduler)
+    steps = {r[1] for r in results}
+    if len(steps) > 1:
+        raise InputError(f"{folder}: the partitions have different interval lengths "
+                         f"({', '.join(f'{m} min' for m in sorted(steps))}); give "
+                         "--interval-min", param="interval_min")
+    keys = [k for r in results for k in r[2]]
+    per_series = [x for r in results for x in r[3]]
+    shown = [c for c in SERIES_COLUMNS
+             if len({str(k[c]) for k in keys if c in k}) > 1 or (c == S.QUEUE and per_queue)]
+    notes, methods = _series_notes(keys, per_series, shown)
+    if per_queue:
+        methods = {config.service_target(q, **target_overrides).staffing_method
+                   for q in sorted(names)}
+    frame = pd.concat([r[0] for r in results], ignore_index=True)
+    return Requirements(frame=frame, interval_min=results[0][1],
                         staffing_method="/".join(sorted(methods)), notes=tuple(notes))
 
 
@@ -564,17 +640,36 @@ def aht_for(config: Config, queue: str | None, aht_s: float | None) -> float | N
 def staff_file(forecast_path: Path, out: Path, *, config: Config | None = None,
                aht_s: float | None = None, interval_min: int | None = None,
                workers: int | None = 1, scheduler: str | None = None, progress=None,
-               on_series=None, **target_overrides) -> Requirements:
+               on_series=None, partitioned: bool = False,
+               **target_overrides) -> Requirements:
     """``wfm staff``: read a forecast file, staff it (series in parallel:
     :func:`staff_with_config`; ``on_series(n)`` is told the number of series first), write
-    the requirements CSV (atomic; never over an input)."""
+    the requirements CSV (atomic; never over an input). ``partitioned``: ``forecast_path``
+    is a Parquet dataset partitioned by queue, each partition read and staffed by a worker
+    (:func:`staff_partitioned`; ``on_series`` / ``progress`` count partitions), and ``out``
+    a CSV, or a folder (no suffix) written the same way, one ``queue=NAME`` partition per
+    queue (:func:`wfmcore.io.write_partitioned`)."""
     config = config or Config()
-    check_output_path(out, [forecast_path] + ([config.path] if config.path else []))
-    forecast = read_forecast(forecast_path, interval_min=interval_min)
-    if on_series is not None:
-        on_series(len(series_codes(forecast.frame)[1]))
-    requirements = staff_with_config(forecast, config, aht_s=aht_s, workers=workers,
-                                     scheduler=scheduler, progress=progress,
-                                     **target_overrides)
-    write_csv_atomic(requirements.frame, out, inputs=[forecast_path])
+    inputs = [forecast_path] + ([config.path] if config.path else [])
+    out = Path(out)
+    as_dataset = partitioned and (out.is_dir() or out.suffix == "")
+    check_output_path(out, inputs)
+    if partitioned:
+        requirements = staff_partitioned(forecast_path, config, aht_s=aht_s,
+                                         interval_min=interval_min, workers=workers,
+                                         scheduler=scheduler, progress=progress,
+                                         on_series=on_series, **target_overrides)
+    else:
+        forecast = read_forecast(forecast_path, interval_min=interval_min)
+        if on_series is not None:
+            on_series(len(series_codes(forecast.frame)[1]))
+        requirements = staff_with_config(forecast, config, aht_s=aht_s, workers=workers,
+                                         scheduler=scheduler, progress=progress,
+                                         **target_overrides)
+    if as_dataset:
+        frame = requirements.frame
+        write_partitioned(((q, frame[frame[S.QUEUE] == q]) for q in pd.unique(frame[S.QUEUE])),
+                          out, S.QUEUE, inputs=[forecast_path])
+    else:
+        write_csv_atomic(requirements.frame, out, inputs=[forecast_path])
     return requirements
