@@ -492,10 +492,11 @@ def capacity_cmd(
     """The long-range plan: weekly required FTE a year out, a hiring plan by integer
     programme (classes, ramp, attrition, overtime, outsourcing) and its chance of meeting
     each week."""
-    with user_errors():
+    with user_errors(), _SeriesProgress("capacity") as bar:
         cfg = settings.load_settings(config)
         result = capacity.run_capacity(
             history, horizon, cfg, out, events=events, workers=workers, scheduler=scheduler,
+            progress=bar.update, on_series=bar.start,
             options={"p_meet": p_meet, "fte_hours": fte_hours, "short_weeks": short_weeks,
                      "scheduling_efficiency": scheduling_efficiency, "volume_cv": volume_cv,
                      "paths": paths, "seed": seed})

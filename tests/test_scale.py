@@ -448,3 +448,13 @@ def test_partitioned_staff_names_the_partition_of_a_bad_row(tmp_path):
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and str(data / "queue=c") in lines[0] and "aht_s" in lines[0]
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_capacity_counts_its_series_for_the_progress_bar():
+    # 4 queues: the forecast and the two staffing runs (the elasticity step) each go through
+    # every series once: a bar of 3 x 4 steps, filled exactly
+    told, ticks = [], []
+    run_capacity(_history(weeks=6), 8, forecast=FAST,
+                 options={"scheduling_efficiency": 1.1, "paths": 50},
+                 on_series=told.append, progress=ticks.append)
+    assert told == [12] and sum(ticks) == 12
