@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import importlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -105,6 +106,34 @@ def shutdown_pools() -> None:
 atexit.register(shutdown_pools)
 
 
+def start_workers(workers: int | None, module: str) -> None:
+    """Start the kept pool of ``workers`` processes now, each importing ``module``, without
+    waiting: a command that reads its input first (``wfm staff``) overlaps the workers'
+    start-up (about a second: pandas, scipy, wfm) with the reading. Nothing for None or 1,
+    or on Windows; the map that follows uses this pool when it has as many processes."""
+    if workers is None or os.name == "nt":
+        return
+    n = checks.whole(workers, "workers", 1)
+    if n <= 1:
+        return
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    _single_threaded_worker()
+    try:
+        pool = _pool(n)
+        for _ in range(n):
+            pool.submit(importlib.import_module, module)
+    finally:
+        _restore(saved)
+
+
+def _restore(saved: dict) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def _single_threaded_worker() -> None:
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
@@ -173,11 +202,7 @@ def map_ordered(fn: Callable, tasks: Iterable, *, workers: int | None = None,
             raise
         return results
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _restore(saved)
 
 
 class _Ticker:

@@ -29,7 +29,7 @@ from wfmcore import schema as S
 from wfmcore.config import Config
 from wfmcore.errors import InputError
 from wfmcore.io import check_output_path, write_csv_atomic, write_partitioned
-from wfmcore.parallel import key_seed, map_ordered
+from wfmcore.parallel import key_seed, map_ordered, start_workers
 from wfmcore.reader import IntervalFile
 from wfmcore.targets import ServiceTarget
 
@@ -654,6 +654,8 @@ def staff_file(forecast_path: Path, out: Path, *, config: Config | None = None,
     out = Path(out)
     as_dataset = partitioned and (out.is_dir() or out.suffix == "")
     check_output_path(out, inputs)
+    if not scheduler:
+        start_workers(workers, __name__)        # their start-up overlaps the reading
     if partitioned:
         requirements = staff_partitioned(forecast_path, config, aht_s=aht_s,
                                          interval_min=interval_min, workers=workers,
