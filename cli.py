@@ -395,6 +395,11 @@ def staff(
     config: ConfigOpt = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
+    partitioned: Annotated[bool, typer.Option(
+        "--partitioned", help="FORECAST_CSV is a Parquet dataset partitioned by queue "
+                              "(queue=NAME/*.parquet), each queue read and staffed by a "
+                              "worker; with -o a folder, the requirements are written the "
+                              "same way.")] = False,
     skills: Annotated[bool, typer.Option(
         "--skills", help="Multi-skill centre: staff the agent groups of --config's "
                          "[groups.NAME] tables (skills in priority order) interval by "
@@ -405,6 +410,10 @@ def staff(
     """Required agents for every interval of a forecast file (writes requirements CSV)."""
     if skills:
         with user_errors(), _SeriesProgress("staff by skills") as bar:
+            if partitioned:
+                raise InputError("--partitioned is not used with --skills yet (the agent "
+                                 "groups are staffed interval by interval across queues)",
+                                 param="partitioned")
             if scheduler is not None:
                 raise InputError("--skills runs on this machine's cores (--workers); a Dask "
                                  "scheduler (--scheduler or WFM_DASK_SCHEDULER) is not used "
@@ -437,7 +446,7 @@ def staff(
             max_abandon=max_abandon, shrinkage=shrinkage, min_agents=min_agents,
             sl_convention=sl_convention, staffing_method=staffing_method, sl_period=sl_period,
             sl_floor=sl_floor, isa_max_iterations=isa_max_iterations,
-            service_risk=service_risk, expected_sl=expected_sl)
+            service_risk=service_risk, expected_sl=expected_sl, partitioned=partitioned)
     notes(requirements.notes)
     typer.echo(text.staff_line(requirements, out))
 
@@ -483,10 +492,11 @@ def capacity_cmd(
     """The long-range plan: weekly required FTE a year out, a hiring plan by integer
     programme (classes, ramp, attrition, overtime, outsourcing) and its chance of meeting
     each week."""
-    with user_errors():
+    with user_errors(), _SeriesProgress("capacity") as bar:
         cfg = settings.load_settings(config)
         result = capacity.run_capacity(
             history, horizon, cfg, out, events=events, workers=workers, scheduler=scheduler,
+            progress=bar.update, on_series=bar.start,
             options={"p_meet": p_meet, "fte_hours": fte_hours, "short_weeks": short_weeks,
                      "scheduling_efficiency": scheduling_efficiency, "volume_cv": volume_cv,
                      "paths": paths, "seed": seed})

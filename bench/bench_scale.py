@@ -51,11 +51,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import forecast as fc  # noqa: E402
 from forecast.synthetic import TESTBED, poisson_history, poisson_rates  # noqa: E402
-from wfmcore.parallel import shutdown_pools  # noqa: E402
+from wfmcore.parallel import map_ordered, shutdown_pools, start_workers  # noqa: E402
 from wfmplan import staffing  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WFM = ROOT / ".venv" / "bin" / "wfm"
+if not WFM.exists():            # a git worktree: the shared venv's entry point (PYTHONPATH
+    WFM = Path(sys.executable).parent / "wfm"  # set to the worktree picks its code)
 
 
 def panel(n_queues: int, weeks: int, first: int = 0) -> pd.DataFrame:
@@ -187,6 +189,10 @@ def run_plan(n_queues: int, tmp: Path) -> dict:
         res["gap"] = s.get("gap")
         res["status"] = s.get("solver_status")
         res["solve_s"] = s.get("solve_time_s")
+        units = s.get("units", [])
+        res["units"] = len(units)
+        res["max_unit_gap"] = max((u["gap"] or 0.0 for u in units), default=None)
+        res["not_within"] = s.get("units_not_within_gap")
     elif r.returncode == 0:
         cov = out / "coverage.csv"
         if cov.exists():
@@ -195,9 +201,170 @@ def run_plan(n_queues: int, tmp: Path) -> dict:
     return res
 
 
+def staff_section(staff_n: int, tmp: Path, cluster=None) -> tuple[list[str], float, float]:
+    """Section 3: ``staff_with_config`` of ``staff_n`` queues x 1 week in 1 process, in 2
+    spawned processes started by the map (cold) and already running (warm: as in ``wfm
+    staff``, whose workers start while it reads the file, and ``wfm plan``, whose forecast
+    started them), and on the cluster; wall, CPU split, identity. Returns (markdown, serial
+    wall s, speed-up estimated from CPU time)."""
+    fpath = tmp / "staff_in.csv"
+    forecast_panel(staff_n).to_csv(fpath, index=False)
+    fin = staffing.read_forecast(fpath)
+    ld_start = load()
+    c1 = time.process_time()
+    req1, ws1, lds1 = timed(lambda: staffing.staff_with_config(fin, workers=1))
+    scpu1 = time.process_time() - c1
+    req1.frame.to_csv(tmp / "s1.csv", index=False)
+    # cold: the map starts its two workers
+    req2, ws2, lds2, sccpu2, spcpu2 = timed_parallel(
+        lambda: staffing.staff_with_config(fin, workers=2))
+    req2.frame.to_csv(tmp / "s2.csv", index=False)
+    # warm: the workers started (and their imports done) before the clock starts
+    start_workers(2, "wfmplan.staffing")
+    map_ordered(abs, [1, 2, 3, 4], workers=2)
+    c0, p0 = children_cpu(), time.process_time()
+    req3, ws3, lds3 = timed(lambda: staffing.staff_with_config(fin, workers=2))
+    pcpu3 = time.process_time() - p0
+    shutdown_pools()
+    wcpu3 = children_cpu() - c0          # includes the warm-up's start-up (said below)
+    req3.frame.to_csv(tmp / "s3.csv", index=False)
+    sest2 = scpu1 / max(sccpu2 / 2, spcpu2)
+    rows = [f"| 1 process | {ws1:.2f} | 1.00 | {scpu1:.1f} | - | `{sha(tmp / 's1.csv')}` | "
+            f"{lds1:.1f} |",
+            f"| 2 processes, started by the map (cold) | {ws2:.2f} | {ws1 / ws2:.2f} | "
+            f"{spcpu2:.1f} | {sccpu2:.1f} | `{sha(tmp / 's2.csv')}` | {lds2:.1f} |",
+            f"| 2 processes, already running (warm) | {ws3:.2f} | {ws1 / ws3:.2f} | "
+            f"{pcpu3:.1f} | {wcpu3:.1f} | `{sha(tmp / 's3.csv')}` | {lds3:.1f} |"]
+    same = sha(tmp / "s1.csv") == sha(tmp / "s2.csv") == sha(tmp / "s3.csv")
+    if cluster is not None:
+        reqd, wsd, ldsd = timed(lambda: staffing.staff_with_config(
+            fin, scheduler=cluster.scheduler_address))
+        reqd.frame.to_csv(tmp / "sd.csv", index=False)
+        rows.append(f"| Dask LocalCluster | {wsd:.2f} | {ws1 / wsd:.2f} | | | "
+                    f"`{sha(tmp / 'sd.csv')}` | {ldsd:.1f} |")
+        same = same and sha(tmp / "s1.csv") == sha(tmp / "sd.csv")
+    print(f"staff {staff_n} queues: {ws1:.2f} s / cold {ws2:.2f} s / warm {ws3:.2f} s, "
+          f"load {ld_start:.1f}-{load():.1f}")
+    n_tasks = len(staffing.task_bounds(np.bincount(staffing.series_codes(fin.frame)[0])))
+    md = [f"### 3. Staffing {staff_n:,} queues x 1 week (Erlang C 80/20, MOL; "
+          f"{len(fin.frame):,} intervals, {n_tasks} tasks of whole series, at most "
+          f"{staffing.ROWS_PER_TASK:,} rows each)", "",
+          "| engine | wall s | speed-up | CPU s parent | CPU s workers | SHA-256 of "
+          "requirements (16 hex) | load |", "|---|---|---|---|---|---|---|", *rows, "",
+          f"Byte-identical: **{'yes' if same else 'NO'}**; {1000 * ws1 / staff_n:.2f} ms per "
+          f"queue in one process. Load average {ld_start:.1f} at the start of this section "
+          "(2 cores). The workers' CPU includes their start-up (spawn, imports: about a "
+          "second each on a quiet machine; for the warm row, the warm-up before the clock). "
+          f"Speed-up estimated from CPU time for an idle machine (serial CPU / max(worker "
+          f"CPU / 2, parent CPU), cold): **{sest2:.2f}x** (an estimate, not a measured wall "
+          "time).", ""]
+    return md, ws1, sest2
+
+
+def staff_exponent(sizes=(10, 30, 100, 300, 1000)) -> list[str]:
+    """Staffing time per queue in one process from 10 to 1,000 queues: CPU s and the
+    exponent b of CPU = a x queues^b."""
+    staffing.staff_with_config(staffing.read_forecast(forecast_panel(3)), workers=1)  # warm
+    cpus, rows = {}, []
+    for n in sizes:
+        fin = staffing.read_forecast(forecast_panel(n))
+        c0 = time.process_time()
+        _, wall, ld = timed(lambda f=fin: staffing.staff_with_config(f, workers=1))
+        cpus[n] = time.process_time() - c0
+        rows.append(f"| {n} | {len(fin.frame):,} | {wall:.2f} | {cpus[n]:.2f} | "
+                    f"{1000 * cpus[n] / n:.2f} | {ld:.1f} |")
+        print(f"staff {n} queues: CPU {cpus[n]:.2f} s, load {ld:.1f}")
+    b = fit_exponent(list(cpus), list(cpus.values()))
+    return ["### 3b. Staffing time per queue (one process, 1 week of 15-minute intervals)", "",
+            "| queues | intervals | wall s | CPU s | CPU ms per queue | load |",
+            "|---|---|---|---|---|---|", *rows, "",
+            f"Fitted exponent over {', '.join(map(str, sizes))} queues: **b = {b:.3f} on CPU "
+            "time** (goal <= 1.05).", ""]
+
+
+def plan_panel(n_queues: int, weeks: int) -> pd.DataFrame:
+    """``n_queues`` 15-minute histories for ``wfm plan``: even queues open 24/7 (a quieter
+    night and weekend), odd queues business hours Mon-Fri 08-18."""
+    parts = []
+    for i in range(n_queues):
+        if i % 2 == 0:
+            f, _ = poisson_history(weeks, seed=3000 + i, interval_min=15, open_hours=(0, 24),
+                                   weekday_level=(1.1, 1.0, 1.0, 0.95, 0.9, 0.6, 0.5),
+                                   calls_per_day=500.0 + 40 * (i % 13))
+        else:
+            f, _ = poisson_history(weeks, seed=3000 + i, interval_min=15, open_hours=(8, 18),
+                                   calls_per_day=250.0 + 40 * (i % 11))
+        parts.append(f.assign(queue=f"q{i:03d}", aht_s=240.0 + 5 * (i % 11)))
+    return pd.concat(parts, ignore_index=True)
+
+
+def plan50_section(tmp: Path, n_queues: int = 50) -> list[str]:
+    """``wfm plan`` of ``n_queues`` queues x 7 days (24/7 and business hours), as a user
+    runs it: per-unit gaps and under-coverage from plan_summary.json's ``units``."""
+    hist = tmp / f"plan_mix{n_queues}.csv"
+    plan_panel(n_queues, 8).to_csv(hist, index=False)
+    out = tmp / f"plan_mix{n_queues}"
+    ld0 = load()
+    c0 = children_cpu()
+    t0 = time.perf_counter()
+    r = subprocess.run([str(WFM), "plan", str(hist), "-o", str(out), "--workers", "2",
+                        "--replications", "0"], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    cpu = children_cpu() - c0
+    print(f"plan {n_queues} queues: exit {r.returncode}, {wall:.0f} s")
+    head = (f"### 5b. `wfm plan` on {n_queues} queues x 7 days, half 24/7 and half business "
+            "hours (8 weeks of 15-minute history, `--workers 2`, no simulation)")
+    if r.returncode != 0 or not (out / "plan_summary.json").exists():
+        return [head, "", f"Failed (exit {r.returncode}): "
+                f"{' '.join(r.stderr.strip().splitlines()[-1:])}", ""]
+    s = json.loads((out / "plan_summary.json").read_text())
+    units = pd.DataFrame(s["units"])
+    units["kind"] = np.where(units["queue"].str[1:].astype(int) % 2 == 0, "24/7",
+                             "business hours")
+    rows = []
+    for kind, u in units.groupby("kind"):
+        ok = u["status"].eq("optimal") | u["status"].str.startswith("within gap")
+        worst = u.loc[u["gap"].idxmax()]
+        rows.append(f"| {kind} | {len(u)} | {int(ok.sum())} | {100 * u['gap'].max():.2f} % "
+                    f"({worst['queue']} {worst['date']}) | {100 * u['gap'].mean():.3f} % | "
+                    f"{int(u['under_covered_intervals'].sum())} | "
+                    f"{int((u['under_covered_intervals'] > 0).sum())} | "
+                    f"{u['solve_time_s'].sum():.0f} | {u['solve_time_s'].max():.1f} |")
+    return [head, "",
+            "| queues | units (queue x day) | within the gap (proven) | largest gap (unit) | "
+            "mean gap | under-covered intervals | units with any | solve s (sum) | "
+            "solve s (slowest unit) |", "|---|---|---|---|---|---|---|---|---|", *rows, "",
+            f"Overall: status '{s['solver_status'][:120]}', gap {100 * s['gap']:.3f} %, "
+            f"{s['under_covered_intervals']} under-covered intervals, "
+            f"units_not_within_gap {s['units_not_within_gap']}; **wall {wall:.0f} s, "
+            f"{wall / n_queues:.1f} s per queue** (the 10-queue plan of section 5: "
+            "see there), CPU of the command and its workers "
+            f"{cpu:.0f} s; load average {ld0:.1f} at the start, {load():.1f} at the end "
+            "(2 cores shared). Per-unit figures: `plan_summary.json` key `units`.", ""]
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     quick, full = "--quick" in argv, "--full" in argv
+    if "--staff" in argv or "--plan50" in argv:
+        # the parts this session added, each its own RESULTS.md section (run alone when the
+        # machine is quiet; the full run is long)
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
+        from _results import write_section
+        tmp = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+        if "--staff" in argv:
+            md, _, _ = staff_section(200 if quick else 2000, tmp)
+            md += staff_exponent((10, 30) if quick else (10, 30, 100, 300, 1000))
+            write_section("scale-staff", "\n".join(
+                ["## Staffing many queues (`bench/bench_scale.py --staff`)", "", *md]))
+            print("\n".join(md))
+        if "--plan50" in argv:
+            md = plan50_section(tmp, 10 if quick else 50)
+            write_section("scale-plan50", "\n".join(
+                ["## `wfm plan` on many queues (`bench/bench_scale.py --plan50`)", "", *md]))
+            print("\n".join(md))
+        return 0
     sizes = (10, 30) if quick else ((10, 30, 100, 300, 1000) if full else (10, 30, 100))
     # the Dask workers are processes of their own: the same one-thread BLAS as the pool's
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -301,41 +468,10 @@ def main(argv=None) -> int:
                "the number" if ld2 > 1.0 else "") + ".", ""]
 
     # 3. staffing
-    fpath = tmp / "staff_in.csv"
-    forecast_panel(staff_n).to_csv(fpath, index=False)
-    fin = staffing.read_forecast(fpath)
-    c1 = time.process_time()
-    req1, ws1, lds1 = timed(lambda: staffing.staff_with_config(fin, workers=1))
-    scpu1 = time.process_time() - c1
-    req2, ws2, lds2, sccpu2, spcpu2 = timed_parallel(
-        lambda: staffing.staff_with_config(fin, workers=2))
-    sest2 = scpu1 / max(sccpu2 / 2, spcpu2)
-    req1.frame.to_csv(tmp / "s1.csv", index=False)
-    req2.frame.to_csv(tmp / "s2.csv", index=False)
-    rows = [f"| 1 process | {ws1:.1f} | 1.00 | `{sha(tmp / 's1.csv')}` | {lds1:.1f} |",
-            f"| 2 processes | {ws2:.1f} | {ws1 / ws2:.2f} | `{sha(tmp / 's2.csv')}` | "
-            f"{lds2:.1f} |"]
-    s_same = sha(tmp / "s1.csv") == sha(tmp / "s2.csv")
+    staff_md, ws1, sest2 = staff_section(staff_n, tmp, cluster)
     if cluster is not None:
-        reqd, wsd, ldsd = timed(lambda: staffing.staff_with_config(
-            fin, scheduler=cluster.scheduler_address))
-        reqd.frame.to_csv(tmp / "sd.csv", index=False)
-        rows.append(f"| Dask LocalCluster | {wsd:.1f} | {ws1 / wsd:.2f} | "
-                    f"`{sha(tmp / 'sd.csv')}` | {ldsd:.1f} |")
-        s_same = s_same and sha(tmp / "s1.csv") == sha(tmp / "sd.csv")
         cluster.close()
-    print(f"staff {staff_n} queues: {ws1:.1f} s / {ws2:.1f} s")
-    md += [f"### 3. Staffing {staff_n:,} queues x 1 week (Erlang C 80/20, MOL; "
-           f"{len(fin.frame):,} intervals)", "",
-           "| engine | wall s | speed-up | SHA-256 of requirements (16 hex) | load |",
-           "|---|---|---|---|---|", *rows, "",
-           f"Byte-identical: **{'yes' if s_same else 'NO'}**; {1000 * ws1 / staff_n:.1f} ms per "
-           f"queue in one process. CPU time {scpu1:.1f} s in one process; {sccpu2:.1f} s in "
-           f"the two workers and {spcpu2:.1f} s in the parent (splitting the file, pickling "
-           f"the series, joining the results): estimated idle-machine speed-up "
-           f"**{sest2:.2f}x** (from CPU time, not measured). A series' staffing is a few milliseconds, so the spawned "
-           "workers' start-up (about a second each: pandas, scipy, wfm) is a large share at "
-           "this size.", ""]
+    md += staff_md
 
     # 4. two years per queue, and the profile
     two = fc.read_history(panel(2, 104, first=70_000))
@@ -365,10 +501,11 @@ def main(argv=None) -> int:
                + f" | {p.get('status')} | "
                + (f"{p['solve_s']:.1f}" if p.get("solve_s") is not None else "n/a")
                + f" | {p['wall_s']:.1f} | {p['wall_s'] / 10:.1f} | {p['load']:.1f} |", "",
-               "The gap per unit is not in `plan_summary.json`; the status 'optimal' is "
-               "reported only when every (queue, day) programme was proven optimal "
-               "(`shifts.schedule._overall_status`), i.e. every unit's gap is 0; otherwise "
-               "the status names each unit that was not.", ""]
+               f"Per unit (`plan_summary.json` key `units`): {p.get('units')} units (queue x "
+               "day), largest gap "
+               + (f"{100 * p['max_unit_gap']:.2f} %" if p.get("max_unit_gap") is not None
+                  else "n/a")
+               + f", units_not_within_gap {p.get('not_within')}.", ""]
     else:
         md += ["### 5. `wfm plan` on 10 queues x 7 days", "",
                f"Failed (exit {p['exit']}): {' '.join(p['stderr'])}", ""]

@@ -8,7 +8,7 @@ import pytest
 
 from forecast import run_forecast
 from forecast.synthetic import poisson_history
-from wfmcore.parallel import map_ordered, resolve_workers, shutdown_pools
+from wfmcore.parallel import map_ordered, resolve_workers, shutdown_pools, start_workers
 
 
 def _square(x):
@@ -62,3 +62,18 @@ def test_forecast_is_identical_with_one_and_two_workers():
     pd.testing.assert_frame_equal(one.choices, two.choices)
     assert one.notes == two.notes
     assert np.isfinite(one.frame["offered"]).all()
+
+
+def test_started_workers_are_the_pool_the_map_uses():
+    # wfm staff starts its workers before reading the file: the map that follows runs in
+    # the processes started then (the pool's own pids), not in new ones
+    from wfmcore import parallel
+    shutdown_pools()
+    start_workers(2, "os")
+    started = set(parallel._POOLS[2]._processes)       # spawned at the submits
+    assert len(started) == 2
+    assert set(map_ordered(_pid, range(6), workers=2)) <= started
+    start_workers(1, "os")                      # nothing to start for one process
+    start_workers(None, "os")
+    assert set(parallel._POOLS) == {2}
+    shutdown_pools()

@@ -7,7 +7,9 @@ the parallel runs must reproduce it exactly (``assert_frame_equal`` with no tole
 written bytes).
 """
 
+import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ import cli
 import forecast as fc
 from forecast.pipeline import run_forecast_partitioned, write_forecast_partitioned
 from forecast.synthetic import poisson_history
+from wfmcore.config import load_config
 from wfmcore.errors import InputError
 from wfmcore.parallel import key_seed, map_ordered
 from wfmcore.targets import ServiceTarget
@@ -99,6 +102,78 @@ def test_staff_is_identical_with_one_and_two_workers(tmp_path):
     f = one.frame
     assert f["traffic_erl"].to_numpy() == pytest.approx(
         (f["offered"] * f["aht_s"]).to_numpy() / 1800.0, rel=1e-12)
+
+
+def _mixed_centre(tmp_path: Path):
+    # three queues x voice / chat / email (deferred), two days of 30-minute intervals, rows
+    # shuffled so that no series is contiguous in the file; per-queue settings in wfm.toml
+    # (queue b 90/20, queue c staffed for a daily service level)
+    times = pd.date_range("2026-03-02 08:00", periods=16, freq="30min").append(
+        pd.date_range("2026-03-03 08:00", periods=16, freq="30min"))
+    rng = np.random.default_rng(7)
+    rows = []
+    for q, channels in (("a", ("voice", "chat")), ("b", ("voice", "chat")),
+                        ("c", ("voice", "email"))):
+        for ch in channels:
+            calls = rng.uniform(5.0, 80.0, len(times)).round(1)
+            rows.append(pd.DataFrame({"interval_start": times.strftime("%Y-%m-%d %H:%M"),
+                                      "queue": q, "channel": ch, "offered": calls,
+                                      "aht_s": 300.0 if ch == "email" else 200.0}))
+    frame = pd.concat(rows, ignore_index=True)
+    frame = frame.iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    cfg = tmp_path / "wfm.toml"
+    cfg.write_text("[staffing]\ndeadline_h = 4\nconcurrency = 2\n"
+                   "[queues.b]\nsl_target = 0.9\n[queues.c]\nsl_period = \"day\"\n")
+    return staffing.read_forecast(path), load_config(cfg)
+
+
+def test_staff_tasks_of_any_size_give_the_same_requirements(tmp_path):
+    # a task carries whole series up to rows_per_task rows and staffs each series on its
+    # own: one series a task (1 row), two or three a task (70 rows), all in one (10**6),
+    # in one and in two processes, must give the same frame and notes; the reference is
+    # each series staffed alone by staff() with its queue's target
+    forecast, config = _mixed_centre(tmp_path)
+    runs = {}
+    for rows_per_task in (1, 70, 10 ** 6):
+        for workers in (1, 2):
+            ticks = []
+            runs[rows_per_task, workers] = staffing.staff_with_config(
+                forecast, config, workers=workers, rows_per_task=rows_per_task,
+                progress=ticks.append)
+            assert sum(ticks) == 6                          # one unit per series
+            if rows_per_task == 1:
+                assert ticks == [1] * 6
+    first = runs[1, 1]
+    for other in runs.values():
+        pd.testing.assert_frame_equal(first.frame, other.frame)
+        assert first.notes == other.notes and first.staffing_method == other.staffing_method
+    f = forecast.frame
+    for (q, _channel), rows in f.groupby(["queue", "channel"]).groups.items():
+        alone = staffing.staff(replace(forecast, frame=f.loc[rows]), config.service_target(q))
+        pd.testing.assert_frame_equal(first.frame.loc[rows], alone.frame)
+    # rows keep the file's order; one hand check: traffic = calls x AHT / 1800 s
+    assert (first.frame["queue"].to_numpy() == f["queue"].to_numpy()).all()
+    assert first.frame["traffic_erl"].to_numpy() == pytest.approx(
+        (f["offered"] * f["aht_s"]).to_numpy() / 1800.0, rel=1e-12)
+    assert set(first.frame["staffing_model"]) == {"erlang_c", "chat", "deferred"}
+    assert any(n.startswith("queue c: channel voice: sl_period day") for n in first.notes)
+
+
+def test_series_codes_number_series_in_order_of_appearance():
+    # by hand: (b, voice) first, then (a, voice), then (b, chat); a file without series
+    # columns is one series {}
+    frame = pd.DataFrame({"queue": ["b", "a", "b", "b", "a"],
+                          "channel": ["voice", "voice", "chat", "voice", "voice"]})
+    codes, keys = staffing.series_codes(frame)
+    assert codes.tolist() == [0, 1, 2, 0, 1]
+    assert keys == [{"queue": "b", "channel": "voice"}, {"queue": "a", "channel": "voice"},
+                    {"queue": "b", "channel": "chat"}]
+    assert staffing.series_codes(pd.DataFrame({"offered": [1.0, 2.0]}))[1] == [{}]
+    # tasks: whole series, at most 5 rows unless a series alone is longer
+    assert staffing.task_bounds(np.array([2, 2, 2, 7, 1]), 5) == [(0, 2), (2, 3), (3, 4),
+                                                                 (4, 5)]
 
 
 def test_isa_seeds_each_queue_from_its_key_not_its_position(tmp_path):
@@ -280,3 +355,106 @@ def test_cli_staff_and_backtest_take_workers(tmp_path):
     res = runner.invoke(cli.app, ["staff", forecast.source, "-o", str(tmp_path / "x.csv"),
                                   "--workers", "0"])
     assert res.exit_code == 2 and "--workers" in res.output
+
+
+# --- the plan's planning units ------------------------------------------------------------------
+
+def test_plan_summary_reports_every_unit_and_a_time_limit_as_a_failure(tmp_path):
+    # two queues x 5 business days; a 1 ms budget per (queue, day): the units the solver
+    # could not finish must each be named with their status and counted, never folded into
+    # an overall gap; the per-unit under-coverage is counted by hand from coverage.csv
+    parts = []
+    for i, q in enumerate(("north", "south")):
+        f, _ = poisson_history(4, seed=60 + i, calls_per_day=400.0 + 200 * i,
+                               open_hours=(8, 18), interval_min=30)
+        parts.append(f.assign(queue=q, aht_s=240.0))
+    hist = tmp_path / "h.csv"
+    pd.concat(parts).to_csv(hist, index=False)
+    out = tmp_path / "plan"
+    res = CliRunner().invoke(cli.app, ["plan", str(hist), "-o", str(out), "--replications",
+                                       "0", "--time-limit-s", "0.001", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    s = json.loads((out / "plan_summary.json").read_text())
+    units = s["units"]
+    assert [(u["queue"], u["date"]) for u in units] == [
+        (q, d) for q in ("north", "south")
+        for d in ("2024-01-29", "2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02")]
+    cov = pd.read_csv(out / "coverage.csv")
+    cov["date"] = cov["interval_start"].str[:10]
+    by_hand = (cov["under"] > 0).groupby([cov["queue"], cov["date"]]).sum()
+    for u in units:
+        assert u["under_covered_intervals"] == by_hand.get((u["queue"], u["date"]), 0)
+        assert u["under_agent_hours"] == pytest.approx(
+            cov.loc[(cov.queue == u["queue"]) & (cov.date == u["date"]), "under"].sum() * 0.5)
+        assert 0.0 <= u["gap"] <= 1.0
+    assert sum(u["under_covered_intervals"] for u in units) == s["under_covered_intervals"]
+    failed = [u for u in units
+              if u["status"] != "optimal" and not u["status"].startswith("within gap")]
+    assert s["units_not_within_gap"] == len(failed) >= 1
+    assert all(u["status"] in s["solver_status"] for u in failed)
+
+
+def test_partitioned_staff_equals_the_csv_run(tmp_path):
+    # the forecast of four queues as one CSV and as a queue-partitioned dataset (names that
+    # need escaping): staffed partition by partition in two workers, the requirements equal
+    # the CSV run's rows queue by queue (rows of a queue in file order), notes included; a
+    # folder output is written partitioned the same way
+    forecast = _forecast_file(tmp_path)
+    frame = forecast.frame.drop(columns="_line")
+    frame["queue"] = frame["queue"].map({"a": "a", "b": "b c", "c": "d/e", "d": "f"})
+    frame["interval_start"] = frame["interval_start"].dt.strftime("%Y-%m-%d %H:%M")
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    data = _dataset(frame, tmp_path / "fc")
+    cfg = tmp_path / "wfm.toml"
+    cfg.write_text("[queues.\"b c\"]\nsl_target = 0.9\nsl_period = \"day\"\n")
+    runner = CliRunner()
+    res = runner.invoke(cli.app, ["staff", str(tmp_path / "f.csv"), "-o", str(tmp_path / "r.csv"),
+                                  "--config", str(cfg), "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    res_p = runner.invoke(cli.app, ["staff", str(data), "--partitioned", "-o",
+                                    str(tmp_path / "p.csv"), "--config", str(cfg),
+                                    "--workers", "2"])
+    assert res_p.exit_code == 0, res_p.output
+    csv = pd.read_csv(tmp_path / "r.csv")
+    csv = pd.concat([csv[csv.queue == q] for q in sorted(csv.queue.unique())],
+                    ignore_index=True)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "p.csv"), csv)
+    notes = sorted(ln for ln in res.output.splitlines() if ln.startswith("wfm: note"))
+    assert notes and notes == sorted(ln for ln in res_p.output.splitlines()
+                                     if ln.startswith("wfm: note"))
+    res = runner.invoke(cli.app, ["staff", str(data), "--partitioned", "-o",
+                                  str(tmp_path / "out"), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "queue=a", "queue=b%20c", "queue=d%2Fe", "queue=f"]
+    back = pd.read_parquet(tmp_path / "out")
+    back["queue"] = back["queue"].astype(str)
+    back = back[csv.columns].sort_values(["queue", "interval_start"]).reset_index(drop=True)
+    # as text: the forecast's kept columns (offered_lo80, ...) stay text, as the reader keeps
+    # them, where the CSV reads them back as numbers
+    pd.testing.assert_frame_equal(
+        back.astype(str),
+        csv.sort_values(["queue", "interval_start"]).reset_index(drop=True).astype(str))
+
+
+def test_partitioned_staff_names_the_partition_of_a_bad_row(tmp_path):
+    forecast = _forecast_file(tmp_path)
+    frame = forecast.frame.drop(columns="_line")
+    frame.loc[frame.index[frame.queue == "c"][2], "aht_s"] = 0.0
+    data = _dataset(frame, tmp_path / "fc")
+    res = CliRunner().invoke(cli.app, ["staff", str(data), "--partitioned", "-o",
+                                       str(tmp_path / "r.csv"), "--workers", "2"])
+    assert res.exit_code == 2
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and str(data / "queue=c") in lines[0] and "aht_s" in lines[0]
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_capacity_counts_its_series_for_the_progress_bar():
+    # 4 queues: the forecast and the two staffing runs (the elasticity step) each go through
+    # every series once: a bar of 3 x 4 steps, filled exactly
+    told, ticks = [], []
+    run_capacity(_history(weeks=6), 8, forecast=FAST,
+                 options={"scheduling_efficiency": 1.1, "paths": 50},
+                 on_series=told.append, progress=ticks.append)
+    assert told == [12] and sum(ticks) == 12

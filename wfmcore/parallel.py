@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import importlib
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -105,6 +106,34 @@ def shutdown_pools() -> None:
 atexit.register(shutdown_pools)
 
 
+def start_workers(workers: int | None, module: str) -> None:
+    """Start the kept pool of ``workers`` processes now, each importing ``module``, without
+    waiting: a command that reads its input first (``wfm staff``) overlaps the workers'
+    start-up (about a second: pandas, scipy, wfm) with the reading. Nothing for None or 1,
+    or on Windows; the map that follows uses this pool when it has as many processes."""
+    if workers is None or os.name == "nt":
+        return
+    n = checks.whole(workers, "workers", 1)
+    if n <= 1:
+        return
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    _single_threaded_worker()
+    try:
+        pool = _pool(n)
+        for _ in range(n):
+            pool.submit(importlib.import_module, module)
+    finally:
+        _restore(saved)
+
+
+def _restore(saved: dict) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def _single_threaded_worker() -> None:
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
@@ -112,26 +141,33 @@ def _single_threaded_worker() -> None:
 
 def map_ordered(fn: Callable, tasks: Iterable, *, workers: int | None = None,
                 progress: Callable[[int], None] | None = None,
-                scheduler: str | None = None) -> list:
+                scheduler: str | None = None,
+                progress_units: Sequence[int] | None = None) -> list:
     """``[fn(t) for t in tasks]``, in ``workers`` processes (:func:`resolve_workers`), or as
     tasks of the Dask cluster at ``scheduler`` (``tcp://host:8786``; ``workers`` is then the
     cluster's business).
 
     ``fn`` must be a module-level function and tasks and results picklable. Results come in
-    the order of ``tasks``; ``progress(1)`` is called as each task finishes. An exception in
-    a task is raised here (the first in task order among those that failed before the map
-    stopped), with its type and message.
+    the order of ``tasks``; ``progress(1)`` is called as each task finishes
+    (``progress(progress_units[i])`` with ``progress_units``: a task that carries several
+    series counts them all). An exception in a task is raised here (the first in task order
+    among those that failed before the map stopped), with its type and message.
     """
     tasks = list(tasks)
+    units = None if progress_units is None else list(progress_units)
+    if units is not None and len(units) != len(tasks):
+        raise ValueError(f"progress_units has {len(units)} entries for {len(tasks)} tasks")
+    if progress is not None:
+        progress = _Ticker(progress, units)
     if scheduler is not None and str(scheduler).strip():
         return _map_dask(fn, tasks, str(scheduler).strip(), progress)
     n = resolve_workers(workers, len(tasks))
     if n <= 1:
         out = []
-        for t in tasks:
+        for i, t in enumerate(tasks):
             out.append(fn(t))
             if progress is not None:
-                progress(1)
+                progress(i)
         return out
     saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
     _single_threaded_worker()           # spawned children inherit this environment
@@ -152,7 +188,7 @@ def map_ordered(fn: Callable, tasks: Iterable, *, workers: int | None = None,
                     i = pending.pop(fut)
                     results[i] = fut.result()       # re-raises the task's exception
                     if progress is not None:
-                        progress(1)
+                        progress(i)
                 for i, t in queue:
                     pending[pool.submit(fn, t)] = i
                     if len(pending) >= limit:
@@ -166,11 +202,17 @@ def map_ordered(fn: Callable, tasks: Iterable, *, workers: int | None = None,
             raise
         return results
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _restore(saved)
+
+
+class _Ticker:
+    """``progress`` told the units of task ``i`` (1 each without ``units``) as it finishes."""
+
+    def __init__(self, progress: Callable[[int], None], units: list[int] | None):
+        self.progress, self.units = progress, units
+
+    def __call__(self, i: int) -> None:
+        self.progress(1 if self.units is None else self.units[i])
 
 
 def _client(address: str):
@@ -223,7 +265,7 @@ def _map_dask(fn: Callable, tasks: list, address: str, progress) -> list:
                 results[i] = fut.result()           # re-raises the task's exception
                 fut.release()
                 if progress is not None:
-                    progress(1)
+                    progress(i)
                 for j, t in queue:
                     running.add(submit(j, t))
                     break

@@ -286,7 +286,8 @@ def weekly_requirement(history, horizon_weeks: int = 52, *, config: Config | Non
                        target_overrides: Mapping[str, object] | None = None,
                        schedule_time_limit_s: float = 60.0, volume: float = 1.0,
                        aht_delta_s: float = 0.0, workers: int | None = 1,
-                       scheduler: str | None = None) -> WeeklyRequirement:
+                       scheduler: str | None = None, progress=None,
+                       on_series=None) -> WeeklyRequirement:
     """The required FTE of every week of ``horizon_weeks`` (module docstring, steps 1-6).
 
     ``forecast``: how to forecast (its horizon is replaced by ``short_weeks`` weeks);
@@ -298,6 +299,9 @@ def weekly_requirement(history, horizon_weeks: int = 52, *, config: Config | Non
     schedule (the efficiency) is made for the changed weeks. ``workers`` / ``scheduler``: the
     short-range forecast and the staffing run series by series in that many processes or on
     that Dask cluster (:func:`wfmcore.parallel.map_ordered`); the same requirement.
+    ``on_series(n)`` is told 3 x the number of series (the forecast and the two staffing
+    runs, below, go through every series once) and ``progress(k)`` as k of them are done:
+    a progress bar's total and steps.
     """
     horizon_weeks = checks.whole(horizon_weeks, "horizon_weeks", 1)
     short_weeks = checks.whole(short_weeks, "short_weeks", 1)
@@ -314,7 +318,9 @@ def weekly_requirement(history, horizon_weeks: int = 52, *, config: Config | Non
     opts = replace(forecast or fc.ForecastOptions(), horizon=7 * short_weeks)
     read = read if read is not None else read_options(config)
     hist = load_history(history, opts, read)
-    result = fc.run_forecast(hist, options=opts, workers=workers, scheduler=scheduler)
+    result = fc.run_forecast(hist, options=opts, workers=workers, scheduler=scheduler,
+                             progress=progress,
+                             on_series=None if on_series is None else lambda n: on_series(3 * n))
     notes = list(result.notes)
     interval_min = result.interval_min
     short = result.frame.drop(columns=[S.MODEL])
@@ -420,7 +426,7 @@ def weekly_requirement(history, horizon_weeks: int = 52, *, config: Config | Non
     def staffed(frame: pd.DataFrame):
         f = read_forecast(frame[cols], interval_min=interval_min)
         return staff_with_config(f, config, aht_s=aht_s, workers=workers,
-                                 scheduler=scheduler, **overrides)
+                                 scheduler=scheduler, progress=progress, **overrides)
 
     req = staffed(long)
     up = long.copy()
@@ -691,7 +697,8 @@ def run_capacity(history, horizon_weeks: int | str | None = None,
                  target_overrides: Mapping[str, object] | None = None,
                  capacity_table: Mapping | None = None, volume: float = 1.0,
                  aht_delta_s: float = 0.0, attrition_points: float = 0.0,
-                 workers: int | None = 1, scheduler: str | None = None) -> CapacityResult:
+                 workers: int | None = 1, scheduler: str | None = None,
+                 progress=None, on_series=None) -> CapacityResult:
     """The long-range plan of ``history``: the weekly requirement, the hiring plan, the
     Monte Carlo, and (with ``out_dir``) capacity.csv, capacity.xlsx, capacity.png and
     capacity.html (:func:`wfmplan.report.capacity_report`).
@@ -699,7 +706,8 @@ def run_capacity(history, horizon_weeks: int | str | None = None,
     Settings: ``options`` (the run keys of :data:`CAPACITY_KEYS`, None = not given) over
     ``capacity_table`` (the ``[capacity]`` table; default ``config.capacity`` when the
     config has one) over the defaults; ``workforce`` replaces the table's workforce.
-    ``workers`` / ``scheduler``: see :func:`weekly_requirement` (the same plan for any).
+    ``workers`` / ``scheduler``: see :func:`weekly_requirement` (the same plan for any);
+    ``progress`` / ``on_series``: its progress bar (the forecast and the two staffing runs).
     """
     config = config or Config()
     table = capacity_table if capacity_table is not None else getattr(config, "capacity", {})
@@ -742,7 +750,8 @@ def run_capacity(history, horizon_weeks: int | str | None = None,
                              scheduling_efficiency=run.get("scheduling_efficiency"),
                              rules=rules, volume_cv=run.get("volume_cv"),
                              target_overrides=target_overrides, volume=volume,
-                             aht_delta_s=aht_delta_s, workers=workers, scheduler=scheduler)
+                             aht_delta_s=aht_delta_s, workers=workers, scheduler=scheduler,
+                             progress=progress, on_series=on_series)
     notes = list(req.notes)
     tot = req.total
     required = tot["required_fte"].to_numpy()

@@ -339,6 +339,7 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
         "agent_hours": requirements.agent_hours,
         "scheduled_agent_hours": float(req["scheduled_agents"].sum() * interval_h),
         **schedule_figures(s, options.fte_hours, weeks, base_target),
+        **unit_figures(sched),
         "shrinkage": base_target.shrinkage,
         **service,
     }
@@ -456,6 +457,8 @@ def _build_skills(hist, result, forecast_file, files, work: Path, outdir: Path,
         "scheduled_agent_hours": float(sk.groups["scheduled_agents"].sum() * interval_h),
         **schedule_figures(s, options.fte_hours, weeks, base_target),
         "max_occupancy": None,           # multi-skill staffing meets service levels only
+
+        **unit_figures(sched),
         "shrinkage": sk.shrinkage,
         "service_level": (float(np.average(sl[ok], weights=calls[ok])) if ok.any()
                           else math.nan),
@@ -547,6 +550,57 @@ def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
 HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
                   "shifts_by_type", "paid_hours_by_contract", "occupancy",
                   "over_agent_hours", "over_share", "short_shifts", "contracts_without_tours")
+
+def unit_figures(sched) -> dict:
+    """The summary's per-unit keys: ``units``, one entry per planning unit of the schedule
+    (a queue's day; a queue's calendar week with weekly tours) with its ``queue`` (omitted
+    without queues), ``date`` (``week_start`` with tours), ``status`` (the solver's:
+    'optimal', 'within gap G', or why it stopped, e.g. the time limit), ``gap`` ((objective
+    - bound) / objective of the unit; null for a week of tours, whose bound is not kept per
+    unit), ``under_covered_intervals`` and ``under_agent_hours`` (the unit's intervals with
+    fewer scheduled than required), ``solve_time_s``; and ``units_not_within_gap``, how
+    many units stopped without a proof of the gap (a time limit reached is counted here,
+    never hidden in the overall gap)."""
+    days, cov = sched.days.copy(), sched.coverage
+    if days.empty:
+        return {"units": [], "units_not_within_gap": 0}
+    tours = sched.tours is not None
+    day = pd.to_datetime(days["date"]).dt.normalize()
+    days["_unit"] = (day - pd.to_timedelta(day.dt.day_of_week, unit="D")) if tours else day
+    has_queue = "queue" in days.columns
+    keys = ["queue", "_unit"] if has_queue else ["_unit"]
+    cday = pd.to_datetime(cov[S.INTERVAL_START]).dt.normalize()
+    cov = pd.DataFrame({"_unit": (cday - pd.to_timedelta(cday.dt.day_of_week, unit="D"))
+                        if tours else cday, "under": cov["under"].to_numpy(float),
+                        **({"queue": cov["queue"].astype(str).to_numpy()}
+                           if has_queue and "queue" in cov.columns else {})})
+    if has_queue and "queue" not in cov.columns:
+        cov["queue"] = ""
+    if has_queue:
+        days["queue"] = days["queue"].astype(str)
+    under = cov.groupby(keys)["under"].agg(intervals=lambda u: int((u > 0).sum()),
+                                          agent_hours="sum")
+    step_h = sched.interval_min / 60.0
+    units, failed = [], 0
+    for key, rows in days.groupby(keys, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        status = str(rows["status"].iloc[0])
+        ok = status == "optimal" or status.startswith("within gap")
+        failed += not ok
+        objective = float(rows["objective"].sum())
+        bound = float(rows["bound"].sum())
+        gap = (None if tours or not np.isfinite(bound) else
+               0.0 if objective <= 0 else max(objective - bound, 0.0) / objective)
+        u = under.loc[key] if key in under.index else None
+        entry = {"queue": key[0]} if has_queue else {}
+        entry[("week_start" if tours else "date")] = key[-1].strftime("%Y-%m-%d")
+        entry.update({"status": status, "gap": gap,
+                      "under_covered_intervals": int(u["intervals"]) if u is not None else 0,
+                      "under_agent_hours": float(u["agent_hours"] * step_h)
+                      if u is not None else 0.0,
+                      "solve_time_s": float(rows["solve_time_s"].sum())})
+        units.append(entry)
+    return {"units": units, "units_not_within_gap": failed}
 
 
 def under_covered_notes(coverage: pd.DataFrame, show: int = 10) -> list[str]:

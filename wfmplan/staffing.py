@@ -28,8 +28,8 @@ from wfmcore import checks, reader
 from wfmcore import schema as S
 from wfmcore.config import Config
 from wfmcore.errors import InputError
-from wfmcore.io import check_output_path, write_csv_atomic
-from wfmcore.parallel import key_seed, map_ordered
+from wfmcore.io import check_output_path, write_csv_atomic, write_partitioned
+from wfmcore.parallel import key_seed, map_ordered, start_workers
 from wfmcore.reader import IntervalFile
 from wfmcore.targets import ServiceTarget
 
@@ -275,6 +275,35 @@ def staff(forecast: IntervalFile, target: ServiceTarget | None = None, *,
 def _staff_rows(forecast: IntervalFile, target: ServiceTarget,
                 aht_s: float | None, seed: int = 0) -> Requirements:
     """:func:`staff` for rows of one model."""
+    columns, notes, method = _requirement_columns(forecast, target, aht_s, seed)
+    return Requirements(frame=requirement_frame(forecast.frame, columns),
+                        interval_min=forecast.interval_min, staffing_method=method,
+                        notes=tuple(notes))
+
+
+def requirement_frame(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """The requirements schema: ``frame``'s columns (``interval_start`` written
+    ``YYYY-MM-DD HH:MM``, the private line column dropped) and :data:`REQUIREMENT_COLUMNS`
+    from ``columns`` (arrays in the rows' order, or one value for every row)."""
+    out = frame.drop(columns=[reader.LINE]).copy()
+    out[S.INTERVAL_START] = format_minutes(out[S.INTERVAL_START])
+    for col in REQUIREMENT_COLUMNS:
+        out[col] = columns[col]
+    return out
+
+
+def format_minutes(times) -> np.ndarray:
+    """:func:`wfmcore.reader.format_times` as an array, each distinct time formatted once
+    (the queues of a file share their intervals: 2,000 queues x 672 intervals are 672
+    strings to format, not 1.3 million)."""
+    codes, distinct = pd.factorize(pd.to_datetime(pd.Series(times)).to_numpy())
+    return reader.format_times(distinct).to_numpy(dtype=object)[codes]
+
+
+def _requirement_columns(forecast: IntervalFile, target: ServiceTarget,
+                         aht_s: float | None, seed: int = 0) -> tuple[dict, list, str]:
+    """(the :data:`REQUIREMENT_COLUMNS` of ``forecast``'s rows, notes, staffing method)
+    for rows of one model."""
     frame = forecast.frame
     calls = frame[S.OFFERED].to_numpy(float)
     aht = row_aht(forecast, aht_s)
@@ -284,27 +313,23 @@ def _staff_rows(forecast: IntervalFile, target: ServiceTarget,
     agents, staffed_load, notes = agents_for(frame, calls, aht, forecast.interval_min, target,
                                              seed=seed)
     k = kpis(agents, staffed_load, aht, target)
-    out = frame.drop(columns=[reader.LINE]).copy()
-    out[S.INTERVAL_START] = reader.format_times(out[S.INTERVAL_START]).to_numpy()
-    out["traffic_erl"] = load
-    out["agents"] = agents
-    out["scheduled_agents"] = scheduled_agents(agents, target.shrinkage)
-    for col in ("service_level", "p_wait", "asa_s", "occupancy"):
-        out[col] = k[col]
-    out["p_abandon"] = k["p_abandon"] if target.patience_s is not None else np.nan
-    out["staffing_erl"] = staffed_load
-    out["p_block"] = k["p_block"] if target.lines is not None else np.nan
-    out["staffing_model"] = target.model
+    empty = np.full(len(frame), np.nan)
+    columns = {"traffic_erl": load, "agents": agents,
+               "scheduled_agents": scheduled_agents(agents, target.shrinkage),
+               **{col: k[col] for col in ("service_level", "p_wait", "asa_s", "occupancy")},
+               "p_abandon": k["p_abandon"] if target.patience_s is not None else empty,
+               "staffing_erl": staffed_load,
+               "p_block": k["p_block"] if target.lines is not None else empty,
+               "staffing_model": target.model}
     if target.model == "chat" and target.aht_s_by_concurrency is None:
         notes.append(f"chat staffed at {target.concurrency or 1} chat(s) per agent with the "
                      "same handle time at every concurrency (give aht_s_by_concurrency when "
                      "chats take longer as agents hold more)")
-    return Requirements(frame=out, interval_min=forecast.interval_min,
-                        staffing_method=target.staffing_method, notes=tuple(notes))
+    return columns, notes, target.staffing_method
 
 
 def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
-                    load) -> Requirements:
+                    load) -> tuple[dict, list, str]:
     """Deferred work (email, back office): per series, the capacity per interval that gets
     ``deadline_share`` of the items done within ``deadline_h`` business hours at least agent
     time (:func:`erlang.deferred.calibrated_capacity`: the deadline programme over the
@@ -355,17 +380,13 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
                      "the worst of 8 repeated periods; the forecast's weeks are taken as a "
                      "repeating pattern (the end of a week's work is done at the start of "
                      "the next)")
-    out = frame.drop(columns=[reader.LINE]).copy()
-    out[S.INTERVAL_START] = reader.format_times(out[S.INTERVAL_START]).to_numpy()
-    out["traffic_erl"] = load
-    out["agents"] = agents
-    out["scheduled_agents"] = scheduled_agents(agents, target.shrinkage)
-    for col in ("service_level", "p_wait", "asa_s", "occupancy", "p_abandon", "p_block"):
-        out[col] = np.nan
-    out["staffing_erl"] = load
-    out["staffing_model"] = "deferred"
-    return Requirements(frame=out, interval_min=interval_min, staffing_method="deferred",
-                        notes=tuple(notes))
+    empty = np.full(len(frame), np.nan)
+    columns = {"traffic_erl": load, "agents": agents,
+               "scheduled_agents": scheduled_agents(agents, target.shrinkage),
+               **{col: empty for col in ("service_level", "p_wait", "asa_s", "occupancy",
+                                         "p_abandon", "p_block")},
+               "staffing_erl": load, "staffing_model": "deferred"}
+    return columns, notes, "deferred"
 
 
 def series_tasks(frame: pd.DataFrame):
@@ -381,15 +402,82 @@ def series_tasks(frame: pd.DataFrame):
     return out
 
 
-def _staff_series(task) -> Requirements:
-    """One series staffed (a pure map task of :func:`staff_with_config`)."""
-    part, target, aht_s, seed = task
-    return staff(part, target, aht_s=aht_s, seed=seed)
+#: rows a staffing task holds at most, whole series (a longer series is a task of its own):
+#: the tasks are cut from the file alone, never from the number of workers, and each series
+#: is staffed on its own inside its task, so any cut gives the same requirements
+ROWS_PER_TASK = 20_000
+
+
+def series_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[dict]]:
+    """(series number of every row, the key of each series): the series (queue x channel,
+    :data:`SERIES_COLUMNS` present) numbered in the order they first appear, as
+    :func:`series_tasks` lists them; one series ``{}`` for a frame without those columns.
+    Each text column is factorized once (no per-series selection of Arrow text)."""
+    keys = [c for c in SERIES_COLUMNS if c in frame.columns]
+    if not keys:
+        return np.zeros(len(frame), dtype=np.int64), [{}]
+    combined = np.zeros(len(frame), dtype=np.int64)
+    uniques = []
+    for c in keys:
+        codes, values = pd.factorize(frame[c], use_na_sentinel=False)
+        combined = combined * len(values) + codes
+        uniques.append((c, values, len(values)))
+    codes, distinct = pd.factorize(combined)
+    out = []
+    for value in distinct:
+        key, rest = {}, int(value)
+        for c, values, n in reversed(uniques):
+            rest, i = divmod(rest, n)
+            key[c] = values[i]
+        out.append({c: key[c] for c in keys})
+    return codes.astype(np.int64), out
+
+
+def task_bounds(counts: np.ndarray, rows_per_task: int = ROWS_PER_TASK) -> list[tuple[int, int]]:
+    """(first series, end series) of each task: consecutive series whose rows add up to at
+    most ``rows_per_task`` (a series with more is a task alone)."""
+    out, first, rows = [], 0, 0
+    for i, n in enumerate(counts):
+        if rows and rows + n > rows_per_task:
+            out.append((first, i))
+            first, rows = i, 0
+        rows += int(n)
+    if len(counts):
+        out.append((first, len(counts)))
+    return out
+
+
+def staffing_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns staffing reads (times, the offered calls and their prediction interval,
+    handle time, UTC offset, the file line for messages); the text columns (queue,
+    channel and any kept ones) stay in the parent."""
+    return [c for c in frame.columns
+            if c in (S.INTERVAL_START, S.UTC_OFFSET, S.OFFERED, S.AHT_S, reader.LINE)
+            or str(c).startswith(("offered_lo", "offered_hi"))]
+
+
+def _staff_task(task) -> list[tuple[dict, list, str]]:
+    """Several series staffed, each on its own (a pure map task of :func:`staff_with_config`):
+    ``task`` = (the forecast without rows, the staffing columns of the task's rows series
+    after series, each series' (end row, key, target index, aht_s, seed), the targets);
+    per series (requirement columns, notes, staffing method)."""
+    template, columns, series, targets = task
+    rows = pd.DataFrame(columns)
+    out, start = [], 0
+    for end, key, t, aht_s, seed in series:
+        part = rows.iloc[start:end]
+        target = targets[t]
+        if S.CHANNEL in key and target.channel is None:
+            target = target.for_channel(str(key[S.CHANNEL]))
+        out.append(_requirement_columns(replace(template, frame=part), target, aht_s, seed))
+        start = end
+    return out
 
 
 def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
                       aht_s: float | None = None, workers: int | None = 1,
                       scheduler: str | None = None, progress=None,
+                      rows_per_task: int = ROWS_PER_TASK,
                       **target_overrides) -> Requirements:
     """Staff ``forecast`` with the settings of a ``wfm.toml``.
 
@@ -399,40 +487,145 @@ def staff_with_config(forecast: IntervalFile, config: Config | None = None, *,
 
     Each series (queue x channel) is staffed on its own, as a pure map
     (:func:`wfmcore.parallel.map_ordered`: ``workers`` processes, or the Dask cluster at
-    ``scheduler``; ``progress(1)`` as each series is done), the ``isa`` simulation seeded
-    from the series key: the same requirements for any number of workers. A note is
-    prefixed with its series where the file has more than one (or per-queue settings).
+    ``scheduler``; ``progress(n)`` as the n series of a task are done), the ``isa``
+    simulation seeded from the series key: the same requirements for any number of workers
+    and any ``rows_per_task``. A task carries whole series up to ``rows_per_task`` rows
+    (:func:`task_bounds`) as numeric arrays (:func:`staffing_columns`), the series found
+    by integer codes (:func:`series_codes`); the parent joins the columns and writes the
+    times once. A note is prefixed with its series where the file has more than one (or
+    per-queue settings).
     """
     config = config or Config()
+    rows_per_task = checks.whole(rows_per_task, "rows_per_task", minimum=1)
     frame = forecast.frame
     if S.QUEUE in frame.columns and config.queues:
         unknown = sorted(set(config.queues) - set(frame[S.QUEUE]))
         if unknown:
             raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not "
                              f"in {forecast.source}")
-    series = series_tasks(frame)
     per_queue = S.QUEUE in frame.columns and bool(config.queues)
     shown = [c for c in SERIES_COLUMNS if c in frame.columns
              and (frame[c].nunique(dropna=False) > 1 or (c == S.QUEUE and per_queue))]
-    tasks, labels, methods = [], [], set()
-    for key, rows in series:
+    keys, per_series, columns, targets = _staffed_series(
+        forecast, config, per_queue, aht_s, target_overrides, workers=workers,
+        scheduler=scheduler, progress=progress, rows_per_task=rows_per_task)
+    notes, methods = _series_notes(keys, per_series, shown)
+    if per_queue:
+        methods = {t.staffing_method for t in targets}
+    return Requirements(frame=requirement_frame(frame, columns),
+                        interval_min=forecast.interval_min,
+                        staffing_method="/".join(sorted(methods)), notes=tuple(notes))
+
+
+def _series_notes(keys: list[dict], per_series: list, shown: list[str]):
+    """(notes, staffing methods): each series' notes prefixed with the ``shown`` columns of
+    its key."""
+    notes, methods = [], set()
+    for key, (part_notes, method) in zip(keys, per_series, strict=True):
+        label = "".join(f"{c} {key[c]}: " for c in shown)
+        notes += [label + n for n in part_notes]
+        methods.update(method.split("/"))
+    return notes, methods
+
+
+def _staffed_series(forecast: IntervalFile, config: Config, per_queue: bool, aht_s,
+                    target_overrides: dict, *, workers, scheduler, progress,
+                    rows_per_task: int = ROWS_PER_TASK):
+    """(series keys, each series' (notes, staffing method), the requirement columns in the
+    frame's row order, the targets): the map of :func:`staff_with_config`."""
+    frame = forecast.frame
+    codes, keys = series_codes(frame)
+    order = np.argsort(codes, kind="stable")            # series after series, file order
+    counts = np.bincount(codes, minlength=len(keys))
+    ends = np.cumsum(counts)
+    targets, target_index, settings = [], {}, []
+    for key in keys:
         queue = key.get(S.QUEUE) if per_queue else None
-        target = config.service_target(queue, **target_overrides)
-        part = forecast if len(series) == 1 else replace(forecast, frame=frame.iloc[rows])
-        tasks.append((part, target, aht_for(config, queue, aht_s), key_seed(key)))
-        labels.append("".join(f"{c} {key[c]}: " for c in shown))
-    parts, notes = [], []
-    results = map_ordered(_staff_series, tasks, workers=workers, progress=progress,
+        if queue not in target_index:
+            target_index[queue] = len(targets)
+            targets.append(config.service_target(queue, **target_overrides))
+        settings.append((target_index[queue], aht_for(config, queue, aht_s), key_seed(key)))
+    template = replace(forecast, frame=frame.iloc[:0])
+    arrays = {c: frame[c].to_numpy()[order] for c in staffing_columns(frame)}
+    tasks, sizes = [], []
+    for first, end in task_bounds(counts, rows_per_task):
+        lo = int(ends[first - 1]) if first else 0
+        hi = int(ends[end - 1])
+        used = sorted({settings[i][0] for i in range(first, end)})
+        local = {t: j for j, t in enumerate(used)}
+        series = [(int(ends[i]) - lo, keys[i], local[settings[i][0]], *settings[i][1:])
+                  for i in range(first, end)]
+        tasks.append((template, {c: v[lo:hi] for c, v in arrays.items()}, series,
+                      [targets[t] for t in used]))
+        sizes.append(end - first)
+    results = [r for part in map_ordered(_staff_task, tasks, workers=workers,
+                                         progress=progress, progress_units=sizes,
+                                         scheduler=scheduler) for r in part]
+    columns = {}
+    for col in REQUIREMENT_COLUMNS:
+        if col == "staffing_model":
+            joined = np.repeat(np.array([r[0][col] for r in results], dtype=object), counts)
+        else:
+            joined = np.concatenate([r[0][col] for r in results] or [np.empty(0)])
+        columns[col] = np.empty_like(joined)
+        columns[col][order] = joined
+    return keys, [(r[1], r[2]) for r in results], columns, targets
+
+
+def _staff_partition(task):
+    """One partition of a dataset read and staffed here, by the worker it is given to (a
+    pure map task of :func:`staff_partitioned`): (requirements frame, interval length,
+    series keys, each series' (notes, method))."""
+    path, interval_min, config, per_queue, aht_s, target_overrides = task
+    forecast = read_forecast(path, interval_min=interval_min)
+    keys, per_series, columns, _ = _staffed_series(forecast, config, per_queue, aht_s,
+                                                   target_overrides, workers=1,
+                                                   scheduler=None, progress=None)
+    return (requirement_frame(forecast.frame, columns), forecast.interval_min, keys,
+            per_series)
+
+
+def staff_partitioned(folder, config: Config | None = None, *, aht_s: float | None = None,
+                      interval_min: int | None = None, workers: int | None = 1,
+                      scheduler: str | None = None, progress=None, on_series=None,
+                      **target_overrides) -> Requirements:
+    """:func:`staff_with_config` of a forecast that is a Parquet dataset partitioned by queue
+    (``FOLDER/queue=NAME/*.parquet``, :func:`wfmcore.reader.partitions`): each partition is
+    read by the one reader and staffed by the worker it is given to (memory: one queue's
+    forecast per worker). Rows come partition after partition (queues in name order), each
+    in its file order; frame, notes and method equal :func:`staff_with_config` of those
+    rows in one file. ``progress`` / ``on_series`` count partitions."""
+    config = config or Config()
+    if interval_min is not None:
+        interval_min = checks.whole(interval_min, "interval_min", minimum=1)
+    parts = reader.partitions(folder)
+    if on_series is not None:
+        on_series(len(parts))
+    names = {q for q, _ in parts}
+    unknown = sorted(set(config.queues) - names)
+    if unknown:
+        raise InputError(f"{config.path}: [queues.{unknown[0]}] names a queue that is not "
+                         f"in {folder}")
+    per_queue = bool(config.queues)
+    tasks = [(str(p), interval_min, config, per_queue, aht_s, target_overrides)
+             for _, p in parts]
+    results = map_ordered(_staff_partition, tasks, workers=workers, progress=progress,
                           scheduler=scheduler)
-    for label, part in zip(labels, results, strict=True):
-        parts.append(part.frame)
-        methods.update(part.staffing_method.split("/"))
-        notes += [label + n for n in part.notes]
+    steps = {r[1] for r in results}
+    if len(steps) > 1:
+        raise InputError(f"{folder}: the partitions have different interval lengths "
+                         f"({', '.join(f'{m} min' for m in sorted(steps))}); give "
+                         "--interval-min", param="interval_min")
+    keys = [k for r in results for k in r[2]]
+    per_series = [x for r in results for x in r[3]]
+    shown = [c for c in SERIES_COLUMNS
+             if len({str(k[c]) for k in keys if c in k}) > 1 or (c == S.QUEUE and per_queue)]
+    notes, methods = _series_notes(keys, per_series, shown)
     if per_queue:
         methods = {config.service_target(q, **target_overrides).staffing_method
-                   for q in pd.unique(frame[S.QUEUE])}
-    return Requirements(frame=pd.concat(parts).loc[frame.index],
-                        interval_min=forecast.interval_min,
+                   for q in sorted(names)}
+    frame = pd.concat([r[0] for r in results], ignore_index=True)
+    return Requirements(frame=frame, interval_min=results[0][1],
                         staffing_method="/".join(sorted(methods)), notes=tuple(notes))
 
 
@@ -447,17 +640,38 @@ def aht_for(config: Config, queue: str | None, aht_s: float | None) -> float | N
 def staff_file(forecast_path: Path, out: Path, *, config: Config | None = None,
                aht_s: float | None = None, interval_min: int | None = None,
                workers: int | None = 1, scheduler: str | None = None, progress=None,
-               on_series=None, **target_overrides) -> Requirements:
+               on_series=None, partitioned: bool = False,
+               **target_overrides) -> Requirements:
     """``wfm staff``: read a forecast file, staff it (series in parallel:
     :func:`staff_with_config`; ``on_series(n)`` is told the number of series first), write
-    the requirements CSV (atomic; never over an input)."""
+    the requirements CSV (atomic; never over an input). ``partitioned``: ``forecast_path``
+    is a Parquet dataset partitioned by queue, each partition read and staffed by a worker
+    (:func:`staff_partitioned`; ``on_series`` / ``progress`` count partitions), and ``out``
+    a CSV, or a folder (no suffix) written the same way, one ``queue=NAME`` partition per
+    queue (:func:`wfmcore.io.write_partitioned`)."""
     config = config or Config()
-    check_output_path(out, [forecast_path] + ([config.path] if config.path else []))
-    forecast = read_forecast(forecast_path, interval_min=interval_min)
-    if on_series is not None:
-        on_series(len(series_tasks(forecast.frame)))
-    requirements = staff_with_config(forecast, config, aht_s=aht_s, workers=workers,
-                                     scheduler=scheduler, progress=progress,
-                                     **target_overrides)
-    write_csv_atomic(requirements.frame, out, inputs=[forecast_path])
+    inputs = [forecast_path] + ([config.path] if config.path else [])
+    out = Path(out)
+    as_dataset = partitioned and (out.is_dir() or out.suffix == "")
+    check_output_path(out, inputs)
+    if not scheduler:
+        start_workers(workers, __name__)        # their start-up overlaps the reading
+    if partitioned:
+        requirements = staff_partitioned(forecast_path, config, aht_s=aht_s,
+                                         interval_min=interval_min, workers=workers,
+                                         scheduler=scheduler, progress=progress,
+                                         on_series=on_series, **target_overrides)
+    else:
+        forecast = read_forecast(forecast_path, interval_min=interval_min)
+        if on_series is not None:
+            on_series(len(series_codes(forecast.frame)[1]))
+        requirements = staff_with_config(forecast, config, aht_s=aht_s, workers=workers,
+                                         scheduler=scheduler, progress=progress,
+                                         **target_overrides)
+    if as_dataset:
+        frame = requirements.frame
+        write_partitioned(((q, frame[frame[S.QUEUE] == q]) for q in pd.unique(frame[S.QUEUE])),
+                          out, S.QUEUE, inputs=[forecast_path])
+    else:
+        write_csv_atomic(requirements.frame, out, inputs=[forecast_path])
     return requirements
