@@ -33,6 +33,12 @@ svd
     X = sqrt(Y + 1/4) (days x slots) ~ sum_k beta_k(day) f_k(slot) from the SVD of the recent
     history (K = 3); each day-score series beta_k gets the same state-space model as the day
     totals above; forecast Y = X_hat^2.
+holt_winters
+    Multiplicative Holt-Winters with a damped trend on the day x slot grid (Winters 1960;
+    Taylor 2008 for intraday call arrivals): a day level and a seasonal index per weekday
+    and slot, smoothing constants chosen by the 1-7-step errors over the last
+    :data:`HW_WEEKS` weeks. Its seasonal rate is learned: the short-term dynamics of a
+    shape that drifts from week to week (:class:`HoltWinters`).
 profile_ar (by name only, not a default candidate)
     day_profile with the within-day deviation at the end of the history carried into the
     first hours of the horizon by an AR(1) (:class:`DayProfileAR`).
