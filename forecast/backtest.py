@@ -60,16 +60,21 @@ class Fold:
     def pairs(self, week: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(actual, forecast) over the scored cells; ``week`` = 0, 1, ...: only the days
         that many whole weeks after the origin."""
-        mask = self.mask
-        if week is not None:
-            wk = ((self.days - self.origin).days // 7).to_numpy()
-            mask = mask & (wk == week)[:, None]
+        mask = _week_mask(self, week)
         return self.actual[mask], self.forecast[mask]
 
     @property
     def mase(self) -> float:
         y, f = self.pairs()
         return mae(y, f) / self.scale
+
+
+def _week_mask(fold: Fold, week: int | None) -> np.ndarray:
+    """The fold's scored cells (days x slots), only those of forecast week ``week``."""
+    if week is None:
+        return fold.mask
+    wk = ((fold.days - fold.origin).days // 7).to_numpy()
+    return fold.mask & (wk == week)[:, None]
 
 
 @dataclass(frozen=True)
@@ -223,13 +228,44 @@ def calibrate(folds: list[Fold], level: float, week: int | None = None) -> Calib
     fc = np.maximum(np.concatenate([f.pairs(week)[1] for f in good]), 1e-9)
     phi = max(0.0, float(np.sum((y - fc) ** 2 - fc) / np.sum(fc ** 2)))
     z = (y - fc) / np.sqrt(fc + phi * fc ** 2)
-    # Errors within a fold share that week's level error, so the folds (not the intervals)
-    # are the independent draws: widen as split-conformal prediction does for n draws,
-    # tail share a -> a * n / (n + 1).
-    n = len(good)
+    # Errors within a fold share that week's level error, so they are not independent
+    # draws: widen as split-conformal prediction does for n draws, tail share
+    # a -> a * n / (n + 1), with n the effective number of draws (effective_draws).
+    if len(good) > 1:
+        sizes = [f.pairs(week)[0].size for f in good]
+    else:             # one fold: its days are the clusters (the one structure it shows)
+        rows = np.nonzero(_week_mask(good[0], week))[0]
+        sizes = np.bincount(rows)[np.unique(rows)]
+    n = effective_draws(z, np.asarray(sizes))
     a_n = a * n / (n + 1)
     q_lo, q_hi = np.quantile(z, [a_n, 1 - a_n])
     return Calibration(level, phi, float(q_lo), float(q_hi), len(good))
+
+
+def effective_draws(z: np.ndarray, sizes: np.ndarray) -> float:
+    """Effective number of independent draws among the standardised errors ``z``, taken
+    cluster by cluster (``sizes``: how many of them each cluster holds, in order; the
+    folds, or the days of a single fold): Kish's (1965) design effect for cluster samples,
+    N / (1 + (m - 1) rho), with m the mean cluster size and rho the intra-cluster
+    correlation (the between-cluster share of the variance, one-way ANOVA estimator,
+    clipped to [0, 1]), at least the number of clusters. All the error a level error shared
+    by each cluster (rho = 1): the clusters are the draws; independent errors (rho = 0):
+    every interval is one. Why: counting the folds as the only draws, a short history's
+    evidence (one or two folds) widened its 80 % interval to 87-90 % coverage (test bed
+    short_3w, short_8w 0.83) where the error from fold to fold was mostly Poisson noise."""
+    k = len(sizes)
+    if k < 2:
+        return float(k)
+    groups = np.split(z, np.cumsum(sizes)[:-1])
+    means = np.array([g.mean() for g in groups])
+    within = np.array([g.var(ddof=1) if g.size > 1 else 0.0 for g in groups])
+    total = float(z.var(ddof=1))
+    if not total > 0:
+        return float(k)
+    between = max(0.0, float(means.var(ddof=1) - np.mean(within / sizes)))
+    rho = min(1.0, between / total)
+    m = float(np.mean(sizes))
+    return float(max(k, z.size / (1.0 + (m - 1.0) * rho)))
 
 
 def inner_origins(origins: list[pd.Timestamp], origin: pd.Timestamp, horizon_days: int,
@@ -544,5 +580,5 @@ def summarise(fold_df: pd.DataFrame, level: float) -> pd.DataFrame:
 
 __all__ = ["AUTO_BLEND", "BASELINES", "BIAS_TOLERANCE", "AutoChoice", "Calibration", "Fold",
            "PanelBacktest", "Staffing", "auto_choice", "evidence_score", "select_auto",
-           "backtest", "blend_fold", "calibrate", "inner_origins", "rank_models", "run_fold",
+           "backtest", "blend_fold", "calibrate", "effective_draws", "inner_origins", "rank_models", "run_fold",
            "run_folds", "staffing_errors", "summarise", "weekly_origins"]

@@ -33,6 +33,12 @@ svd
     X = sqrt(Y + 1/4) (days x slots) ~ sum_k beta_k(day) f_k(slot) from the SVD of the recent
     history (K = 3); each day-score series beta_k gets the same state-space model as the day
     totals above; forecast Y = X_hat^2.
+holt_winters
+    Multiplicative Holt-Winters with a damped trend on the day x slot grid (Winters 1960;
+    Taylor 2008 for intraday call arrivals): a day level and a seasonal index per weekday
+    and slot, smoothing constants chosen by the 1-7-step errors over the last
+    :data:`HW_WEEKS` weeks. Its seasonal rate is learned: the short-term dynamics of a
+    shape that drifts from week to week (:class:`HoltWinters`).
 profile_ar (by name only, not a default candidate)
     day_profile with the within-day deviation at the end of the history carried into the
     first hours of the horizon by an AR(1) (:class:`DayProfileAR`).
@@ -776,6 +782,144 @@ class DayProfileAR(DayProfile):
         return F * np.exp(self.phi_ ** np.maximum(h, 1) * self.a_)
 
 
+# --- Holt-Winters on the day x slot grid ------------------------------------------------------
+
+HW_WEEKS = 16
+"""Weeks of history :class:`HoltWinters` runs its recursion over (the last ones): enough for
+the smoothing to forget its start at the slowest seasonal rate of the grid, few enough to
+keep a fit at a few milliseconds on 15-minute 24/7 data."""
+HW_INIT_WEEKS = 4
+HW_ALPHA = (0.05, 0.1, 0.2, 0.35, 0.6)
+HW_GAMMA = (0.03, 0.08, 0.15, 0.3, 0.5, 0.8)
+HW_BETA = (0.0, 0.03)
+HW_DAMPING = 0.95
+"""The grid of smoothing constants :class:`HoltWinters` chooses from (level alpha, seasonal
+gamma, trend beta) and the damping of its trend (Gardner & McKenzie 1985, Management
+Science 31:1237-1246: a damped trend, the trend's share of each further step ``phi``)."""
+
+
+class HoltWinters(Model):
+    """Multiplicative Holt-Winters with a damped trend on the day x slot grid (Winters 1960,
+    Management Science 6:324-342; for intraday call arrivals: Taylor 2008, Management
+    Science 54:253-265, and Taylor 2003, J. Oper. Res. Soc. 54:799-805 for the double
+    season): a day level ``l`` with a damped trend ``b``, and a seasonal index per weekday
+    and slot ``s_w`` that holds both seasons (the day's shape and the weekday's level).
+    One step = one open history day ``t`` with weekday ``w``:
+
+        r_t = sum(y_t) / sum(s_w)          (over the slots seen that day)
+        l_t = alpha r_t + (1 - alpha) (l + phi b)
+        b_t = beta (l_t - l) + (1 - beta) phi b
+        s_w = gamma y_t / l_t + (1 - gamma) s_w      (slots seen)
+
+    and the forecast h business days ahead is (l + (phi + ... + phi^h) b) s_w. Unlike
+    day_profile's profiles (a fixed 4-week half-life) the seasonal rate gamma is learned:
+    where the shape drifts from week to week (demand that follows daylight or weather) it
+    follows, where it is Poisson noise it averages over many weeks. The constants come from
+    the grid :data:`HW_ALPHA` x :data:`HW_GAMMA` x :data:`HW_BETA`, by the mean absolute
+    error of the forecasts 1 to 7 steps ahead over the recursion (the week-ahead horizon
+    the backtest scores), run over the last :data:`HW_WEEKS` weeks from the mean of their
+    first :data:`HW_INIT_WEEKS` weeks. Outlier days and the days around a closure
+    (closure flags) are steps without an update; a special-day uplift is divided out.
+    """
+
+    name = "holt_winters"
+    min_weeks = 3
+
+    def _grid(self):
+        fixed = self._fixed(0)
+        if fixed is not None:
+            return np.asarray(fixed, float)[None, :]
+        return np.array([(a, g, b) for a in HW_ALPHA for g in HW_GAMMA for b in HW_BETA])
+
+    def _fit(self, panel):
+        _, outliers = clean_days(panel)
+        window = panel.days > panel.days.max() - pd.Timedelta(weeks=HW_WEEKS)
+        days = panel.days[window]
+        feat = _features(panel, days)
+        Y = panel.Y[window] / (1 + feat["uplift"].to_numpy())[:, None]
+        skip = outliers[window] | feat[list(_CLOSURE_FLAGS)].to_numpy(bool).any(axis=1)
+        wd = days.day_of_week.to_numpy()
+        self.weekdays_ = sorted(set(wd[~skip & np.isfinite(Y).any(axis=1)]))
+        if len(self.weekdays_) == 0:
+            raise NotEnoughHistory(f"{self.name} needs a usable day in the last "
+                                   f"{HW_WEEKS} weeks")
+        init = (days < days.min() + pd.Timedelta(weeks=HW_INIT_WEEKS)) & ~skip
+        S = Y.shape[1]
+        s0 = np.zeros((7, S))
+        for w in self.weekdays_:
+            rows = Y[(wd == w) & ~skip]
+            first = Y[(wd == w) & init] if ((wd == w) & init).any() else rows[:1]
+            n_seen = np.isfinite(first).sum(axis=0)       # slot mean over the days seen
+            s0[w] = np.nansum(first, axis=0) / np.maximum(n_seen, 1)
+        level0 = float(np.mean([s0[w].sum() for w in self.weekdays_]))
+        if level0 <= 0:
+            raise NotEnoughHistory(f"{self.name} needs calls in the first weeks of its window")
+        s0 /= level0                   # s_w: the weekday's share of an average day per slot
+        P = self._grid()
+        alpha, gamma, beta = P[:, 0], P[:, 1], P[:, 2]
+        G, phi = len(P), HW_DAMPING
+        lev = np.full(G, level0)
+        trend = np.zeros(G)
+        s = np.repeat(s0[None], G, axis=0)               # (G, 7, S)
+        # level and trend 1..7 steps back (7, G), newest first; ``ahead``: their forecast
+        # of the next step, k + 1 steps ahead of the state k steps back
+        lev_back = np.repeat(lev[None], 7, axis=0)
+        trend_back = np.zeros((7, G))
+        ahead = lev_back.copy()
+        damp = np.cumsum(phi ** np.arange(1, 8))[:, None]   # phi + ... + phi^k, k = 1..7
+        loss = np.zeros(G)
+        n_loss = 0
+        scoring = G > 1              # with fixed constants only the states are run
+        start_loss = (days.min() + pd.Timedelta(weeks=1)).to_datetime64()
+        day_values = days.to_numpy()
+        seen_all = np.isfinite(Y)
+        Y0 = np.where(seen_all, Y, 0.0)                   # full-width arrays: no fancy indexing
+        M = seen_all.astype(float)
+        steps = np.flatnonzero(~skip & seen_all.any(axis=1))
+        g1 = gamma[:, None]
+        for i in steps:
+            w, y, m = wd[i], Y0[i], M[i]
+            sw = s[:, w, :]
+            if scoring and day_values[i] >= start_loss:
+                f = ahead[:, :, None] * sw[None]
+                loss += (np.abs(y - f) @ m).sum(axis=0) / m.sum()
+                n_loss += 7
+            den = sw @ m
+            base = lev + phi * trend
+            r = np.where(den > 0, y.sum() / np.where(den > 0, den, 1), base)
+            new = alpha * r + (1 - alpha) * base
+            trend = beta * (new - lev) + (1 - beta) * phi * trend
+            lev = np.maximum(new, 1e-9)
+            s[:, w, :] = np.where(seen_all[i], g1 * y / lev[:, None] + (1 - g1) * sw, sw)
+            if scoring:
+                lev_back = np.concatenate([lev[None], lev_back[:-1]])
+                trend_back = np.concatenate([trend[None], trend_back[:-1]])
+                ahead = lev_back + damp * trend_back
+        best = int(np.argmin(loss)) if n_loss else 0
+        self.params_ = P[best]
+        self.level_, self.trend_ = float(lev[best]), float(trend[best])
+        self.season_ = s[best] * panel.slot_open
+        self.last_ = days[~skip & np.isfinite(Y).any(axis=1)].max()
+
+    def state_params(self):
+        return [np.asarray(self.params_)]
+
+    def predict(self, days):
+        unknown = sorted(set(days.day_of_week) - set(self.weekdays_))
+        if unknown:
+            raise NotEnoughHistory(f"no history for weekday {unknown[0]} (Monday=0)")
+        if len(days) == 0:
+            return np.zeros((0, self.panel_.Y.shape[1]))
+        steps = business_days(self.panel_, self.last_ + pd.Timedelta(days=1), days.max(),
+                              self.weekdays_).union(days)
+        h = steps.get_indexer(days) + 1
+        phi = HW_DAMPING
+        damp = phi * (1 - phi ** h) / (1 - phi)
+        lev = np.maximum(self.level_ + damp * self.trend_, 0.0)
+        up = 1 + _features(self.panel_, days)["uplift"].to_numpy()
+        return (lev * up)[:, None] * self.season_[days.day_of_week.to_numpy()]
+
+
 BASELINES = ("seasonal_naive", "weekday_avg4", "weekday_avg8")
 """The simple baselines that are always among the candidates (issue 11: a model that does
 not beat the best of them on a series' backtest is not shipped for it)."""
@@ -784,7 +928,8 @@ not beat the best of them on a series' backtest is not shipped for it)."""
 def candidates() -> list[Model]:
     """The default candidate set: the baselines (:data:`BASELINES`, seasonal naive first),
     then the models."""
-    return [SeasonalNaive(), WeekdayAverage(4), WeekdayAverage(8), DayProfile(), SVDModel()]
+    return [SeasonalNaive(), WeekdayAverage(4), WeekdayAverage(8), DayProfile(), SVDModel(),
+            HoltWinters()]
 
 
 def all_models() -> list[Model]:

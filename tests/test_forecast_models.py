@@ -28,6 +28,7 @@ from forecast.models import (
     CONVERGENCE,
     MIN_TURNS,
     DayProfile,
+    HoltWinters,
     NotEnoughHistory,
     SeasonalNaive,
     SVDModel,
@@ -127,7 +128,8 @@ def poisson():
     return panel_of(frame), rates
 
 
-@pytest.mark.parametrize("model", [DayProfile(), SVDModel(), WeekdayAverage(8)],
+@pytest.mark.parametrize("model", [DayProfile(), SVDModel(), WeekdayAverage(8),
+                                   HoltWinters()],
                          ids=lambda m: m.name)
 def test_recovers_known_poisson_rates(poisson, model):
     # Known weekday x interval Poisson rates, 3000 calls a day (forecast.synthetic).

@@ -356,7 +356,11 @@ def test_short_history_ranks_models_on_scored_folds_only():
     t = t[(t.hour >= 8) & (t.hour < 18)]
     h = (t.hour + t.minute / 60).to_numpy()
     offered = rng.poisson(8 * (1 + np.sin((h - 8) / 10 * np.pi)))
-    res = forecast.run_forecast(pd.DataFrame({"interval_start": t, "offered": offered}))
+    # the candidates this test was written for (holt_winters, which needs 3 weeks, would
+    # join the group that shares the two latest folds and change the count of folds per row)
+    five = ["seasonal_naive", "weekday_avg4", "weekday_avg8", "day_profile", "svd"]
+    res = forecast.run_forecast(pd.DataFrame({"interval_start": t, "offered": offered}),
+                                model=five)
     ev = res.evidence.set_index("model")
     assert np.isfinite(ev["mase"]).all()
     chosen = res.frame["model"].iloc[0]
