@@ -365,3 +365,35 @@ def test_blend_keys_need_blend_with(tmp_path):
     (tmp_path / "wfm.toml").write_text("[queues.email]\nblend_max_occupancy = 80\n")
     with pytest.raises(InputError, match="blend_max_occupancy"):
         load_config(tmp_path / "wfm.toml")
+
+
+def test_plan_with_blending_reports_it_and_checks_email_with_the_idle_time(tmp_path):
+    # wfm plan on three days of voice (queue bank) and email (queue mail, blend_with bank):
+    # the summary's blending figures are the requirements' (blending_figures), voice moves
+    # by at most a point, and the email check simulates its own agents plus the voice
+    # team's idle time (blend_free_agents) and meets the share
+    from forecast.synthetic import poisson_history
+    from wfmplan.plan import plan_options, run_plan
+    from wfmplan.staffing import blending_figures
+    parts = []
+    for queue, seed, per_day, aht in (("bank", 1, 900.0, 240.0), ("mail", 3, 300.0, 240.0)):
+        f, _ = poisson_history(6, seed, open_hours=(8, 18), interval_min=60,
+                               calls_per_day=per_day)
+        parts.append(f.assign(queue=queue, aht_s=aht))
+    h = pd.concat(parts, ignore_index=True)
+    h["interval_start"] = pd.to_datetime(h["interval_start"]).dt.strftime("%Y-%m-%d %H:%M")
+    h.to_csv(tmp_path / "h.csv", index=False)
+    (tmp_path / "wfm.toml").write_text('[queues.mail]\nchannel = "email"\ndeadline_h = 8\n'
+                                       'deadline_share = 0.9\nblend_with = "bank"\n')
+    cfg = load_config(tmp_path / "wfm.toml")
+    options = plan_options(cfg, model="weekday_avg4", horizon="3d", workers=1,
+                           schedule={"replications": 2})
+    res = run_plan(tmp_path / "h.csv", tmp_path / "out", options, config=cfg)
+    s = res.summary
+    fig = blending_figures(res.requirements.frame, 60)
+    assert s["blended_agent_h"] == pytest.approx(fig["blended_agent_h"]) and fig[
+        "blended_agent_h"] > 0
+    assert s["blend_voice_service_level_without"] - s["blend_voice_service_level"] <= 0.01
+    assert s["deferred_share_on_time"] >= 0.9
+    summary = json.loads((tmp_path / "out" / "plan_summary.json").read_text())
+    assert summary["blended_agent_h"] == pytest.approx(s["blended_agent_h"])
