@@ -278,6 +278,8 @@ class BlendingPlan:
     occupancy: np.ndarray
     service_level_without: np.ndarray
     deferred_erl: np.ndarray
+    #: distinct cases left unblended because the exact 2-D chain would exceed MAX_STATES
+    too_large: int = 0
 
 
 def blend_intervals(agents, traffic_erl, aht_s, aht_out_s, *, sl_target: float,
@@ -296,7 +298,8 @@ def blend_intervals(agents, traffic_erl, aht_s, aht_out_s, *, sl_target: float,
     its outbound Erlangs are the idle time the team can give: a deferred plan counts them as
     free capacity (:func:`erlang.deferred.deferred_capacity`); where less deferred work is
     waiting, agents stay idle more and voice does better than the chain says. Identical
-    cases are solved once."""
+    cases are solved once. Items of another handle time than the calls need the 2-D chain;
+    a case beyond :data:`MAX_STATES` is left unblended (``too_large`` counts them)."""
     n = np.asarray(agents, dtype=float)
     a = np.asarray(traffic_erl, dtype=float)
     shape = np.broadcast_shapes(n.shape, a.shape)
@@ -307,20 +310,27 @@ def blend_intervals(agents, traffic_erl, aht_s, aht_out_s, *, sl_target: float,
     target = checks.share(sl_target, "sl_target", "share0")
     cache: dict[tuple, tuple] = {}
     out = np.zeros((6, n.size))
+    too_large = 0
     for i in range(n.size):
         ni = int(round(n[i]))
         if ni < 1 or not np.isfinite(a[i]) or a[i] >= ni or aht[i] <= 0 or aht_out[i] <= 0:
             out[:, i] = (max(ni, 0), np.nan, np.nan, np.nan, np.nan, 0.0)
             continue
-        key = (ni, round(float(a[i]), 9), float(aht[i]), float(aht_out[i]))
+        # the same handle time up to rounding: the closed form
+        same = abs(aht_out[i] - aht[i]) <= 1e-9 * aht[i]
+        key = (ni, round(float(a[i]), 9), float(aht[i]), None if same else float(aht_out[i]))
         if key not in cache:
             base = blending_kpis(ni, a[i], aht[i], ni, sl_threshold_s=sl_threshold_s)
             floor = base["service_level"] - drop
             if base["service_level"] >= target:
                 floor = max(floor, target)
-            choice = best_threshold(ni, a[i], aht[i], max(floor, 0.0),
-                                    aht_out_s=aht_out[i], sl_threshold_s=sl_threshold_s,
-                                    max_occupancy=max_occupancy)
+            try:
+                choice = best_threshold(ni, a[i], aht[i], max(floor, 0.0),
+                                        aht_out_s=key[3], sl_threshold_s=sl_threshold_s,
+                                        max_occupancy=max_occupancy)
+            except InputError:      # beyond MAX_STATES: not blended (safe), counted
+                choice = BlendingChoice(threshold=ni, kpis=base, met=False)
+                too_large += 1
             k = choice.kpis
             erl = k["outbound_erl"] if choice.met else 0.0
             thr = choice.threshold if choice.met else ni
@@ -331,4 +341,4 @@ def blend_intervals(agents, traffic_erl, aht_s, aht_out_s, *, sl_target: float,
         out[:, i] = cache[key]
     return BlendingPlan(threshold=out[0].astype(np.int64), service_level=out[1],
                         asa_s=out[2], occupancy=out[3], service_level_without=out[4],
-                        deferred_erl=out[5])
+                        deferred_erl=out[5], too_large=too_large)

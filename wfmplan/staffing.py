@@ -603,6 +603,10 @@ def staff_blended(forecast: IntervalFile, config: Config | None = None, *,
                          " without (Bhulai & Koole chain, calls-weighted), highest occupancy "
                          f"{np.nanmax(b.occupancy):.1%}, median threshold "
                          f"{int(np.median(b.threshold))} agent(s) kept free")
+        if b.too_large:
+            notes.append(f"queue {queue}: {b.too_large} case(s) of voice queue {voice} too "
+                         "large for the exact blending chain with items of another handle "
+                         "time were not blended")
         if progress is not None:
             progress(1)
     return Requirements(frame=pd.concat(pieces).loc[frame.index],
