@@ -207,3 +207,13 @@ def test_blend_intervals_protects_voice_interval_by_interval():
     assert plan.deferred_erl[0] > 0 and plan.deferred_erl[2] > 0
     assert plan.threshold[3] == 12 and plan.deferred_erl[3] == 0.0      # a >= n: no chain
     assert plan.threshold[4] == 0 and plan.deferred_erl[4] == 0.0
+
+
+def test_blend_intervals_leaves_a_case_too_large_for_the_chain_unblended():
+    # 230 agents at 219.6 Erlangs with items twice the calls' length: the 2-D chain would
+    # pass MAX_STATES, so no blending there (counted); at equal handle times, up to
+    # rounding, the closed form blends the same case
+    big = blend_intervals([230], [219.575], 300.0, [600.0], sl_target=0.8)
+    assert big.too_large == 1 and big.threshold[0] == 230 and big.deferred_erl[0] == 0.0
+    same = blend_intervals([230], [219.575], 300.0, [300.0 * (1 + 1e-12)], sl_target=0.8)
+    assert same.too_large == 0 and same.deferred_erl[0] > 0
