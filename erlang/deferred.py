@@ -541,9 +541,9 @@ def _edf_replay(arrival_s, handle_s, key_b, cap, interval_s):
     n_step = np.stack([whole + (frac > 0), whole], axis=1)
     keep = np.ones((n_int, 2), dtype=bool)
     keep[:, 1] = frac > 0
-    t_step = np.append(t_step[keep], n_int * interval_s)
-    n_step = np.append(n_step[keep], 0).astype(np.int64)
-    n_steps = t_step.size
+    t_step = np.append(t_step[keep], n_int * interval_s).tolist()   # lists: a hot loop
+    n_step = np.append(n_step[keep], 0).astype(np.int64).tolist()
+    n_steps = len(t_step)
     start = np.full(m, np.nan)
     finish = np.full(m, np.nan)
     busy: list[float] = []
