@@ -19,6 +19,14 @@
    service level without and with blending (calls-weighted), and the deferred work done from
    idle time. Plus a small team with longer deferred items (N = 16, 12 Erlangs, items of 6
    min: the exact 2-D chain).
+3. Blending in staffing: the same voice week and email on its days, staffed by
+   :func:`wfmplan.staffing.staff_blended` without and with ``blend_with``: the email's own
+   agent-hours, the work done in the voice agents' idle time, the voice service level with
+   and without blending, and the email's share by the deadline simulated at its own agents
+   plus that idle time (evaluation seed).
+4. The deadline window in the shift programme: the email plan of part 1 as a fixed
+   requirement per interval against the same work covered anywhere in its window
+   (:mod:`shifts.deferred_window`): paid hours, and the share simulated at each schedule.
 
 Run:  .venv/bin/python bench/bench_deferred.py [--replications 100] [--no-write]
 """
@@ -137,10 +145,139 @@ def blending_part():
     }
 
 
+def fold_closed(items: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """Items of closed intervals moved to the next open one (cyclically): where the
+    deadline programme's business clock starts them (erlang.deferred)."""
+    open_ix = np.flatnonzero(is_open)
+    pos = np.searchsorted(open_ix, np.arange(items.size)) % open_ix.size
+    out = np.zeros(items.size)
+    np.add.at(out, open_ix[pos], items)
+    return out
+
+
+def slot_capacity(solutions, t0: pd.Timestamp, n_slots: int) -> np.ndarray:
+    """Agents working per slot of the week (net of breaks) from day solutions."""
+    g = solutions[0].problem.slot_min
+    cap = np.zeros(n_slots)
+    for sol in solutions:
+        first = int((pd.Timestamp(sol.problem.key[-1]) - t0) / pd.Timedelta(minutes=g)) \
+            + sol.problem.day_start_min // g
+        cap[first:first + sol.problem.n_slots] = sol.coverage
+    return cap
+
+
+def window_part(ts, items, is_open, cal, replications: int):
+    """The calibrated plan as a fixed requirement for the shift programme, against the
+    same work covered anywhere in its deadline window (shifts.deferred_window), both
+    simulated on the evaluation seed at the programme's 15-min slots (an interval's
+    Poisson arrivals, uniform in it, are two half-rate ones in its halves: the same
+    arrival process)."""
+    import shifts
+    from erlang.deferred import requirement_frame
+    from shifts.deferred_window import schedule_window
+    from shifts.model import solve_days
+    from shifts.requirements import check_requirements, day_problems
+
+    rf = requirement_frame(cal.plan, ts, queue="email", channel="email")
+    rf["offered"] = fold_closed(items, is_open)
+    rf = rf[rf["open"]].drop(columns=["open"])
+    rf["interval_start"] = rf["interval_start"].dt.strftime("%Y-%m-%d %H:%M")
+    rules = shifts.Rules()
+    req, interval_min = check_requirements(rf, "email requirement")
+    problems, _ = day_problems(req, interval_min, rules)
+    t0 = time.perf_counter()
+    fixed = solve_days(problems, rules, workers=1)
+    fixed_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    win = schedule_window(rf, rules, work_scale=1 + cal.margin)
+    win_s = time.perf_counter() - t0
+    g = problems[0].slot_min
+    per = INTERVAL_MIN // g
+    out = {"fixed_paid_h": float(sum(s.paid_hours for s in fixed)),
+           "window_paid_h": win.paid_hours, "fixed_s": fixed_s, "window_s": win_s,
+           "late_agent_h": win.late_agent_h, "status": sorted({d.day.status for d in win.days}
+                                                              | {s.status for s in fixed})}
+    slot_items = np.repeat(items / per, per)
+    slot_open = np.repeat(is_open, per)
+    for name, sols in (("fixed", fixed), ("window", [d.day for d in win.days])):
+        cap = slot_capacity(sols, pd.Timestamp(ts[0]), items.size * per)
+        sim = simulate_deferred(np.tile(slot_items, WEEKS), AHT_S, np.tile(cap, WEEKS),
+                                g, np.tile(slot_open, WEEKS), deadline_h=DEADLINE_H,
+                                seed=EVAL_SEED, replications=replications)
+        out[name] = (sim, weekly_shares(sim, slot_items.size), float(cap.sum()) * g / 60)
+    return out
+
+
+def blend_forecast():
+    """The bank bench week's voice (30-min, 07:00-21:00, AHT 300 s) and email on the same
+    days, 08:00-18:00, the email week's shape and day totals (items of 300 s: the blending
+    chain's closed form)."""
+    q = bank_week("2003-03-03")
+    q = q.groupby(q.index.floor("30min")).sum()          # 30-min intervals, 07:00-21:00
+    ts = q.index
+    hour = np.asarray(ts.hour + ts.minute / 60.0)
+    biz = (hour >= 8) & (hour < 18)
+    shape = (0.25 + np.exp(-0.5 * ((hour - 11.0) / 3.0) ** 2)
+             + 0.6 * np.exp(-0.5 * ((hour - 15.5) / 2.5) ** 2)) * biz
+    dow = np.asarray(ts.day_of_week)
+    day_sum = pd.Series(shape).groupby(dow).transform("sum").to_numpy()
+    items = np.asarray(DAY_ITEMS, float)[dow] * shape / day_sum
+    voice = pd.DataFrame({"interval_start": ts.strftime("%Y-%m-%d %H:%M"), "queue": "bank",
+                          "channel": "voice", "offered": q.to_numpy(float),
+                          "aht_s": VOICE_AHT_S})
+    mail = pd.DataFrame({"interval_start": ts[biz].strftime("%Y-%m-%d %H:%M"),
+                         "queue": "mail", "channel": "email", "offered": items[biz],
+                         "aht_s": VOICE_AHT_S})
+    return pd.concat([voice, mail], ignore_index=True)
+
+
+def blend_staffing_part(replications: int, workdir: Path):
+    """wfm staff's path with and without ``blend_with`` (wfmplan.staffing.staff_blended),
+    and the email's share by the deadline at its own agents plus the voice team's idle
+    time, simulated on the evaluation seed."""
+    from wfmcore.config import load_config
+    from wfmplan.staffing import blending_figures, read_forecast, staff_blended
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    blend_forecast().to_csv(workdir / "forecast.csv", index=False)
+    (workdir / "plain.toml").write_text("[queues.mail]\ndeadline_h = 8\n")
+    (workdir / "blend.toml").write_text('[queues.mail]\ndeadline_h = 8\nblend_with = "bank"\n')
+    forecast = read_forecast(workdir / "forecast.csv")
+    out = {"items": float(forecast.frame.loc[forecast.frame["queue"] == "mail",
+                                             "offered"].sum())}
+    for name in ("plain", "blend"):
+        t0 = time.perf_counter()
+        frame = staff_blended(forecast, load_config(workdir / f"{name}.toml")).frame
+        secs = time.perf_counter() - t0
+        mail = frame[frame["queue"] == "mail"]
+        voice = frame[frame["queue"] == "bank"]
+        h = 0.5                                               # hours an interval
+        start = pd.to_datetime(mail["interval_start"])
+        week = pd.date_range("2003-03-03", periods=7 * 48, freq="30min")
+        is_open = np.isin(week, start)
+        pos = np.searchsorted(week, start)
+        items, cap = np.zeros(week.size), np.zeros(week.size)
+        items[pos] = mail["offered"].to_numpy()
+        cap[pos] = mail["agents"].to_numpy(float) + (
+            mail["blend_free_agents"].to_numpy() if "blend_free_agents" in mail else 0.0)
+        sim = simulate_deferred(np.tile(items, WEEKS), VOICE_AHT_S, np.tile(cap, WEEKS), 30,
+                                np.tile(is_open, WEEKS), deadline_h=DEADLINE_H,
+                                seed=EVAL_SEED, replications=replications)
+        drop = (voice["blend_service_level_without"] - voice["blend_service_level"]).max() \
+            if "blend_service_level" in voice else 0.0
+        out[name] = {"mail_agent_h": float(mail["agents"].sum() * h),
+                     "voice_agent_h": float(voice["agents"].sum() * h),
+                     "seconds": secs, "sim": sim, "weeks": weekly_shares(sim, week.size),
+                     "max_drop": float(drop), **blending_figures(frame, 30)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=100)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--workdir", default="/tmp/wfm_bench_deferred",
+                    help="where the blending part writes its forecast and wfm.toml")
     args = ap.parse_args()
 
     ts, items, cal, rows, daily, plan_s = deferred_part(args.replications)
@@ -214,6 +351,65 @@ def main() -> None:
     ok_blend = b["sl_without"] - b["sl_with"] <= 0.01 + 1e-12
     lines += ["", f"Acceptance: voice SL moves by no more than one point: "
               f"{'yes' if ok_blend else 'NO'}."]
+
+    bs = blend_staffing_part(args.replications, Path(args.workdir))
+    p, q = bs["plain"], bs["blend"]
+    lines += [
+        "",
+        "Blending in staffing (`wfm staff` / `wfm plan`: `blend_with = \"bank\"` on the email "
+        "queue, defaults blend_max_sl_drop 0.01, blend_max_occupancy 0.9): the bank week's "
+        "voice at 30-min intervals (Erlang C 80/20) and email on the same days 08:00-18:00 "
+        f"({bs['items']:,.0f} items of 300 s, 95 % within 8 business hours); the email's "
+        "share simulated "
+        "at its own "
+        f"agents plus the voice team's idle time, {WEEKS} weeks x {args.replications} "
+        f"replications, seed {EVAL_SEED}:",
+        "",
+        "| | email agent-h of its own | done in voice idle time | voice agent-h | voice SL "
+        "(chain) with / without blending | largest drop in an interval | email share by "
+        "deadline | lowest week | staffing time |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in (("without blend_with", p), ("with blend_with", q)):
+        sl = (f"{r['blend_voice_service_level']:.2%} / "
+              f"{r['blend_voice_service_level_without']:.2%}"
+              if r["blend_voice_service_level"] == r["blend_voice_service_level"] else "-")
+        lines.append(f"| {name} | {r['mail_agent_h']:.2f} | {r['blended_agent_h']:.2f} agent-h "
+                     f"(of {r['blend_free_agent_h']:.2f} on offer) | {r['voice_agent_h']:.2f} | "
+                     f"{sl} | {100 * r['max_drop']:.2f} points | {r['sim'].share:.2%} | "
+                     f"{r['weeks'].min():.2%} | {r['seconds']:.0f} s |")
+    ok_staff = (q["blend_voice_service_level_without"] - q["blend_voice_service_level"]
+                <= 0.01 + 1e-12 and q["max_drop"] <= 0.01 + 1e-12
+                and q["weeks"].min() >= SHARE)
+    lines += ["", "Acceptance (blending in staffing): voice SL moves by no more than one point "
+              "and the email share holds every week: "
+              f"{'yes' if ok_staff else 'NO'}."]
+
+    w = window_part(ts, items, business_hours(ts), cal, args.replications)
+    saved = w["fixed_paid_h"] - w["window_paid_h"]
+    lines += [
+        "",
+        "The email plan in the shift programme (default 4/6/8-h shifts with breaks, 15-min "
+        "slots): covering the calibrated plan's capacity as a fixed requirement per interval, "
+        "against covering the same work (x (1 + margin)) anywhere in its 8-business-hour "
+        "window (`shifts/deferred_window.py`); simulated at the schedules' slots on the "
+        f"evaluation seed ({WEEKS} weeks x {args.replications} replications):",
+        "",
+        "| requirement | paid hours | agent-h working | share by deadline | lowest week | "
+        "solve time |",
+        "|---|---|---|---|---|---|",
+        f"| fixed per interval | {w['fixed_paid_h']:.1f} | {w['fixed'][2]:.2f} | "
+        f"{w['fixed'][0].share:.2%} | {w['fixed'][1].min():.2%} | {w['fixed_s']:.1f} s |",
+        f"| inside the deadline window | {w['window_paid_h']:.1f} | {w['window'][2]:.2f} | "
+        f"{w['window'][0].share:.2%} | {w['window'][1].min():.2%} | {w['window_s']:.1f} s |",
+        "",
+        f"Paid hours saved by the window: {saved:.1f} ({saved / w['fixed_paid_h']:.1%}); "
+        f"late work left by the window programme: {w['late_agent_h']:.2f} agent-h; solver "
+        f"status: {', '.join(w['status'])}.",
+    ]
+    ok_window = w["window"][1].min() >= SHARE and saved >= 0
+    lines += ["", "Acceptance (deadline window): every week >= 95 % and no more paid hours "
+              f"than the fixed requirement: {'yes' if ok_window else 'NO'}."]
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
     text = "\n".join(["## Deferred work and blending (bench/bench_deferred.py)", "",
                       f"Machine: {machine}. Run: `.venv/bin/python bench/bench_deferred.py`.",

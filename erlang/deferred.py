@@ -151,6 +151,13 @@ class DeferredPlan:
     cyclic: bool
     integer: bool
     status: str
+    #: capacity the plan had for free per interval (agents: the voice team's idle time under
+    #: blending, :mod:`erlang.blending`); zeros without blending
+    free_agents: np.ndarray | None = None
+    #: deferred work done in that free capacity, agent-hours (the rest is ``capacity_agents``')
+    blended_agent_h: float = 0.0
+    #: the same per interval, agents (work done in the free capacity / interval length)
+    blended_agents: np.ndarray | None = None
 
     @property
     def ratio_to_bound(self) -> float:
@@ -280,7 +287,7 @@ def deferred_capacity(items, aht_s, interval_min, open_intervals, *, deadline_h:
                       deadline_share: float, share_period: str = "horizon",
                       cyclic: bool = False, integer: bool = True,
                       time_limit_s: float = 60.0, mip_gap: float = 1e-4,
-                      node_limit: int = 2000) -> DeferredPlan:
+                      node_limit: int = 2000, free_agents=None) -> DeferredPlan:
     """Capacity per interval (agents) meeting the deadline share at least agent time.
 
     ``items``: items arriving per interval (expected counts); ``aht_s``: handle time per
@@ -289,7 +296,11 @@ def deferred_capacity(items, aht_s, interval_min, open_intervals, *, deadline_h:
     a whole number of intervals; ``deadline_share``: share of items to do by the deadline, in
     (0, 1]; ``share_period``: ``"horizon"`` or ``"day"`` (module docstring); ``cyclic``: the
     horizon is one period of a repeating pattern; ``integer``: whole agents per interval
-    (MILP) rather than the LP's fractional capacity. Linear programme: module docstring.
+    (MILP) rather than the LP's fractional capacity; ``free_agents``: capacity per interval
+    that costs nothing (agents of a voice team doing deferred work in their idle time,
+    :mod:`erlang.blending`): the capacity row becomes ``sum_s aht_s x[s, j] + z_j <= (c_j +
+    free_j) x interval_s`` and ``c`` is what is left to staff. Linear programme: module
+    docstring.
     """
     interval_min, arrivals, aht, is_open, k = _check_common(items, aht_s, interval_min,
                                                             open_intervals, deadline_h)
@@ -301,8 +312,11 @@ def deferred_capacity(items, aht_s, interval_min, open_intervals, *, deadline_h:
     node_limit = checks.whole(node_limit, "node_limit", 1)
     interval_s = interval_min * 60.0
     n_int = arrivals.size
+    free = (np.zeros(n_int) if free_agents is None
+            else _per_interval("free_agents", free_agents, n_int))
     open_ix = np.flatnonzero(is_open)
     n = open_ix.size
+    free_slot = free[open_ix]
     if cyclic and k > n:
         raise InputError(f"deadline_h is longer than the open time of the cyclic horizon "
                          f"({n} intervals)", param="deadline_h")
@@ -351,7 +365,8 @@ def deferred_capacity(items, aht_s, interval_min, open_intervals, *, deadline_h:
     for j in range(n):
         xs = np.flatnonzero(pj == j)
         add(np.concatenate([ox + xs, [oz + j, oc + j]]),
-            np.concatenate([aht_slot[ps[xs]], [1.0, -interval_s]]), -np.inf, 0.0)
+            np.concatenate([aht_slot[ps[xs]], [1.0, -interval_s]]), -np.inf,
+            interval_s * free_slot[j])
     # late stock: b_j - b_{j-1} + z_j + sum_{s: s+K=j} aht_s sum x[s,.] = sum aht_s A_s
     for j in range(n):
         src = [s for s in ((j - k) % n if cyclic else j - k,) if 0 <= s < n and due[s]]
@@ -440,6 +455,9 @@ def deferred_capacity(items, aht_s, interval_min, open_intervals, *, deadline_h:
         sol = lp.x
         cap_slot = lp_c
     x = sol[ox:ox + m]
+    # work done per slot; the free capacity is used first (it costs nothing)
+    done_s = np.bincount(pj, weights=aht_slot[ps] * x, minlength=n) + sol[oz:oz + n]
+    blended_slot = np.minimum(done_s, interval_s * free_slot) / interval_s
     on_time = np.bincount(ps, weights=x, minlength=n)
     shares = [float(on_time[due & (period == p)].sum() / a_slot[due & (period == p)].sum())
               for p in np.unique(period) if a_slot[due & (period == p)].sum() > 0]
@@ -463,7 +481,9 @@ def deferred_capacity(items, aht_s, interval_min, open_intervals, *, deadline_h:
         share_met=min(shares) if shares else 1.0, late_items=late,
         backlog_end_items=carried, window_intervals=k, deadline_h=float(deadline_h),
         deadline_share=share, share_period=share_period, cyclic=bool(cyclic),
-        integer=bool(integer), status=status)
+        integer=bool(integer), status=status, free_agents=free,
+        blended_agent_h=float(blended_slot.sum()) * interval_s / 3600.0,
+        blended_agents=per_interval(blended_slot))
 
 
 def requirement_frame(plan: DeferredPlan, interval_start=None, *, queue: str | None = None,
@@ -508,10 +528,22 @@ def requirement_frame(plan: DeferredPlan, interval_start=None, *, queue: str | N
 
 def _edf_replay(arrival_s, handle_s, key_b, cap, interval_s):
     """Start and finish times of items served EDF (key ``key_b``, ties by arrival) by
-    ``cap[k]`` agents in interval ``k`` (none after the last), non-pre-emptive. Items
-    never started have NaN. Returns (start, finish)."""
+    ``cap[k]`` agents in interval ``k`` (none after the last), non-pre-emptive; a fractional
+    ``cap[k]`` = f has ceil(f) agents for the first (f - floor(f)) of the interval and
+    floor(f) after it. Items never started have NaN. Returns (start, finish)."""
     m = arrival_s.size
     n_int = cap.size
+    whole = np.floor(cap + 1e-9)
+    frac = np.where(cap - whole > 1e-9, cap - whole, 0.0)
+    # capacity steps: (time, agents from then on), in time order
+    t_step = np.stack([np.arange(n_int) * interval_s,
+                       (np.arange(n_int) + frac) * interval_s], axis=1)
+    n_step = np.stack([whole + (frac > 0), whole], axis=1)
+    keep = np.ones((n_int, 2), dtype=bool)
+    keep[:, 1] = frac > 0
+    t_step = np.append(t_step[keep], n_int * interval_s).tolist()   # lists: a hot loop
+    n_step = np.append(n_step[keep], 0).astype(np.int64).tolist()
+    n_steps = len(t_step)
     start = np.full(m, np.nan)
     finish = np.full(m, np.nan)
     busy: list[float] = []
@@ -519,11 +551,11 @@ def _edf_replay(arrival_s, handle_s, key_b, cap, interval_s):
     push, pop = heapq.heappush, heapq.heappop
     inf = math.inf
     ai, k = 0, 0
-    n_on = int(cap[0])
+    n_on = int(n_step[0])
     while True:
         t_arr = arrival_s[ai] if ai < m else inf
         t_fin = busy[0] if busy else inf
-        t_bnd = (k + 1) * interval_s if k < n_int else inf
+        t_bnd = t_step[k + 1] if k + 1 < n_steps else inf
         t = min(t_arr, t_fin, t_bnd)
         if t == inf:
             break
@@ -531,7 +563,7 @@ def _edf_replay(arrival_s, handle_s, key_b, cap, interval_s):
             pop(busy)
         elif t_bnd == t:
             k += 1
-            n_on = int(cap[k]) if k < n_int else 0
+            n_on = int(n_step[k])
         else:
             push(queue, (key_b[ai], ai))
             ai += 1
@@ -540,7 +572,7 @@ def _edf_replay(arrival_s, handle_s, key_b, cap, interval_s):
             start[i] = t
             finish[i] = t + handle_s[i]
             push(busy, finish[i])
-        if k >= n_int and not busy and ai >= m:
+        if k + 1 >= n_steps and not busy and ai >= m:
             break
     return start, finish
 
@@ -566,15 +598,13 @@ def simulate_deferred(items, aht_s, capacity, interval_min, open_intervals, *,
                       replications: int = 20, confidence: float = 0.95) -> DeferredSimulation:
     """Simulate the deferred queue served earliest-deadline-first by ``capacity`` agents per
     interval (module docstring): the on-time share of the items due in the horizon, the end
-    backlog and the utilisation, with a confidence interval over ``replications``."""
+    backlog and the utilisation, with a confidence interval over ``replications``. A
+    fractional capacity f is one agent more for the first (f - floor(f)) of the interval
+    (part of an agent's time: what a blended voice team gives, :mod:`erlang.blending`)."""
     interval_min, arrivals, aht, is_open, _ = _check_common(items, aht_s, interval_min,
                                                             open_intervals, deadline_h)
     n = arrivals.size
     cap = _per_interval("capacity", capacity, n)
-    if (cap != np.round(cap)).any():
-        i = int(np.flatnonzero(cap != np.round(cap))[0])
-        raise InputError(f"capacity must be whole agents; interval {i} has {cap[i]:g}",
-                         param="capacity")
     if service not in SERVICE_DISTRIBUTIONS:
         raise InputError(f"service must be one of {', '.join(SERVICE_DISTRIBUTIONS)}; got "
                          f"{service!r}", param="service")
@@ -592,7 +622,7 @@ def simulate_deferred(items, aht_s, capacity, interval_min, open_intervals, *,
     deadline_b = float(deadline_h) * 3600.0
     clock, b_end = _business_clock(is_open, interval_s)
     horizon_s = n * interval_s
-    cap_i = cap.astype(np.int64)
+    cap_i = cap.astype(np.int64) if (cap == np.round(cap)).all() else cap
     per_rep = []
     for child in seq.spawn(int(replications)):
         rng = np.random.default_rng(child)
@@ -667,8 +697,10 @@ class CalibratedPlan:
 
     @property
     def ratio_to_bound(self) -> float:
-        """Agent time of the capacity / the LP bound of the unscaled programme."""
-        return self.plan.capacity_agent_h / self.lp_bound_agent_h
+        """Agent time of the capacity / the LP bound of the unscaled programme (NaN when the
+        bound is 0: free capacity does all the work)."""
+        return (self.plan.capacity_agent_h / self.lp_bound_agent_h if self.lp_bound_agent_h > 0
+                else float("nan"))
 
 
 def _block_shares(sim: DeferredSimulation, block: int) -> np.ndarray:
@@ -681,7 +713,7 @@ def calibrated_capacity(items, aht_s, interval_min, open_intervals, *, deadline_
                         deadline_share: float, repeats: int = 8, max_margin: float = 0.1,
                         resolution: float = 0.005, service: str = "exponential", seed=0,
                         replications: int = 20, share_period: str = "horizon",
-                        time_limit_s: float = 60.0) -> CalibratedPlan:
+                        time_limit_s: float = 60.0, free_agents=None) -> CalibratedPlan:
     """The least work margin at which the integer plan meets the share *in simulation*.
 
     The programme plans for the expected arrivals; with Poisson arrivals and random handle
@@ -697,6 +729,11 @@ def calibrated_capacity(items, aht_s, interval_min, open_intervals, *, deadline_
     with variance rate ``v`` and a deadline of ``D`` hours: a few per cent for a few agents,
     less for more. Like :mod:`erlang.isa`, the result holds on the calibration seeds; check
     it on others.
+
+    ``free_agents`` (agents per interval; blending: the voice team's idle time, see
+    :func:`deferred_capacity`) is capacity the plan gets for nothing; the simulation serves
+    the queue with ``capacity_agents + free_agents`` (a fraction as part of an agent's
+    interval, :func:`simulate_deferred`).
     """
     reps_n = checks.whole(repeats, "repeats", 1)
     max_margin = checks.positive(max_margin, "max_margin")
@@ -705,9 +742,10 @@ def calibrated_capacity(items, aht_s, interval_min, open_intervals, *, deadline_
                                                             open_intervals, deadline_h)
     target = checks.share(deadline_share, "deadline_share", "share1")
     n = arrivals.size
+    free = np.zeros(n) if free_agents is None else _per_interval("free_agents", free_agents, n)
     base = deferred_capacity(arrivals, aht, interval_min, is_open, deadline_h=deadline_h,
                              deadline_share=target, share_period=share_period, cyclic=True,
-                             integer=False, time_limit_s=time_limit_s)
+                             integer=False, time_limit_s=time_limit_s, free_agents=free)
     cache: dict[int, tuple[DeferredPlan, DeferredSimulation, np.ndarray]] = {}
 
     def trial(step: int):
@@ -715,9 +753,9 @@ def calibrated_capacity(items, aht_s, interval_min, open_intervals, *, deadline_
             plan = deferred_capacity(arrivals, aht * (1 + step * resolution), interval_min,
                                      is_open, deadline_h=deadline_h, deadline_share=target,
                                      share_period=share_period, cyclic=True, integer=True,
-                                     time_limit_s=time_limit_s)
+                                     time_limit_s=time_limit_s, free_agents=free)
             sim = simulate_deferred(np.tile(arrivals, reps_n), np.tile(aht, reps_n),
-                                    np.tile(plan.capacity_agents, reps_n), interval_min,
+                                    np.tile(plan.capacity_agents + free, reps_n), interval_min,
                                     np.tile(is_open, reps_n), deadline_h=deadline_h,
                                     service=service, seed=seed, replications=replications)
             cache[step] = (plan, sim, _block_shares(sim, n))

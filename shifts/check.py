@@ -51,7 +51,8 @@ the model that staffed it (:attr:`erlang.ServiceTarget.model`):
 * ``deferred`` (email, back office): no interval KPI (an interval's agents work on items of
   other intervals), so ``service_level`` is NaN and the rows stay out of every call-weighted
   figure. Their check is the share of items done by the deadline:
-  :func:`erlang.deferred.simulate_deferred` at the on-phone agents over the unit's calendar
+  :func:`erlang.deferred.simulate_deferred` at the on-phone agents (plus the requirement's
+  ``blend_free_agents``, a voice team's idle time under call blending) over the unit's calendar
   weeks as one period of a repeating pattern (as it was staffed: Monday-based whole weeks,
   the intervals in the file open, the others closed), repeated :data:`DEFERRED_PERIODS`
   times from an empty backlog; the share of the items due in that horizon, with its
@@ -441,6 +442,8 @@ def _check_deferred(merged, unit_rows, unit_target, phones, offered, aht, interv
         is_open[slot] = True
         items, cap = np.zeros(n_slots), np.zeros(n_slots)
         items[slot], cap[slot] = offered[idx], phones[idx]
+        if "blend_free_agents" in merged.columns:   # a voice team's idle time (blending)
+            cap[slot] += np.nan_to_num(merged["blend_free_agents"].to_numpy(float)[idx])
         with_items = offered[idx] > 0
         handle = np.full(n_slots, float(np.average(aht[idx], weights=offered[idx]))
                          if with_items.any() else 1.0)

@@ -21,7 +21,7 @@ from wfmcore.reader import IntervalFile
 
 #: Columns of ``wfm staff`` output kept (when present) for the service-level check.
 CHECK_COLUMNS = ("offered", "traffic_erl", "aht_s", "agents", "scheduled_agents",
-                 "staffing_erl")
+                 "staffing_erl", "blend_free_agents")
 
 
 def read_requirements(path: Path | str) -> IntervalFile:

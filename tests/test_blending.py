@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from erlang import erlang_c
-from erlang.blending import _two_dimensional, best_threshold, blending_kpis
+from erlang.blending import _two_dimensional, best_threshold, blend_intervals, blending_kpis
 from wfmcore.errors import InputError
 
 
@@ -164,3 +164,56 @@ def test_bad_input(args, kwargs, param):
     with pytest.raises(InputError) as err:
         blending_kpis(*args, **kwargs)
     assert err.value.param == param and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("n, a, aht_out, cap", [(16, 12.0, None, 0.8), (11, 7.0, 300.0, 0.8),
+                                                 (8, 5.0, 120.0, 0.7)])
+def test_best_threshold_with_an_occupancy_cap(n, a, aht_out, cap):
+    # against a scan of every threshold: the occupancy falls as the threshold rises (the
+    # bisection's premise), and the choice is the first threshold meeting both 80 % and the cap
+    ks = [blending_kpis(n, a, 180.0, thr, aht_out_s=aht_out) for thr in range(n + 1)]
+    occ = [k["occupancy"] for k in ks]
+    assert np.all(np.diff(occ) <= 1e-12)
+    first = next(thr for thr, k in enumerate(ks)
+                 if k["service_level"] >= 0.8 and k["occupancy"] <= cap)
+    choice = best_threshold(n, a, 180.0, 0.8, aht_out_s=aht_out, max_occupancy=cap)
+    assert choice.met and choice.threshold == first
+    assert choice.kpis["occupancy"] <= cap
+
+
+def test_blend_intervals_protects_voice_interval_by_interval():
+    # each interval: the smallest threshold keeping the service level within one point of
+    # Erlang C at the same agents (and at the 80 % target where Erlang C met it), found here
+    # by a scan of every threshold (none meets the occupancy cap at 14.5 Erlangs on 16:
+    # no blending); an overloaded interval and an empty one blend nothing
+    # (deferred items as long as calls but in interval 2: there the 2-D chain)
+    agents = np.array([16, 16, 8, 12, 0])
+    load = np.array([12.0, 14.5, 5.0, 12.0, 0.0])
+    aht_out = np.array([180.0, 180.0, 360.0, 180.0, 180.0])
+    plan = blend_intervals(agents, load, 180.0, aht_out, sl_target=0.8, max_sl_drop=0.01,
+                           max_occupancy=0.9)
+    for i in range(3):
+        n, a = int(agents[i]), float(load[i])
+        base = erlang_c.kpis(n, a, 180.0, 20)["service_level"]
+        floor = max(base - 0.01, 0.8) if base >= 0.8 else base - 0.01
+        ks = [blending_kpis(n, a, 180.0, thr, aht_out_s=aht_out[i]) for thr in range(n + 1)]
+        first = next((thr for thr, k in enumerate(ks)
+                      if k["service_level"] >= floor - 1e-12 and k["occupancy"] <= 0.9), n)
+        assert plan.threshold[i] == first
+        assert plan.service_level_without[i] == pytest.approx(base, abs=1e-9)
+        assert plan.service_level[i] >= plan.service_level_without[i] - 0.01 - 1e-12
+        assert plan.deferred_erl[i] == pytest.approx(ks[first]["outbound_erl"])
+    assert plan.threshold[1] == 16 and plan.deferred_erl[1] == 0.0
+    assert plan.deferred_erl[0] > 0 and plan.deferred_erl[2] > 0
+    assert plan.threshold[3] == 12 and plan.deferred_erl[3] == 0.0      # a >= n: no chain
+    assert plan.threshold[4] == 0 and plan.deferred_erl[4] == 0.0
+
+
+def test_blend_intervals_leaves_a_case_too_large_for_the_chain_unblended():
+    # 230 agents at 219.6 Erlangs with items twice the calls' length: the 2-D chain would
+    # pass MAX_STATES, so no blending there (counted); at equal handle times, up to
+    # rounding, the closed form blends the same case
+    big = blend_intervals([230], [219.575], 300.0, [600.0], sl_target=0.8)
+    assert big.too_large == 1 and big.threshold[0] == 230 and big.deferred_erl[0] == 0.0
+    same = blend_intervals([230], [219.575], 300.0, [300.0 * (1 + 1e-12)], sl_target=0.8)
+    assert same.too_large == 0 and same.deferred_erl[0] > 0

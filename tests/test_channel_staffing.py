@@ -3,6 +3,7 @@ errors), the engine's dispatch by channel, `wfm staff` on a file with a channel 
 `wfm erlang --model`. The formulas themselves are checked in test_erlang_x.py / test_chat.py."""
 
 import json
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -283,3 +284,116 @@ def test_chat_routing_reaches_the_chat_model():
         3, 4)
     with pytest.raises(InputError, match="chat_routing must be one of even, least_loaded"):
         ServiceTarget(chat_routing="random")
+
+
+def _blend_files(tmp_path, toml: str):
+    """Two business days 8-18 of hourly intervals: voice queue sales (Erlang C 80/20, AHT
+    300 s) and email (deferred, 60 items an hour of 300 s: the blending chain's closed form,
+    the 2-D chain is checked in test_blending.py), with a wfm.toml."""
+    day = pd.date_range("2026-03-02 08:00", "2026-03-02 17:00", freq="60min")
+    times = day.append(day + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    calls = np.tile([75.0, 100, 120, 120, 100, 90, 100, 110, 90, 60], 2)
+    frame = pd.concat([
+        pd.DataFrame({"interval_start": times, "queue": "sales", "channel": "voice",
+                      "offered": calls, "aht_s": 300.0}),
+        pd.DataFrame({"interval_start": times, "queue": "email", "channel": "email",
+                      "offered": 60.0, "aht_s": 300.0})])
+    path = tmp_path / "f.csv"
+    frame.to_csv(path, index=False)
+    (tmp_path / "wfm.toml").write_text(toml)
+    return read_forecast(path), load_config(tmp_path / "wfm.toml")
+
+
+def test_blending_takes_deferred_work_from_voice_idle_time(tmp_path):
+    from erlang.blending import best_threshold
+    from erlang.erlang_c import kpis as c_kpis
+    from wfmplan.staffing import blending_figures, staff_blended
+    plain_toml = "[queues.email]\ndeadline_h = 8\n"
+    forecast, plain = _blend_files(tmp_path, plain_toml)
+    _, blend = _blend_files(tmp_path, plain_toml + 'blend_with = "sales"\n')
+    without = staff_blended(forecast, plain).frame
+    with_ = staff_blended(forecast, blend).frame
+    assert "blend_threshold" not in without.columns
+    voice = with_[with_["queue"] == "sales"]
+    mail = with_[with_["queue"] == "email"]
+    # voice keeps its agents; per interval the threshold is best_threshold's for the floor
+    # "one point below Erlang C at those agents, and at least 80 %" with occupancy <= 0.9
+    assert (voice["agents"].to_numpy() == without[without["queue"] == "sales"]["agents"]
+            .to_numpy()).all()
+    for _, row in voice.iloc[[0, 3]].iterrows():
+        n, a = int(row["agents"]), float(row["staffing_erl"])
+        base = float(c_kpis(n, a, 300.0, 20)["service_level"])
+        choice = best_threshold(n, a, 300.0, max(base - 0.01, 0.8), aht_out_s=300.0,
+                                max_occupancy=0.9)
+        assert row["blend_threshold"] == choice.threshold
+        assert row["blend_service_level"] == pytest.approx(choice.kpis["service_level"])
+        assert row["blend_service_level_without"] == pytest.approx(base)
+    assert (voice["blend_service_level"] >= voice["blend_service_level_without"] - 0.01
+            - 1e-12).all()
+    # email: own agents + the voice team's idle time cover the work (cyclic: all of it is
+    # done), and the own requirement drops by about the idle time used
+    work_h = 60 * 300 / 3600 * 20
+    used_h = float(mail["blend_used_agents"].sum())
+    own_h = float(mail["agents"].sum())
+    plain_h = float(without[without["queue"] == "email"]["agents"].sum())
+    assert used_h > 0 and own_h + used_h >= work_h - 1e-6
+    assert own_h <= plain_h - math.floor(used_h) + 1
+    assert (mail["blend_used_agents"] <= mail["blend_free_agents"] + 1e-9).all()
+    fig = blending_figures(with_, 60)
+    assert fig["blended_agent_h"] == pytest.approx(used_h)
+    assert fig["blend_voice_service_level_without"] - fig["blend_voice_service_level"] <= 0.01
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[queues.email]\ndeadline_h = 4\nblend_with = "support"\n',
+     "blend_with' names queue 'support', which is not in"),
+    ('[queues.sales]\nblend_with = "sales"\n', "queue sales has no deferred work"),
+    ('[queues.email]\ndeadline_h = 4\nblend_with = "email"\n', "which has no voice rows"),
+])
+def test_blending_settings_are_one_line_errors(tmp_path, toml, message):
+    from wfmplan.staffing import staff_blended
+    forecast, config = _blend_files(tmp_path, toml)
+    with pytest.raises(InputError, match=message) as err:
+        staff_blended(forecast, config)
+    assert "\n" not in str(err.value)
+
+
+def test_blend_keys_need_blend_with(tmp_path):
+    (tmp_path / "wfm.toml").write_text("[queues.email]\nblend_max_occupancy = 0.8\n")
+    with pytest.raises(InputError, match="needs 'queues.email.blend_with'"):
+        load_config(tmp_path / "wfm.toml")
+    (tmp_path / "wfm.toml").write_text("[queues.email]\nblend_max_occupancy = 80\n")
+    with pytest.raises(InputError, match="blend_max_occupancy"):
+        load_config(tmp_path / "wfm.toml")
+
+
+def test_plan_with_blending_reports_it_and_checks_email_with_the_idle_time(tmp_path):
+    # wfm plan on three days of voice (queue bank) and email (queue mail, blend_with bank):
+    # the summary's blending figures are the requirements' (blending_figures), voice moves
+    # by at most a point, and the email check simulates its own agents plus the voice
+    # team's idle time (blend_free_agents) and meets the share
+    from forecast.synthetic import poisson_history
+    from wfmplan.plan import plan_options, run_plan
+    from wfmplan.staffing import blending_figures
+    parts = []
+    for queue, seed, per_day, aht in (("bank", 1, 900.0, 240.0), ("mail", 3, 300.0, 240.0)):
+        f, _ = poisson_history(6, seed, open_hours=(8, 18), interval_min=60,
+                               calls_per_day=per_day)
+        parts.append(f.assign(queue=queue, aht_s=aht))
+    h = pd.concat(parts, ignore_index=True)
+    h["interval_start"] = pd.to_datetime(h["interval_start"]).dt.strftime("%Y-%m-%d %H:%M")
+    h.to_csv(tmp_path / "h.csv", index=False)
+    (tmp_path / "wfm.toml").write_text('[queues.mail]\nchannel = "email"\ndeadline_h = 8\n'
+                                       'deadline_share = 0.9\nblend_with = "bank"\n')
+    cfg = load_config(tmp_path / "wfm.toml")
+    options = plan_options(cfg, model="weekday_avg4", horizon="3d", workers=1,
+                           schedule={"replications": 2})
+    res = run_plan(tmp_path / "h.csv", tmp_path / "out", options, config=cfg)
+    s = res.summary
+    fig = blending_figures(res.requirements.frame, 60)
+    assert s["blended_agent_h"] == pytest.approx(fig["blended_agent_h"]) and fig[
+        "blended_agent_h"] > 0
+    assert s["blend_voice_service_level_without"] - s["blend_voice_service_level"] <= 0.01
+    assert s["deferred_share_on_time"] >= 0.9
+    summary = json.loads((tmp_path / "out" / "plan_summary.json").read_text())
+    assert summary["blended_agent_h"] == pytest.approx(s["blended_agent_h"])

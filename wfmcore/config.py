@@ -6,6 +6,24 @@ Command-line options override the file; the file overrides the built-in defaults
 
 Shrinkage is given as components that compound (each applies to the time the previous
 ones left): s = 1 - prod(1 - s_i)   (e.g. absence 0.08, training 0.05 -> 0.126).
+
+Call blending (a ``[queues.NAME]`` table of a deferred queue: email, callback, back office)::
+
+    [queues.email]
+    channel = "email"
+    deadline_h = 8
+    blend_with = "sales"          # the voice queue whose agents do email in their idle time
+    blend_max_occupancy = 0.9     # calls + email, at most (default 0.9)
+    blend_max_sl_drop = 0.01      # voice service level at most one point below unblended
+
+The voice agents take a deferred item when more than a threshold of them are idle (Bhulai &
+Koole 2003, :mod:`erlang.blending`); per interval the smallest threshold that keeps the
+voice service level within ``blend_max_sl_drop`` of its level without blending (and at its
+target where it met it) and the occupancy at most ``blend_max_occupancy``. The voice team's
+deferred Erlangs under that rule are free capacity for the deferred plan; only the rest
+becomes the queue's own requirement (:func:`wfmplan.staffing.staff_blended`). With a
+``channel`` column the queue may name itself: its deferred channel blends with its voice
+rows. One deferred series per voice queue (two would share the same idle time).
 """
 
 from __future__ import annotations
@@ -47,7 +65,20 @@ INPUT_KEYS = {
     "filter": ("text", "rows to keep, e.g. 'channel=voice'"),
     "layout": ("text", "force an export layout by name (wfm import lists what it found)"),
 }
-QUEUE_KEYS = {**TARGET_KEYS, **STAFFING_KEYS}
+#: call blending: keys of a deferred queue's [queues.NAME] table (module docstring)
+BLEND_KEYS = {
+    "blend_with": ("text", "deferred queue: the voice queue whose agents do its work in "
+                           "their idle time (call blending, Bhulai & Koole 2003); only the "
+                           "rest gets agents of its own"),
+    "blend_max_occupancy": ("share1", "blending: most occupancy (calls + deferred work) of "
+                                      "the voice agents; default 0.9"),
+    "blend_max_sl_drop": ("share0", "blending: how far the voice service level may fall "
+                                    "below its level without blending; default 0.01 (one "
+                                    "point)"),
+}
+#: defaults of the blending keys other than blend_with
+BLEND_DEFAULTS = {"blend_max_occupancy": 0.9, "blend_max_sl_drop": 0.01}
+QUEUE_KEYS = {**TARGET_KEYS, **STAFFING_KEYS, **BLEND_KEYS}
 SECTIONS = ("targets", "staffing", "shrinkage", "forecast", "input", "queues", "shifts",
             "capacity", "groups")
 #: keys of a [groups.NAME] table: agents with the same skills (:mod:`erlang.skills`); the
@@ -107,6 +138,12 @@ class Config:
             out.update({k: v for k, v in q.items() if k in TARGET_FIELDS})
         out.update({k: v for k, v in overrides.items() if v is not None})
         return out
+
+    def blending(self) -> dict[str, dict[str, Any]]:
+        """The blended deferred queues: queue -> {blend_with, blend_max_occupancy,
+        blend_max_sl_drop} (defaults filled in; module docstring)."""
+        return {name: {**BLEND_DEFAULTS, **{k: v for k, v in q.items() if k in BLEND_KEYS}}
+                for name, q in self.queues.items() if "blend_with" in q}
 
     def service_target(self, queue: str | None = None, **overrides) -> ServiceTarget:
         """The :class:`ServiceTarget` of ``queue`` (see :meth:`target_kwargs`)."""
@@ -191,6 +228,10 @@ def load_config(path: Path | str) -> Config:
         raise InputError(f"{p}: [queues] must hold one [queues.NAME] table per queue")
     for name, table in queues.items():
         cfg.queues[name] = _section(p, f"queues.{name}", table, QUEUE_KEYS)
+        loose = [k for k in BLEND_DEFAULTS if k in cfg.queues[name]]
+        if loose and "blend_with" not in cfg.queues[name]:
+            raise InputError(f"{p}: key 'queues.{name}.{loose[0]}' needs "
+                             f"'queues.{name}.blend_with' (the voice queue to blend with)")
     shifts = raw.get("shifts", {})
     if not isinstance(shifts, dict):
         raise InputError(f"{p}: [shifts] must be a table")
@@ -250,6 +291,16 @@ level = 0.8
 # aht_s = 360
 # patience_s = 150
 # sl_target = 0.9
+
+# Deferred work (email, callback, back office) with a deadline; blend_with lets the agents
+# of a voice queue do it in their idle time (only the rest gets agents of its own):
+# [queues.email]
+# channel = "email"
+# deadline_h = 8           # business hours
+# deadline_share = 0.95
+# blend_with = "sales"
+# blend_max_occupancy = 0.9
+# blend_max_sl_drop = 0.01  # voice service level at most one point below unblended
 """
 
 

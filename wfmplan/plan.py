@@ -72,7 +72,13 @@ from wfmplan.multiskill import (
     type_targets,
 )
 from wfmplan.settings import read_options
-from wfmplan.staffing import Requirements, horizon_weeks, read_forecast, staff_with_config
+from wfmplan.staffing import (
+    Requirements,
+    blending_figures,
+    horizon_weeks,
+    read_forecast,
+    staff_blended,
+)
 
 STEPS = ("read and forecast", "staff", "schedule", "check service", "write outputs")
 OUTPUT_FILES = ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv", "plan.xlsx",
@@ -168,8 +174,10 @@ class PlanResult:
     without one): ``staffing_model_by_channel``, ``calls_by_channel``,
     ``service_level_by_channel`` and ``sim_service_level_by_channel`` (voice and chat
     channels), ``share_on_time_by_channel`` and ``deadline_by_channel`` (deferred channels:
-    the simulated share, and e.g. "95% within 8 business hours"). A figure that does not
-    apply is NaN (null in JSON).
+    the simulated share, and e.g. "95% within 8 business hours"); call blending
+    (:func:`wfmplan.staffing.blending_figures`): ``blended_agent_h``, ``blend_free_agent_h``,
+    ``blend_voice_service_level``, ``blend_voice_service_level_without``. A figure that
+    does not apply is NaN (null in JSON).
 
     A multi-skill plan (``[groups.NAME]`` tables in wfm.toml; :func:`_build_skills`) has
     the same keys with these meanings: ``agent_hours`` the groups' required agent-hours;
@@ -292,8 +300,8 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
     if config.groups:
         return _build_skills(hist, result, forecast_file, files, work, outdir, config,
                              options, base_target, rules, tick, inputs, agents)
-    requirements = staff_with_config(forecast_file, config, aht_s=options.forecast.aht_s,
-                                     **options.target_overrides)
+    requirements = staff_blended(forecast_file, config, aht_s=options.forecast.aht_s,
+                                 **options.target_overrides)
     files.append(write_csv_atomic(requirements.frame, work / "requirements.csv",
                                   inputs=inputs))
     tick(STEPS[1])
@@ -342,6 +350,7 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
         **unit_figures(sched),
         "shrinkage": base_target.shrinkage,
         **service,
+        **blending_figures(req, requirements.interval_min),
     }
     return PlanResult(history=hist, forecast=result, requirements=requirements, schedule=sched,
                       coverage=coverage, summary=summary,

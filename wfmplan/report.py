@@ -1009,6 +1009,13 @@ MEANINGS = {
     "sim_service_level_by_channel": "the channel's service level in the simulator",
     "share_on_time_by_channel": "the channel's deferred items done by the deadline (simulated)",
     "deadline_by_channel": "the channel's deadline target",
+    "blended_agent_h": "deferred work done in the voice agents' idle time (call blending), "
+                       "agent-hours",
+    "blend_free_agent_h": "idle time the blending voice agents offer deferred work, "
+                          "agent-hours",
+    "blend_voice_service_level": "service level of the blending voice queue with blending "
+                                 "on (Bhulai & Koole chain, calls-weighted)",
+    "blend_voice_service_level_without": "the same without blending",
     "multiskill_agent_hours": "agent-hours required with the groups' skills (multi-skill plan)",
     "single_skill_agent_hours": "agent-hours required with dedicated agents, each call type "
                                 "staffed alone",

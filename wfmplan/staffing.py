@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from erlang import kpis, offered_load, required_agents, scheduled_agents, staffing_load
+from erlang.blending import blend_intervals
 from erlang.deferred import calibrated_capacity
 from erlang.isa import isa_staffing
 from erlang.period import period_report, period_staffing
@@ -329,7 +330,7 @@ def _requirement_columns(forecast: IntervalFile, target: ServiceTarget,
 
 
 def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
-                    load) -> tuple[dict, list, str]:
+                    load, free_agents=None) -> tuple[dict, list, str]:
     """Deferred work (email, back office): per series, the capacity per interval that gets
     ``deadline_share`` of the items done within ``deadline_h`` business hours at least agent
     time (:func:`erlang.deferred.calibrated_capacity`: the deadline programme over the
@@ -339,13 +340,18 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
     time), and the forecast's calendar weeks are one period of a repeating pattern
     (``cyclic``: Friday's late items are done on Monday, as last Friday's were this Monday),
     so no work is left at the end. The formula KPI columns stay empty: a deferred interval's capacity serves work of
-    other intervals; the note gives the planned on-time share."""
+    other intervals; the note gives the planned on-time share. ``free_agents`` (one value a
+    row; blending, :func:`staff_blended`): capacity the plan gets from a voice team's idle
+    time, simulated with the plan; ``agents`` is then what is left to staff, and the rows
+    gain ``blend_free_agents`` (that capacity) and ``blend_used_agents`` (the work the plan
+    does in it, agents)."""
     frame, interval_min = forecast.frame, forecast.interval_min
     if target.deadline_h is None:
         raise InputError(f"{forecast.source}: channel {target.channel} is deferred work and "
                          "needs deadline_h (business hours, e.g. 8; wfm.toml [staffing] or "
                          "[queues.NAME])", param="deadline_h")
     agents = np.zeros(len(frame), dtype=np.int64)
+    used = np.zeros(len(frame))
     notes = []
     step_ns = interval_min * 60_000_000_000
     keys = [c for c in SERIES_COLUMNS if c in frame.columns]
@@ -365,27 +371,37 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
         items[slot] = calls[rows]
         handle = np.full(n_slots, float(np.nanmean(aht[rows])) if len(rows) else 1.0)
         handle[slot] = np.where(aht[rows] > 0, aht[rows], handle[slot])
+        free = None
+        if free_agents is not None:
+            free = np.zeros(n_slots)
+            free[slot] = free_agents[rows]
         cal = calibrated_capacity(items, handle, interval_min, is_open,
                                   deadline_h=target.deadline_h,
-                                  deadline_share=target.deadline_share)
+                                  deadline_share=target.deadline_share, free_agents=free)
         plan = cal.plan
         agents[rows] = np.maximum(plan.capacity_agents[slot], target.min_agents)
+        used[rows] = plan.blended_agents[slot]
         parts = key if isinstance(key, tuple) else (key,)
         label = (", ".join(f"{c} {v}" for c, v in zip(keys, parts, strict=True)) + ": "
                  if keys else "")
+        blended = (f" of its own plus {plan.blended_agent_h:,.1f} agent-hours done in the "
+                   f"voice agents' idle time (blending; {float(free.sum()) * interval_min / 60:,.1f}"
+                   " available)" if free is not None else "")
         notes.append(f"{label}deferred work, {target.deadline_share:.0%} within "
                      f"{target.deadline_h:g} business hours: {plan.capacity_agent_h:,.1f} "
-                     f"agent-hours ({cal.ratio_to_bound:.3f} x the LP bound, work margin "
-                     f"{cal.margin:.1%}), simulated {cal.block_shares.min():.1%} on time in "
-                     "the worst of 8 repeated periods; the forecast's weeks are taken as a "
-                     "repeating pattern (the end of a week's work is done at the start of "
-                     "the next)")
+                     f"agent-hours{blended} ({cal.ratio_to_bound:.3f} x the LP bound, work "
+                     f"margin {cal.margin:.1%}), simulated {cal.block_shares.min():.1%} on "
+                     "time in the worst of 8 repeated periods; the forecast's weeks are taken "
+                     "as a repeating pattern (the end of a week's work is done at the start "
+                     "of the next)")
     empty = np.full(len(frame), np.nan)
     columns = {"traffic_erl": load, "agents": agents,
                "scheduled_agents": scheduled_agents(agents, target.shrinkage),
                **{col: empty for col in ("service_level", "p_wait", "asa_s", "occupancy",
                                          "p_abandon", "p_block")},
                "staffing_erl": load, "staffing_model": "deferred"}
+    if free_agents is not None:
+        columns.update(blend_free_agents=free_agents, blend_used_agents=used)
     return columns, notes, "deferred"
 
 
@@ -637,18 +653,201 @@ def aht_for(config: Config, queue: str | None, aht_s: float | None) -> float | N
     return q.get("aht_s", config.staffing.get("aht_s"))
 
 
+#: columns the voice rows of a blending team gain (:func:`staff_blended`): the threshold
+#: (agents kept free for calls), the voice KPIs with blending on (Bhulai & Koole chain), the
+#: same chain's service level without blending, and the agents busy on deferred work
+BLEND_VOICE_COLUMNS = ("blend_threshold", "blend_service_level", "blend_asa_s",
+                       "blend_occupancy", "blend_service_level_without", "blend_deferred_erl")
+#: columns the blended deferred rows gain (:func:`_staff_deferred`)
+BLEND_DEFERRED_COLUMNS = ("blend_free_agents", "blend_used_agents")
+VOICE_KINDS = ("erlang_c", "erlang_a", "erlang_x")
+
+
+def _row_models(frame: pd.DataFrame, target: ServiceTarget) -> np.ndarray:
+    """The staffing model of each row under ``target`` (by the row's channel, as
+    :func:`staff` does)."""
+    if S.CHANNEL not in frame.columns or target.channel is not None:
+        return np.full(len(frame), target.model, dtype=object)
+    return np.array([target.for_channel(str(c)).model for c in frame[S.CHANNEL]],
+                    dtype=object)
+
+
+def _blend_parts(frame: pd.DataFrame, config: Config, source: str, overrides: dict):
+    """queue -> (its deferred row positions, the voice row positions of its blend_with
+    queue, the blending settings), checked (:mod:`wfmcore.config`, call blending)."""
+    if S.QUEUE not in frame.columns:
+        raise InputError(f"{config.path}: blend_with needs a 'queue' column in {source}")
+    queues = frame[S.QUEUE].astype(str).to_numpy()
+    parts, voice_taken = {}, {}
+    for queue, settings in config.blending().items():
+        voice = settings["blend_with"]
+        where = f"{config.path}: key 'queues.{queue}.blend_with'"
+        if voice not in set(queues):
+            raise InputError(f"{where} names queue {voice!r}, which is not in {source}")
+        mine = queues == queue
+        deferred = np.flatnonzero(mine & (_row_models(frame, config.service_target(
+            queue, **overrides)) == "deferred"))
+        if not deferred.size:
+            raise InputError(f"{where}: queue {queue} has no deferred work (channel email, "
+                             "callback, backoffice or deferred) to blend")
+        if S.CHANNEL in frame.columns and frame[S.CHANNEL].iloc[deferred].nunique() > 1:
+            raise InputError(f"{where}: queue {queue} has more than one deferred channel; "
+                             "one deferred series per voice queue can be blended")
+        models = _row_models(frame, config.service_target(voice, **overrides))
+        voice_rows = np.flatnonzero((queues == voice) & np.isin(models, VOICE_KINDS))
+        if not voice_rows.size:
+            raise InputError(f"{where} names queue {voice!r}, which has no voice rows")
+        if voice in voice_taken:
+            raise InputError(f"{where}: voice queue {voice!r} already blends with queue "
+                             f"{voice_taken[voice]} (two deferred queues would share the "
+                             "same idle time)")
+        voice_taken[voice] = queue
+        parts[queue] = (deferred, voice_rows, settings)
+    return parts
+
+
+def _voice_aht(req: pd.DataFrame, interval_min: int) -> np.ndarray:
+    """Handle time of requirement rows: traffic x interval / calls, the rows' work-weighted
+    mean where no calls are offered."""
+    calls = req[S.OFFERED].to_numpy(float)
+    work = req["traffic_erl"].to_numpy(float) * interval_min * 60.0
+    mean = work.sum() / calls.sum() if calls.sum() > 0 else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(calls > 0, work / calls, mean)
+
+
+def staff_blended(forecast: IntervalFile, config: Config | None = None, *,
+                  aht_s: float | None = None, workers: int | None = 1,
+                  scheduler: str | None = None, progress=None,
+                  **target_overrides) -> Requirements:
+    """:func:`staff_with_config`, with call blending where a deferred queue's table has
+    ``blend_with`` (:mod:`wfmcore.config`).
+
+    The other series are staffed first. Then, per blended queue, the voice rows of its
+    ``blend_with`` queue (agents on the phones, the load they were staffed for, the calls'
+    handle time) give each interval its threshold and deferred Erlangs under the threshold
+    rule (:func:`erlang.blending.blend_intervals`: voice service level within
+    ``blend_max_sl_drop`` of unblended and at its target, occupancy at most
+    ``blend_max_occupancy``; the chain has no abandonment, so for Erlang A voice it is on
+    the safe side), and those Erlangs are free capacity for the queue's deferred plan
+    (:func:`_staff_deferred`, with the deferred items' mean handle time): only the rest is
+    its requirement. Voice rows gain :data:`BLEND_VOICE_COLUMNS`, the deferred rows
+    :data:`BLEND_DEFERRED_COLUMNS`; :func:`blending_figures` sums them up."""
+    config = config or Config()
+    frame = forecast.frame
+    if not config.blending():
+        return staff_with_config(forecast, config, aht_s=aht_s, workers=workers,
+                                 scheduler=scheduler, progress=progress, **target_overrides)
+    parts = _blend_parts(frame, config, forecast.source, target_overrides)
+    blended = np.zeros(len(frame), dtype=bool)
+    for deferred, _voice, _settings in parts.values():
+        blended[deferred] = True
+    rest_frame = frame.loc[~blended]
+    rest_queues = set(rest_frame[S.QUEUE].astype(str))
+    rest_config = replace(config, queues={q: t for q, t in config.queues.items()
+                                          if q in rest_queues})
+    rest = staff_with_config(replace(forecast, frame=rest_frame), rest_config, aht_s=aht_s,
+                             workers=workers, scheduler=scheduler, progress=progress,
+                             **target_overrides)
+    out = rest.frame.copy()
+    for col in BLEND_VOICE_COLUMNS:
+        out[col] = np.nan
+    pieces, notes, methods = [out], list(rest.notes), set(rest.staffing_method.split("/"))
+    interval_min = forecast.interval_min
+    for queue, (deferred, voice_rows, settings) in parts.items():
+        voice_index = frame.index[voice_rows]
+        vreq = out.loc[voice_index]
+        voice = settings["blend_with"]
+        vt = config.service_target(voice, **target_overrides)
+        part = replace(forecast, frame=frame.iloc[deferred])
+        d_calls = part.frame[S.OFFERED].to_numpy(float)
+        d_aht = row_aht(part, aht_for(config, queue, aht_s))
+        aht_out = (float((d_calls * d_aht).sum() / d_calls.sum()) if d_calls.sum() > 0
+                   else float(np.nanmean(np.where(d_aht > 0, d_aht, np.nan))))
+        b = blend_intervals(vreq["agents"].to_numpy(float), vreq["staffing_erl"].to_numpy(float),
+                            _voice_aht(vreq, interval_min), aht_out, sl_target=vt.sl_target,
+                            sl_threshold_s=vt.sl_threshold_s,
+                            max_sl_drop=settings["blend_max_sl_drop"],
+                            max_occupancy=settings["blend_max_occupancy"])
+        values = dict(zip(BLEND_VOICE_COLUMNS, (b.threshold, b.service_level, b.asa_s,
+                                                b.occupancy, b.service_level_without,
+                                                b.deferred_erl), strict=True))
+        for col, v in values.items():
+            out.loc[voice_index, col] = v
+        by_time = pd.Series(b.deferred_erl, index=vreq[S.INTERVAL_START].to_numpy())
+        by_time = by_time[~by_time.index.duplicated()]
+        times = reader.format_times(part.frame[S.INTERVAL_START]).to_numpy()
+        free = by_time.reindex(times).fillna(0.0).to_numpy()
+        target = config.service_target(queue, **target_overrides)
+        if S.CHANNEL in part.frame.columns:
+            target = target.for_channel(str(part.frame[S.CHANNEL].iloc[0]))
+        columns, d_notes, method = _staff_deferred(
+            part, target, d_calls, d_aht, offered_load(d_calls, d_aht, interval_min),
+            free_agents=free)
+        d_frame = requirement_frame(part.frame, columns)
+        for col in BLEND_DEFERRED_COLUMNS:
+            d_frame[col] = columns[col]
+        pieces.append(d_frame)
+        methods.add(method)
+        notes += d_notes
+        calls = vreq[S.OFFERED].to_numpy(float)
+        ok = np.isfinite(b.service_level) & (calls > 0)
+        if ok.any():
+            notes.append(f"queue {queue} blended with voice queue {voice}: voice service level "
+                         f"{np.average(b.service_level[ok], weights=calls[ok]):.2%} with "
+                         f"blending, {np.average(b.service_level_without[ok], weights=calls[ok]):.2%}"
+                         " without (Bhulai & Koole chain, calls-weighted), highest occupancy "
+                         f"{np.nanmax(b.occupancy):.1%}, median threshold "
+                         f"{int(np.median(b.threshold))} agent(s) kept free")
+        if b.too_large:
+            notes.append(f"queue {queue}: {b.too_large} case(s) of voice queue {voice} too "
+                         "large for the exact blending chain with items of another handle "
+                         "time were not blended")
+        if progress is not None:
+            progress(1)
+    return Requirements(frame=pd.concat(pieces).loc[frame.index],
+                        interval_min=interval_min, staffing_method="/".join(sorted(methods)),
+                        notes=tuple(notes))
+
+
+def blending_figures(frame: pd.DataFrame, interval_min: int) -> dict[str, float]:
+    """What blending did in a requirements frame (:func:`staff_blended`): ``blended_agent_h``
+    (deferred work the voice agents' idle time does in the plan), ``blend_free_agent_h``
+    (the idle time on offer), ``blend_voice_service_level`` and
+    ``blend_voice_service_level_without`` (calls-weighted over the blending voice rows, with
+    and without blending, Bhulai & Koole chain); NaN / 0 without blending."""
+    h = interval_min / 60.0
+    out = {"blended_agent_h": 0.0, "blend_free_agent_h": 0.0,
+           "blend_voice_service_level": math.nan,
+           "blend_voice_service_level_without": math.nan}
+    if "blend_used_agents" in frame.columns:
+        out["blended_agent_h"] = float(frame["blend_used_agents"].sum() * h)
+        out["blend_free_agent_h"] = float(frame["blend_free_agents"].sum() * h)
+    if "blend_service_level" in frame.columns:
+        sl = frame["blend_service_level"].to_numpy(float)
+        base = frame["blend_service_level_without"].to_numpy(float)
+        calls = frame[S.OFFERED].to_numpy(float)
+        ok = np.isfinite(sl) & np.isfinite(base) & (calls > 0)
+        if ok.any():
+            out["blend_voice_service_level"] = float(np.average(sl[ok], weights=calls[ok]))
+            out["blend_voice_service_level_without"] = float(np.average(base[ok],
+                                                                        weights=calls[ok]))
+    return out
+
+
 def staff_file(forecast_path: Path, out: Path, *, config: Config | None = None,
                aht_s: float | None = None, interval_min: int | None = None,
                workers: int | None = 1, scheduler: str | None = None, progress=None,
                on_series=None, partitioned: bool = False,
                **target_overrides) -> Requirements:
     """``wfm staff``: read a forecast file, staff it (series in parallel:
-    :func:`staff_with_config`; ``on_series(n)`` is told the number of series first), write
-    the requirements CSV (atomic; never over an input). ``partitioned``: ``forecast_path``
-    is a Parquet dataset partitioned by queue, each partition read and staffed by a worker
-    (:func:`staff_partitioned`; ``on_series`` / ``progress`` count partitions), and ``out``
-    a CSV, or a folder (no suffix) written the same way, one ``queue=NAME`` partition per
-    queue (:func:`wfmcore.io.write_partitioned`)."""
+    :func:`staff_with_config`, with call blending :func:`staff_blended`;
+    ``on_series(n)`` is told the number of series first), write the requirements CSV
+    (atomic; never over an input). ``partitioned``: ``forecast_path`` is a Parquet
+    dataset partitioned by queue, each partition read and staffed by a worker
+    (:func:`staff_partitioned`; ``on_series`` / ``progress`` count partitions), and
+    ``out`` a CSV, or a folder (no suffix) written the same way, one ``queue=NAME``
+    partition per queue (:func:`wfmcore.io.write_partitioned`)."""
     config = config or Config()
     inputs = [forecast_path] + ([config.path] if config.path else [])
     out = Path(out)
@@ -665,9 +864,9 @@ def staff_file(forecast_path: Path, out: Path, *, config: Config | None = None,
         forecast = read_forecast(forecast_path, interval_min=interval_min)
         if on_series is not None:
             on_series(len(series_codes(forecast.frame)[1]))
-        requirements = staff_with_config(forecast, config, aht_s=aht_s, workers=workers,
-                                         scheduler=scheduler, progress=progress,
-                                         **target_overrides)
+        requirements = staff_blended(forecast, config, aht_s=aht_s, workers=workers,
+                                     scheduler=scheduler, progress=progress,
+                                     **target_overrides)
     if as_dataset:
         frame = requirements.frame
         write_partitioned(((q, frame[frame[S.QUEUE] == q]) for q in pd.unique(frame[S.QUEUE])),
