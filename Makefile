@@ -25,8 +25,8 @@ demo: $(STAMP)  ## set up .venv and plan next week on the real bank data -> out/
 		--shrinkage 0.3 -o out/demo
 	@echo "Open out/demo/report.html and out/demo/plan.xlsx"
 
-test: $(STAMP)  ## set up .venv and run the full test suite
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## set up .venv and run the full test suite (over all cores)
+	$(BIN)/python -m pytest -n auto
 
 browser:  ## install Chromium for the report's browser test (Debian/Ubuntu, if missing)
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -22,6 +22,7 @@ from wfmcore import schema as S
 from wfmcore.excel import line_chart, number_format, sheet_title, write_frame
 from wfmcore.io import write_atomic
 from wfmcore.reader import format_times
+from wfmplan.staffing import horizon_weeks
 
 
 def _plt():
@@ -334,7 +335,6 @@ def staffing_table(plan) -> pd.DataFrame:
     carried (``traffic_erl`` x (1 - ``p_abandon``)) over the agents on the phones, a
     multi-skill group its simulated occupancy; NaN for chat and deferred work. A
     ``contract`` column of the shifts (headcount by contract type) becomes a key too."""
-    from wfmplan.staffing import horizon_weeks
 
     sh = plan.schedule.shifts.copy()
     cov = plan.coverage.copy()
@@ -795,7 +795,6 @@ def render_html(plan) -> str:
 
 
 def _weeks(plan) -> float:
-    from wfmplan.staffing import horizon_weeks
 
     return horizon_weeks(plan.requirements.frame[S.INTERVAL_START])
 
@@ -1122,7 +1121,7 @@ def _unit_target_rows(plan) -> list[tuple[str, str]]:
             text = f"{target.sl_target:.0%} within {target.sl_threshold_s:g} s"
         extras = [f"ASA at most {target.asa_target_s:g} s" if target.asa_target_s else "",
                   f"occupancy at most {target.max_occupancy:.0%}" if target.max_occupancy
-                  else "",
+                  and target.max_occupancy != s.get("max_occupancy") else "",
                   f"abandoned at most {target.max_abandon:.0%}" if target.max_abandon else "",
                   f"patience {target.patience_s:g} s" if target.patience_s else "",
                   f"shrinkage {target.shrinkage:.0%}" if target.shrinkage != s.get(
