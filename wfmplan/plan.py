@@ -899,8 +899,13 @@ def headcount_lines(h: dict) -> list[str]:
     people = (f"{h['people']:,}" + (f" ({by})" if by else "") if h["people"] == h["people"]
               else f"{h['people_max_day']:,} at least (no weekly tours)")
     types = ", ".join(f"{k} {v:,}" for k, v in h["shifts_by_type"].items())
+    occ = h.get("occupancy", math.nan)
+    cap = h.get("max_occupancy")
     return [f"people                   {people}",
-            f"shifts                   {h['shifts']:,} ({types})"]
+            f"shifts                   {h['shifts']:,} ({types})",
+            *([f"occupancy                {occ:.1%} (offered load / agents on the phones"
+               + (f"; staffed to at most {cap:.0%} an interval)" if cap else ")")]
+              if occ == occ else [])]
 
 
 def skill_lines(summary: dict) -> list[str]:
