@@ -801,6 +801,7 @@ def schedule(
                                                    roster=roster, options=options,
                                                    target=target)
         typer.echo("\n".join(scheduling.summary_lines(result.summary)))
+        notes(scheduling.roster_shortfall_lines(result.fairness))
         typer.echo(f"wrote {', '.join(str(p) for p in written)}")
 
 
@@ -897,6 +898,7 @@ def plan(
                                        roster=roster, progress=lambda _name: bar.update(1))
     notes(result.notes)
     typer.echo("\n".join(planning.summary_lines(result.summary)))
+    notes(scheduling.roster_shortfall_lines(result.schedule.fairness))
     typer.echo(f"outputs in {out}/: " + ", ".join(sorted(p.name for p in result.files)))
 
 

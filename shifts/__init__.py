@@ -11,7 +11,7 @@ Public API::
 from shifts.model import DayProblem, DaySolution, solve_day, solve_days
 from shifts.report import summary_lines, write_outputs
 from shifts.requirements import check_requirements, read_requirements
-from shifts.roster import RosterFile, assign, check_roster, read_roster
+from shifts.roster import RosterFile, assign, check_roster, read_roster, shortfall_lines
 from shifts.rules import (
     DEFAULT_RULES,
     EXAMPLE_RULES_TOML,
@@ -32,5 +32,6 @@ __all__ = [
     "RosterFile", "Rules", "ScheduleOptions", "ScheduleResult", "ShiftType", "Tours",
     "assign", "check_requirements", "check_roster",
     "load_rules", "read_requirements", "read_roster", "rules_from_dict", "schedule",
-    "default_rules", "solve_day", "solve_days", "summary_lines", "write_example_rules", "write_outputs",
+    "default_rules", "shortfall_lines", "solve_day", "solve_days", "summary_lines",
+    "write_example_rules", "write_outputs",
 ]

@@ -256,3 +256,15 @@ def test_page_of_a_plan_not_simulated(planned):
     assert {d["status"] for d in data["days"]} == {report.STATUS_NOT_SIMULATED}
     assert data["intervals_below"] == []
     assert "The schedule was not simulated" in text and "class='maybe'" not in text
+
+
+def test_shift_rules_text_states_the_contracts():
+    # the built-in rules (shifts.rules.default_rules docstring: full-time 5 x 8 h, 2 days
+    # off in a row, 36-40 h, a 2-h start window; part-time 4/6 h, 12-30 h, <= 30 % of hours)
+    import shifts
+    from wfmplan.report import shift_rules_text
+    text = shift_rules_text(shifts.DEFAULT_RULES)
+    assert ("full-time 5 days a week of 8h, days off consecutive, 36-40 paid h a week, "
+            "starts within a 2-h window all week") in text
+    assert "part-time 3-5 days a week of 4h/6h, 12-30 paid h a week, at most 30% of paid" in text
+    assert "each day scheduled on its own" not in text

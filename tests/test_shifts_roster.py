@@ -129,3 +129,20 @@ def test_greedy_for_large_rosters_keeps_the_hard_rules(monkeypatch):
     per_day = res.shifts[res.shifts["agent"] != ""].groupby(
         [res.shifts["agent"], res.shifts["start"].dt.date]).size()
     assert (per_day == 1).all()
+
+
+def test_shortfall_lines_name_the_agent_hours_and_reason():
+    # the same roster as above: cat (8 h contract) is available only where no shift is;
+    # the line says her 0 h worked, her contract, 8 h short and the reason fairness.csv has
+    from wfmplan.scheduling import roster_shortfall_lines
+    r = roster()
+    r.loc[:1, ["mon", "tue", "sat", "sun"]] = "00:00-24:00"
+    r.loc[2, "min_hours"] = 8
+    res = shifts.schedule(REQ, FOUR_H, roster=r)
+    lines = roster_shortfall_lines(res.fairness)
+    reason = res.fairness.set_index("agent").loc["cat", "short_reason"]
+    assert len(lines) == 1 and lines[0].startswith("short of contract: cat: 0 h worked")
+    assert "8 h short" in lines[0] and reason in lines[0]
+    assert roster_shortfall_lines(res.fairness, show=0) == [
+        "... and 1 more agents short (fairness.csv)"]
+    assert roster_shortfall_lines(None) == []

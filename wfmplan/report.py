@@ -1159,9 +1159,26 @@ def shift_rules_text(rules) -> str:
     tours = (f"weekly tours of {rules.tours.days_on} days"
              + (" with consecutive days off" if rules.tours.consecutive_days_off else "")
              if rules.tours is not None else "each day scheduled on its own")
+    if getattr(rules, "contracts", None):
+        tours = "contracts (each queue's week one programme of weekly tours): " + "; ".join(
+            _contract_text(c) for c in rules.contracts)
     cap = (f"; at most {rules.max_agents_per_day} agents a day"
            if rules.max_agents_per_day is not None else "")
     return f"{types}; starts every {rules.start_step_min} min; {opening}; {tours}{cap}"
+
+
+def _contract_text(c) -> str:
+    """One contract (:class:`shifts.rules.Contract`) in words."""
+    days = (f"{c.days_on} days" if c.min_days_on in (None, c.days_on)
+            else f"{c.min_days_on}-{c.days_on} days")
+    hours = ("" if c.min_weekly_hours is None and c.max_weekly_hours is None else
+             f", {c.min_weekly_hours or 0:g}-{c.max_weekly_hours or 168:g} paid h a week")
+    return (f"{c.name} {days} a week of {'/'.join(c.shift_types)}"
+            + (", days off consecutive" if c.consecutive_days_off else "") + hours
+            + (f", at most {c.max_share_of_paid_hours:.0%} of paid hours"
+               if c.max_share_of_paid_hours is not None else "")
+            + (f", starts within a {c.start_band_min / 60:g}-h window all week"
+               if c.start_band_min else ""))
 
 
 def write_workbook(plan, path, inputs=()) -> Path:

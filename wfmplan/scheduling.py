@@ -25,4 +25,16 @@ def schedule_file(requirements: Path, out: Path, *, rules: Path | None = None,
 #: the rules without a rules file (contracts: full-time 5 x 8 h, part-time 4-6 h)
 DEFAULT_RULES = shifts.DEFAULT_RULES
 
-__all__ = ["DEFAULT_RULES", "schedule_file", "summary_lines"]
+
+def roster_shortfall_lines(fairness, show: int = 10) -> list[str]:
+    """The agents of a roster outside their contract, one line each with the reason
+    (:func:`shifts.shortfall_lines`), at most ``show`` of them and a count of the rest."""
+    if fairness is None:
+        return []
+    lines = shifts.shortfall_lines(fairness)
+    more = ([f"... and {len(lines) - show} more agents short (fairness.csv)"]
+            if len(lines) > show else [])
+    return [f"short of contract: {line}" for line in lines[:show]] + more
+
+
+__all__ = ["DEFAULT_RULES", "roster_shortfall_lines", "schedule_file", "summary_lines"]
