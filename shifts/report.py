@@ -67,8 +67,13 @@ def headcount_lines(s: dict) -> list[str]:
     else:
         line = (f"people                   {s['people_max_day']:,} at least (most shifts on "
                 "one day; no weekly tours in the rules)")
-    lines = [line,
-             f"shifts                   {s['shifts']:,} ({_by(s['shifts_by_type'])})"]
+    lines = [line]
+    if s.get("people_outside_horizon"):
+        days = s["days_outside_horizon"]
+        lines.append(f"                         {s['people_outside_horizon']:,} of them also work "
+                     f"days outside the schedule ({days[0]} to {days[-1]}; free to the tours: "
+                     "--horizon-days closes them)")
+    lines.append(f"shifts                   {s['shifts']:,} ({_by(s['shifts_by_type'])})")
     if s.get("paid_hours_by_contract"):
         lines.append(f"paid hours by contract   {_by(s['paid_hours_by_contract'], '{:,.1f} h')}")
     lines.append(f"FTE                      {s['fte']:,.1f} ({s['fte_definition']})")

@@ -433,7 +433,8 @@ def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
     slot of every day (hours outside the requirement's intervals included), and
     ``over_share`` of the required agent-hours; ``short_shifts``: shifts of types cut for short days;
     ``contracts_without_tours``: contracts no pattern of which fits the open days of some
-    week (their people cannot work it).
+    week (their people cannot work it); ``people_outside_horizon`` and
+    ``days_outside_horizon``: :func:`_outside_horizon`.
     """
     h = interval_min / 60.0
     agents = shifts["agents"].to_numpy(np.int64) if len(shifts) else np.zeros(0, np.int64)
@@ -467,6 +468,7 @@ def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
                                                 default=0)) for n in names if n}
         out["contracts_without_tours"] = sorted({n for w in weeks
                                                  for n in w.get("contracts_without_tours", [])})
+        out.update(_outside_horizon(weeks, *_horizon(req, options.horizon_days)))
     n_weeks = _weeks(req, options.horizon_days)
     total_paid = float(paid.sum())
     out.update(fte=total_paid / (options.fte_hours * n_weeks),
@@ -486,6 +488,25 @@ def headcount(shifts: pd.DataFrame, coverage: pd.DataFrame, req: pd.DataFrame,
         occ = load / on_phone if on_phone > 0 else math.nan
     out["occupancy"] = occ
     return out
+
+
+def _outside_horizon(weeks: list[dict], first: dt.date, last: dt.date) -> dict:
+    """``people_outside_horizon``: the agents, in the week with most of them, whose tour
+    works a day of its calendar week outside the horizon ``first``-``last`` (a week the
+    horizon cuts; those days are free to the tours, so these people's other shifts are not
+    in the schedule), and ``days_outside_horizon`` (the days, ``YYYY-MM-DD``)."""
+    worst, days = 0, set()
+    for wk in {w["week_start"] for w in weeks}:
+        monday = pd.Timestamp(wk).date()
+        outside = {d for d in range(7)
+                   if not first <= monday + dt.timedelta(days=d) <= last}
+        if not outside:
+            continue
+        n = sum(agents for w in weeks if w["week_start"] == wk
+                for pattern, agents, _contract, _band in w["tours"] if outside & set(pattern))
+        worst = max(worst, n)
+        days |= {(monday + dt.timedelta(days=d)).isoformat() for d in outside}
+    return {"people_outside_horizon": int(worst), "days_outside_horizon": sorted(days)}
 
 
 def _overall_status(bad: list[str], statuses: list[str]) -> str:

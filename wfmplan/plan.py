@@ -558,7 +558,8 @@ def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
 #: the schedule's headcount keys (:func:`shifts.schedule.headcount`) a plan reports
 HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
                   "shifts_by_type", "paid_hours_by_contract", "occupancy",
-                  "over_agent_hours", "over_share", "short_shifts", "contracts_without_tours")
+                  "over_agent_hours", "over_share", "short_shifts", "contracts_without_tours",
+                  "people_outside_horizon", "days_outside_horizon")
 
 def unit_figures(sched) -> dict:
     """The summary's per-unit keys: ``units``, one entry per planning unit of the schedule
