@@ -301,7 +301,7 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
         return _build_skills(hist, result, forecast_file, files, work, outdir, config,
                              options, base_target, rules, tick, inputs, agents)
     requirements = staff_blended(forecast_file, config, aht_s=options.forecast.aht_s,
-                                 **options.target_overrides)
+                                 workers=options.workers, **options.target_overrides)
     files.append(write_csv_atomic(requirements.frame, work / "requirements.csv",
                                   inputs=inputs))
     tick(STEPS[1])
