@@ -33,12 +33,28 @@ requirements (output of ``wfm staff``, input of ``wfm schedule``)
     scheduled_agents (agents / (1 - shrinkage), rounded up), service_level, p_wait, asa_s [s],
     occupancy, p_abandon (empty for Erlang C), staffing_erl [Erlangs staffed for], p_block
     (empty without lines), staffing_model (erlang_c, erlang_a, erlang_x, chat or deferred;
-    the KPI columns are empty for deferred rows)
+    the KPI columns are empty for deferred rows); with call blending (``blend_with``,
+    :func:`wfmplan.staffing.staff_blended`) the voice rows of the team also have
+    blend_threshold [agents kept free], blend_service_level, blend_asa_s [s],
+    blend_occupancy, blend_service_level_without, blend_deferred_erl [Erlangs of deferred
+    work done in the idle time], the deferred rows blend_free_agents and blend_used_agents
+    [agents]
 shifts (output of ``wfm schedule``)
     start, end (``YYYY-MM-DD HH:MM``), paid_hours, breaks (``HH:MM-HH:MM`` ranges joined by
-    ``;``), agents (identical shifts), shift_type, optional queue and agent
+    ``;``), agents (identical shifts), shift_type, optional queue, agent (with a roster) and
+    contract (with contract rules)
+tours (output of ``wfm schedule`` with weekly tours)
+    week_start (Monday), days_on, days_off (``mon,tue,...``), agents, optional queue,
+    contract and start_band (``HH:MM-HH:MM``, the window every start of the week lies in)
 coverage (output of ``wfm schedule``)
-    interval_start, required, scheduled, over, under  [agents]
+    interval_start, required, scheduled, over, under  [agents]; then on_phone_agents,
+    service_level (the formula at the scheduled agents), sim_service_level with its 95 %
+    interval sim_service_level_lo / _hi and sim_below (significantly under the target)
+    when the schedule is checked by simulation (:mod:`shifts.check`)
+fairness (output of ``wfm schedule --roster``; :data:`shifts.roster.FAIRNESS_COLUMNS`)
+    agent, shifts, paid_hours, min_hours, max_hours [h a week], late_shifts, weekend_days,
+    hours_short, days_worked, days_off_min, max_days_in_row, min_rest_h [h],
+    start_spread_h [h], inside_contract, short_reason
 headcount (input of ``wfm whatif --headcount``)
     interval_start, optional queue, agents
 """
