@@ -801,6 +801,7 @@ def schedule(
                                                    roster=roster, options=options,
                                                    target=target)
         typer.echo("\n".join(scheduling.summary_lines(result.summary)))
+        notes(scheduling.under_covered_lines(result.coverage))
         notes(scheduling.roster_shortfall_lines(result.fairness))
         typer.echo(f"wrote {', '.join(str(p) for p in written)}")
 

@@ -247,6 +247,9 @@ def _write_xlsx(result, path: Path, shifts: pd.DataFrame, cov: pd.DataFrame) -> 
     row = len(summary) + 3
     ws.cell(row=row, column=1, value="per day").font = Font(bold=True)
     write_frame(ws, result.days, row=row + 1, filter_and_freeze=False)
+    under = under_covered_table(cov)
+    if len(under):                 # what the planner must fix by hand, on a sheet of its own
+        write_frame(wb.create_sheet("under-covered"), under)
     has_q = "queue" in shifts.columns
     sday = result.shifts["start"].dt.date
     cday = result.coverage["interval_start"].dt.date
@@ -282,6 +285,30 @@ def _cell(v):
     if isinstance(v, float) and v != v:      # NaN: an empty cell (Excel has no NaN)
         return None
     return v
+
+
+def under_covered_table(coverage: pd.DataFrame) -> pd.DataFrame:
+    """The intervals a schedule leaves under-covered (``under`` > 0), by queue and time:
+    [queue,] interval_start (``YYYY-MM-DD HH:MM``), required, scheduled, under [agents]."""
+    cols = [c for c in ("queue", "interval_start", "required", "scheduled", "under")
+            if c in coverage.columns]
+    out = coverage.loc[coverage["under"] > 0, cols].copy()
+    if pd.api.types.is_datetime64_any_dtype(out["interval_start"]):
+        out["interval_start"] = out["interval_start"].dt.strftime(TIME_FORMAT)
+    return out.reset_index(drop=True)
+
+
+def under_covered_lines(coverage: pd.DataFrame, show: int = 10) -> list[str]:
+    """One line listing the intervals the schedule leaves under-covered, by queue and time
+    (the first ``show``, then how many more): what a planner must fix by hand."""
+    under = under_covered_table(coverage)
+    if under.empty:
+        return []
+    items = [(f"{r['queue']} " if "queue" in under.columns else "")
+             + f"{r['interval_start']} ({int(r['under'])} short)"
+             for _, r in under.head(show).iterrows()]
+    more = f" and {len(under) - show} more" if len(under) > show else ""
+    return [f"{len(under)} intervals under-covered by the schedule: {', '.join(items)}{more}"]
 
 
 def write_outputs(result, outdir: Path | str, inputs: Iterable[Path | str] = ()) -> list[Path]:

@@ -135,6 +135,18 @@ def test_zeros_overnight_and_a_closed_day_via_the_cli(tmp_path):
     assert "closed all day" in res.stdout
     cov = pd.read_csv(tmp_path / "o" / "coverage.csv")
     assert cov.loc[cov["interval_start"] < "2026-03-03", "under"].eq(0).all()
+    # the 16 Saturday intervals, listed by time on screen and on a sheet of the workbook
+    # (issue 12: a shortfall named in every output), equal to coverage.csv's under > 0 rows
+    short = cov[cov["under"] > 0]
+    assert len(short) == 16 and short["interval_start"].iloc[0] == "2026-03-07 09:00"
+    assert ("wfm: note: 16 intervals under-covered by the schedule: 2026-03-07 09:00 "
+            "(2 short), 2026-03-07 09:15 (2 short)") in res.stderr
+    assert "and 6 more" in res.stderr
+    sheet = pd.read_excel(tmp_path / "o" / "schedule.xlsx", sheet_name="under-covered")
+    assert list(sheet.columns) == ["interval_start", "required", "scheduled", "under"]
+    assert list(pd.to_datetime(sheet["interval_start"]).dt.strftime("%Y-%m-%d %H:%M")) == \
+        list(short["interval_start"])
+    assert list(sheet["under"]) == list(short["under"]) == [2] * 16
 def test_schedule_with_roster_and_check_options(tmp_path):
     agents = tmp_path / "agents.csv"
     agents.write_text("agent,min_hours,max_hours,mon\n"

@@ -388,6 +388,10 @@ def test_plan_summary_reports_every_unit_and_a_time_limit_as_a_failure(tmp_path)
             cov.loc[cov.queue == u["queue"], "under"].sum() * 0.5)
         assert u["gap"] is None       # a week of tours keeps no bound per unit
     assert sum(u["under_covered_intervals"] for u in units) == s["under_covered_intervals"]
+    # every interval left under-covered, by queue and time, as coverage.csv has them
+    short = cov[cov["under"] > 0]
+    assert [(r["queue"], r["interval_start"], r["under"]) for r in s["under_covered"]] == \
+        list(zip(short["queue"], short["interval_start"], short["under"], strict=True))
     failed = [u for u in units
               if u["status"] != "optimal" and not u["status"].startswith("within gap")]
     assert s["units_not_within_gap"] == len(failed) >= 1

@@ -51,6 +51,7 @@ import shifts
 from erlang import kpis
 from erlang.chat_history import estimate_aht_by_concurrency
 from shifts.check import DAY_COLUMNS, check_service
+from shifts.report import under_covered_lines, under_covered_table
 from shifts.requirements import check_requirements, scheduling_units
 from wfmcore import checks, reader
 from wfmcore import schema as S
@@ -348,6 +349,7 @@ def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: 
         "scheduled_agent_hours": float(req["scheduled_agents"].sum() * interval_h),
         **schedule_figures(s, options.fte_hours, weeks, base_target),
         **unit_figures(sched),
+        "under_covered": under_covered_table(coverage).to_dict("records"),
         "shrinkage": base_target.shrinkage,
         **service,
         **blending_figures(req, requirements.interval_min),
@@ -466,8 +468,8 @@ def _build_skills(hist, result, forecast_file, files, work: Path, outdir: Path,
         "scheduled_agent_hours": float(sk.groups["scheduled_agents"].sum() * interval_h),
         **schedule_figures(s, options.fte_hours, weeks, base_target),
         "max_occupancy": None,           # multi-skill staffing meets service levels only
-
         **unit_figures(sched),
+        "under_covered": under_covered_table(coverage).to_dict("records"),
         "shrinkage": sk.shrinkage,
         "service_level": (float(np.average(sl[ok], weights=calls[ok])) if ok.any()
                           else math.nan),
@@ -614,16 +616,8 @@ def unit_figures(sched) -> dict:
 
 
 def under_covered_notes(coverage: pd.DataFrame, show: int = 10) -> list[str]:
-    """One note listing the intervals the schedule leaves under-covered, by queue and time
-    (the first ``show``, then how many more): what a planner must fix by hand."""
-    under = coverage[coverage["under"] > 0]
-    if under.empty:
-        return []
-    items = [(f"{r[S.QUEUE]} " if S.QUEUE in under.columns else "")
-             + f"{r[S.INTERVAL_START]} ({int(r['under'])} short)"
-             for _, r in under.head(show).iterrows()]
-    more = f" and {len(under) - show} more" if len(under) > show else ""
-    return [f"{len(under)} intervals under-covered by the schedule: {', '.join(items)}{more}"]
+    """:func:`shifts.report.under_covered_lines`: the intervals left under-covered."""
+    return under_covered_lines(coverage, show)
 
 
 def unit_targets(frame: pd.DataFrame, config: Config,

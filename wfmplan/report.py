@@ -48,6 +48,11 @@ def json_ready(value):
     return value
 
 
+#: summary keys that are lists of records (one per planning unit, one per interval left
+#: under-covered): the workbook gives each a sheet (``units``, ``under-covered``)
+TABLE_KEYS = ("units", "under_covered")
+
+
 def flat_summary(summary: dict) -> dict:
     """The summary with each dict value (figures by channel) spread into ``key[channel]``
     entries and lists joined by commas: one value per cell of a workbook."""
@@ -58,6 +63,8 @@ def flat_summary(summary: dict) -> dict:
 
     out = {}
     for k, v in summary.items():
+        if k in TABLE_KEYS:                   # lists of records: sheets of their own
+            continue
         if isinstance(v, dict):
             out.update({f"{k}[{ch}]": cell(x) for ch, x in v.items()})
         else:
@@ -1218,6 +1225,10 @@ def write_workbook(plan, path, inputs=()) -> Path:
         ws.column_dimensions["C"].width = 70
 
         write_frame(wb.create_sheet("daily"), daily_table(plan))
+        for key in TABLE_KEYS:
+            if plan.summary.get(key):
+                write_frame(wb.create_sheet(key.replace("_", "-")),
+                            pd.DataFrame(plan.summary[key]))
         fc = plan.forecast.frame.copy()
         fc["interval_start"] = pd.to_datetime(format_times(fc["interval_start"]).to_numpy())
         _table_with_chart(wb.create_sheet("forecast"), fc,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import shifts
 from shifts import summary_lines
+from shifts.report import under_covered_lines
 from wfmcore.targets import ServiceTarget
 
 
@@ -37,4 +38,5 @@ def roster_shortfall_lines(fairness, show: int = 10) -> list[str]:
     return [f"short of contract: {line}" for line in lines[:show]] + more
 
 
-__all__ = ["DEFAULT_RULES", "roster_shortfall_lines", "schedule_file", "summary_lines"]
+__all__ = ["DEFAULT_RULES", "roster_shortfall_lines", "schedule_file", "summary_lines",
+           "under_covered_lines"]
