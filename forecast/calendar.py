@@ -253,14 +253,26 @@ def _month_turn(t: pd.DataFrame, calendar: Calendar, open_wd: np.ndarray,
     first, last = t.index.min(), t.index.max()
     span = pd.date_range(first - pd.offsets.MonthBegin(1) if first.day > 1 else first,
                          last + pd.offsets.MonthEnd(0), freq="D")
-    status = t["status"].reindex(span)
-    guess = np.array([bool(open_wd[d.weekday()]) and not (
-        (h := calendar.holiday(d)) and seen.get(holiday_key(h)) == "closed") for d in span])
-    business = np.where(status.isna(), guess, status.isin(["open", "missing"]))
-    month = span.year * 12 + span.month
-    b = pd.Series(business.astype(int), index=span)
-    from_start = b.groupby(month).cumsum()
-    from_end = b[::-1].groupby(month[::-1]).cumsum()[::-1]
+    # the table's days are consecutive: span = [days before it] + table + [days after it]
+    n_before = (first - span[0]).days
+    status = t["status"].to_numpy()
+    business = np.zeros(len(span), bool)
+    business[n_before:n_before + len(t)] = (status == "open") | (status == "missing")
+    outside = np.r_[0:n_before, n_before + len(t):len(span)]
+    for i in outside:           # guessed only outside the table (at most two months' days)
+        d = span[i]
+        business[i] = bool(open_wd[d.weekday()]) and not (
+            (h := calendar.holiday(d)) and seen.get(holiday_key(h)) == "closed")
+    # business days counted from the start and from the end of each month (months are runs
+    # of consecutive days in span)
+    month = (span.year * 12 + span.month).to_numpy()
+    starts = np.r_[0, np.flatnonzero(np.diff(month)) + 1]
+    ends = np.r_[starts[1:], len(span)]
+    c = np.cumsum(business)
+    before = np.repeat(np.r_[0, c[starts[1:] - 1]], ends - starts)       # count before month
+    total = np.repeat(c[ends - 1], ends - starts)                        # count to month end
+    from_start = c - before
+    from_end = total - c + business
     turn = business & ((from_start <= MONTH_TURN[1]) | (from_end <= MONTH_TURN[0]))
-    return turn.reindex(t.index).to_numpy(bool)
+    return turn[n_before:n_before + len(t)]
 
