@@ -28,17 +28,25 @@ import numpy as np
 LOG_2PI = math.log(2.0 * math.pi)
 
 
-def uc_loglike_py(y, Z, t_diag, q_diag, h, a0, p0_diag, burn):
+def uc_loglike_py(y, Z, h, level_var, ar_var, phi, diffuse, burn):
     """Log-likelihood of ``y`` (NaN = missing: no update, no term) under
-    ``y_t = Z_t a_t + e_t``, ``e_t ~ N(0, h)``, ``a_(t+1) = T a_t + u_t`` with
-    ``T = diag(t_diag)``, ``Var u = diag(q_diag)``, ``a_1 ~ N(a0, diag(p0_diag))``; the terms
-    of the first ``burn`` periods left out (the conventional Kalman filter, Durbin & Koopman
-    2012, eq. 4.24 and 7.2). Plain Python in the subset numba compiles (:func:`uc_loglike`)."""
+    ``y_t = Z_t a_t + e_t``, ``e_t ~ N(0, h)``, ``a_(t+1) = T a_t + u_t`` with states
+    (level, AR(1), coefficients...), ``T = diag(1, phi, 1, ...)``,
+    ``Var u = diag(level_var, ar_var, 0, ...)``, ``a_1 ~ N(0, diag(diffuse, ar_var / (1 -
+    phi^2), diffuse, ...))``; the terms of the first ``burn`` periods left out (the
+    conventional Kalman filter, Durbin & Koopman 2012, eq. 4.24 and 7.2). Plain Python in
+    the subset numba compiles (:func:`uc_loglike`)."""
     n, k = Z.shape
-    a = a0.copy()
+    t_diag = np.ones(k)
+    t_diag[1] = phi
+    q_diag = np.zeros(k)
+    q_diag[0] = level_var
+    q_diag[1] = ar_var
+    a = np.zeros(k)
     P = np.zeros((k, k))
     for i in range(k):
-        P[i, i] = p0_diag[i]
+        P[i, i] = diffuse
+    P[1, 1] = ar_var / (1.0 - phi * phi)
     pz = np.zeros(k)
     ll = 0.0
     for t in range(n):
@@ -129,20 +137,16 @@ def fast_unobserved_components():
                 MLEModel._loglike_param_names, MLEModel._loglike_param_defaults,
                 *args, **kwargs)
             parts = self._fast_parts()
-            if complex_step or rest or not parts:
+            if transformed or includes_fixed or complex_step or rest or not parts:
                 return super().loglike(params, *args, **kwargs)
-            p = self.handle_params(params, transformed=transformed,
-                                   includes_fixed=includes_fixed)
-            irregular, level_var, ar_var, phi = (float(v) for v in p[:4])
-            Z, y, k, diffuse, burn = parts
-            t_diag = np.ones(k)
-            t_diag[1] = phi
-            q_diag = np.zeros(k)
-            q_diag[0], q_diag[1] = level_var, ar_var
-            p0 = np.full(k, diffuse)
-            p0[1] = ar_var / (1.0 - phi * phi) if abs(phi) < 1 else diffuse
-            ll = uc_loglike(y, Z, t_diag, q_diag, irregular, np.zeros(k), p0, burn)
-            if not np.isfinite(ll):       # a degenerate point: statsmodels' own answer
+            # the search's unconstrained parameters, transformed with the arithmetic of
+            # statsmodels' transform_params: squares for the variances, Monahan's
+            # phi = -u / sqrt(1 + u^2) for the AR coefficient (same roundings)
+            u0, u1, u2, u3 = (float(v) for v in np.asarray(params, float)[:4])
+            phi = -(u3 / math.sqrt(1.0 + u3 * u3))
+            Z, y, _, diffuse, burn = parts
+            ll = uc_loglike(y, Z, u0 * u0, u1 * u1, u2 * u2, phi, diffuse, burn)
+            if not math.isfinite(ll):     # a degenerate point: statsmodels' own answer
                 return super().loglike(params, *args, **kwargs)
             return ll
 

@@ -44,11 +44,19 @@ def test_loglike_equals_statsmodels(with_exog):
 def test_compiled_equals_python():
     # the numba version and the plain-Python kernel it compiles: the same arithmetic
     y, X = _series(n=60)
-    k = 2 + X.shape[1]
     Z = np.column_stack([np.ones(60), np.ones(60), X])
-    args = (y, Z, np.r_[1.0, 0.6, np.ones(k - 2)], np.r_[0.02, 0.05, np.zeros(k - 2)], 0.1,
-            np.zeros(k), np.r_[1e6, 0.05 / (1 - 0.36), np.full(k - 2, 1e6)], k - 1)
+    args = (y, Z, 0.1, 0.02, 0.05, 0.6, 1e6, Z.shape[1] - 1)
     assert uc_loglike(*args) == pytest.approx(uc_loglike_py(*args), rel=1e-12)
+
+
+def test_kernel_matches_transformed_statsmodels():
+    # expected: statsmodels' loglike at transformed (constrained) parameters
+    y, X = _series(n=120, seed=5)
+    ref = UnobservedComponents(y, exog=X, **KW)
+    h, level_var, ar_var, phi = 0.3, 0.01, 0.2, -0.4
+    Z = np.column_stack([np.ones(120), np.ones(120), X])
+    got = uc_loglike(y, Z, h, level_var, ar_var, phi, 1e6, ref.loglikelihood_burn)
+    assert got == pytest.approx(ref.loglike([h, level_var, ar_var, phi]), rel=1e-9)
 
 
 def test_search_reaches_statsmodels_optimum():
