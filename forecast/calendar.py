@@ -142,19 +142,35 @@ def recent_weeks(days: pd.DatetimeIndex, weeks: int = 8) -> np.ndarray:
     days = pd.DatetimeIndex(days)
     if not len(days):
         return np.zeros(0, bool)
-    week = (days.normalize() - pd.to_timedelta(days.day_of_week, unit="D")).to_numpy()
+    week = _week_starts(days)
     kept = np.unique(week)[-weeks:]
     return np.isin(week, kept)
+
+
+def _week_starts(days: pd.DatetimeIndex) -> np.ndarray:
+    """The Monday of each day's week, as day numbers (numpy: the pandas field accessors cost
+    milliseconds a call, and run_forecast calls this per evidence origin)."""
+    d = _day_numbers(days)
+    return d - (d + 3) % 7                      # 1970-01-01 was a Thursday (Monday = 0)
+
+
+def _day_numbers(days: pd.DatetimeIndex) -> np.ndarray:
+    """Local calendar date of each day as days since 1970-01-01."""
+    if days.tz is not None:
+        days = days.tz_localize(None)           # the local wall-clock dates
+    return days.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
 def open_weekdays(days: pd.DatetimeIndex, weeks: int = 8) -> np.ndarray:
     """Boolean[7] (Monday=0): weekdays with rows in at least half of the last ``weeks``
     weeks that have data (:func:`recent_weeks`)."""
     days = pd.DatetimeIndex(days)
-    recent = days[recent_weeks(days, weeks)]
-    week = (recent.normalize() - pd.to_timedelta(recent.day_of_week, unit="D"))
-    n_weeks = max(1, len(np.unique(week.to_numpy())))
-    counts = np.bincount(recent.day_of_week, minlength=7)
+    if not len(days):
+        return np.bincount(np.zeros(0, np.int64), minlength=7) >= 1
+    week = _week_starts(days)
+    recent = np.isin(week, np.unique(week)[-weeks:])          # recent_weeks(days, weeks)
+    n_weeks = max(1, len(np.unique(week[recent])))
+    counts = np.bincount((_day_numbers(days)[recent] + 3) % 7, minlength=7)
     return counts >= max(1, n_weeks / 2)
 
 

@@ -240,8 +240,10 @@ within 0.01 of a model without the effect."""
 def _month_turns(feat: pd.DataFrame) -> int:
     """Number of distinct month turns among the days of ``feat`` (flag ``month_turn``); the
     last business day of a month belongs to the next month's turn."""
-    d = feat.index[feat["month_turn"].to_numpy(bool)]
-    return len(set(d.year * 12 + d.month + (d.day > 15)))
+    d = feat.index.to_numpy()[feat["month_turn"].to_numpy(bool)]    # naive dates
+    month = d.astype("datetime64[M]")
+    late = (d.astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64) >= 15
+    return len(set((month.astype(np.int64) + late).tolist()))      # (year, month) + day > 15
 
 
 CONVERGENCE = "statsmodels did not converge"
