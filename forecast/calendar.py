@@ -142,19 +142,35 @@ def recent_weeks(days: pd.DatetimeIndex, weeks: int = 8) -> np.ndarray:
     days = pd.DatetimeIndex(days)
     if not len(days):
         return np.zeros(0, bool)
-    week = (days.normalize() - pd.to_timedelta(days.day_of_week, unit="D")).to_numpy()
+    week = _week_starts(days)
     kept = np.unique(week)[-weeks:]
     return np.isin(week, kept)
+
+
+def _week_starts(days: pd.DatetimeIndex) -> np.ndarray:
+    """The Monday of each day's week, as day numbers (numpy: the pandas field accessors cost
+    milliseconds a call, and run_forecast calls this per evidence origin)."""
+    d = _day_numbers(days)
+    return d - (d + 3) % 7                      # 1970-01-01 was a Thursday (Monday = 0)
+
+
+def _day_numbers(days: pd.DatetimeIndex) -> np.ndarray:
+    """Local calendar date of each day as days since 1970-01-01."""
+    if days.tz is not None:
+        days = days.tz_localize(None)           # the local wall-clock dates
+    return days.to_numpy().astype("datetime64[D]").astype(np.int64)
 
 
 def open_weekdays(days: pd.DatetimeIndex, weeks: int = 8) -> np.ndarray:
     """Boolean[7] (Monday=0): weekdays with rows in at least half of the last ``weeks``
     weeks that have data (:func:`recent_weeks`)."""
     days = pd.DatetimeIndex(days)
-    recent = days[recent_weeks(days, weeks)]
-    week = (recent.normalize() - pd.to_timedelta(recent.day_of_week, unit="D"))
-    n_weeks = max(1, len(np.unique(week.to_numpy())))
-    counts = np.bincount(recent.day_of_week, minlength=7)
+    if not len(days):
+        return np.bincount(np.zeros(0, np.int64), minlength=7) >= 1
+    week = _week_starts(days)
+    recent = np.isin(week, np.unique(week)[-weeks:])          # recent_weeks(days, weeks)
+    n_weeks = max(1, len(np.unique(week[recent])))
+    counts = np.bincount((_day_numbers(days)[recent] + 3) % 7, minlength=7)
     return counts >= max(1, n_weeks / 2)
 
 
@@ -253,14 +269,26 @@ def _month_turn(t: pd.DataFrame, calendar: Calendar, open_wd: np.ndarray,
     first, last = t.index.min(), t.index.max()
     span = pd.date_range(first - pd.offsets.MonthBegin(1) if first.day > 1 else first,
                          last + pd.offsets.MonthEnd(0), freq="D")
-    status = t["status"].reindex(span)
-    guess = np.array([bool(open_wd[d.weekday()]) and not (
-        (h := calendar.holiday(d)) and seen.get(holiday_key(h)) == "closed") for d in span])
-    business = np.where(status.isna(), guess, status.isin(["open", "missing"]))
-    month = span.year * 12 + span.month
-    b = pd.Series(business.astype(int), index=span)
-    from_start = b.groupby(month).cumsum()
-    from_end = b[::-1].groupby(month[::-1]).cumsum()[::-1]
+    # the table's days are consecutive: span = [days before it] + table + [days after it]
+    n_before = (first - span[0]).days
+    status = t["status"].to_numpy()
+    business = np.zeros(len(span), bool)
+    business[n_before:n_before + len(t)] = (status == "open") | (status == "missing")
+    outside = np.r_[0:n_before, n_before + len(t):len(span)]
+    for i in outside:           # guessed only outside the table (at most two months' days)
+        d = span[i]
+        business[i] = bool(open_wd[d.weekday()]) and not (
+            (h := calendar.holiday(d)) and seen.get(holiday_key(h)) == "closed")
+    # business days counted from the start and from the end of each month (months are runs
+    # of consecutive days in span)
+    month = (span.year * 12 + span.month).to_numpy()
+    starts = np.r_[0, np.flatnonzero(np.diff(month)) + 1]
+    ends = np.r_[starts[1:], len(span)]
+    c = np.cumsum(business)
+    before = np.repeat(np.r_[0, c[starts[1:] - 1]], ends - starts)       # count before month
+    total = np.repeat(c[ends - 1], ends - starts)                        # count to month end
+    from_start = c - before
+    from_end = total - c + business
     turn = business & ((from_start <= MONTH_TURN[1]) | (from_end <= MONTH_TURN[0]))
-    return turn.reindex(t.index).to_numpy(bool)
+    return turn[n_before:n_before + len(t)]
 
