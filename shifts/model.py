@@ -83,6 +83,10 @@ class DayProblem:
     ``rules.contracts`` of the contract each is worked by (-1: none); with contracts a type
     appears once per contract that works it, and a short day adds the cut types
     (:func:`shifts.requirements.day_problems`).
+    ``starts_before_slot``: shifts start before this slot (None: anywhere they fit); a
+    day extended past midnight for night shifts (:func:`shifts.tours.night_problem`) has
+    the next day's first slots appended, with no requirement of their own, and sets it
+    to its own number of slots.
     """
 
     key: tuple            # (queue, date) or (date,)
@@ -92,6 +96,7 @@ class DayProblem:
     open_slots: np.ndarray
     shift_types: tuple | None = None
     contract_of_type: tuple | None = None
+    starts_before_slot: int | None = None
 
     def types(self, rules: Rules) -> tuple:
         """The shift types of this day: its own, else ``rules.shift_types``."""
@@ -155,9 +160,10 @@ def _shift_columns(problem: DayProblem, rules: Rules):
     open_ = problem.open_slots
     # prefix sums of closed slots, to test "entirely open" in O(1)
     closed = np.concatenate([[0], np.cumsum(~open_)])
+    last = problem.n_slots if problem.starts_before_slot is None else problem.starts_before_slot
     for k, t in enumerate(problem.types(rules)):
         span = t.span_min // g
-        for s in range(0, problem.n_slots - span + 1):
+        for s in range(0, min(problem.n_slots - span + 1, last)):
             if (problem.day_start_min + s * g) % rules.start_step_min:
                 continue
             if closed[s + span] - closed[s]:

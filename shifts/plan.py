@@ -62,11 +62,12 @@ def day_shifts(sol: DaySolution, rules: Rules) -> list[dict]:
 
 def slot_coverage(shift_rows: list[dict], day_start: pd.Timestamp, slot_min: int,
                   n_slots: int) -> np.ndarray:
-    """Agents working net of breaks per slot, counted from concrete shift rows."""
+    """Agents working net of breaks per slot, counted from concrete shift rows (the parts of
+    them inside the ``n_slots`` slots from ``day_start``: a night shift counts on both days)."""
     cov = np.zeros(n_slots, dtype=np.int64)
 
     def idx(ts):
-        return int((ts - day_start) / pd.Timedelta(minutes=slot_min))
+        return min(max(int((ts - day_start) / pd.Timedelta(minutes=slot_min)), 0), n_slots)
 
     for r in shift_rows:
         cov[idx(r["start"]):idx(r["end"])] += r["agents"]
@@ -84,11 +85,15 @@ def build_plan(solutions: list[DaySolution], req: pd.DataFrame, slots: list,
     any moment of it; with the default 15-minute grid that is simply the agents working.
     """
     shift_rows, cov_parts = [], []
+    day_rows = {sol.problem.key: day_shifts(sol, rules) for sol in solutions}
     for sol, (idx, first_slot, per) in zip(solutions, slots, strict=True):
         p = sol.problem
         queue, day = p.key
-        rows = day_shifts(sol, rules)
-        cov = slot_coverage(rows, pd.Timestamp(day) + pd.Timedelta(minutes=p.day_start_min),
+        rows = day_rows[p.key]
+        # the night shifts of the day before run on into this day (shifts.tours.night_next)
+        before = day_rows.get((queue, day - dt.timedelta(days=1)), [])
+        day_start = pd.Timestamp(day) + pd.Timedelta(minutes=p.day_start_min)
+        cov = slot_coverage(rows + [r for r in before if r["end"] > day_start], day_start,
                             p.slot_min, p.n_slots)
         if not np.array_equal(cov, sol.coverage):     # a bug, never bad input
             raise RuntimeError(f"plan coverage differs from the model on {day}")

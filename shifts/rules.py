@@ -330,6 +330,9 @@ class Rules:
     one programme (:mod:`shifts.tours`). Empty: the shift types alone, each day on its own or
     with ``tours`` (the rules before contracts). :data:`DEFAULT_RULES` has a full-time and a
     part-time contract.
+    ``cross_midnight``: in the weekly tour programme, shifts may start late on one day and
+    end on the next (a night shift, e.g. 22:00-06:00) where the centre is open across that
+    midnight and both days are in the same week's programme (:mod:`shifts.tours`).
     """
 
     start_step_min: int = 15
@@ -339,8 +342,12 @@ class Rules:
     under_penalty_per_agent_hour: float = 1000.0
     tours: Tours | None = None
     contracts: tuple[Contract, ...] = ()
+    cross_midnight: bool = True
 
     def __post_init__(self):
+        if not isinstance(self.cross_midnight, bool):
+            raise InputError(f"'cross_midnight' must be true or false; got "
+                             f"{self.cross_midnight!r}")
         if self.tours is not None and not isinstance(self.tours, Tours):
             raise InputError(f"'tours' must be a shifts.Tours or None; got {self.tours!r}")
         object.__setattr__(self, "contracts", tuple(self.contracts))
@@ -473,7 +480,7 @@ DEFAULT_RULES = default_rules()
 # ---------------------------------------------------------------------------------- TOML
 
 _TOP_KEYS = {"start_step_min", "under_penalty_per_agent_hour", "max_agents_per_day",
-             "opening", "shift_type", "tours", "contract"}
+             "opening", "shift_type", "tours", "contract", "cross_midnight"}
 _CONTRACT_KEYS = {"name", "shift_types", "days_on", "min_days_on", "consecutive_days_off",
                   "min_weekly_hours", "max_weekly_hours", "max_share_of_paid_hours",
                   "max_agents", "short_days", "short_day_min_paid_hours", "start_band_min"}
@@ -510,7 +517,7 @@ def rules_from_dict(data: dict, source: str = "rules") -> Rules:
     """Build :class:`Rules` from a parsed TOML document; errors name the table and key."""
     _check_keys(data, _TOP_KEYS, source)
     kw = {k: data[k] for k in ("start_step_min", "under_penalty_per_agent_hour",
-                               "max_agents_per_day") if k in data}
+                               "max_agents_per_day", "cross_midnight") if k in data}
     if "opening" in data:
         _check_keys(data["opening"], set(WEEKDAYS), f"{source}: [opening]")
         kw["opening"] = {d: _parse_hours(v, f"{source}: [opening] key '{d}'")
@@ -621,6 +628,10 @@ under_penalty_per_agent_hour = 1000  # cost of one agent-hour of under-coverage 
                                      # cost_weight x paid hours); used only when the
                                      # requirement cannot be met
 # max_agents_per_day = 120           # headcount cap per day (no cap when absent)
+cross_midnight = true                # night shifts (e.g. 22:00-06:00) where the centre is
+                                     # open across midnight: weekly tours (contracts or
+                                     # [tours]) only, within one Mon-Sun week; a shift's
+                                     # hours after midnight cover the next day
 
 # Opening hours per weekday, "HH:MM-HH:MM" or "closed"; weekdays left out are closed.
 # Without an [opening] table each day is open from the first to the end of the last

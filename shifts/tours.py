@@ -54,8 +54,9 @@ unit).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -118,6 +119,13 @@ class WeekModel(Model):
     tour_cols: list[np.ndarray]
     members: list[list[np.ndarray]]
     tour_keys: list[tuple]
+    night_next: list[int | None]
+    day_problems: list[DayProblem]
+
+    @property
+    def has_nights(self) -> bool:
+        """Whether some day's shifts may run into the next day (:func:`night_problem`)."""
+        return any(n is not None for n in self.night_next)
 
     @property
     def patterns(self) -> list[tuple[int, ...]]:
@@ -158,13 +166,87 @@ def _band_of(start_min: int, width: int) -> int:
     return start_min // width * width
 
 
+def night_next(problems: list[DayProblem], rules: Rules) -> list[int | None]:
+    """For each day, the index in ``problems`` of the day its night shifts run into, or None.
+
+    A shift may cross midnight (``rules.cross_midnight``) from day ``d`` into ``d + 1`` when
+    both are in ``problems`` (one queue's week: the week programmes of a horizon are solved
+    one after the other, so a Sunday night shift into the next Monday is not offered; Sunday
+    evening and Monday morning are then covered by shifts ending at 24:00 and starting at
+    00:00), the day's slots run to 24:00 and the next day's start at 00:00 on the same grid,
+    and the centre is open on both sides of that midnight."""
+    if not rules.cross_midnight:
+        return [None] * len(problems)
+    index = {p.key: i for i, p in enumerate(problems)}
+    out = []
+    for p in problems:
+        key = (*p.key[:-1], p.key[-1] + dt.timedelta(days=1))
+        n = index.get(key)
+        if n is not None:
+            q = problems[n]
+            ok = (p.day_start_min + p.n_slots * p.slot_min == 1440 and q.day_start_min == 0
+                  and q.slot_min == p.slot_min and p.n_slots and q.n_slots
+                  and bool(p.open_slots[-1]) and bool(q.open_slots[0]))
+            n = n if ok else None
+        out.append(n)
+    return out
+
+
+def night_problem(problem: DayProblem, following: DayProblem, rules: Rules) -> DayProblem:
+    """``problem`` extended past midnight by the first slots of ``following`` (as many as
+    the longest shift type spans, at most that day's): shifts still start on ``problem``'s
+    own slots, but may run on into the opening of the next day. The appended slots carry no
+    requirement here; the week programme counts their coverage on ``following``
+    (:func:`build_week_model`)."""
+    longest = max(t.span_min for t in problem.types(rules)) // problem.slot_min
+    extra = min(longest, following.n_slots)
+    return replace(problem,
+                   required=np.concatenate([problem.required, np.zeros(extra, dtype=np.int64)]),
+                   open_slots=np.concatenate([problem.open_slots, following.open_slots[:extra]]),
+                   starts_before_slot=problem.n_slots)
+
+
+def _night_rows(problems, days, nxt, row_offsets, col_offsets, n_rows, n_cols):
+    """Coverage of the night shifts after midnight, as entries of the next day's coverage
+    rows: +1 for each slot of a shift past its day's end, -1 for each slot of a break
+    there (the day model counted none of them: its appended slots have no rows)."""
+    rows, cols, vals = [], [], []
+    for k, n in enumerate(nxt):
+        if n is None:
+            continue
+        own = problems[k].n_slots
+        row_of_slot = -np.ones(problems[n].n_slots, dtype=int)
+        cov = np.flatnonzero(problems[n].required > 0)
+        row_of_slot[cov] = np.arange(len(cov))
+        day = days[k]
+        spans = [(day.blocks["x"][j], s_, s_ + span, 1.0)
+                 for j, (_t, s_, span) in enumerate(day.shifts) if s_ + span > own]
+        spans += [(day.blocks["w"][m], t, t + d, -1.0)
+                  for m, (_j, _b, t, d) in enumerate(day.breaks) if t + d > own]
+        for col, first, stop, sign in spans:
+            for i in range(max(first, own), stop):
+                r = row_of_slot[i - own]
+                if r >= 0:
+                    rows.append(row_offsets[n] + r)
+                    cols.append(col_offsets[k] + col)
+                    vals.append(sign)
+    return sparse.csr_array((vals, (rows, cols)), shape=(n_rows, n_cols))
+
+
 def build_week_model(problems: list[DayProblem], rules: Rules,
                      closed_weekdays=frozenset()) -> WeekModel:
     """The tour programme of the module docstring for the days of one week; weekdays in
-    ``closed_weekdays`` (in the horizon, but without requirement rows) no tour may work."""
+    ``closed_weekdays`` (in the horizon, but without requirement rows) no tour may work.
+    Night shifts (:func:`night_next`): a day's programme is built on its slots extended
+    past midnight (:func:`night_problem`), and the shifts' and breaks' slots after
+    midnight count in the next day's coverage rows."""
     present = {p.key[-1].weekday() for p in problems}
     groups = tour_groups(rules, closed_weekdays,
                          whole_week=len(present | set(closed_weekdays)) == 7)
+    nxt = night_next(problems, rules)
+    own_problems = problems
+    problems = [p if n is None else night_problem(p, own_problems[n], rules)
+                for p, n in zip(own_problems, nxt, strict=True)]
     days = [build_day_model(p, rules) for p in problems]
     members = [_members(p, rules, d, groups) for p, d in zip(problems, days, strict=True)]
     offsets = np.concatenate([[0], np.cumsum([len(d.c) for d in days])]).astype(int)
@@ -190,6 +272,10 @@ def build_week_model(problems: list[DayProblem], rules: Rules,
     n = y0 + ny
     ub = np.concatenate([d.ub for d in days] + [np.full(ny, np.inf)])
     day_rows = sparse.block_diag([d.A for d in days], format="csr")
+    if any(n is not None for n in nxt):
+        row_offsets = np.concatenate([[0], np.cumsum([d.A.shape[0] for d in days])])
+        day_rows = (day_rows + _night_rows(own_problems, days, nxt, row_offsets, offsets,
+                                           *day_rows.shape)).tocsr()
     day_rows = sparse.hstack([day_rows, sparse.csr_array((day_rows.shape[0], ny))],
                              format="csr")
     rows, cols, vals = [], [], []
@@ -250,7 +336,8 @@ def build_week_model(problems: list[DayProblem], rules: Rules,
         blocks={"x": gather("x"), "w": gather("w"), "u": gather("u"),
                 "y": np.arange(y0, n)},
         days=days, day_cols=[slice(offsets[k], offsets[k + 1]) for k in range(len(days))],
-        groups=groups, tour_cols=tour_cols, members=members, tour_keys=tour_keys)
+        groups=groups, tour_cols=tour_cols, members=members, tour_keys=tour_keys,
+        night_next=nxt, day_problems=problems)
 
 
 #: Share of a week's budget the unrestricted phase 1 may use after the LP rounding (RENS).
@@ -278,7 +365,11 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     week = build_week_model(problems, rules, closed_weekdays)
 
     def plan(x1) -> _WeekPlan:
-        """Phase 2 day by day (:func:`_repair_day`), with the week's cost scale."""
+        """Phase 2 day by day (:func:`_repair_day`), with the week's cost scale; with night
+        shifts for the whole week at once (:func:`_repair_week`)."""
+        if week.has_nights:
+            return _WeekPlan(days=_repair_week(problems, rules, week, x1, budget),
+                             tours=np.rint(x1[week.blocks["y"]]), repaired_exactly=[])
         sols = [_repair_day(p, rules, day, x1[cols], members, scale=week.scale, budget=budget,
                             keep_starts=week.banded)
                 for p, day, cols, members in zip(problems, week.days, week.day_cols,
@@ -289,8 +380,7 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
 
     out = solve(week, plan, budget=budget, gap=gap, improve_share=IMPROVE_SHARE)
     if out.best is None:
-        best = _WeekPlan(days=[decode_day(p, rules, day, np.zeros(len(day.c)))
-                               for p, day in zip(problems, week.days, strict=True)],
+        best = _WeekPlan(days=_decode_week(problems, rules, week, np.zeros(len(week.c))),
                          tours=np.zeros(len(week.patterns)), repaired_exactly=[])
         status = "no integer solution found within the time limit; nothing scheduled"
     else:
@@ -311,6 +401,49 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
                            _band(week, k)) for k in range(len(y)) if y[k] > 0],
                 "contracts_without_tours": [g.name for g in week.groups if not g.patterns]}
     return best.days, week_out
+
+
+def _decode_week(problems: list[DayProblem], rules: Rules, week: WeekModel,
+                 v: np.ndarray) -> list[DaySolution]:
+    """The day solutions of an integer solution ``v`` of the week programme, each on its own
+    day's slots: a night shift is listed on the day it starts, and its coverage after
+    midnight (and its under-coverage and penalty) counts on the next day."""
+    sols = [decode_day(ext, rules, day, v[cols]) for ext, day, cols
+            in zip(week.day_problems, week.days, week.day_cols, strict=True)]
+    spill = []
+    for k, (p, sol) in enumerate(zip(problems, sols, strict=True)):
+        spill.append((week.night_next[k], sol.coverage[p.n_slots:]))
+        sol.problem = p
+        sol.coverage = sol.coverage[:p.n_slots].copy()
+    for n, cov in spill:
+        if n is not None and len(cov):
+            sols[n].coverage[:len(cov)] += cov
+    for p, sol in zip(problems, sols, strict=True):
+        sol.under = np.maximum(p.required - sol.coverage, 0)
+        sol.objective = float(sol.cost + rules.under_penalty_per_agent_hour * p.slot_min / 60
+                              * sol.under.sum())
+    return sols
+
+
+def _repair_week(problems: list[DayProblem], rules: Rules, week: WeekModel, x1: np.ndarray,
+                 budget: Budget) -> list[DaySolution]:
+    """Phase 2 for a week with night shifts: integer breaks for the phase-1 shift counts
+    ``x1`` in one programme (:func:`fix_shifts` on the week: a night shift's breaks after
+    midnight meet the next day's requirement, so the days are not independent); when time
+    is up, every break at the start of its window."""
+    r = fix_shifts(week, x1, budget=budget)
+    if r.x is not None:
+        v = r.x
+    else:
+        v = np.zeros(len(week.c))
+        for day, cols in zip(week.days, week.day_cols, strict=True):
+            v[cols] = _breaks_at_window_start(day, x1[cols])
+        v[week.blocks["y"]] = np.rint(x1[week.blocks["y"]])
+    sols = _decode_week(problems, rules, week, v)
+    for sol in sols:
+        sol.extra["method"] = ("two-phase (week repair)" if r.x is not None
+                               else "breaks at their earliest start (time limit)")
+    return sols
 
 
 def _repair_day(problem: DayProblem, rules: Rules, day: DayModel, x1: np.ndarray,
