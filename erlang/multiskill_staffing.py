@@ -66,6 +66,8 @@ __all__ = ["OracleResult", "SkillStaffing", "exact_oracle", "exhaustive", "fast_
 SL_ATOL = 1e-12
 #: at most this many distinct staffings evaluated by one search
 MAX_ORACLE_CALLS = 5000
+#: at most this many exchange candidates evaluated per exchange round (improve, step 5)
+EXCHANGE_BUDGET = 40
 
 
 @dataclass(frozen=True)
@@ -328,7 +330,8 @@ def _cut_round(ev: _Evaluator, x, cuts, cost, upper):
 def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=None,
             sl_tolerance: float = 0.0, max_total: int | None = None,
             max_oracle_calls: int = MAX_ORACLE_CALLS, max_cuts_rounds: int = 10,
-            swap_max_groups: int = 6):
+            swap_max_groups: int = 6, exchange_max_out: int = 3,
+            exchange_budget: int = EXCHANGE_BUDGET):
     """The search of the module docstring from ``start`` (agents per group).
 
     Returns ``(agents, info)``: info has ``oracle_calls``, ``iterations`` (cutting-plane
@@ -349,7 +352,7 @@ def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=N
     if max_total is None:
         max_total = 3 * int(single_skill_requirement(model, calls_per_hour).sum()) + 10
     ev = _Evaluator(model, oracle, target, sl_tolerance, max_oracle_calls)
-    it = {"cut_rounds": 0, "adds": 0, "removals": 0, "swaps": 0}
+    it = {"cut_rounds": 0, "adds": 0, "removals": 0, "swaps": 0, "exchanges": 0}
     if not np.any(target > 0):
         return np.zeros(n_g, dtype=np.int64), {"oracle_calls": 0, "iterations": it,
                                              "result": ev(np.zeros(n_g, dtype=np.int64))}
@@ -396,14 +399,85 @@ def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=N
     x = _remove(ev, x, c, it)
     # 4. moves that lower the cost (small instances): one out and one cheaper in, or two out
     # and one in; after each, removals again
+    # 5. exchanges of up to exchange_max_out agents (three out, two in, ...), screened by
+    # the oracle's finite differences at x, at most exchange_budget candidates per round
     if n_g <= swap_max_groups:
+        floor = _type_floor(model, lam, target)
         while True:
             z = _cheaper_move(ev, x, c)
+            if z is None and exchange_max_out >= 2:
+                z = _exchange_move(ev, model, x, c, floor, exchange_max_out, exchange_budget)
+                if z is not None:
+                    it["exchanges"] += 1
+            elif z is not None:
+                it["swaps"] += 1
             if z is None:
                 break
             x = _remove(ev, z, c, it)
-            it["swaps"] += 1
     return x, {"oracle_calls": len(ev.cache), "iterations": it, "result": ev(x)}
+
+
+def _type_floor(model: SkillsModel, lam: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per type the fewest agents its groups together must have: the type's own Erlang C / A
+    requirement at its fastest handle time over the groups (it can do no better with every
+    one of them to itself); 0 without a target."""
+    aht = model.aht_s
+    floor = np.zeros(model.n_types, dtype=np.int64)
+    for k, t in enumerate(model.types):
+        if target[k] > 0:
+            fastest = float(np.nanmin(aht[:, k]))
+            floor[k] = required_agents(lam[k] * fastest / 3600.0, fastest, _type_target(t))
+    return floor
+
+
+def _exchange_move(ev: _Evaluator, model: SkillsModel, x, c, floor, max_out: int,
+                   budget: int):
+    """A feasible staffing ``x - out + in`` of lower cost, or None: ``out`` is a multiset of
+    2..max_out agents of x, ``in`` a multiset of 1..len(out) agents of other groups with
+    ``c @ in < c @ out``. These are the moves that trade three or more agents at once (a
+    shift of load along a chain or ring of groups), which the one-for-one and two-for-one
+    moves cannot make.
+
+    Candidates that leave some type's groups below that type's floor (:func:`_type_floor`)
+    are dropped; the rest are ranked by the shortfall the oracle's finite differences at x
+    predict (``g(x) - sum_out [g(x) - g(x - e_i)] + sum_in [g(x + e_j) - g(x)]``, the
+    first-order model of the cutting planes) and the ``budget`` most promising are
+    evaluated, best first. Deterministic: ties go by cost, then by the move's order.
+    """
+    from itertools import combinations_with_replacement
+
+    n_g = len(x)
+    g = ev(x).service_level_lo
+    unit = np.eye(n_g, dtype=np.int64)
+    fwd = np.stack([ev(x + unit[i]).service_level_lo - g for i in range(n_g)])  # n_g x K
+    bwd = np.stack([g - ev(x - unit[i]).service_level_lo if x[i] > 0 else np.zeros_like(g)
+                    for i in range(n_g)])
+    need = np.where(np.isfinite(ev.need), ev.need, -np.inf)
+    can = model.can_serve.T.astype(np.int64)                                  # K x n_g
+    cx = float(c @ x)
+    candidates = []
+    for m in range(2, max_out + 1):
+        for out in combinations_with_replacement(range(n_g), m):
+            d_out = np.bincount(out, minlength=n_g)
+            if np.any(d_out > x):
+                continue
+            for size in range(1, m + 1):
+                for into in combinations_with_replacement(range(n_g), size):
+                    if set(into) & set(out):
+                        continue
+                    d_in = np.bincount(into, minlength=n_g)
+                    y = x - d_out + d_in
+                    cy = float(c @ y)
+                    if cy >= cx - 1e-12 or np.any(can @ y < floor):
+                        continue
+                    pred = g - d_out @ bwd + d_in @ fwd
+                    short = float(np.sum(np.maximum(need - pred, 0.0)))
+                    candidates.append((short, cy, len(candidates), y))
+    candidates.sort(key=lambda t: t[:3])
+    for _, _, _, y in candidates[:budget]:
+        if ev.feasible(y):
+            return y
+    return None
 
 
 def _cheaper_move(ev: _Evaluator, x, c):
@@ -478,14 +552,8 @@ def exhaustive(model: SkillsModel, calls_per_hour, oracle: Oracle, max_total: in
     if not np.any(target > 0):
         return np.zeros(n_g, dtype=np.int64)
     can = model.can_serve
-    need = np.zeros(model.n_types, dtype=np.int64)
-    if prune:
-        aht = model.aht_s
-        for k, t in enumerate(model.types):
-            if target[k] > 0:
-                fastest = float(np.nanmin(aht[:, k]))
-                need[k] = required_agents(lam[k] * fastest / 3600.0, fastest,
-                                          _type_target(t))
+    need = (_type_floor(model, lam, target) if prune
+            else np.zeros(model.n_types, dtype=np.int64))
     for total in range(int(need.max()), int(max_total) + 1):
         best, best_slack = None, -np.inf
         for x in _compositions(total, n_g):
@@ -598,7 +666,8 @@ def staff_skills(model: SkillsModel, calls_per_hour, *, oracle: Oracle | None = 
         agents = np.zeros(model.n_groups, dtype=np.int64)
         one, nan_i = np.ones(model.n_types), np.full(model.n_groups, np.nan)
         res = OracleResult(one, one, np.zeros(model.n_types), np.zeros(model.n_types), nan_i)
-        calls, iters = 0, {"cut_rounds": 0, "adds": 0, "removals": 0, "swaps": 0}
+        calls, iters = 0, {"cut_rounds": 0, "adds": 0, "removals": 0, "swaps": 0,
+                           "exchanges": 0}
     by_type = pd.DataFrame({
         "type": model.type_names, "calls_per_hour": lam,
         "sl_target": [t.sl_target for t in model.types],
