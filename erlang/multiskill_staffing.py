@@ -31,7 +31,13 @@ call centers via linear programming and simulation", Management Science 54(2):31
      finite difference reduces the total shortfall most per unit cost; then removing agents
      one at a time (most expensive groups first) while every target still holds; then, for
      up to ``swap_max_groups`` groups, moves that lower the cost: one agent out and one of a
-     cheaper group in, or two out and one in.
+     cheaper group in, or two out and one in; when none is feasible, **exchanges** of up to
+     ``exchange_max_out`` (3) agents out for fewer (or cheaper) in, which shift load along a
+     chain or ring of groups (three out, two in): candidates below some type's floor (its own
+     Erlang requirement at its fastest AHT) are dropped, the rest ranked by the shortfall the
+     oracle's finite differences at the point predict, and at most ``exchange_budget`` (40)
+     evaluated per round (centres of up to ``exchange_max_groups`` (6) groups: the
+     candidates grow as the groups to the sixth power).
 
    Deterministic: the oracle's own seeds are the only randomness. Oracle results are cached
    by staffing; :class:`SkillStaffing` reports how many distinct staffings were evaluated.
@@ -331,11 +337,12 @@ def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=N
             sl_tolerance: float = 0.0, max_total: int | None = None,
             max_oracle_calls: int = MAX_ORACLE_CALLS, max_cuts_rounds: int = 10,
             swap_max_groups: int = 6, exchange_max_out: int = 3,
+            exchange_max_groups: int = 6,
             exchange_budget: int = EXCHANGE_BUDGET):
     """The search of the module docstring from ``start`` (agents per group).
 
     Returns ``(agents, info)``: info has ``oracle_calls``, ``iterations`` (cutting-plane
-    rounds, adds, removals, swaps) and ``result`` (the oracle's OracleResult at agents). A
+    rounds, adds, removals, swaps, exchanges) and ``result`` (the oracle's OracleResult at agents). A
     target counts as met when the oracle's lower bound is at least ``sl_target -
     sl_tolerance``. Raises InputError when the targets are not met with ``max_total``
     agents (default: 3 x the single-skill total + 10) or within ``max_oracle_calls``
@@ -348,6 +355,10 @@ def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=N
     if not 0 <= sl_tolerance < 1:
         raise InputError(f"sl_tolerance must be a share in [0, 1); got {sl_tolerance!r}",
                          param="sl_tolerance")
+    if isinstance(exchange_max_out, bool) or not isinstance(exchange_max_out, int) or \
+            exchange_max_out < 1:
+        raise InputError(f"exchange_max_out must be a whole number >= 1; got "
+                         f"{exchange_max_out!r}", param="exchange_max_out")
     target = _targets(model, lam)
     if max_total is None:
         max_total = 3 * int(single_skill_requirement(model, calls_per_hour).sum()) + 10
@@ -401,16 +412,16 @@ def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=N
     # and one in; after each, removals again
     # 5. exchanges of up to exchange_max_out agents (three out, two in, ...), screened by
     # the oracle's finite differences at x, at most exchange_budget candidates per round
-    if n_g <= swap_max_groups:
+    if n_g <= max(swap_max_groups, exchange_max_groups):
         floor = _type_floor(model, lam, target)
         while True:
-            z = _cheaper_move(ev, x, c)
-            if z is None and exchange_max_out >= 2:
+            z = _cheaper_move(ev, x, c) if n_g <= swap_max_groups else None
+            if z is not None:
+                it["swaps"] += 1
+            elif exchange_max_out >= 2 and n_g <= exchange_max_groups:
                 z = _exchange_move(ev, model, x, c, floor, exchange_max_out, exchange_budget)
                 if z is not None:
                     it["exchanges"] += 1
-            elif z is not None:
-                it["swaps"] += 1
             if z is None:
                 break
             x = _remove(ev, z, c, it)
@@ -440,18 +451,20 @@ def _exchange_move(ev: _Evaluator, model: SkillsModel, x, c, floor, max_out: int
 
     Candidates that leave some type's groups below that type's floor (:func:`_type_floor`)
     are dropped; the rest are ranked by the shortfall the oracle's finite differences at x
-    predict (``g(x) - sum_out [g(x) - g(x - e_i)] + sum_in [g(x + e_j) - g(x)]``, the
-    first-order model of the cutting planes) and the ``budget`` most promising are
-    evaluated, best first. Deterministic: ties go by cost, then by the move's order.
+    predict (``g(x) + sum_i (in_i - out_i) s_i``, ``s_i = g(x) - g(x - e_i)``, which the
+    removals have evaluated, or ``g(x + e_i) - g(x)`` where ``x_i = 0``: the first-order
+    model of the cutting planes) and the ``budget`` most promising are evaluated, best
+    first. Deterministic: ties go by cost, then by the move's order.
     """
     from itertools import combinations_with_replacement
 
     n_g = len(x)
     g = ev(x).service_level_lo
     unit = np.eye(n_g, dtype=np.int64)
-    fwd = np.stack([ev(x + unit[i]).service_level_lo - g for i in range(n_g)])  # n_g x K
-    bwd = np.stack([g - ev(x - unit[i]).service_level_lo if x[i] > 0 else np.zeros_like(g)
-                    for i in range(n_g)])
+    # the slope per group: the backward difference (already evaluated by the removals at a
+    # local minimum), the forward one where the group has nobody to remove
+    slope = np.stack([g - ev(x - unit[i]).service_level_lo if x[i] > 0
+                      else ev(x + unit[i]).service_level_lo - g for i in range(n_g)])
     need = np.where(np.isfinite(ev.need), ev.need, -np.inf)
     can = model.can_serve.T.astype(np.int64)                                  # K x n_g
     cx = float(c @ x)
@@ -470,7 +483,7 @@ def _exchange_move(ev: _Evaluator, model: SkillsModel, x, c, floor, max_out: int
                     cy = float(c @ y)
                     if cy >= cx - 1e-12 or np.any(can @ y < floor):
                         continue
-                    pred = g - d_out @ bwd + d_in @ fwd
+                    pred = g + (d_in - d_out) @ slope
                     short = float(np.sum(np.maximum(need - pred, 0.0)))
                     candidates.append((short, cy, len(candidates), y))
     candidates.sort(key=lambda t: t[:3])
@@ -622,13 +635,16 @@ def _default_oracle(model: SkillsModel, lam: np.ndarray):
 def staff_skills(model: SkillsModel, calls_per_hour, *, oracle: Oracle | None = None,
                  cost: Sequence[float] | None = None, sl_tolerance: float = 0.0,
                  start=None, max_total: int | None = None,
-                 max_oracle_calls: int = MAX_ORACLE_CALLS) -> SkillStaffing:
+                 max_oracle_calls: int = MAX_ORACLE_CALLS,
+                 exchange_max_out: int = 3) -> SkillStaffing:
     """Agents per group for one interval: :func:`fast_start` (or ``start``), then
     :func:`improve` with ``oracle`` (and, when every type has a specialist group and no
     ``start`` is given, a second search from the single-skill staffing if that is cheaper,
     keeping the cheaper result) (default: the exact chain, :func:`exact_oracle`, when
     the fast start's chain has at most DEFAULT_EXACT_STATES states and no overflow delays,
-    else :func:`simulation_oracle` with its defaults; the choice is in ``notes``)."""
+    else :func:`simulation_oracle` with its defaults; the choice is in ``notes``).
+    ``exchange_max_out``: the largest number of agents one exchange move takes out
+    (:func:`improve`, step 5; 1 turns the exchanges off)."""
     if not isinstance(model, SkillsModel):
         raise InputError("model must be an erlang.skills.SkillsModel", param="model")
     lam = _calls(model, calls_per_hour)
@@ -646,7 +662,8 @@ def staff_skills(model: SkillsModel, calls_per_hour, *, oracle: Oracle | None = 
     x0 = first if start is None else model.check_agents(start, "start")[0]
     if np.any(target > 0):
         agents, info = improve(model, lam, oracle, x0, cost=c, sl_tolerance=sl_tolerance,
-                               max_total=max_total, max_oracle_calls=max_oracle_calls)
+                               max_total=max_total, max_oracle_calls=max_oracle_calls,
+                               exchange_max_out=exchange_max_out)
         calls, iters = info["oracle_calls"], dict(info["iterations"])
         dedicated = _dedicated(model, lam)
         if start is None and dedicated is not None and c @ dedicated < c @ agents:
@@ -654,7 +671,8 @@ def staff_skills(model: SkillsModel, calls_per_hour, *, oracle: Oracle | None = 
             # second start, and the search never ends above it (when it is feasible)
             other, more = improve(model, lam, oracle, dedicated, cost=c,
                                   sl_tolerance=sl_tolerance, max_total=max_total,
-                                  max_oracle_calls=max_oracle_calls)
+                                  max_oracle_calls=max_oracle_calls,
+                                  exchange_max_out=exchange_max_out)
             calls += more["oracle_calls"]
             for key, value in more["iterations"].items():
                 iters[key] += value
