@@ -31,7 +31,13 @@ call centers via linear programming and simulation", Management Science 54(2):31
      finite difference reduces the total shortfall most per unit cost; then removing agents
      one at a time (most expensive groups first) while every target still holds; then, for
      up to ``swap_max_groups`` groups, moves that lower the cost: one agent out and one of a
-     cheaper group in, or two out and one in.
+     cheaper group in, or two out and one in; when none is feasible, **exchanges** of up to
+     ``exchange_max_out`` (3) agents out for fewer (or cheaper) in, which shift load along a
+     chain or ring of groups (three out, two in): candidates below some type's floor (its own
+     Erlang requirement at its fastest AHT) are dropped, the rest ranked by the shortfall the
+     oracle's finite differences at the point predict, and at most ``exchange_budget`` (40)
+     evaluated per round (centres of up to ``exchange_max_groups`` (6) groups: the
+     candidates grow as the groups to the sixth power).
 
    Deterministic: the oracle's own seeds are the only randomness. Oracle results are cached
    by staffing; :class:`SkillStaffing` reports how many distinct staffings were evaluated.
@@ -66,6 +72,8 @@ __all__ = ["OracleResult", "SkillStaffing", "exact_oracle", "exhaustive", "fast_
 SL_ATOL = 1e-12
 #: at most this many distinct staffings evaluated by one search
 MAX_ORACLE_CALLS = 5000
+#: at most this many exchange candidates evaluated per exchange round (improve, step 5)
+EXCHANGE_BUDGET = 40
 
 
 @dataclass(frozen=True)
@@ -328,11 +336,13 @@ def _cut_round(ev: _Evaluator, x, cuts, cost, upper):
 def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=None,
             sl_tolerance: float = 0.0, max_total: int | None = None,
             max_oracle_calls: int = MAX_ORACLE_CALLS, max_cuts_rounds: int = 10,
-            swap_max_groups: int = 6):
+            swap_max_groups: int = 6, exchange_max_out: int = 3,
+            exchange_max_groups: int = 6,
+            exchange_budget: int = EXCHANGE_BUDGET):
     """The search of the module docstring from ``start`` (agents per group).
 
     Returns ``(agents, info)``: info has ``oracle_calls``, ``iterations`` (cutting-plane
-    rounds, adds, removals, swaps) and ``result`` (the oracle's OracleResult at agents). A
+    rounds, adds, removals, swaps, exchanges) and ``result`` (the oracle's OracleResult at agents). A
     target counts as met when the oracle's lower bound is at least ``sl_target -
     sl_tolerance``. Raises InputError when the targets are not met with ``max_total``
     agents (default: 3 x the single-skill total + 10) or within ``max_oracle_calls``
@@ -345,11 +355,15 @@ def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=N
     if not 0 <= sl_tolerance < 1:
         raise InputError(f"sl_tolerance must be a share in [0, 1); got {sl_tolerance!r}",
                          param="sl_tolerance")
+    if isinstance(exchange_max_out, bool) or not isinstance(exchange_max_out, int) or \
+            exchange_max_out < 1:
+        raise InputError(f"exchange_max_out must be a whole number >= 1; got "
+                         f"{exchange_max_out!r}", param="exchange_max_out")
     target = _targets(model, lam)
     if max_total is None:
         max_total = 3 * int(single_skill_requirement(model, calls_per_hour).sum()) + 10
     ev = _Evaluator(model, oracle, target, sl_tolerance, max_oracle_calls)
-    it = {"cut_rounds": 0, "adds": 0, "removals": 0, "swaps": 0}
+    it = {"cut_rounds": 0, "adds": 0, "removals": 0, "swaps": 0, "exchanges": 0}
     if not np.any(target > 0):
         return np.zeros(n_g, dtype=np.int64), {"oracle_calls": 0, "iterations": it,
                                              "result": ev(np.zeros(n_g, dtype=np.int64))}
@@ -396,14 +410,87 @@ def improve(model: SkillsModel, calls_per_hour, oracle: Oracle, start, *, cost=N
     x = _remove(ev, x, c, it)
     # 4. moves that lower the cost (small instances): one out and one cheaper in, or two out
     # and one in; after each, removals again
-    if n_g <= swap_max_groups:
+    # 5. exchanges of up to exchange_max_out agents (three out, two in, ...), screened by
+    # the oracle's finite differences at x, at most exchange_budget candidates per round
+    if n_g <= max(swap_max_groups, exchange_max_groups):
+        floor = _type_floor(model, lam, target)
         while True:
-            z = _cheaper_move(ev, x, c)
+            z = _cheaper_move(ev, x, c) if n_g <= swap_max_groups else None
+            if z is not None:
+                it["swaps"] += 1
+            elif exchange_max_out >= 2 and n_g <= exchange_max_groups:
+                z = _exchange_move(ev, model, x, c, floor, exchange_max_out, exchange_budget)
+                if z is not None:
+                    it["exchanges"] += 1
             if z is None:
                 break
             x = _remove(ev, z, c, it)
-            it["swaps"] += 1
     return x, {"oracle_calls": len(ev.cache), "iterations": it, "result": ev(x)}
+
+
+def _type_floor(model: SkillsModel, lam: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per type the fewest agents its groups together must have: the type's own Erlang C / A
+    requirement at its fastest handle time over the groups (it can do no better with every
+    one of them to itself); 0 without a target."""
+    aht = model.aht_s
+    floor = np.zeros(model.n_types, dtype=np.int64)
+    for k, t in enumerate(model.types):
+        if target[k] > 0:
+            fastest = float(np.nanmin(aht[:, k]))
+            floor[k] = required_agents(lam[k] * fastest / 3600.0, fastest, _type_target(t))
+    return floor
+
+
+def _exchange_move(ev: _Evaluator, model: SkillsModel, x, c, floor, max_out: int,
+                   budget: int):
+    """A feasible staffing ``x - out + in`` of lower cost, or None: ``out`` is a multiset of
+    2..max_out agents of x, ``in`` a multiset of 1..len(out) agents of other groups with
+    ``c @ in < c @ out``. These are the moves that trade three or more agents at once (a
+    shift of load along a chain or ring of groups), which the one-for-one and two-for-one
+    moves cannot make.
+
+    Candidates that leave some type's groups below that type's floor (:func:`_type_floor`)
+    are dropped; the rest are ranked by the shortfall the oracle's finite differences at x
+    predict (``g(x) + sum_i (in_i - out_i) s_i``, ``s_i = g(x) - g(x - e_i)``, which the
+    removals have evaluated, or ``g(x + e_i) - g(x)`` where ``x_i = 0``: the first-order
+    model of the cutting planes) and the ``budget`` most promising are evaluated, best
+    first. Deterministic: ties go by cost, then by the move's order.
+    """
+    from itertools import combinations_with_replacement
+
+    n_g = len(x)
+    g = ev(x).service_level_lo
+    unit = np.eye(n_g, dtype=np.int64)
+    # the slope per group: the backward difference (already evaluated by the removals at a
+    # local minimum), the forward one where the group has nobody to remove
+    slope = np.stack([g - ev(x - unit[i]).service_level_lo if x[i] > 0
+                      else ev(x + unit[i]).service_level_lo - g for i in range(n_g)])
+    need = np.where(np.isfinite(ev.need), ev.need, -np.inf)
+    can = model.can_serve.T.astype(np.int64)                                  # K x n_g
+    cx = float(c @ x)
+    candidates = []
+    for m in range(2, max_out + 1):
+        for out in combinations_with_replacement(range(n_g), m):
+            d_out = np.bincount(out, minlength=n_g)
+            if np.any(d_out > x):
+                continue
+            for size in range(1, m + 1):
+                for into in combinations_with_replacement(range(n_g), size):
+                    if set(into) & set(out):
+                        continue
+                    d_in = np.bincount(into, minlength=n_g)
+                    y = x - d_out + d_in
+                    cy = float(c @ y)
+                    if cy >= cx - 1e-12 or np.any(can @ y < floor):
+                        continue
+                    pred = g + (d_in - d_out) @ slope
+                    short = float(np.sum(np.maximum(need - pred, 0.0)))
+                    candidates.append((short, cy, len(candidates), y))
+    candidates.sort(key=lambda t: t[:3])
+    for _, _, _, y in candidates[:budget]:
+        if ev.feasible(y):
+            return y
+    return None
 
 
 def _cheaper_move(ev: _Evaluator, x, c):
@@ -478,14 +565,8 @@ def exhaustive(model: SkillsModel, calls_per_hour, oracle: Oracle, max_total: in
     if not np.any(target > 0):
         return np.zeros(n_g, dtype=np.int64)
     can = model.can_serve
-    need = np.zeros(model.n_types, dtype=np.int64)
-    if prune:
-        aht = model.aht_s
-        for k, t in enumerate(model.types):
-            if target[k] > 0:
-                fastest = float(np.nanmin(aht[:, k]))
-                need[k] = required_agents(lam[k] * fastest / 3600.0, fastest,
-                                          _type_target(t))
+    need = (_type_floor(model, lam, target) if prune
+            else np.zeros(model.n_types, dtype=np.int64))
     for total in range(int(need.max()), int(max_total) + 1):
         best, best_slack = None, -np.inf
         for x in _compositions(total, n_g):
@@ -554,13 +635,16 @@ def _default_oracle(model: SkillsModel, lam: np.ndarray):
 def staff_skills(model: SkillsModel, calls_per_hour, *, oracle: Oracle | None = None,
                  cost: Sequence[float] | None = None, sl_tolerance: float = 0.0,
                  start=None, max_total: int | None = None,
-                 max_oracle_calls: int = MAX_ORACLE_CALLS) -> SkillStaffing:
+                 max_oracle_calls: int = MAX_ORACLE_CALLS,
+                 exchange_max_out: int = 3) -> SkillStaffing:
     """Agents per group for one interval: :func:`fast_start` (or ``start``), then
     :func:`improve` with ``oracle`` (and, when every type has a specialist group and no
     ``start`` is given, a second search from the single-skill staffing if that is cheaper,
     keeping the cheaper result) (default: the exact chain, :func:`exact_oracle`, when
     the fast start's chain has at most DEFAULT_EXACT_STATES states and no overflow delays,
-    else :func:`simulation_oracle` with its defaults; the choice is in ``notes``)."""
+    else :func:`simulation_oracle` with its defaults; the choice is in ``notes``).
+    ``exchange_max_out``: the largest number of agents one exchange move takes out
+    (:func:`improve`, step 5; 1 turns the exchanges off)."""
     if not isinstance(model, SkillsModel):
         raise InputError("model must be an erlang.skills.SkillsModel", param="model")
     lam = _calls(model, calls_per_hour)
@@ -578,7 +662,8 @@ def staff_skills(model: SkillsModel, calls_per_hour, *, oracle: Oracle | None = 
     x0 = first if start is None else model.check_agents(start, "start")[0]
     if np.any(target > 0):
         agents, info = improve(model, lam, oracle, x0, cost=c, sl_tolerance=sl_tolerance,
-                               max_total=max_total, max_oracle_calls=max_oracle_calls)
+                               max_total=max_total, max_oracle_calls=max_oracle_calls,
+                               exchange_max_out=exchange_max_out)
         calls, iters = info["oracle_calls"], dict(info["iterations"])
         dedicated = _dedicated(model, lam)
         if start is None and dedicated is not None and c @ dedicated < c @ agents:
@@ -586,7 +671,8 @@ def staff_skills(model: SkillsModel, calls_per_hour, *, oracle: Oracle | None = 
             # second start, and the search never ends above it (when it is feasible)
             other, more = improve(model, lam, oracle, dedicated, cost=c,
                                   sl_tolerance=sl_tolerance, max_total=max_total,
-                                  max_oracle_calls=max_oracle_calls)
+                                  max_oracle_calls=max_oracle_calls,
+                                  exchange_max_out=exchange_max_out)
             calls += more["oracle_calls"]
             for key, value in more["iterations"].items():
                 iters[key] += value
@@ -598,7 +684,8 @@ def staff_skills(model: SkillsModel, calls_per_hour, *, oracle: Oracle | None = 
         agents = np.zeros(model.n_groups, dtype=np.int64)
         one, nan_i = np.ones(model.n_types), np.full(model.n_groups, np.nan)
         res = OracleResult(one, one, np.zeros(model.n_types), np.zeros(model.n_types), nan_i)
-        calls, iters = 0, {"cut_rounds": 0, "adds": 0, "removals": 0, "swaps": 0}
+        calls, iters = 0, {"cut_rounds": 0, "adds": 0, "removals": 0, "swaps": 0,
+                           "exchanges": 0}
     by_type = pd.DataFrame({
         "type": model.type_names, "calls_per_hour": lam,
         "sl_target": [t.sl_target for t in model.types],

@@ -165,3 +165,27 @@ def test_costs_move_agents_to_the_cheaper_group():
                     oracle(np.array([x0, x1])).service_level >= target - 1e-12):
                 best = cost @ [x0, x1]
     assert res.cost == best
+
+
+def test_ring_needs_an_exchange_of_three_agents_for_two():
+    # four types on a ring of two-skill groups (bench/bench_multiskill_staffing.py, part 4,
+    # seed 3), the simulator as oracle of both the search and the enumeration (same seed:
+    # the same calls for every staffing). The optimum by exhaustive enumeration is 11
+    # agents ([3, 2, 5, 1]); one-for-one and two-for-one moves stop at 12 ([3, 4, 3, 2]):
+    # the load must shift along the ring, three agents out and two in.
+    from erlang.multiskill_staffing import simulation_oracle
+    rng = np.random.default_rng(4)
+    types = tuple(CallType(f"t{k}", aht_s=float(a), patience_s=float(p)) for k, (a, p) in
+                  enumerate(zip(rng.uniform(150, 300, 4).round(),
+                                rng.uniform(90, 240, 4).round(), strict=True)))
+    model = SkillsModel(types, (AgentGroup("01", ("t0", "t1")), AgentGroup("12", ("t1", "t2")),
+                                AgentGroup("23", ("t2", "t3")), AgentGroup("30", ("t3", "t0"))))
+    lam = np.random.default_rng(3).uniform(15, 45, 4).round()
+    oracle = simulation_oracle(model, lam, hours=10, replications=10, seed=3)
+    res = staff_skills(model, lam, oracle=oracle)
+    best = exhaustive(model, lam, oracle, res.total_agents)
+    assert res.total_agents == best.sum()
+    assert res.by_type["met"].all() and res.iterations["exchanges"] >= 1
+    # without the exchanges the search stays one agent above (the failure mode)
+    small, _ = improve(model, lam, oracle, fast_start(model, lam), exchange_max_out=1)
+    assert small.sum() == best.sum() + 1
