@@ -60,9 +60,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import LinearConstraint
+from scipy.optimize import Bounds, LinearConstraint
 
-from shifts.milp import Budget, Model, closed_gap, fix_shifts, run_highs, solve, status_text
+from shifts.milp import (Budget, Model, closed_gap, fix_shifts, highs_milp, run_highs, solve,
+                         status_text)
 from shifts.model import DayModel, DayProblem, DaySolution, build_day_model, decode_day
 from shifts.rules import WEEKDAYS, Rules
 
@@ -367,16 +368,17 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     def plan(x1) -> _WeekPlan:
         """Phase 2 day by day (:func:`_repair_day`), with the week's cost scale; with night
         shifts for the whole week at once (:func:`_repair_week`)."""
+        tours = _fewest_tours(week, x1, budget)
         if week.has_nights:
             return _WeekPlan(days=_repair_week(problems, rules, week, x1, budget),
-                             tours=np.rint(x1[week.blocks["y"]]), repaired_exactly=[])
+                             tours=tours, repaired_exactly=[])
         sols = [_repair_day(p, rules, day, x1[cols], members, scale=week.scale, budget=budget,
                             keep_starts=week.banded)
                 for p, day, cols, members in zip(problems, week.days, week.day_cols,
                                                  week.members, strict=True)]
         exact = [str(p.key[-1]) for p, s in zip(problems, sols, strict=True)
                  if s.extra.get("method", "").startswith("exact")]
-        return _WeekPlan(days=sols, tours=np.rint(x1[week.blocks["y"]]), repaired_exactly=exact)
+        return _WeekPlan(days=sols, tours=tours, repaired_exactly=exact)
 
     out = solve(week, plan, budget=budget, gap=gap, improve_share=IMPROVE_SHARE)
     if out.best is None:
@@ -401,6 +403,32 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
                            _band(week, k)) for k in range(len(y)) if y[k] > 0],
                 "contracts_without_tours": [g.name for g in week.groups if not g.patterns]}
     return best.days, week_out
+
+
+def _fewest_tours(week: WeekModel, x1: np.ndarray, budget: Budget) -> np.ndarray:
+    """The tour counts ``y`` with the fewest agents for the shifts of ``x1``: the tours cost
+    nothing, so the programme is indifferent between, say, two 5-day tours and four that
+    work fewer days of a week cut by the horizon; the people a planner must hire are the
+    fewest. Every other column is held at ``x1`` (rounded), so each row holds as it did;
+    the break repair keeps each group's shifts per day (and start band), so the tours stay
+    valid for the repaired days. ``x1``'s own tours when time is up."""
+    y = week.blocks["y"]
+    own = np.rint(x1[y])
+    if not len(y):
+        return own
+    lb, ub = np.rint(x1), np.rint(x1)
+    rest = np.setdiff1d(np.arange(len(week.c)), y)
+    lb[rest], ub[rest] = x1[rest], x1[rest]
+    lb[y], ub[y] = week.lb[y], week.ub[y]
+    c = np.zeros(len(week.c))
+    c[y] = 1.0
+    integrality = np.zeros(len(week.c))
+    integrality[y] = 1                 # the others are fixed (the breaks at x1's values)
+    r = highs_milp(c, integrality=integrality, bounds=Bounds(lb, ub),
+                   constraints=week.constraints, time_limit_s=min(budget.left_s(), 5.0))
+    if r.x is None or r.fun > own.sum() - 0.5:
+        return own
+    return np.rint(r.x[y])
 
 
 def _decode_week(problems: list[DayProblem], rules: Rules, week: WeekModel,

@@ -214,11 +214,13 @@ def test_per_type_service_is_an_independent_simulation_of_the_schedule(plans):
     tot = reps.groupby("replication").sum()
     assert s["sim_service_level"] == pytest.approx(
         tot["answered_within_threshold"].sum() / tot["offered"].sum(), abs=1e-12)
-    # a fresh seed agrees within the two intervals
+    # a fresh seed agrees within the two intervals; a type served ~100 % may have every
+    # replication at 1.0 and so a zero-width interval [1, 1]: 0.001 (one call in 1,000) of
+    # slack for that degenerate case
     _, fresh, _ = _independent_check(plan, 123_456, 8)
     for q in ("en", "es"):
-        assert fresh[q][1] <= s["sim_service_level_hi_by_type"][q]
-        assert s["sim_service_level_lo_by_type"][q] <= fresh[q][2]
+        assert fresh[q][1] <= s["sim_service_level_hi_by_type"][q] + 1e-3
+        assert s["sim_service_level_lo_by_type"][q] <= fresh[q][2] + 1e-3
     # the staffing search's own figure, calls-weighted over requirements_by_type.csv
     bt = pd.read_csv(_out(plan) / "requirements_by_type.csv")
     assert s["service_level"] == pytest.approx(

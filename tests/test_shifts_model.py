@@ -3,6 +3,8 @@
 import itertools
 import math
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -201,17 +203,17 @@ def test_two_phase_falls_back_to_exact_when_repair_fails(monkeypatch):
     # Force the phase-2 break repair (shift counts fixed: lb == ub) to find nothing; the
     # day must then be solved by the exact programme, with the same optimum as by hand
     # (pigeonhole case k=2, W=5 above: 3 agents).
-    real = driver.milp
+    real = driver.highs_milp
 
-    def no_repair(c, *, integrality=None, bounds=None, constraints=None, options=None):
+    def no_repair(c, *, integrality, bounds, constraints, time_limit_s, gap=None):
         res = real(c, integrality=integrality, bounds=bounds, constraints=constraints,
-                   options=options)
+                   time_limit_s=time_limit_s, gap=gap)
         if bounds is not None and np.any(bounds.lb[:1] == bounds.ub[:1]) and \
                 np.all(integrality == 1):
-            res.x = None
+            res = replace(res, x=None)
         return res
 
-    monkeypatch.setattr(driver, "milp", no_repair)
+    monkeypatch.setattr(driver, "highs_milp", no_repair)
     sol = solve_day(day([2] * 8), _one_break_rules(30))
     assert sol.extra["method"].startswith("two-phase, then exact")
     assert sol.shifts == [(0, 0, 3)] and sol.status == "optimal"

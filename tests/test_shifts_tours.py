@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,17 +84,17 @@ def test_days_re_solved_exactly_when_the_break_repair_fails(monkeypatch):
     # no gap option) to find nothing: each day is then re-solved exactly with its number of
     # shifts fixed, and the optimum by hand of test_one_agent_every_day_needs_two_tours
     # (2 tours, 40 h) still holds.
-    real = driver.milp
+    real = driver.highs_milp
 
-    def no_repair(c, *, integrality=None, bounds=None, constraints=None, options=None):
+    def no_repair(c, *, integrality, bounds, constraints, time_limit_s, gap=None):
         res = real(c, integrality=integrality, bounds=bounds, constraints=constraints,
-                   options=options)
+                   time_limit_s=time_limit_s, gap=gap)
         if np.any(bounds.lb[:1] == bounds.ub[:1]) and np.all(integrality == 1) \
-                and "mip_rel_gap" not in options:
-            res.x = None
+                and gap is None:
+            res = replace(res, x=None)
         return res
 
-    monkeypatch.setattr(driver, "milp", no_repair)
+    monkeypatch.setattr(driver, "highs_milp", no_repair)
     days = [DayProblem(key=("", date(2026, 3, 2 + d)), slot_min=15, day_start_min=8 * 60,
                        required=np.ones(16, dtype=np.int64), open_slots=np.ones(16, dtype=bool))
             for d in range(7)]
