@@ -62,8 +62,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint
 
-from shifts.milp import (Budget, Model, closed_gap, fix_shifts, highs_milp, run_highs, solve,
-                         status_text)
+from shifts.milp import Budget, Model, closed_gap, fix_shifts, highs_milp, run_highs, solve, status_text
 from shifts.model import DayModel, DayProblem, DaySolution, build_day_model, decode_day
 from shifts.rules import WEEKDAYS, Rules
 

@@ -2,7 +2,6 @@
 
 import itertools
 import math
-
 from dataclasses import replace
 
 import numpy as np
@@ -205,9 +204,10 @@ def test_two_phase_falls_back_to_exact_when_repair_fails(monkeypatch):
     # (pigeonhole case k=2, W=5 above: 3 agents).
     real = driver.highs_milp
 
-    def no_repair(c, *, integrality, bounds, constraints, time_limit_s, gap=None):
+    def no_repair(c, *, integrality, bounds, constraints, time_limit_s, gap=None,
+                  options=None):
         res = real(c, integrality=integrality, bounds=bounds, constraints=constraints,
-                   time_limit_s=time_limit_s, gap=gap)
+                   time_limit_s=time_limit_s, gap=gap, options=options)
         if bounds is not None and np.any(bounds.lb[:1] == bounds.ub[:1]) and \
                 np.all(integrality == 1):
             res = replace(res, x=None)

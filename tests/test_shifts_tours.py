@@ -1,8 +1,7 @@
 """Weekly tours (5 days on, days off consecutive): optima worked out by hand."""
 
-from datetime import date
-
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -86,9 +85,10 @@ def test_days_re_solved_exactly_when_the_break_repair_fails(monkeypatch):
     # (2 tours, 40 h) still holds.
     real = driver.highs_milp
 
-    def no_repair(c, *, integrality, bounds, constraints, time_limit_s, gap=None):
+    def no_repair(c, *, integrality, bounds, constraints, time_limit_s, gap=None,
+                  options=None):
         res = real(c, integrality=integrality, bounds=bounds, constraints=constraints,
-                   time_limit_s=time_limit_s, gap=gap)
+                   time_limit_s=time_limit_s, gap=gap, options=options)
         if np.any(bounds.lb[:1] == bounds.ub[:1]) and np.all(integrality == 1) \
                 and gap is None:
             res = replace(res, x=None)
