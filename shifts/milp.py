@@ -163,16 +163,18 @@ _STATUS = {highspy.HighsModelStatus.kOptimal: 0, highspy.HighsModelStatus.kTimeL
 def _quiet_highs() -> highspy.Highs:
     """A ``highspy.Highs`` with its log off. highspy prints its banner on the process's first
     construction, to file descriptor 1, where the worker protocol of :mod:`shifts._worker`
-    runs; it goes to standard error instead."""
+    runs and where the commands print their results: it is discarded."""
     sys.stdout.flush()
     saved = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(null, 1)
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(null)
     return h
 
 
