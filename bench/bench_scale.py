@@ -326,12 +326,13 @@ def plan50_section(tmp: Path, n_queues: int = 50) -> list[str]:
         ok = u["status"].eq("optimal") | u["status"].str.startswith("within gap")
         worst = u.loc[u["gap"].idxmax()]
         rows.append(f"| {kind} | {len(u)} | {int(ok.sum())} | {100 * u['gap'].max():.2f} % "
-                    f"({worst['queue']} {worst['date']}) | {100 * u['gap'].mean():.3f} % | "
+                    f"({worst['queue']} {worst.get('date', worst.get('week_start'))}) | "
+                    f"{100 * u['gap'].mean():.3f} % | "
                     f"{int(u['under_covered_intervals'].sum())} | "
                     f"{int((u['under_covered_intervals'] > 0).sum())} | "
                     f"{u['solve_time_s'].sum():.0f} | {u['solve_time_s'].max():.1f} |")
     return [head, "",
-            "| queues | units (queue x day) | within the gap (proven) | largest gap (unit) | "
+            "| queues | units (queue x day, or week with tours) | within the gap (proven) | largest gap (unit) | "
             "mean gap | under-covered intervals | units with any | solve s (sum) | "
             "solve s (slowest unit) |", "|---|---|---|---|---|---|---|---|---|", *rows, "",
             f"Overall: status '{s['solver_status'][:120]}', gap {100 * s['gap']:.3f} %, "

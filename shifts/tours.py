@@ -358,8 +358,8 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     the days re-solved exactly) and ``tours``: a list of ``(working_weekdays, agents,
     contract name)`` with agents > 0 (the name is ``""`` for ``[tours]``);
     ``contracts_without_tours``: contracts none of whose patterns fits the open weekdays.
-    Day solutions carry their own cost and coverage; their ``lp_bound`` / ``bound`` /
-    ``gap`` are NaN (the bound is weekly).
+    Day solutions carry their own cost and coverage; their ``lp_bound`` / ``bound`` are
+    NaN (the bound is weekly) and their ``gap`` is the week's.
     """
     budget = Budget(time_limit_s)
     week = build_week_model(problems, rules, closed_weekdays)
@@ -391,7 +391,8 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     status = status or status_text(wgap, gap, out.message)
     elapsed = budget.elapsed_s()
     for s in best.days:
-        s.lp_bound = s.bound = s.gap = math.nan
+        s.lp_bound = s.bound = math.nan
+        s.gap = wgap                   # the week's: its bound is not split over the days
         s.status = status
         s.solve_time_s = elapsed / len(best.days)
     y = best.tours

@@ -568,8 +568,8 @@ def unit_figures(sched) -> dict:
     (a queue's day; a queue's calendar week with weekly tours) with its ``queue`` (omitted
     without queues), ``date`` (``week_start`` with tours), ``status`` (the solver's:
     'optimal', 'within gap G', or why it stopped, e.g. the time limit), ``gap`` ((objective
-    - bound) / objective of the unit; null for a week of tours, whose bound is not kept per
-    unit), ``under_covered_intervals`` and ``under_agent_hours`` (the unit's intervals with
+    - bound) / objective of the unit; for a week of tours the week's),
+    ``under_covered_intervals`` and ``under_agent_hours`` (the unit's intervals with
     fewer scheduled than required), ``solve_time_s``; and ``units_not_within_gap``, how
     many units stopped without a proof of the gap (a time limit reached is counted here,
     never hidden in the overall gap)."""
@@ -601,8 +601,12 @@ def unit_figures(sched) -> dict:
         failed += not ok
         objective = float(rows["objective"].sum())
         bound = float(rows["bound"].sum())
-        gap = (None if tours or not np.isfinite(bound) else
-               0.0 if objective <= 0 else max(objective - bound, 0.0) / objective)
+        if tours:                      # the week's gap, carried by each of its days
+            week_gap = float(rows["gap"].iloc[0])
+            gap = week_gap if np.isfinite(week_gap) else None
+        else:
+            gap = (None if not np.isfinite(bound) else
+                   0.0 if objective <= 0 else max(objective - bound, 0.0) / objective)
         u = under.loc[key] if key in under.index else None
         entry = {"queue": key[0]} if has_queue else {}
         entry[("week_start" if tours else "date")] = key[-1].strftime("%Y-%m-%d")
