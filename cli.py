@@ -109,8 +109,15 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "expected_sl", "staffing_rule", "as_of", "method", "lines", "redial_share", "concurrency",
     "aht_s_by_concurrency", "deadline_h", "deadline_share", "channel", "p_meet", "events",
     "paths", "short_weeks", "scheduling_efficiency", "volume_cv", "attrition_points",
-    "scheduler", "partitioned", "redial_delay_s", "groups", "skills", "chat_routing")}
+    "scheduler", "partitioned", "redial_delay_s", "groups", "skills", "chat_routing",
+    "per_interval_deferred")}
 FLAGS["capacity_plan"] = "--capacity"
+
+#: ``--per-interval-deferred`` of schedule and plan
+PerIntervalDeferredOpt = Annotated[bool, typer.Option(
+    "--per-interval-deferred", help="Cover deferred work (email, back office) per interval "
+    "as staffed, instead of anywhere inside its deadline window where that holds its target "
+    "for fewer paid hours.")]
 
 
 def flag_message(exc: InputError) -> str:
@@ -779,6 +786,7 @@ def schedule(
     fte_hours: Annotated[float, typer.Option(
         "--fte-hours", help="Paid hours of one FTE a week (FTE = paid hours / this / weeks).")
     ] = 37.5,
+    per_interval_deferred: PerIntervalDeferredOpt = False,
 ):
     """Cost-optimal shifts with breaks covering the required agents (integer programme,
     HiGHS), checked by the Erlang formulas and by simulation. Writes shifts.csv,
@@ -794,7 +802,8 @@ def schedule(
             time_limit_s=time_limit_s, gap=gap, workers=workers, simulate=not no_simulate,
             replications=replications, seed=seed, shrinkage=shrinkage, repair=repair,
             repair_rounds=repair_rounds, repair_max_cost=repair_max_cost,
-            staffing_rule=staffing_rule, horizon_days=horizon_days, fte_hours=fte_hours)
+            staffing_rule=staffing_rule, horizon_days=horizon_days, fte_hours=fte_hours,
+            deferred_window=not per_interval_deferred)
         target = ServiceTarget(sl_target=sl_target, sl_threshold_s=sl_threshold_s,
                                patience_s=patience_s)
         result, written = scheduling.schedule_file(requirements_csv, out, rules=rules,
@@ -864,6 +873,7 @@ def plan(
     repair_rounds: RepairRoundsOpt = 8,
     repair_max_cost: RepairCostOpt = 0.05,
     staffing_rule: StaffingRuleOpt = "count",
+    per_interval_deferred: PerIntervalDeferredOpt = False,
     workers: Annotated[int | None, typer.Option(
         "--workers", help="Processes for the forecast's series and the schedule's days "
                           "[default: one per core where it pays]; the plan is the same for "
@@ -883,7 +893,7 @@ def plan(
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
                       "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
                       "repair_max_cost": repair_max_cost, "staffing_rule": staffing_rule,
-                      "fte_hours": fte_hours},
+                      "fte_hours": fte_hours, "deferred_window": not per_interval_deferred},
             target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
                               "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,
                               "patience_s": patience_s, "max_abandon": max_abandon,

@@ -12,6 +12,7 @@ threads.
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 
@@ -19,7 +20,13 @@ from shifts.model import read_message, solve_day, write_message
 
 
 def main() -> int:
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    # the protocol gets its own copy of fd 1; fd 1 itself goes to stderr, so that whatever a
+    # native library prints (HiGHS has debug lines that ignore its log settings) cannot
+    # corrupt a message
+    sys.stdout.flush()
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    inp = sys.stdin.buffer
     while True:
         msg = read_message(inp)
         if msg is None:

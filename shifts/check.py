@@ -418,6 +418,36 @@ def _simulate_channel_day(calls, handle, agents, interval_min, t: ServiceTarget,
                             **common)
 
 
+def simulate_unit_deferred(interval_start, items, aht_s, on_phone, interval_min: int,
+                           deadline_h: float, *, seed, replications: int,
+                           confidence: float = 0.95):
+    """One deferred unit's rows (times, items, handle times, on-phone capacity) on their
+    calendar weeks (the rows open, the other intervals closed), repeated
+    :data:`DEFERRED_PERIODS` times from an empty backlog and simulated
+    (:func:`erlang.deferred.simulate_deferred`). Returns ``(simulation, slot of each row,
+    slots in a period)``."""
+    step_ns = interval_min * 60_000_000_000
+    week = 7 * 24 * 60 // interval_min
+    starts = pd.DatetimeIndex(interval_start)
+    monday = starts.min().normalize() - pd.Timedelta(days=starts.min().weekday())
+    slot = (starts.to_numpy("datetime64[ns]").astype(np.int64) - monday.value) // step_ns
+    n_slots = int(-(-(int(slot.max()) + 1) // week) * week)      # whole weeks
+    is_open = np.zeros(n_slots, dtype=bool)
+    is_open[slot] = True
+    items = np.asarray(items, dtype=float)
+    aht_s = np.asarray(aht_s, dtype=float)
+    week_items, cap = np.zeros(n_slots), np.zeros(n_slots)
+    week_items[slot], cap[slot] = items, on_phone
+    handle = np.full(n_slots, float(np.average(aht_s, weights=items))
+                     if (items > 0).any() else 1.0)
+    handle[slot] = aht_s
+    p = DEFERRED_PERIODS
+    sim = simulate_deferred(np.tile(week_items, p), np.tile(handle, p), np.tile(cap, p),
+                            interval_min, np.tile(is_open, p), deadline_h=deadline_h,
+                            seed=seed, replications=replications, confidence=confidence)
+    return sim, slot, n_slots
+
+
 def _check_deferred(merged, unit_rows, unit_target, phones, offered, aht, interval_min, seed,
                     replications, confidence, out, overall) -> None:
     """The deferred units' share done by the deadline (module docstring), into ``out``
@@ -425,8 +455,6 @@ def _check_deferred(merged, unit_rows, unit_target, phones, offered, aht, interv
     per-unit entries of ``by_unit``)."""
     units = [u for u in unit_rows if unit_target[u].model == "deferred"]
     streams = _child(seed, "deferred").spawn(len(units))
-    step_ns = interval_min * 60_000_000_000
-    week = 7 * 24 * 60 // interval_min
     on_all, due_all = np.zeros(replications), np.zeros(replications)
     for unit, stream in zip(units, streams, strict=True):
         t = unit_target[unit]
@@ -434,25 +462,13 @@ def _check_deferred(merged, unit_rows, unit_target, phones, offered, aht, interv
             raise InputError(f"unit {unit} is deferred work and needs deadline_h (business "
                              "hours) to be checked", param="deadline_h")
         idx = unit_rows[unit]
-        starts = pd.DatetimeIndex(merged["interval_start"].to_numpy()[idx])
-        monday = starts.min().normalize() - pd.Timedelta(days=starts.min().weekday())
-        slot = (starts.to_numpy("datetime64[ns]").astype(np.int64) - monday.value) // step_ns
-        n_slots = int(-(-(int(slot.max()) + 1) // week) * week)      # whole weeks
-        is_open = np.zeros(n_slots, dtype=bool)
-        is_open[slot] = True
-        items, cap = np.zeros(n_slots), np.zeros(n_slots)
-        items[slot], cap[slot] = offered[idx], phones[idx]
+        cap = phones[idx].astype(float)
         if "blend_free_agents" in merged.columns:   # a voice team's idle time (blending)
-            cap[slot] += np.nan_to_num(merged["blend_free_agents"].to_numpy(float)[idx])
-        with_items = offered[idx] > 0
-        handle = np.full(n_slots, float(np.average(aht[idx], weights=offered[idx]))
-                         if with_items.any() else 1.0)
-        handle[slot] = aht[idx]
-        p = DEFERRED_PERIODS
-        sim = simulate_deferred(np.tile(items, p), np.tile(handle, p), np.tile(cap, p),
-                                interval_min, np.tile(is_open, p), deadline_h=t.deadline_h,
-                                seed=stream, replications=replications,
-                                confidence=confidence)
+            cap = cap + np.nan_to_num(merged["blend_free_agents"].to_numpy(float)[idx])
+        sim, slot, n_slots = simulate_unit_deferred(
+            merged["interval_start"].to_numpy()[idx], offered[idx], aht[idx], cap,
+            interval_min, t.deadline_h, seed=stream, replications=replications,
+            confidence=confidence)
         f = sim.intervals
         fold = f.groupby(f["interval"].to_numpy() % n_slots)[["due", "on_time"]].sum()
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -225,14 +225,9 @@ def solve_window_day(problem: DayProblem, rules: Rules, window: DayWindow, *,
     budget = Budget(time_limit_s)
     model = build_window_model(problem, rules, window)
     q_ix, l_ix = model.blocks["q"], model.blocks["l"]
-    penalty = rules.under_penalty_per_agent_hour * problem.slot_min / 60.0
 
     def decode(xv):
-        sol = decode_day(problem, rules, model, xv)
-        late = float(np.rint(xv[l_ix]).sum())
-        sol.objective += penalty * late
-        sol.bound = sol.objective
-        return _Decoded(sol, xv)
+        return _Decoded(decode_day(problem, rules, model, xv), xv)    # late work counted
 
     def repair(x1):
         r2 = fix_shifts(model, x1, budget=budget)

@@ -279,7 +279,8 @@ def build_day_model(problem: DayProblem, rules: Rules) -> DayModel:
 def decode_day(problem: DayProblem, rules: Rules, model: DayModel,
                xv: np.ndarray) -> DaySolution:
     """The schedule of an integer solution ``xv`` of ``model``, its cost recounted from the
-    rules. ``bound`` = ``objective`` and ``gap`` = 0 until the caller knows a bound;
+    rules (with a deadline window, :mod:`shifts.deferred_window`, the late work's penalty
+    too, and ``extra["late_agent_slots"]``). ``bound`` = ``objective`` and ``gap`` = 0 until the caller knows a bound;
     ``lp_bound`` NaN, ``status`` empty, ``solve_time_s`` 0."""
     x, w = model.blocks["x"], model.blocks["w"]
     day_types = problem.types(rules)
@@ -306,11 +307,17 @@ def decode_day(problem: DayProblem, rules: Rules, model: DayModel,
     under = np.maximum(problem.required - coverage, 0)
     paid_hours = float(sum(day_types[k].paid_hours * a for k, _s, a in out_shifts))
     cost = float(sum(day_types[k].cost * a for k, _s, a in out_shifts))
-    objective = cost + rules.under_penalty_per_agent_hour * problem.slot_min / 60 * under.sum()
-    return DaySolution(problem=problem, shifts=out_shifts, breaks=out_breaks,
-                       coverage=coverage, under=under, paid_hours=paid_hours, cost=cost,
-                       objective=float(objective), lp_bound=np.nan, bound=float(objective),
-                       gap=0.0, solve_time_s=0.0, status="", n_variables=len(model.c))
+    penalty = rules.under_penalty_per_agent_hour * problem.slot_min / 60
+    # deferred work left late by a deadline-window day (shifts.deferred_window: block "l")
+    late = float(np.rint(xv[model.blocks["l"]]).sum()) if "l" in model.blocks else 0.0
+    objective = cost + penalty * (under.sum() + late)
+    sol = DaySolution(problem=problem, shifts=out_shifts, breaks=out_breaks,
+                      coverage=coverage, under=under, paid_hours=paid_hours, cost=cost,
+                      objective=float(objective), lp_bound=np.nan, bound=float(objective),
+                      gap=0.0, solve_time_s=0.0, status="", n_variables=len(model.c))
+    if "l" in model.blocks:
+        sol.extra["late_agent_slots"] = late
+    return sol
 
 
 def solve_day(problem: DayProblem, rules: Rules, *, time_limit_s: float = 60.0,

@@ -22,6 +22,8 @@ from wfmcore.reader import IntervalFile
 #: Columns of ``wfm staff`` output kept (when present) for the service-level check.
 CHECK_COLUMNS = ("offered", "traffic_erl", "aht_s", "agents", "scheduled_agents",
                  "staffing_erl", "blend_free_agents")
+#: columns of a deferred unit's deadline window (``wfm staff``; :mod:`shifts.deferred_window`)
+WINDOW_COLUMNS = ("window_intervals", "deferred_work_scale", "deadline_h", "deadline_share")
 
 
 def read_requirements(path: Path | str) -> IntervalFile:
@@ -77,6 +79,24 @@ def check_requirements(requirements: IntervalFile | pd.DataFrame, source: str = 
                          if pd.api.types.is_numeric_dtype(frame[name])
                          else reader.parse_numbers(frame, name, source, table.file_lines,
                                                    unit="Erlangs"))
+    for name in WINDOW_COLUMNS:       # a deferred unit's deadline window (shifts.schedule)
+        if name in frame.columns:
+            out[name] = (frame[name].to_numpy(float)
+                         if pd.api.types.is_numeric_dtype(frame[name])
+                         else reader.parse_numbers(frame, name, source, table.file_lines,
+                                                   unit="intervals"))
+    if "window_intervals" in out.columns:
+        k = out["window_intervals"].to_numpy(float)
+        bad = np.isfinite(k) & ((k < 1) | (k != np.round(k)))
+        if bad.any():
+            reader.fail_rows(source, table.file_lines, frame, bad, "window_intervals",
+                             "the deadline window must be a whole number of intervals >= 1")
+    if "deferred_work_scale" in out.columns:
+        v = out["deferred_work_scale"].to_numpy(float)
+        bad = np.isfinite(v) & (v <= 0)
+        if bad.any():
+            reader.fail_rows(source, table.file_lines, frame, bad, "deferred_work_scale",
+                             "the work scale must be > 0")
     keys = ["queue", "interval_start"] if has_queue else ["interval_start"]
     if "utc_offset_min" in frame.columns and out.duplicated(keys).any():
         dup = out.duplicated(keys, keep=False).to_numpy()

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+import zlib
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from erlang import ServiceTarget
-from shifts.check import can_check, check_options, check_service, extra_agents, on_phone_share
+from shifts.check import can_check, check_options, check_service, extra_agents, on_phone_share, simulate_unit_deferred
+from shifts.deferred_window import DayWindow, day_windows, solve_window_day
 from shifts.model import METHODS, DaySolution, default_workers, solve_days
 from shifts.plan import build_plan
 from shifts.requirements import check_requirements, day_problems
@@ -67,6 +69,10 @@ class ScheduleOptions:
     of the horizon without requirement rows is closed (no tour works it), and days outside
     it are free (the tours go on): a Monday-to-Friday file with ``horizon_days=7`` closes
     the weekend. ``fte_hours``: paid hours a week of one FTE (the summary's ``fte``).
+    ``deferred_window``: a deferred unit whose rows carry ``window_intervals`` (``wfm staff``
+    writes it) is covered anywhere inside its deadline window
+    (:mod:`shifts.deferred_window`) instead of interval by interval; False covers its
+    capacity per interval as given.
     """
 
     time_limit_s: float = 60.0
@@ -84,6 +90,7 @@ class ScheduleOptions:
     staffing_rule: str = "count"
     horizon_days: int | None = None
     fte_hours: float = 37.5
+    deferred_window: bool = True
 
     def __post_init__(self):
         object.__setattr__(self, "time_limit_s", checks.positive(self.time_limit_s,
@@ -127,7 +134,11 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     ``bound`` (sum of the days' best lower bounds: LP or HiGHS dual bound, rounded up to the
     cost granularity); ``gap`` = (objective - bound) / objective; ``under_covered_intervals``;
     ``under_agent_hours``; ``solve_time_s`` (sum over days); ``wall_time_s`` (all days,
-    elapsed); ``workers``; ``days``; ``status``; and the headcount of :func:`headcount`
+    elapsed); ``workers``; ``days``; ``status``; ``deferred_window_units`` (the deferred
+    units covered inside their deadline window, ``options.deferred_window``: their
+    intervals count no over- or under-cover), ``deferred_late_agent_h`` (on-phone
+    agent-hours of their work the schedule leaves late) and ``deferred_by_unit`` (how each
+    deferred unit with a window in its rows was covered, in words); and the headcount of :func:`headcount`
     (``people``, ``people_by_contract``, ``shifts_by_type``, ``fte``, ``occupancy``, ...).
     With ``rules.contracts`` (or ``rules.tours``) each (queue, calendar week) is one tour
     programme (:mod:`shifts.tours`); ``rules=None`` is ``Rules()``, the shift types alone
@@ -180,8 +191,20 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
             target)
         wall = time.perf_counter() - t0
     has_queue = (req["queue"] != "").any()
+    window_units = sorted({str(sol.problem.key[0]) for sol in solutions
+                           if sol.extra.get("deferred", "").startswith("inside")})
+    if window_units:
+        # covered inside the deadline window, not interval by interval: an interval below
+        # its fixed capacity is no shortfall (late work is, below)
+        unit_of = coverage["queue"] if "queue" in coverage.columns else pd.Series(
+            "", index=coverage.index)
+        coverage.loc[unit_of.astype(str).isin(window_units).to_numpy(), ["over", "under"]] = 0
     days = _days_frame(solutions, has_queue=has_queue)
     summary = _summary(solutions, coverage, interval_min, weeks)
+    summary.update(deferred_window_units=window_units, deferred_late_agent_h=float(sum(
+        s.extra.get("late_agent_slots", 0.0) * s.problem.slot_min / 60 for s in solutions)),
+        deferred_by_unit={str(s.problem.key[0]): s.extra["deferred"] for s in solutions
+                          if "deferred" in s.extra})
     summary.update(wall_time_s=wall, workers=min(n_workers, max(len(solutions), 1)))
     summary.update(service_level=np.nan, sim_service_level=np.nan,
                    sim_service_level_lo=np.nan, sim_service_level_hi=np.nan,
@@ -221,15 +244,204 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
 def _solve(req: pd.DataFrame, interval_min: int, rules: Rules, options: ScheduleOptions):
     """(solutions, weeks or None, slots, workers) for the requirement frame ``req``."""
     problems, slots = day_problems(req, interval_min, rules)
+    units = deferred_units(req, options)
+    fixed = {i: p for i, p in enumerate(problems) if p.key[0] in units}
+    windows = deferred_windows(req, problems, slots, interval_min, options, units)
+    for i in windows:                  # the window rows replace the per-interval requirement
+        problems[i] = replace(problems[i],
+                              required=np.zeros(problems[i].n_slots, dtype=np.int64))
+    tours = rules.tours is not None or rules.contracts
+    horizon = _horizon(req, options.horizon_days) if rules.contracts else None
+    n_workers = (1 if tours else default_workers(len(problems)) if options.workers is None
+                 else options.workers)
+    solutions, weeks = _solve_some(problems, range(len(problems)), windows, rules, options,
+                                   horizon, n_workers)
+    for unit in units:
+        idx = [i for i in fixed if problems[i].key[0] == unit]
+        _calibrate_window(unit, idx, req, problems, fixed, slots, interval_min, rules,
+                          options, horizon, solutions, weeks)
+    return solutions, weeks, slots, n_workers
+
+
+def _solve_some(problems, idx, windows, rules, options, horizon, n_workers):
+    """(day solutions aligned with ``problems`` (None outside ``idx``), weeks or None) of the
+    problems ``idx``: weekly tours with ``rules.contracts`` / ``rules.tours``, else day by
+    day (deadline-window days, ``windows``, each by :func:`solve_window_day`)."""
+    idx = list(idx)
+    solutions: list = [None] * len(problems)
     if rules.tours is not None or rules.contracts:
-        solutions, weeks = _solve_tours(problems, rules, options.time_limit_s, options.gap,
-                                        _horizon(req, options.horizon_days)
-                                        if rules.contracts else None)
-        return solutions, weeks, slots, 1
-    n_workers = default_workers(len(problems)) if options.workers is None else options.workers
-    solutions = solve_days(problems, rules, time_limit_s=options.time_limit_s, gap=options.gap,
-                           method=options.method, workers=n_workers)
-    return solutions, None, slots, n_workers
+        sols, weeks = _solve_tours([problems[i] for i in idx], rules, options.time_limit_s,
+                                   options.gap, horizon,
+                                   {k: windows[i] for k, i in enumerate(idx) if i in windows})
+        for i, sol in zip(idx, sols, strict=True):
+            solutions[i] = sol
+        return solutions, weeks
+    plain = [i for i in idx if i not in windows]
+    for i, sol in zip(plain, solve_days([problems[i] for i in plain], rules,
+                                        time_limit_s=options.time_limit_s, gap=options.gap,
+                                        method=options.method, workers=n_workers),
+                      strict=True):
+        solutions[i] = sol
+    for i in idx:
+        if i in windows:
+            solutions[i] = solve_window_day(problems[i], rules, windows[i],
+                                            time_limit_s=options.time_limit_s,
+                                            gap=options.gap).day
+    return solutions, None
+
+
+#: replications of the simulation that checks a deadline-window schedule (its own seed,
+#: apart from the reported check's)
+WINDOW_REPLICATIONS = 10
+
+
+def _calibrate_window(unit, idx, req, problems, fixed, slots, interval_min, rules, options,
+                      horizon, solutions, weeks) -> None:
+    """Keep the deadline window of deferred ``unit`` only where it holds its target.
+
+    The window programme meets every deadline of the *expected* work (the fluid schedule of
+    :mod:`shifts.deferred_window`), and at least cost it does the work as late as the
+    deadlines allow, so random arrivals and handle times leave items late: on a one-day
+    email queue at 90 % within 8 business hours (8 one-hour intervals) the window schedule
+    put 10 agents in the last two hours and simulated 25 %. So the schedule is simulated
+    (the check's protocol, :func:`shifts.check.simulate_unit_deferred`, with its own seed)
+    and the *planning* window shortened, by bisection over 1 .. K intervals, to the longest
+    whose schedule reaches ``deadline_share`` (a window of 1 is the work done in the
+    interval it arrives in). When none does, or the schedule costs more paid hours than
+    covering the fixed requirement, the unit is covered per interval as staffed (its
+    problems put back to ``fixed``). ``solutions`` / ``weeks`` are updated in place."""
+    part = req.iloc[np.concatenate([slots[i][0] for i in idx])]
+    deadline_h = float(part["deadline_h"].iloc[0]) if "deadline_h" in part.columns else math.nan
+    share = (float(part["deadline_share"].iloc[0]) if "deadline_share" in part.columns
+             else math.nan)
+    if not (np.isfinite(deadline_h) and np.isfinite(share)):
+        for i in idx:                   # no target to hold it to: the window as planned
+            solutions[i].extra["deferred"] = "inside its deadline window (no deadline_h / " \
+                "deadline_share in the rows to check it against)"
+        return
+    sigma = _window_share(req, options)[part.index.to_numpy()].min()
+    k_full = int(part["window_intervals"].to_numpy(float).max())
+
+    def simulated(sols) -> float:
+        on_phone = []
+        for i in idx:                  # per interval: the fewest working in any of its slots
+            _rows, first, per = slots[i]
+            scheduled = np.array([sols[i].coverage[f:f + per].min() for f in first])
+            on_phone.append(np.floor(scheduled * sigma + 1e-9))
+        sim, _, _ = simulate_unit_deferred(
+            part["interval_start"].to_numpy(), np.nan_to_num(part["offered"].to_numpy(float)),
+            _row_aht(part, interval_min), np.concatenate(on_phone), interval_min, deadline_h,
+            seed=[options.seed, 0xDEF, zlib.crc32(unit.encode("utf-8"))],
+            replications=WINDOW_REPLICATIONS)
+        return sim.share
+
+    tried = {k_full: ({i: solutions[i] for i in idx}, None)}
+
+    def holds(k: int) -> bool:
+        if k not in tried:
+            windows = deferred_windows(req, problems, slots, interval_min, options, [unit],
+                                       window_intervals=k)
+            sols, wk = _solve_some(problems, idx, windows, rules, options, horizon, 1)
+            tried[k] = ({i: sols[i] for i in idx}, wk)
+        return simulated(tried[k][0]) >= share
+
+    best = None
+    if holds(k_full):
+        best = k_full
+    elif holds(1):
+        lo, hi = 1, k_full             # lo holds, hi does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if holds(mid) else (lo, mid)
+        best = lo
+    given = [fixed.get(i, p) for i, p in enumerate(problems)]
+    base, base_weeks = _solve_some(given, idx, {}, rules, options, horizon, 1)
+
+    def hours(sols) -> float:
+        return float(sum(sols[i].paid_hours for i in idx))
+
+    if best is None or hours(tried[best][0]) >= hours(base):
+        current, current_weeks = {i: base[i] for i in idx}, base_weeks
+        for i in idx:
+            problems[i] = fixed[i]
+        note = ("covered per interval as staffed (inside its window "
+                + ("no planning window held its target" if best is None else
+                   f"it cost {hours(tried[best][0]):,.1f} paid h, not less than "
+                   f"{hours(base):,.1f}") + ")")
+    else:
+        current, current_weeks = tried[best]
+        note = (f"inside its deadline window, planned to {best} of its {k_full} intervals "
+                f"({hours(current):,.1f} paid h against {hours(base):,.1f} per interval)")
+    for i, sol in current.items():
+        sol.extra["deferred"] = note
+        solutions[i] = sol
+    if weeks is not None and current_weeks is not None:
+        weeks[:] = [w for w in weeks if w["queue"] != unit] + current_weeks
+
+
+def deferred_units(req: pd.DataFrame, options: ScheduleOptions) -> list[str]:
+    """The units (``queue`` values) covered inside their deadline window: every row with a
+    finite ``window_intervals`` (see ``ScheduleOptions.deferred_window``), none blended
+    (a voice team's idle time does part of a blended unit's work: it keeps its fixed
+    requirement)."""
+    if not options.deferred_window or "window_intervals" not in req.columns:
+        return []
+    ok = np.isfinite(req["window_intervals"].to_numpy(float))
+    if "blend_free_agents" in req.columns:
+        ok &= ~np.isfinite(req["blend_free_agents"].to_numpy(float))
+    whole = pd.Series(ok).groupby(req["queue"].to_numpy()).all()
+    return sorted(str(q) for q, ok in whole.items() if ok)
+
+
+def _window_share(req: pd.DataFrame, options: ScheduleOptions) -> np.ndarray:
+    """On-phone share of the scheduled agents per row (as the check counts them)."""
+    return (np.full(len(req), 1.0 - options.shrinkage) if options.shrinkage is not None
+            else on_phone_share(req))
+
+
+def deferred_windows(req: pd.DataFrame, problems, slots, interval_min: int,
+                     options: ScheduleOptions, units, window_intervals: int | None = None
+                     ) -> dict:
+    """problem index -> :class:`shifts.deferred_window.DayWindow` for the days of
+    :func:`deferred_units`. The unit's work per interval is its items x AHT x
+    ``deferred_work_scale`` (1 + the calibrated margin; 1 when absent), the reference its
+    on-phone capacity ``agents`` (the module docstring of :mod:`shifts.deferred_window`),
+    the on-phone share ``1 - options.shrinkage`` or the file's agents / scheduled_agents;
+    ``units``: the units to build (of :func:`deferred_units`); ``window_intervals``: a
+    planning window shorter than the rows' (the calibration of :func:`_calibrate_window`)."""
+    out = {}
+    if not units:
+        return out
+    share = _window_share(req, options)
+    for unit in sorted(units):
+        idx = [i for i, p in enumerate(problems) if p.key[0] == unit]
+        rows = np.concatenate([slots[i][0] for i in idx])
+        position = {int(r): j for j, r in enumerate(rows)}
+        day_of = np.empty(len(rows), dtype=np.int64)
+        interval_slots: list[tuple[int, int]] = [(0, 0)] * len(rows)
+        for d, i in enumerate(idx):
+            first_rows, first_slot, per = slots[i]
+            for r, f in zip(first_rows, first_slot, strict=True):
+                day_of[position[int(r)]] = d
+                interval_slots[position[int(r)]] = (int(f), int(per))
+        part = req.iloc[rows]
+        scale = (part["deferred_work_scale"].to_numpy(float)
+                 if "deferred_work_scale" in part.columns else np.ones(len(part)))
+        scale = np.where(np.isfinite(scale), scale, 1.0)
+        work = np.nan_to_num(part["offered"].to_numpy(float) * _row_aht(part, interval_min)
+                             * scale / (interval_min * 60.0))
+        reference = np.nan_to_num(part["agents"].to_numpy(float))
+        sigma = float(share[rows].min())
+        k = (int(part["window_intervals"].to_numpy(float).max()) if window_intervals is None
+             else int(window_intervals))
+        per_interval = slots[idx[0]][2]
+        windows = day_windows(work, reference, k, day_of, interval_slots, sigma, per_interval)
+        for d, i in enumerate(idx):
+            ends, arrived, due, before, by_end = windows[d]
+            out[i] = DayWindow(ends=ends, arrived=arrived, due=due, done_before=before,
+                               done_by_end=by_end, open_slots=problems[i].open_slots,
+                               on_phone_share=sigma)
+    return out
 
 
 #: SeedSequence entropy of the repair's simulations, apart from the reported check's (the
@@ -339,9 +551,11 @@ def _weeks(req: pd.DataFrame, horizon_days: int | None) -> int:
     return max(1, math.ceil(((last - first).days + 1) / 7))
 
 
-def _solve_tours(problems, rules, time_limit_s, gap, horizon=None):
+def _solve_tours(problems, rules, time_limit_s, gap, horizon=None, windows=None):
     """One weekly programme per (queue, calendar week), each with its own ``time_limit_s``.
-    ``horizon`` (first, last day): its days without a problem of the queue are closed."""
+    ``horizon`` (first, last day): its days without a problem of the queue are closed.
+    ``windows``: problem index -> deadline window (:func:`deferred_windows`)."""
+    windows = windows or {}
     groups: dict[tuple, list[int]] = {}
     for i, p in enumerate(problems):
         queue, day = p.key
@@ -358,7 +572,9 @@ def _solve_tours(problems, rules, time_limit_s, gap, horizon=None):
                 if horizon[0] <= d <= horizon[1] and d not in have:
                     closed.add(wd)
         sols, week = solve_week([problems[i] for i in idx], rules, time_limit_s=time_limit_s,
-                                gap=gap, closed_weekdays=frozenset(closed))
+                                gap=gap, closed_weekdays=frozenset(closed),
+                                windows=[windows.get(i) for i in idx]
+                                if any(i in windows for i in idx) else None)
         for i, s in zip(idx, sols, strict=True):
             solutions[i] = s
         weeks.append({"queue": queue, "week_start": monday, **week})

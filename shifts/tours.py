@@ -62,6 +62,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint
 
+from shifts.deferred_window import build_window_model
 from shifts.milp import Budget, Model, closed_gap, fix_shifts, highs_milp, run_highs, solve, status_text
 from shifts.model import DayModel, DayProblem, DaySolution, build_day_model, decode_day
 from shifts.rules import WEEKDAYS, Rules
@@ -234,20 +235,26 @@ def _night_rows(problems, days, nxt, row_offsets, col_offsets, n_rows, n_cols):
 
 
 def build_week_model(problems: list[DayProblem], rules: Rules,
-                     closed_weekdays=frozenset()) -> WeekModel:
+                     closed_weekdays=frozenset(), windows=None) -> WeekModel:
     """The tour programme of the module docstring for the days of one week; weekdays in
     ``closed_weekdays`` (in the horizon, but without requirement rows) no tour may work.
     Night shifts (:func:`night_next`): a day's programme is built on its slots extended
     past midnight (:func:`night_problem`), and the shifts' and breaks' slots after
-    midnight count in the next day's coverage rows."""
+    midnight count in the next day's coverage rows. ``windows`` (one
+    :class:`shifts.deferred_window.DayWindow` or None per day): a deferred unit's days,
+    each with its deadline-window rows (:func:`shifts.deferred_window.build_window_model`)
+    in place of a per-interval requirement; such a week has no night shifts."""
     present = {p.key[-1].weekday() for p in problems}
     groups = tour_groups(rules, closed_weekdays,
                          whole_week=len(present | set(closed_weekdays)) == 7)
-    nxt = night_next(problems, rules)
+    windows = list(windows) if windows is not None else [None] * len(problems)
+    nxt = (night_next(problems, rules) if all(w is None for w in windows)
+           else [None] * len(problems))
     own_problems = problems
     problems = [p if n is None else night_problem(p, own_problems[n], rules)
                 for p, n in zip(own_problems, nxt, strict=True)]
-    days = [build_day_model(p, rules) for p in problems]
+    days = [build_day_model(p, rules) if w is None else build_window_model(p, rules, w)
+            for p, w in zip(problems, windows, strict=True)]
     members = [_members(p, rules, d, groups) for p, d in zip(problems, days, strict=True)]
     offsets = np.concatenate([[0], np.cumsum([len(d.c) for d in days])]).astype(int)
     starts = [np.array([p.day_start_min + s_ * p.slot_min for _k, s_, _sp in d.shifts],
@@ -348,7 +355,7 @@ IMPROVE_SHARE = 0.1
 
 
 def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float = 60.0,
-               gap: float = 0.005, closed_weekdays=frozenset()
+               gap: float = 0.005, closed_weekdays=frozenset(), windows=None
                ) -> tuple[list[DaySolution], dict]:
     """Solve the days of one (queue, calendar week) with tours: ``rules.tours`` or
     ``rules.contracts`` must be set; no tour works one of ``closed_weekdays``.
@@ -358,11 +365,12 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     the days re-solved exactly) and ``tours``: a list of ``(working_weekdays, agents,
     contract name)`` with agents > 0 (the name is ``""`` for ``[tours]``);
     ``contracts_without_tours``: contracts none of whose patterns fits the open weekdays.
+    ``windows``: deadline windows of a deferred unit's days (:func:`build_week_model`).
     Day solutions carry their own cost and coverage; their ``lp_bound`` / ``bound`` are
     NaN (the bound is weekly) and their ``gap`` is the week's.
     """
     budget = Budget(time_limit_s)
-    week = build_week_model(problems, rules, closed_weekdays)
+    week = build_week_model(problems, rules, closed_weekdays, windows)
 
     def plan(x1) -> _WeekPlan:
         """Phase 2 day by day (:func:`_repair_day`), with the week's cost scale; with night
@@ -448,8 +456,9 @@ def _decode_week(problems: list[DayProblem], rules: Rules, week: WeekModel,
             sols[n].coverage[:len(cov)] += cov
     for p, sol in zip(problems, sols, strict=True):
         sol.under = np.maximum(p.required - sol.coverage, 0)
+        late = sol.extra.get("late_agent_slots", 0.0)      # a deadline-window day's
         sol.objective = float(sol.cost + rules.under_penalty_per_agent_hour * p.slot_min / 60
-                              * sol.under.sum())
+                              * (sol.under.sum() + late))
     return sols
 
 

@@ -102,6 +102,24 @@ def test_email_meets_its_deadline_share_and_stays_out_of_the_call_figures(plans)
     assert s["deferred_items"] == pytest.approx(calls["email"])
 
 
+def test_email_rows_carry_their_deadline_window_and_the_schedule_says_how_it_was_used(plans):
+    # wfm staff writes the window (8 one-hour intervals = 8 business hours) and the target on
+    # the deferred rows only; the schedule names how the email unit was covered
+    mixed, _ = plans
+    req = mixed.requirements.frame
+    email = req["channel"] == "email"
+    assert (req.loc[email, "window_intervals"] == 8).all()
+    assert (req.loc[email, "deadline_h"] == 8).all()
+    assert (req.loc[email, "deadline_share"] == 0.9).all()
+    assert (req.loc[email, "deferred_work_scale"] >= 1).all()
+    for col in ("window_intervals", "deadline_h", "deadline_share", "deferred_work_scale"):
+        assert req.loc[~email, col].isna().all()
+    how = mixed.summary["deferred_by_unit"]
+    assert list(how) == [u for u in how if "email" in u] and len(how) == 1
+    assert how[next(iter(how))].startswith(("inside its deadline window",
+                                            "covered per interval"))
+
+
 def test_voice_figures_unchanged_by_the_other_channels(plans):
     # the same voice rows planned alone: the same forecast, staffing, shifts and check
     mixed, voice = plans

@@ -38,7 +38,11 @@ requirements (output of ``wfm staff``, input of ``wfm schedule``)
     blend_threshold [agents kept free], blend_service_level, blend_asa_s [s],
     blend_occupancy, blend_service_level_without, blend_deferred_erl [Erlangs of deferred
     work done in the idle time], the deferred rows blend_free_agents and blend_used_agents
-    [agents]
+    [agents]; deferred rows (when a file has any) window_intervals [intervals: an item's work
+    may be done in any of the K open intervals from its arrival], deferred_work_scale (1 +
+    the calibrated work margin), deadline_h [business hours] and deadline_share, empty on
+    the other rows; ``wfm schedule`` covers such a unit inside its window
+    (:mod:`shifts.deferred_window`) where that holds the target for fewer paid hours
 shifts (output of ``wfm schedule``)
     start, end (``YYYY-MM-DD HH:MM``), paid_hours, breaks (``HH:MM-HH:MM`` ranges joined by
     ``;``), agents (identical shifts), shift_type, optional queue, agent (with a roster) and

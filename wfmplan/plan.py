@@ -171,7 +171,9 @@ class PlanResult:
     ``sim_overtime_h``, ``sim_break_lost_h``, ``sim_staffing_rule``, ``sim_replications``;
     deferred work: ``deferred_share_on_time`` with ``_lo`` / ``_hi`` (simulated share of the
     items done by their deadline at the scheduled agents; NaN without deferred rows),
-    ``deferred_items``; and per channel (dicts keyed by the channel, ``voice`` for rows
+    ``deferred_items``, ``deferred_by_unit`` (how each deferred unit was scheduled: inside
+    its deadline window, or per interval as staffed, in words), ``deferred_window_units``,
+    ``deferred_late_agent_h`` (:func:`shifts.schedule`); and per channel (dicts keyed by the channel, ``voice`` for rows
     without one): ``staffing_model_by_channel``, ``calls_by_channel``,
     ``service_level_by_channel`` and ``sim_service_level_by_channel`` (voice and chat
     channels), ``share_on_time_by_channel`` and ``deadline_by_channel`` (deferred channels:
@@ -561,7 +563,9 @@ def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
 HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
                   "shifts_by_type", "paid_hours_by_contract", "occupancy",
                   "over_agent_hours", "over_share", "short_shifts", "contracts_without_tours",
-                  "people_outside_horizon", "days_outside_horizon")
+                  "people_outside_horizon", "days_outside_horizon",
+                  # and how the deferred units were covered (inside their deadline window)
+                  "deferred_window_units", "deferred_late_agent_h", "deferred_by_unit")
 
 def unit_figures(sched) -> dict:
     """The summary's per-unit keys: ``units``, one entry per planning unit of the schedule
@@ -900,8 +904,13 @@ def headcount_lines(h: dict) -> list[str]:
     types = ", ".join(f"{k} {v:,}" for k, v in h["shifts_by_type"].items())
     occ = h.get("occupancy", math.nan)
     cap = h.get("max_occupancy")
+    deferred = [f"deferred work            {unit or 'the file'}: {how}"
+                for unit, how in (h.get("deferred_by_unit") or {}).items()]
+    if h.get("deferred_late_agent_h"):
+        deferred.append(f"                         {h['deferred_late_agent_h']:,.2f} "
+                        "agent-hours of it left late by the schedule")
     return [f"people                   {people}",
-            f"shifts                   {h['shifts']:,} ({types})",
+            f"shifts                   {h['shifts']:,} ({types})", *deferred,
             *([f"occupancy                {occ:.1%} (offered load / agents on the phones"
                + (f"; staffed to at most {cap:.0%} an interval)" if cap else ")")]
               if occ == occ else [])]

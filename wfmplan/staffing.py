@@ -38,6 +38,13 @@ from wfmcore.targets import ServiceTarget
 REQUIREMENT_COLUMNS = ("traffic_erl", "agents", "scheduled_agents", "service_level", "p_wait",
                        "asa_s", "occupancy", "p_abandon", "staffing_erl", "p_block",
                        "staffing_model")
+#: columns the deferred rows add (:func:`_staff_deferred`), for the shift programme's
+#: deadline window (:mod:`shifts.deferred_window`): ``window_intervals`` (K: an item's work
+#: may be done in any of the K open intervals from its arrival) and ``deferred_work_scale``
+#: (1 + the calibrated work margin), ``deadline_h`` and ``deadline_share`` (the target the
+#: schedule's window is checked against); empty on other rows
+DEFERRED_WINDOW_COLUMNS = ("window_intervals", "deferred_work_scale", "deadline_h",
+                           "deadline_share")
 #: models that only voice formulas serve (the simulation of ``isa``, ``expected_sl``)
 VOICE_MODELS = ("erlang_c", "erlang_a")
 #: columns that tell one series (queue and channel) from another, where present
@@ -290,6 +297,9 @@ def requirement_frame(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
     out[S.INTERVAL_START] = format_minutes(out[S.INTERVAL_START])
     for col in REQUIREMENT_COLUMNS:
         out[col] = columns[col]
+    for col in DEFERRED_WINDOW_COLUMNS:
+        if col in columns:
+            out[col] = columns[col]
     return out
 
 
@@ -352,6 +362,8 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
                          "[queues.NAME])", param="deadline_h")
     agents = np.zeros(len(frame), dtype=np.int64)
     used = np.zeros(len(frame))
+    window = np.full(len(frame), np.nan)
+    work_scale = np.full(len(frame), np.nan)
     notes = []
     step_ns = interval_min * 60_000_000_000
     keys = [c for c in SERIES_COLUMNS if c in frame.columns]
@@ -380,6 +392,8 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
                                   deadline_share=target.deadline_share, free_agents=free)
         plan = cal.plan
         agents[rows] = np.maximum(plan.capacity_agents[slot], target.min_agents)
+        window[rows] = plan.window_intervals
+        work_scale[rows] = 1.0 + cal.margin
         used[rows] = plan.blended_agents[slot]
         parts = key if isinstance(key, tuple) else (key,)
         label = (", ".join(f"{c} {v}" for c, v in zip(keys, parts, strict=True)) + ": "
@@ -399,7 +413,10 @@ def _staff_deferred(forecast: IntervalFile, target: ServiceTarget, calls, aht,
                "scheduled_agents": scheduled_agents(agents, target.shrinkage),
                **{col: empty for col in ("service_level", "p_wait", "asa_s", "occupancy",
                                          "p_abandon", "p_block")},
-               "staffing_erl": load, "staffing_model": "deferred"}
+               "staffing_erl": load, "staffing_model": "deferred",
+               "window_intervals": window, "deferred_work_scale": work_scale,
+               "deadline_h": np.full(len(frame), float(target.deadline_h)),
+               "deadline_share": np.full(len(frame), float(target.deadline_share))}
     if free_agents is not None:
         columns.update(blend_free_agents=free_agents, blend_used_agents=used)
     return columns, notes, "deferred"
@@ -585,6 +602,13 @@ def _staffed_series(forecast: IntervalFile, config: Config, per_queue: bool, aht
             joined = np.concatenate([r[0][col] for r in results] or [np.empty(0)])
         columns[col] = np.empty_like(joined)
         columns[col][order] = joined
+    for col in DEFERRED_WINDOW_COLUMNS:       # deferred series only; empty on the others
+        if any(col in r[0] for r in results):
+            joined = np.concatenate([np.asarray(r[0].get(col, np.full(len(r[0]["agents"]),
+                                                                          np.nan)), float)
+                                     for r in results])
+            columns[col] = np.empty_like(joined)
+            columns[col][order] = joined
     return keys, [(r[1], r[2]) for r in results], columns, targets
 
 
