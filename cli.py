@@ -750,8 +750,9 @@ def schedule(
     gap: Annotated[float, typer.Option(
         "--gap", help="Relative MIP gap at which a day stops (share: 0.005 = 0.5 %).")] = 0.005,
     workers: Annotated[int | None, typer.Option(
-        "--workers", help="Processes solving days in parallel [default: one per core from "
-                          "three days on].", show_default=False)] = None,
+        "--workers", help="Processes solving days (queue-weeks with weekly tours) in "
+                          "parallel [default: one per core from three on].",
+        show_default=False)] = None,
     replications: Annotated[int, typer.Option(
         "--replications", help="Simulated replications of each day for the service check.")
     ] = 5,

@@ -1,10 +1,10 @@
-"""Worker process for :func:`shifts.model.solve_days`: solves days sent over stdin.
+"""Worker process for :func:`shifts.model.run_tasks`: solves days and weeks sent over stdin.
 
 Run as ``python -m shifts._worker``. Protocol (:func:`shifts.model.write_message`,
 :func:`shifts.model.read_message`): the parent writes length-prefixed pickles (8-byte
-big-endian length, then the pickle of ``(problem, rules, time_limit_s, gap, method)``); the
-worker answers each with a length-prefixed pickle of ``(True, DaySolution)`` or ``(False,
-"error text")``, and exits at end of input. A plain subprocess, not ``multiprocessing``:
+big-endian length, then the pickle of ``(kind, args, kwargs)``, kind ``"day"`` or
+``"week"``, :data:`TASKS`); the worker answers each with a length-prefixed pickle of
+``(True, result)`` or ``(False, "error text")``, and exits at end of input. A plain subprocess, not ``multiprocessing``:
 spawn and forkserver re-import the caller's main script, which breaks scripts and notebooks
 without an ``if __name__ == "__main__"`` guard, and fork is unsafe once HiGHS has started
 threads.
@@ -17,6 +17,10 @@ import sys
 import traceback
 
 from shifts.model import read_message, solve_day, write_message
+from shifts.tours import solve_week
+
+#: what a task's kind runs (:func:`shifts.model.run_tasks`)
+TASKS = {"day": solve_day, "week": solve_week}
 
 
 def main() -> int:
@@ -31,10 +35,9 @@ def main() -> int:
         msg = read_message(inp)
         if msg is None:
             return 0
-        problem, rules, limit, gap, method = msg
+        kind, args, kwargs = msg
         try:
-            reply = (True, solve_day(problem, rules, time_limit_s=limit, gap=gap,
-                                     method=method))
+            reply = (True, TASKS[kind](*args, **kwargs))
         except Exception:      # sent back and raised in the parent, with the worker's trace
             reply = (False, traceback.format_exc())
         write_message(out, reply)

@@ -412,7 +412,9 @@ def solve_days(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     if workers <= 1 or len(problems) <= 1:
         return [solve_day(p, rules, time_limit_s=time_limit_s, gap=gap, method=method)
                 for p in problems]
-    return _solve_parallel(problems, rules, workers, time_limit_s, gap, method)
+    return run_tasks([("day", (p, rules), {"time_limit_s": time_limit_s, "gap": gap,
+                                           "method": method}) for p in problems],
+                     workers, [int(p.required.sum()) for p in problems])
 
 
 def read_message(stream):
@@ -431,8 +433,12 @@ def write_message(stream, obj) -> None:
     stream.flush()
 
 
-def _solve_parallel(problems, rules, workers, time_limit_s, gap, method):
-    """Hand days to ``workers`` worker processes (:mod:`shifts._worker`), hardest first."""
+def run_tasks(tasks: list[tuple], workers: int, weights: list[int]) -> list:
+    """Run ``tasks`` in ``workers`` worker processes (:mod:`shifts._worker`), heaviest
+    ``weights`` first, one at a time each; results in the order of ``tasks``. A task is
+    ``(kind, args, kwargs)``: ``"day"`` for :func:`solve_day`, ``"week"`` for
+    :func:`shifts.tours.solve_week`."""
+    problems = tasks
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
@@ -440,8 +446,8 @@ def _solve_parallel(problems, rules, workers, time_limit_s, gap, method):
     procs = [subprocess.Popen([sys.executable, "-m", "shifts._worker"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, env=env)
              for _ in range(min(workers, len(problems)))]
-    order = sorted(range(len(problems)), key=lambda i: -int(problems[i].required.sum()))
-    out: list[DaySolution | None] = [None] * len(problems)
+    order = sorted(range(len(problems)), key=lambda i: -weights[i])
+    out: list = [None] * len(problems)
     busy: dict[int, int] = {}          # fd -> problem index
     by_fd = {p.stdout.fileno(): p for p in procs}
     idle = list(procs)
@@ -450,7 +456,7 @@ def _solve_parallel(problems, rules, workers, time_limit_s, gap, method):
             while order and idle:
                 proc = idle.pop()
                 i = order.pop(0)
-                write_message(proc.stdin, (problems[i], rules, time_limit_s, gap, method))
+                write_message(proc.stdin, problems[i])
                 busy[proc.stdout.fileno()] = i
             ready, _, _ = select.select(list(busy), [], [])
             for fd in ready:

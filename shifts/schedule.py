@@ -15,7 +15,7 @@ import pandas as pd
 from erlang import ServiceTarget
 from shifts.check import can_check, check_options, check_service, extra_agents, on_phone_share, simulate_unit_deferred
 from shifts.deferred_window import DayWindow, day_windows, solve_window_day
-from shifts.model import METHODS, DaySolution, default_workers, solve_days
+from shifts.model import METHODS, DaySolution, default_workers, run_tasks, solve_days
 from shifts.plan import build_plan
 from shifts.requirements import check_requirements, day_problems
 from shifts.roster import assign, check_roster
@@ -53,8 +53,9 @@ class ScheduleOptions:
     queue's week with tours), so that one hard unit never takes time from the others and
     the answer does not depend on how many units there are (issue 15); ``gap``: the relative MIP gap
     at which a day stops; ``method``: ``"two-phase"`` (default) or ``"exact"`` (see
-    :func:`shifts.model.solve_day`); ``workers``: processes solving days in parallel (None:
-    one per core from three days on, :func:`shifts.model.default_workers`); ``simulate``,
+    :func:`shifts.model.solve_day`); ``workers``: processes solving days (with weekly tours,
+    queue-weeks) in parallel (None: one per core from three on,
+    :func:`shifts.model.default_workers`); ``simulate``,
     ``replications``, ``seed``: the simulated service check; ``shrinkage`` (0-1) overrides
     the shrinkage inferred from ``agents`` and ``scheduled_agents``; ``late_end``: a roster
     shift ending after this time (HH:MM) counts as late. ``repair``: raise the requirement
@@ -250,10 +251,13 @@ def _solve(req: pd.DataFrame, interval_min: int, rules: Rules, options: Schedule
     for i in windows:                  # the window rows replace the per-interval requirement
         problems[i] = replace(problems[i],
                               required=np.zeros(problems[i].n_slots, dtype=np.int64))
-    tours = rules.tours is not None or rules.contracts
     horizon = _horizon(req, options.horizon_days) if rules.contracts else None
-    n_workers = (1 if tours else default_workers(len(problems)) if options.workers is None
-                 else options.workers)
+    if rules.tours is not None or rules.contracts:       # one programme per (queue, week)
+        n_units = len({(p.key[0], p.key[-1] - dt.timedelta(days=p.key[-1].weekday()))
+                       for p in problems})
+    else:
+        n_units = len(problems)
+    n_workers = default_workers(n_units) if options.workers is None else options.workers
     solutions, weeks = _solve_some(problems, range(len(problems)), windows, rules, options,
                                    horizon, n_workers)
     for unit in units:
@@ -272,7 +276,8 @@ def _solve_some(problems, idx, windows, rules, options, horizon, n_workers):
     if rules.tours is not None or rules.contracts:
         sols, weeks = _solve_tours([problems[i] for i in idx], rules, options.time_limit_s,
                                    options.gap, horizon,
-                                   {k: windows[i] for k, i in enumerate(idx) if i in windows})
+                                   {k: windows[i] for k, i in enumerate(idx) if i in windows},
+                                   workers=n_workers)
         for i, sol in zip(idx, sols, strict=True):
             solutions[i] = sol
         return solutions, weeks
@@ -551,8 +556,10 @@ def _weeks(req: pd.DataFrame, horizon_days: int | None) -> int:
     return max(1, math.ceil(((last - first).days + 1) / 7))
 
 
-def _solve_tours(problems, rules, time_limit_s, gap, horizon=None, windows=None):
-    """One weekly programme per (queue, calendar week), each with its own ``time_limit_s``.
+def _solve_tours(problems, rules, time_limit_s, gap, horizon=None, windows=None,
+                 workers: int = 1):
+    """One weekly programme per (queue, calendar week), each with its own ``time_limit_s``,
+    in ``workers`` worker processes (:func:`shifts.model.run_tasks`) when more than one.
     ``horizon`` (first, last day): its days without a problem of the queue are closed.
     ``windows``: problem index -> deadline window (:func:`deferred_windows`)."""
     windows = windows or {}
@@ -562,7 +569,7 @@ def _solve_tours(problems, rules, time_limit_s, gap, horizon=None, windows=None)
         monday = day - pd.Timedelta(days=day.weekday()).to_pytimedelta()
         groups.setdefault((queue, monday), []).append(i)
     solutions: list = [None] * len(problems)
-    weeks = []
+    weeks, tasks, keys = [], [], []
     for (queue, monday), idx in groups.items():
         closed = set()
         if horizon is not None:
@@ -571,10 +578,18 @@ def _solve_tours(problems, rules, time_limit_s, gap, horizon=None, windows=None)
                 d = monday + dt.timedelta(days=wd)
                 if horizon[0] <= d <= horizon[1] and d not in have:
                     closed.add(wd)
-        sols, week = solve_week([problems[i] for i in idx], rules, time_limit_s=time_limit_s,
-                                gap=gap, closed_weekdays=frozenset(closed),
-                                windows=[windows.get(i) for i in idx]
-                                if any(i in windows for i in idx) else None)
+        tasks.append(("week", ([problems[i] for i in idx], rules),
+                      {"time_limit_s": time_limit_s, "gap": gap,
+                       "closed_weekdays": frozenset(closed),
+                       "windows": [windows.get(i) for i in idx]
+                       if any(i in windows for i in idx) else None}))
+        keys.append((queue, monday, idx))
+    if workers > 1 and len(tasks) > 1:
+        results = run_tasks(tasks, workers, [int(sum(problems[i].required.sum() for i in idx))
+                                             for _q, _m, idx in keys])
+    else:
+        results = [solve_week(*args, **kwargs) for _kind, args, kwargs in tasks]
+    for (queue, monday, idx), (sols, week) in zip(keys, results, strict=True):
         for i, s in zip(idx, sols, strict=True):
             solutions[i] = s
         weeks.append({"queue": queue, "week_start": monday, **week})

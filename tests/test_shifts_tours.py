@@ -132,3 +132,19 @@ def test_bad_tours(tmp_path, text, match):
     p.write_text(text)
     with pytest.raises(InputError, match=match):
         shifts.load_rules(p)
+
+
+def test_weeks_of_several_queues_solve_alike_in_worker_processes():
+    # three queues x two weeks = six tour programmes: each queue's 1 agent 08:00-12:00 on 7
+    # days needs 2 tours and 40 h a week (test_one_agent_every_day_needs_two_tours); in two
+    # worker processes the same weeks come back in the same order with the same plans
+    req = pd.concat([pd.concat([week(), week(start="2026-03-09")]).assign(queue=q)
+                     for q in ("a", "b", "c")], ignore_index=True)
+    rules = Rules(shift_types=FOUR_H, tours=Tours())
+    one = shifts.schedule(req, rules, simulate=False, workers=1)
+    two = shifts.schedule(req, rules, simulate=False, workers=2)
+    assert one.summary["paid_hours"] == two.summary["paid_hours"] == 6 * 40
+    assert two.summary["workers"] == 2
+    pd.testing.assert_frame_equal(one.shifts, two.shifts)
+    pd.testing.assert_frame_equal(one.tours, two.tours)
+    pd.testing.assert_frame_equal(one.coverage, two.coverage)
