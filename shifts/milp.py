@@ -7,7 +7,8 @@ shortfalls (and ``y`` tours in a week). :func:`solve` runs every HiGHS call (hig
 HiGHS project's own interface: a newer HiGHS than the one scipy bundles, and the choice of
 LP algorithm, :func:`highs_milp`) under one wall-clock :class:`Budget`:
 
-1. the LP relaxation: the first lower bound, ``lp_bound``;
+1. the LP relaxation (dual simplex, else interior point: :func:`_lp_relaxation`): the
+   first lower bound, ``lp_bound``;
 2. phase 1, ``w`` continuous and everything else integer (a relaxation, so its dual bound is
    a valid lower bound): first with each ``x_j`` restricted to the floor or ceiling of its LP
    value (RENS [3]), kept when its repaired schedule is within ``gap`` of the LP bound rounded

@@ -322,7 +322,7 @@ def decode_day(problem: DayProblem, rules: Rules, model: DayModel,
 
 def solve_day(problem: DayProblem, rules: Rules, *, time_limit_s: float = 60.0,
               gap: float = 0.005, method: str = "two-phase") -> DaySolution:
-    """Solve one day with HiGHS (``scipy.optimize.milp``); ``time_limit_s`` covers all solves.
+    """Solve one day with HiGHS (highspy, :func:`shifts.milp.highs_milp`); ``time_limit_s`` covers all solves.
 
     ``method="exact"``: the integer programme above in one solve.
     ``method="two-phase"`` (default; same optimum, several times faster on real data; the
