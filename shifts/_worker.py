@@ -4,7 +4,8 @@ Run as ``python -m shifts._worker``. Protocol (:func:`shifts.model.write_message
 :func:`shifts.model.read_message`): the parent writes length-prefixed pickles (8-byte
 big-endian length, then the pickle of ``(kind, args, kwargs)``, kind ``"day"`` or
 ``"week"``, :data:`TASKS`); the worker answers each with a length-prefixed pickle of
-``(True, result)`` or ``(False, "error text")``, and exits at end of input. A plain subprocess, not ``multiprocessing``:
+``(True, result)`` or ``(False, "error text")``, and exits at end of input. A plain
+subprocess, not ``multiprocessing``:
 spawn and forkserver re-import the caller's main script, which breaks scripts and notebooks
 without an ``if __name__ == "__main__"`` guard, and fork is unsafe once HiGHS has started
 threads.

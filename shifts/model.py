@@ -438,17 +438,16 @@ def run_tasks(tasks: list[tuple], workers: int, weights: list[int]) -> list:
     ``weights`` first, one at a time each; results in the order of ``tasks``. A task is
     ``(kind, args, kwargs)``: ``"day"`` for :func:`solve_day`, ``"week"`` for
     :func:`shifts.tours.solve_week`."""
-    problems = tasks
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH")
                                 else "")
     procs = [subprocess.Popen([sys.executable, "-m", "shifts._worker"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, env=env)
-             for _ in range(min(workers, len(problems)))]
-    order = sorted(range(len(problems)), key=lambda i: -weights[i])
-    out: list = [None] * len(problems)
-    busy: dict[int, int] = {}          # fd -> problem index
+             for _ in range(min(workers, len(tasks)))]
+    order = sorted(range(len(tasks)), key=lambda i: -weights[i])
+    out: list = [None] * len(tasks)
+    busy: dict[int, int] = {}          # fd -> task index
     by_fd = {p.stdout.fileno(): p for p in procs}
     idle = list(procs)
     try:
@@ -456,7 +455,7 @@ def run_tasks(tasks: list[tuple], workers: int, weights: list[int]) -> list:
             while order and idle:
                 proc = idle.pop()
                 i = order.pop(0)
-                write_message(proc.stdin, problems[i])
+                write_message(proc.stdin, tasks[i])
                 busy[proc.stdout.fileno()] = i
             ready, _, _ = select.select(list(busy), [], [])
             for fd in ready:

@@ -417,16 +417,18 @@ def _fewest_tours(week: WeekModel, x1: np.ndarray, budget: Budget) -> np.ndarray
     """The tour counts ``y`` with the fewest agents for the shifts of ``x1``: the tours cost
     nothing, so the programme is indifferent between, say, two 5-day tours and four that
     work fewer days of a week cut by the horizon; the people a planner must hire are the
-    fewest. Every other column is held at ``x1`` (rounded), so each row holds as it did;
-    the break repair keeps each group's shifts per day (and start band), so the tours stay
-    valid for the repaired days. ``x1``'s own tours when time is up."""
+    fewest. Every other column is held at ``x1`` (the shift counts and shortfalls rounded,
+    the breaks as they are), so each row holds as it did; the break repair keeps each
+    group's shifts per day (and start band), so the tours stay valid for the repaired days.
+    ``x1``'s own tours when time is up."""
     y = week.blocks["y"]
     own = np.rint(x1[y])
     if not len(y):
         return own
-    lb, ub = np.rint(x1), np.rint(x1)
-    rest = np.setdiff1d(np.arange(len(week.c)), y)
-    lb[rest], ub[rest] = x1[rest], x1[rest]
+    held = x1.copy()
+    for name in ("x", "u"):
+        held[week.blocks[name]] = np.rint(x1[week.blocks[name]])
+    lb, ub = held.copy(), held.copy()
     lb[y], ub[y] = week.lb[y], week.ub[y]
     c = np.zeros(len(week.c))
     c[y] = 1.0
