@@ -152,7 +152,10 @@ def on_phone_share(req: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(per_queue), np.minimum(per_queue, 1.0), 1.0)
 
 
-def _aht(req: pd.DataFrame, interval_min: int) -> np.ndarray:
+def row_handle_s(req: pd.DataFrame, interval_min: int) -> np.ndarray:
+    """Handle time of each requirement row: ``aht_s``, else traffic_erl x interval /
+    offered; rows without calls get the calls-weighted mean (their AHT plays no role); a row
+    with calls and neither is an error naming its interval."""
     offered = req["offered"].to_numpy(dtype=float)
     if "aht_s" in req.columns:
         aht = req["aht_s"].to_numpy(dtype=float)
@@ -248,7 +251,7 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
              else on_phone_share(merged))
     phones = np.floor(merged["scheduled"].to_numpy(dtype=float) * share + 1e-9).astype(np.int64)
     offered = np.nan_to_num(merged["offered"].to_numpy(dtype=float), nan=0.0)
-    aht = _aht(merged.assign(offered=offered), interval_min)
+    aht = row_handle_s(merged.assign(offered=offered), interval_min)
     traffic = offered * aht / (interval_min * 60.0)
     if "staffing_erl" in merged.columns:        # the load it was staffed for (wfm staff)
         staffed = merged["staffing_erl"].to_numpy(dtype=float)

@@ -13,7 +13,15 @@ import numpy as np
 import pandas as pd
 
 from erlang import ServiceTarget
-from shifts.check import can_check, check_options, check_service, extra_agents, on_phone_share, simulate_unit_deferred
+from shifts.check import (
+    can_check,
+    check_options,
+    check_service,
+    extra_agents,
+    on_phone_share,
+    row_handle_s,
+    simulate_unit_deferred,
+)
 from shifts.deferred_window import DayWindow, day_windows, solve_window_day
 from shifts.model import METHODS, DaySolution, default_workers, run_tasks, solve_days
 from shifts.plan import build_plan
@@ -326,6 +334,8 @@ def _calibrate_window(unit, idx, req, problems, fixed, slots, interval_min, rule
                 "deadline_share in the rows to check it against)"
         return
     sigma = _window_share(req, options)[part.index.to_numpy()].min()
+    handle_s = row_handle_s(part.assign(offered=np.nan_to_num(part["offered"].to_numpy(float))),
+                            interval_min)          # as the check takes it (no-call rows filled)
     k_full = int(part["window_intervals"].to_numpy(float).max())
 
     def simulated(sols) -> float:
@@ -336,7 +346,7 @@ def _calibrate_window(unit, idx, req, problems, fixed, slots, interval_min, rule
             on_phone.append(np.floor(scheduled * sigma + 1e-9))
         sim, _, _ = simulate_unit_deferred(
             part["interval_start"].to_numpy(), np.nan_to_num(part["offered"].to_numpy(float)),
-            _row_aht(part, interval_min), np.concatenate(on_phone), interval_min, deadline_h,
+            handle_s, np.concatenate(on_phone), interval_min, deadline_h,
             seed=[options.seed, 0xDEF, zlib.crc32(unit.encode("utf-8"))],
             replications=WINDOW_REPLICATIONS)
         return sim.share
