@@ -207,15 +207,17 @@ def highs_milp(c, *, integrality, bounds: Bounds, constraints, time_limit_s: flo
         a, row_lb, row_ub = sparse.csc_array((0, n)), np.zeros(0), np.zeros(0)
     inf = highspy.kHighsInf
 
-    def finite(v, fill):
-        v = np.broadcast_to(np.asarray(v, dtype=float), (len(v) if np.ndim(v) else n,))
+    def finite(v, fill, length):
+        """``v`` (an array, or one value for all) with HiGHS's infinity for +-inf."""
+        v = np.broadcast_to(np.asarray(v, dtype=float), (length,))
         return np.where(np.isfinite(v), v, fill)
 
+    n_rows = a.shape[0]
     lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, a.shape[0]
+    lp.num_col_, lp.num_row_ = n, n_rows
     lp.col_cost_ = c
-    lp.col_lower_, lp.col_upper_ = finite(bounds.lb, -inf), finite(bounds.ub, inf)
-    lp.row_lower_, lp.row_upper_ = finite(row_lb, -inf), finite(row_ub, inf)
+    lp.col_lower_, lp.col_upper_ = finite(bounds.lb, -inf, n), finite(bounds.ub, inf, n)
+    lp.row_lower_, lp.row_upper_ = finite(row_lb, -inf, n_rows), finite(row_ub, inf, n_rows)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_, lp.a_matrix_.index_ = a.indptr, a.indices
     lp.a_matrix_.value_ = a.data

@@ -29,6 +29,17 @@ def coverage_table(result) -> pd.DataFrame:
     return out
 
 
+def deferred_lines(summary: dict) -> list[str]:
+    """How each deferred unit was covered (``deferred_by_unit``, :func:`shifts.schedule`)
+    and the late work the schedule leaves, one line each."""
+    lines = [f"deferred work            {unit or 'the file'}: {how}"
+             for unit, how in (summary.get("deferred_by_unit") or {}).items()]
+    if summary.get("deferred_late_agent_h"):
+        lines.append(f"                         {summary['deferred_late_agent_h']:,.2f} "
+                     "agent-hours of it left late by the schedule")
+    return lines
+
+
 def summary_lines(summary: dict) -> list[str]:
     """The on-screen summary, one line per quantity with its unit."""
     s = summary
@@ -74,11 +85,7 @@ def headcount_lines(s: dict) -> list[str]:
                      f"days outside the schedule ({days[0]} to {days[-1]}; free to the tours: "
                      "--horizon-days closes them)")
     lines.append(f"shifts                   {s['shifts']:,} ({_by(s['shifts_by_type'])})")
-    for unit, how in (s.get("deferred_by_unit") or {}).items():
-        lines.append(f"deferred work            {unit or 'the file'}: {how}")
-    if s.get("deferred_late_agent_h"):
-        lines.append(f"                         {s['deferred_late_agent_h']:,.2f} agent-hours of "
-                     "it left late by the schedule")
+    lines += deferred_lines(s)
     if s.get("paid_hours_by_contract"):
         lines.append(f"paid hours by contract   {_by(s['paid_hours_by_contract'], '{:,.1f} h')}")
     lines.append(f"FTE                      {s['fte']:,.1f} ({s['fte_definition']})")

@@ -333,7 +333,7 @@ def _calibrate_window(unit, idx, req, problems, fixed, slots, interval_min, rule
             solutions[i].extra["deferred"] = "inside its deadline window (no deadline_h / " \
                 "deadline_share in the rows to check it against)"
         return
-    sigma = _window_share(req, options)[part.index.to_numpy()].min()
+    sigma = _scheduled_on_phone_share(req, options)[part.index.to_numpy()].min()
     handle_s = row_handle_s(part.assign(offered=np.nan_to_num(part["offered"].to_numpy(float))),
                             interval_min)          # as the check takes it (no-call rows filled)
     k_full = int(part["window_intervals"].to_numpy(float).max())
@@ -409,8 +409,9 @@ def deferred_units(req: pd.DataFrame, options: ScheduleOptions) -> list[str]:
     return sorted(str(q) for q, ok in whole.items() if ok)
 
 
-def _window_share(req: pd.DataFrame, options: ScheduleOptions) -> np.ndarray:
-    """On-phone share of the scheduled agents per row (as the check counts them)."""
+def _scheduled_on_phone_share(req: pd.DataFrame, options: ScheduleOptions) -> np.ndarray:
+    """On-phone share of the scheduled agents per row, as the check counts them:
+    ``1 - options.shrinkage``, else the file's agents / scheduled_agents."""
     return (np.full(len(req), 1.0 - options.shrinkage) if options.shrinkage is not None
             else on_phone_share(req))
 
@@ -428,7 +429,7 @@ def deferred_windows(req: pd.DataFrame, problems, slots, interval_min: int,
     out = {}
     if not units:
         return out
-    share = _window_share(req, options)
+    share = _scheduled_on_phone_share(req, options)
     for unit in sorted(units):
         idx = [i for i, p in enumerate(problems) if p.key[0] == unit]
         rows = np.concatenate([slots[i][0] for i in idx])
@@ -484,8 +485,7 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
     original = req["required"].to_numpy().copy()
     base_hours = float(sum(s.paid_hours for s in solutions))
     limit = base_hours * (1.0 + options.repair_max_cost)
-    share = (np.full(len(req), 1.0 - options.shrinkage) if options.shrinkage is not None
-             else on_phone_share(req))
+    share = _scheduled_on_phone_share(req, options)
     status, rounds = "rounds exhausted", 0
     for rounds in range(1, options.repair_rounds + 1):
         coverage = coverage.reset_index(drop=True)

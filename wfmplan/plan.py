@@ -51,7 +51,7 @@ import shifts
 from erlang import kpis
 from erlang.chat_history import estimate_aht_by_concurrency
 from shifts.check import DAY_COLUMNS, check_service
-from shifts.report import under_covered_lines, under_covered_table
+from shifts.report import deferred_lines, under_covered_lines, under_covered_table
 from shifts.requirements import check_requirements, scheduling_units
 from wfmcore import checks, reader
 from wfmcore import schema as S
@@ -904,13 +904,8 @@ def headcount_lines(h: dict) -> list[str]:
     types = ", ".join(f"{k} {v:,}" for k, v in h["shifts_by_type"].items())
     occ = h.get("occupancy", math.nan)
     cap = h.get("max_occupancy")
-    deferred = [f"deferred work            {unit or 'the file'}: {how}"
-                for unit, how in (h.get("deferred_by_unit") or {}).items()]
-    if h.get("deferred_late_agent_h"):
-        deferred.append(f"                         {h['deferred_late_agent_h']:,.2f} "
-                        "agent-hours of it left late by the schedule")
     return [f"people                   {people}",
-            f"shifts                   {h['shifts']:,} ({types})", *deferred,
+            f"shifts                   {h['shifts']:,} ({types})", *deferred_lines(h),
             *([f"occupancy                {occ:.1%} (offered load / agents on the phones"
                + (f"; staffed to at most {cap:.0%} an interval)" if cap else ")")]
               if occ == occ else [])]
