@@ -97,10 +97,25 @@ def headcount_lines(s: dict) -> list[str]:
     lines.append(f"over-cover               {s['over_agent_hours']:,.2f} agent-hours"
                  + (f" ({_pct(over)} of the required)" if over == over else "")
                  + (f"; {s['short_shifts']:,} short-day shifts" if s.get("short_shifts") else ""))
+    lines += cover_lines(s)
     if s.get("contracts_without_tours"):
         lines.append("no weekly tour fits   " + ", ".join(s["contracts_without_tours"])
                      + ": more days on than open days in a week of the horizon (a shorter "
                      "horizon, --horizon-days, leaves the days after it free)")
+    return lines
+
+
+def cover_lines(s: dict) -> list[str]:
+    """What :func:`shifts.tours._cover_shortfall` added where the solver left intervals short
+    (keys of :func:`shifts.schedule._summary`; nothing when it added nothing)."""
+    lines = []
+    if s.get("tours_added_to_cover"):
+        lines.append(f"shortfall cover          {s['tours_added_to_cover']:,} tours "
+                     f"({s['paid_hours_added_to_cover']:,.1f} paid h) added after the solver "
+                     "to cover intervals it left short")
+    if s.get("greedy_cover_units"):
+        lines.append("greedy schedule          " + "; ".join(s["greedy_cover_units"])
+                     + ": the greedy cover was cheaper than the solver's schedule")
     return lines
 
 

@@ -640,9 +640,17 @@ def _summary(solutions: list[DaySolution], coverage: pd.DataFrame, interval_min:
     else:
         bound = sum(w["bound"] for w in weeks)
         lp_bound = sum(w["lp_bound"] for w in weeks)
-        bad = [f"week of {w['week_start']}: {w['status']}" for w in weeks
+        bad = [f"{w['queue'] + ', ' if w['queue'] else ''}week of {w['week_start']}: "
+               f"{w['status']}" for w in weeks
                if w["status"] not in ("optimal",) and not w["status"].startswith("within gap")]
+    cover = {} if weeks is None else {
+        "tours_added_to_cover": int(sum(w.get("tours_added_to_cover", 0) for w in weeks)),
+        "paid_hours_added_to_cover": float(sum(w.get("paid_hours_added_to_cover", 0.0)
+                                               for w in weeks)),
+        "greedy_cover_units": [f"{w['queue'] + ', ' if w['queue'] else ''}week of "
+                               f"{w['week_start']}" for w in weeks if w.get("greedy_cover")]}
     return {
+        **cover,
         "paid_hours": float(sum(s.paid_hours for s in solutions)),
         "cost": float(sum(s.cost for s in solutions)),
         "objective": float(objective),

@@ -394,6 +394,23 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
         status = "no integer solution found within the time limit; nothing scheduled"
     else:
         best, status = out.best, ""
+    added, greedy = [], False
+    if windows is None and any(s.under.any() for s in best.days):
+        # a schedule short somewhere: tours added to it, or the greedy cover from nothing
+        # (:func:`_cover_shortfall`), whichever is cheaper
+        added = _cover_shortfall(problems, rules, week, best)
+        greedy = out.best is None
+        if not greedy:
+            empty = _WeekPlan(days=_decode_week(problems, rules, week, np.zeros(len(week.c))),
+                              tours=np.zeros(len(week.patterns)), repaired_exactly=[])
+            from_empty = _cover_shortfall(problems, rules, week, empty)
+            if empty.objective < best.objective - 1e-9:
+                best, added, greedy = empty, from_empty, True
+        for sol in best.days if greedy else ():
+            sol.extra["method"] = "greedy cover (no solver schedule was cheaper)"
+    if greedy and out.best is None:
+        status = ("no integer solution found within the time limit; the schedule is the "
+                  "greedy cover of the requirement")
     objective = float(best.objective)
     bound, wgap = closed_gap(objective, out.bound)
     status = status or status_text(wgap, gap, out.message)
@@ -409,8 +426,266 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
                 "repaired_exactly": best.repaired_exactly,
                 "tours": [(week.tour_keys[k][1], int(y[k]), week.tour_keys[k][0],
                            _band(week, k)) for k in range(len(y)) if y[k] > 0],
-                "contracts_without_tours": [g.name for g in week.groups if not g.patterns]}
+                "contracts_without_tours": [g.name for g in week.groups if not g.patterns],
+                "tours_added_to_cover": len(added), "greedy_cover": greedy,
+                "paid_hours_added_to_cover": float(sum(h for _k, h in added))}
     return best.days, week_out
+
+
+#: Most tours :func:`_cover_shortfall` adds to one week (each is one agent's week).
+MAX_COVER_TOURS = 200
+
+
+def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
+                     plan: _WeekPlan) -> list[tuple[int, float]]:
+    """Add whole tours to ``plan`` (in place) until no slot is under-covered, greedily: a
+    solver stopped by its time limit can leave a few intervals short although the rules
+    allow them covered (issue 15: "zero under-covered intervals where the rules allow it").
+
+    Each step adds the one tour (group, pattern, start band) that covers the most short
+    agent-slots per paid hour: on each day of its pattern the shift of the group (in the
+    band) covering the most short slots (the shortest shift where none is short), and
+    each break of that shift where the coverage has the most to spare. Only tours that
+    keep their group's limits are offered (``max_agents``, the share of paid hours, the
+    weekly-hours band) and each shift type's limits of a day (``max_per_day``, its share
+    of the day's paid hours); it stops when nothing short
+    is left, no tour covers a short slot, or after :data:`MAX_COVER_TOURS` tours. A night
+    shift's slots after midnight count on the next day. Returns ``(tour index, paid
+    hours)`` of each tour added; the day solutions' shifts, breaks, coverage, shortfall,
+    cost and objective, and ``plan.tours``, are updated."""
+    added: list[tuple[int, float]] = []
+    if not any(s.under.any() for s in plan.days) or not len(week.tour_keys):
+        return added
+    ext = week.day_problems                     # a night day: its slots past midnight too
+    own = [p.n_slots for p in problems]
+    types = [p.types(rules) for p in ext]
+    paid = [np.array([types[k][t].paid_hours for t, _s, _sp in d.shifts], dtype=float)
+            for k, d in enumerate(week.days)]
+    starts = [np.array([p.day_start_min + s_ * p.slot_min for _t, s_, _sp in d.shifts],
+                       dtype=int) for p, d in zip(ext, week.days, strict=True)]
+    weekday_of = {p.key[-1].weekday(): k for k, p in enumerate(problems)}
+    all_paid = sum(s.paid_hours for s in plan.days)
+    group_paid = np.zeros(len(week.groups))
+    for k, (p, sol) in enumerate(zip(problems, plan.days, strict=True)):
+        owner = p.contracts(rules)
+        for t, _s, a in sol.shifts:
+            for g, grp in enumerate(week.groups):
+                if grp.contract < 0 or owner[t] == grp.contract:
+                    group_paid[g] += types[k][t].paid_hours * a
+    y0 = int(week.blocks["y"][0])
+    agents = np.array([plan.tours[week.tour_cols[g] - y0].sum()
+                       for g in range(len(week.groups))])
+
+    def ext_array(k, name):
+        """``name`` ("under" or spare coverage) of day ``k`` on its extended slots."""
+        def of(j):
+            sol = plan.days[j]
+            return (sol.under if name == "under"
+                    else sol.coverage - sol.problem.required).astype(float)
+        out = np.zeros(ext[k].n_slots)
+        out[:own[k]] = of(k)
+        n = week.night_next[k]
+        if n is not None and ext[k].n_slots > own[k]:
+            spill = of(n)[:ext[k].n_slots - own[k]]
+            out[own[k]:own[k] + len(spill)] = spill
+        if name == "under":
+            out = (out > 0).astype(float)
+        return out
+
+    def place(k, j):
+        """Add one agent on shift column ``j`` of day ``k``, breaks where most is spare."""
+        day, sol = week.days[k], plan.days[k]
+        t, s0, span = day.shifts[j]
+        spare = ext_array(k, "spare")
+        spare[s0:s0 + span] += 1
+        brk = []
+        for b, br in enumerate(types[k][t].breaks):
+            d = br.duration_min // ext[k].slot_min
+            lo, hi = s0 + br.earliest_start_min // ext[k].slot_min, \
+                s0 + br.latest_start_min // ext[k].slot_min
+            t0 = max(range(lo, hi + 1), key=lambda x: (spare[x:x + d].min(), -x))
+            spare[t0:t0 + d] -= 1
+            brk.append((b, t0, d))
+        delta = np.zeros(ext[k].n_slots, dtype=np.int64)
+        delta[s0:s0 + span] += 1
+        for _b, t0, d in brk:
+            delta[t0:t0 + d] -= 1
+        at = next((i for i, (tt, ss, _a) in enumerate(sol.shifts) if (tt, ss) == (t, s0)),
+                  None)
+        if at is None:
+            sol.shifts.append((t, s0, 1))
+            sol.breaks.append([[] for _ in types[k][t].breaks])
+            at = len(sol.shifts) - 1
+        else:
+            sol.shifts[at] = (t, s0, sol.shifts[at][2] + 1)
+        for b, t0, _d in brk:
+            lst = sol.breaks[at][b]
+            hit = next((i for i, (tb, _a) in enumerate(lst) if tb == t0), None)
+            if hit is None:
+                lst.append((t0, 1))
+            else:
+                lst[hit] = (t0, lst[hit][1] + 1)
+        shift_coverage(k, delta, +1)
+        return k, t, s0, brk, delta
+
+    def shift_coverage(k, delta, sign):
+        """Add ``sign`` x ``delta`` (a shift's coverage on day ``k``'s extended slots)."""
+        plan.days[k].coverage[:own[k]] += sign * delta[:own[k]]
+        n = week.night_next[k]
+        if n is not None and ext[k].n_slots > own[k]:
+            spill = delta[own[k]:]
+            plan.days[n].coverage[:len(spill)] += sign * spill
+
+    def unplace(record):
+        """Take back what :func:`place` added."""
+        k, t, s0, brk, delta = record
+        sol = plan.days[k]
+        at = next(i for i, (tt, ss, _a) in enumerate(sol.shifts) if (tt, ss) == (t, s0))
+        for b, t0, _d in brk:
+            lst = sol.breaks[at][b]
+            hit = next(i for i, (tb, _a) in enumerate(lst) if tb == t0)
+            lst[hit] = (t0, lst[hit][1] - 1)
+            if not lst[hit][1]:
+                del lst[hit]
+        sol.shifts[at] = (t, s0, sol.shifts[at][2] - 1)
+        if not sol.shifts[at][2]:
+            del sol.shifts[at]
+            del sol.breaks[at]
+        shift_coverage(k, delta, -1)
+
+    def still_covered(records) -> bool:
+        """Whether every slot stays covered without the shifts of ``records``."""
+        less = [np.zeros(p.n_slots, dtype=np.int64) for p in problems]
+        for k, _t, _s0, _brk, delta in records:
+            less[k] += delta[:own[k]]
+            n = week.night_next[k]
+            if n is not None and ext[k].n_slots > own[k]:
+                less[n][:ext[k].n_slots - own[k]] += delta[own[k]:]
+        return all(np.all(sol.coverage - d >= p.required)
+                   for p, sol, d in zip(problems, plan.days, less, strict=True))
+
+    def limits_hold(g, hours, n_change) -> bool:
+        """Whether the groups' limits hold with ``hours`` paid hours and ``n_change``
+        agents more (or fewer, negative) in group ``g``."""
+        total = all_paid + hours
+        for h, grp in enumerate(week.groups):
+            mine = group_paid[h] + (hours if h == g else 0.0)
+            if grp.max_share is not None and mine > grp.max_share * total + 1e-9:
+                return False
+            if h == g and grp.hours_band is not None:
+                lo, hi = grp.hours_band
+                n_after = agents[h] + n_change
+                if ((lo is not None and mine < lo * n_after - 1e-9)
+                        or (hi is not None and mine > hi * n_after + 1e-9)):
+                    return False
+        return True
+
+    first = [np.array([s_ for _t, s_, _sp in d.shifts], dtype=int) for d in week.days]
+    last = [np.array([s_ + sp for _t, s_, sp in d.shifts], dtype=int) for d in week.days]
+    kind = [np.array([t for t, _s, _sp in d.shifts], dtype=int) for d in week.days]
+    band_of = [{g: (None if grp.start_band_min is None
+                    else _band_of_array(starts[k], grp.start_band_min))
+                for g, grp in enumerate(week.groups)} for k in range(len(week.days))]
+
+    def allowed_types(k) -> np.ndarray:
+        """Whether one more shift of each type of day ``k`` keeps the type's limits of a
+        day (``max_per_day``, ``max_share_of_paid_hours``)."""
+        sol, out = plan.days[k], np.ones(len(types[k]), dtype=bool)
+        for ti, st in enumerate(types[k]):
+            rule = next((t for t in rules.shift_types if t.name == st.name), None)
+            if rule is None:
+                continue
+            mine = sum(a for t, _s, a in sol.shifts if types[k][t].name == st.name)
+            if rule.max_per_day is not None and mine + 1 > rule.max_per_day:
+                out[ti] = False
+            share = rule.max_share_of_paid_hours
+            if share is not None:
+                mine_h = sum(types[k][t].paid_hours * a for t, _s, a in sol.shifts
+                             if types[k][t].name == st.name)
+                if mine_h + st.paid_hours > share * (sol.paid_hours + st.paid_hours) + 1e-9:
+                    out[ti] = False
+        return out
+
+    while len(added) < MAX_COVER_TOURS and any(s.under.any() for s in plan.days):
+        best = None
+        score, ok = [], []
+        for k in range(len(problems)):
+            cs = np.concatenate([[0.0], np.cumsum(ext_array(k, "under"))])
+            score.append(cs[last[k]] - cs[first[k]])
+            plan.days[k].paid_hours = float(sum(types[k][t].paid_hours * a
+                                                for t, _s, a in plan.days[k].shifts))
+            ok.append(allowed_types(k)[kind[k]] if len(kind[k]) else np.zeros(0, bool))
+        for g, grp in enumerate(week.groups):
+            if grp.max_agents is not None and agents[g] >= grp.max_agents:
+                continue
+            for bi in range(week.tour_cols[g].shape[1]):
+                band = week.tour_keys[week.tour_cols[g][0, bi] - y0][2]
+                # the best shift of the group (in the band) on each day of the week: the
+                # most short slots covered, then the fewest paid hours
+                choice = {}
+                for k in range(len(problems)):
+                    cols = week.members[k][g]
+                    if band is not None:
+                        cols = cols[band_of[k][g][cols] == band]
+                    cols = cols[ok[k][cols]]
+                    if not len(cols):
+                        continue
+                    pick = cols[np.lexsort((paid[k][cols], -score[k][cols]))[0]]
+                    choice[k] = (int(pick), float(score[k][pick]), float(paid[k][pick]))
+                for pi, pat in enumerate(grp.patterns):
+                    days = [weekday_of[d] for d in pat if d in weekday_of]
+                    if not days or any(k not in choice for k in days):
+                        continue
+                    gain = sum(choice[k][1] for k in days)
+                    hours = sum(choice[k][2] for k in days)
+                    if gain <= 0 or hours <= 0:
+                        continue
+                    if not limits_hold(g, hours, +1):
+                        continue
+                    key = (gain / hours, gain, -hours)
+                    if best is None or key > best[0]:
+                        best = (key, g, int(week.tour_cols[g][pi, bi] - y0),
+                                [(k, choice[k][0]) for k in days])
+        if best is None:
+            break
+        _key, g, tour, shifts_ = best
+        records = [place(k, j) for k, j in shifts_]
+        hours = float(sum(paid[k][j] for k, j in shifts_))
+        plan.tours[tour] += 1
+        agents[g] += 1
+        group_paid[g] += hours
+        all_paid += hours
+        added.append((tour, g, hours, records))
+        for p, sol in zip(problems, plan.days, strict=True):
+            sol.under = np.maximum(p.required - sol.coverage, 0)
+    # reverse delete: a tour added early may be idle once the later ones are in
+    if not any(s.under.any() for s in plan.days):
+        for entry in reversed(list(added)):
+            tour, g, hours, records = entry
+            if still_covered(records) and limits_hold(g, -hours, -1):
+                for record in records:
+                    unplace(record)
+                plan.tours[tour] -= 1
+                agents[g] -= 1
+                group_paid[g] -= hours
+                all_paid -= hours
+                added.remove(entry)
+    if added:
+        penalty = rules.under_penalty_per_agent_hour
+        for k, (p, sol) in enumerate(zip(problems, plan.days, strict=True)):
+            sol.paid_hours = float(sum(types[k][t].paid_hours * a for t, _s, a in sol.shifts))
+            sol.cost = float(sum(types[k][t].cost * a for t, _s, a in sol.shifts))
+            late = sol.extra.get("late_agent_slots", 0.0)
+            sol.objective = float(sol.cost + penalty * p.slot_min / 60
+                                  * (sol.under.sum() + late))
+            sol.extra["method"] = (sol.extra.get("method", "") + "; tours added to cover "
+                                   "the shortfall").lstrip("; ")
+    return [(tour, hours) for tour, _g, hours, _records in added]
+
+
+def _band_of_array(start_min: np.ndarray, width: int) -> np.ndarray:
+    """:func:`_band_of` of an array of starts."""
+    return start_min // width * width
 
 
 def _fewest_tours(week: WeekModel, x1: np.ndarray, budget: Budget) -> np.ndarray:

@@ -51,7 +51,7 @@ import shifts
 from erlang import kpis
 from erlang.chat_history import estimate_aht_by_concurrency
 from shifts.check import DAY_COLUMNS, check_service
-from shifts.report import deferred_lines, under_covered_lines, under_covered_table
+from shifts.report import cover_lines, deferred_lines, under_covered_lines, under_covered_table
 from shifts.requirements import check_requirements, scheduling_units
 from wfmcore import checks, reader
 from wfmcore import schema as S
@@ -565,7 +565,9 @@ HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
                   "over_agent_hours", "over_share", "short_shifts", "contracts_without_tours",
                   "people_outside_horizon", "days_outside_horizon",
                   # and how the deferred units were covered (inside their deadline window)
-                  "deferred_window_units", "deferred_late_agent_h", "deferred_by_unit")
+                  "deferred_window_units", "deferred_late_agent_h", "deferred_by_unit",
+                  # and the tours added where the solver left intervals short
+                  "tours_added_to_cover", "paid_hours_added_to_cover", "greedy_cover_units")
 
 def unit_figures(sched) -> dict:
     """The summary's per-unit keys: ``units``, one entry per planning unit of the schedule
@@ -883,9 +885,11 @@ def summary_lines(summary: dict) -> list[str]:
         f"service level ({'Erlang)  ' if 'groups' not in s else 'search)  '} "
         f"{s['service_level']:.1%}   ASA {s['asa_s']:.1f} s   "
         f"abandoned {s['abandon_rate']:.2%}",
-        f"service level (simulated) {s['sim_service_level']:.1%}{sim_ci}, "
-        f"{s['sim_replications']} replications, staffing rule "
-        f"{s.get('sim_staffing_rule', 'count')}",
+        (f"service level (simulated) {s['sim_service_level']:.1%}{sim_ci}, "
+         f"{s['sim_replications']} replications, staffing rule "
+         f"{s.get('sim_staffing_rule') or 'count'}"
+         if s.get("sim_replications") else
+         "service level (simulated) not simulated (--replications 0)"),
         *([f"intervals at target      {s['sim_intervals_met']:.1%} simulated at or above it, "
            f"{s['sim_intervals_below']} significantly below"]
           if s.get("sim_intervals_met", math.nan) == s.get("sim_intervals_met") else []),
@@ -906,6 +910,7 @@ def headcount_lines(h: dict) -> list[str]:
     cap = h.get("max_occupancy")
     return [f"people                   {people}",
             f"shifts                   {h['shifts']:,} ({types})", *deferred_lines(h),
+            *cover_lines(h),
             *([f"occupancy                {occ:.1%} (offered load / agents on the phones"
                + (f"; staffed to at most {cap:.0%} an interval)" if cap else ")")]
               if occ == occ else [])]
