@@ -106,13 +106,18 @@ def headcount_lines(s: dict) -> list[str]:
 
 
 def cover_lines(s: dict) -> list[str]:
-    """What :func:`shifts.tours._cover_shortfall` added where the solver left intervals short
-    (keys of :func:`shifts.schedule._summary`; nothing when it added nothing)."""
+    """What :func:`shifts.tours._cover_shortfall` added where the solver left intervals short,
+    and what the search after the solver saved (:func:`shifts.tours._ruin_and_recreate`;
+    keys of :func:`shifts.schedule._summary`; nothing when neither did anything)."""
     lines = []
     if s.get("tours_added_to_cover"):
         lines.append(f"shortfall cover          {s['tours_added_to_cover']:,} tours "
                      f"({s['paid_hours_added_to_cover']:,.1f} paid h) added after the solver "
                      "to cover intervals it left short")
+    if s.get("search_improved_units"):
+        lines.append(f"search after the solver  {s['paid_hours_saved_by_search']:,.1f} paid h "
+                     f"saved in {s['search_improved_units']:,} week(s) not proven within the "
+                     "gap (ruin and recreate)")
     if s.get("greedy_cover_units"):
         lines.append("greedy schedule          " + "; ".join(s["greedy_cover_units"])
                      + ": the greedy cover was cheaper than the solver's schedule")

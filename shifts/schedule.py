@@ -648,7 +648,10 @@ def _summary(solutions: list[DaySolution], coverage: pd.DataFrame, interval_min:
         "paid_hours_added_to_cover": float(sum(w.get("paid_hours_added_to_cover", 0.0)
                                                for w in weeks)),
         "greedy_cover_units": [f"{w['queue'] + ', ' if w['queue'] else ''}week of "
-                               f"{w['week_start']}" for w in weeks if w.get("greedy_cover")]}
+                               f"{w['week_start']}" for w in weeks if w.get("greedy_cover")],
+        "search_improved_units": int(sum(bool(w.get("search_improvements")) for w in weeks)),
+        "paid_hours_saved_by_search": float(sum(w.get("paid_hours_saved_by_search", 0.0)
+                                                for w in weeks))}
     return {
         **cover,
         "paid_hours": float(sum(s.paid_hours for s in solutions)),

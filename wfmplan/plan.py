@@ -567,7 +567,8 @@ HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
                   # and how the deferred units were covered (inside their deadline window)
                   "deferred_window_units", "deferred_late_agent_h", "deferred_by_unit",
                   # and the tours added where the solver left intervals short
-                  "tours_added_to_cover", "paid_hours_added_to_cover", "greedy_cover_units")
+                  "tours_added_to_cover", "paid_hours_added_to_cover", "greedy_cover_units",
+                  "search_improved_units", "paid_hours_saved_by_search")
 
 def unit_figures(sched) -> dict:
     """The summary's per-unit keys: ``units``, one entry per planning unit of the schedule
