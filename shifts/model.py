@@ -356,22 +356,143 @@ def solve_day(problem: DayProblem, rules: Rules, *, time_limit_s: float = 60.0,
 
     out = solve(model, repair, budget=budget, gap=gap, method=method,
                 decode_exact=lambda xv: decode_day(problem, rules, model, xv))
-    elapsed = budget.elapsed_s()
     if out.best is None:
         sol = decode_day(problem, rules, model, empty)
+        added = cover_day_shortfall(problem, rules, model, sol)
         sol.bound, sol.gap = closed_gap(sol.objective, out.bound)
-        sol.status = ("no integer solution found within the time limit; nothing scheduled "
-                      "this day")
+        sol.status = ("no integer solution found within the time limit; " + (
+            "the schedule is the greedy cover of the requirement" if added
+            else "nothing scheduled this day"))
     else:
         sol = out.best
         if not len(model.blocks["x"]):  # nothing can be scheduled: say why, not "optimal"
             sol.status = _why_no_shift(problem)
         else:
             sol.extra["method"] = out.path
+            cover_day_shortfall(problem, rules, model, sol)
             sol.bound, sol.gap = closed_gap(sol.objective, out.bound)
             sol.status = status_text(sol.gap, gap, out.message)
-    sol.lp_bound, sol.solve_time_s = float(out.lp_bound), elapsed
+    sol.lp_bound, sol.solve_time_s = float(out.lp_bound), budget.elapsed_s()
     return sol
+
+
+def types_with_room(problem: DayProblem, rules: Rules, sol: DaySolution) -> np.ndarray:
+    """For each shift type of ``problem``, whether one more shift of it keeps the limits of
+    the day in ``sol``: ``rules.max_agents_per_day`` and the type's ``max_per_day`` and
+    ``max_share_of_paid_hours`` (the rows of :func:`build_day_model`)."""
+    types = problem.types(rules)
+    out = np.ones(len(types), dtype=bool)
+    shifts_today = sum(a for _t, _s, a in sol.shifts)
+    if rules.max_agents_per_day is not None and shifts_today + 1 > rules.max_agents_per_day:
+        return ~out
+    paid_today = sum(types[t].paid_hours * a for t, _s, a in sol.shifts)
+    for ti, st in enumerate(types):
+        rule = next((t for t in rules.shift_types if t.name == st.name), None)
+        if rule is None:
+            continue
+        mine = [(types[t].paid_hours, a) for t, _s, a in sol.shifts if types[t].name == st.name]
+        if rule.max_per_day is not None and sum(a for _h, a in mine) + 1 > rule.max_per_day:
+            out[ti] = False
+        share = rule.max_share_of_paid_hours
+        if share is not None and (sum(h * a for h, a in mine) + st.paid_hours
+                                  > share * (paid_today + st.paid_hours) + 1e-9):
+            out[ti] = False
+    return out
+
+
+def add_shift(problem: DayProblem, rules: Rules, model: DayModel, sol: DaySolution, j: int,
+              spare: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """One more agent on shift column ``j`` of ``model`` in ``sol``'s shifts and breaks, each
+    break where ``spare`` (coverage minus requirement on the model's slots, the new shift
+    counted) is largest, the earliest such start. Returns the shift's coverage net of its
+    breaks on the model's slots and its breaks ``(break index, start slot, slots)``;
+    ``sol.coverage`` is left to the caller (a night shift covers the next day too)."""
+    t, s0, span = model.shifts[j]
+    types = problem.types(rules)
+    room = spare.astype(float).copy()
+    room[s0:s0 + span] += 1
+    breaks = []
+    for b, br in enumerate(types[t].breaks):
+        d = br.duration_min // problem.slot_min
+        lo = s0 + br.earliest_start_min // problem.slot_min
+        hi = s0 + br.latest_start_min // problem.slot_min
+        t0 = max(range(lo, hi + 1), key=lambda x: (room[x:x + d].min(), -x))
+        room[t0:t0 + d] -= 1
+        breaks.append((b, t0, d))
+    delta = np.zeros(problem.n_slots, dtype=np.int64)
+    delta[s0:s0 + span] += 1
+    for _b, t0, d in breaks:
+        delta[t0:t0 + d] -= 1
+    at = next((i for i, (tt, ss, _a) in enumerate(sol.shifts) if (tt, ss) == (t, s0)), None)
+    if at is None:
+        sol.shifts.append((t, s0, 1))
+        sol.breaks.append([[] for _ in types[t].breaks])
+        at = len(sol.shifts) - 1
+    else:
+        sol.shifts[at] = (t, s0, sol.shifts[at][2] + 1)
+    for b, t0, _d in breaks:
+        starts = sol.breaks[at][b]
+        hit = next((i for i, (tb, _a) in enumerate(starts) if tb == t0), None)
+        if hit is None:
+            starts.append((t0, 1))
+        else:
+            starts[hit] = (t0, starts[hit][1] + 1)
+    return delta, breaks
+
+
+def recount_costs(problem: DayProblem, rules: Rules, sol: DaySolution) -> None:
+    """``sol``'s shortfall, paid hours, cost and objective from its shifts and coverage (as
+    :func:`decode_day` counts them)."""
+    types = problem.types(rules)
+    sol.under = np.maximum(problem.required - sol.coverage, 0)
+    sol.paid_hours = float(sum(types[t].paid_hours * a for t, _s, a in sol.shifts))
+    sol.cost = float(sum(types[t].cost * a for t, _s, a in sol.shifts))
+    sol.objective = float(sol.cost + rules.under_penalty_per_agent_hour * problem.slot_min / 60
+                          * (sol.under.sum() + sol.extra.get("late_agent_slots", 0.0)))
+
+
+#: Most shifts :func:`cover_day_shortfall` adds to one day.
+MAX_COVER_SHIFTS = 500
+
+
+def cover_day_shortfall(problem: DayProblem, rules: Rules, model: DayModel,
+                        sol: DaySolution) -> int:
+    """Add shifts to ``sol`` (in place) until no slot is under-covered, greedily: the shift
+    covering the most short slots per paid hour, when their penalty
+    (``rules.under_penalty_per_agent_hour``) exceeds its cost (the day's limits kept,
+    :func:`types_with_room`), breaks where most is spare (:func:`add_shift`); stops when
+    nothing is short, no shift covers a short slot, or after :data:`MAX_COVER_SHIFTS`.
+    What a solver stopped by its time limit leaves short, covered where the rules allow
+    (issue 15). Returns the shifts added."""
+    if not sol.under.any() or not len(model.shifts):
+        return 0
+    types = problem.types(rules)
+    first = np.array([s0 for _t, s0, _sp in model.shifts])
+    last = np.array([s0 + sp for _t, s0, sp in model.shifts])
+    kind = np.array([t for t, _s, _sp in model.shifts])
+    paid = np.array([types[t].paid_hours for t in kind], dtype=float)
+    cost = np.array([types[t].cost for t in kind], dtype=float)
+    penalty_per_slot = rules.under_penalty_per_agent_hour * problem.slot_min / 60
+    added = 0
+    while added < MAX_COVER_SHIFTS and sol.under.any():
+        cs = np.concatenate([[0.0], np.cumsum(sol.under > 0)])
+        score = cs[last] - cs[first]
+        # worth it only where the shortfall's penalty is dearer than the shift
+        ok = (types_with_room(problem, rules, sol)[kind] & (score > 0)
+              & (score * penalty_per_slot > cost))
+        if not ok.any():
+            break
+        cols = np.flatnonzero(ok)
+        j = int(cols[np.lexsort((paid[cols], -(score[cols] / paid[cols])))[0]])
+        delta, _ = add_shift(problem, rules, model, sol, j, sol.coverage - problem.required)
+        sol.coverage = sol.coverage + delta
+        sol.under = np.maximum(problem.required - sol.coverage, 0)
+        added += 1
+    if added:
+        recount_costs(problem, rules, sol)
+        sol.extra["method"] = (sol.extra.get("method", "")
+                               + f"; {added} shifts added to cover the shortfall").lstrip("; ")
+    return added
 
 
 def _why_no_shift(problem: DayProblem) -> str:

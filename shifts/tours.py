@@ -73,7 +73,16 @@ from scipy.optimize import Bounds, LinearConstraint
 
 from shifts.deferred_window import build_window_model
 from shifts.milp import Budget, Model, closed_gap, fix_shifts, highs_milp, run_highs, solve, status_text
-from shifts.model import DayModel, DayProblem, DaySolution, build_day_model, decode_day
+from shifts.model import (
+    DayModel,
+    DayProblem,
+    DaySolution,
+    add_shift,
+    build_day_model,
+    decode_day,
+    recount_costs,
+    types_with_room,
+)
 from shifts.rules import WEEKDAYS, Rules
 
 
@@ -416,8 +425,8 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
         # a schedule short somewhere: tours added to it, or the greedy cover from nothing
         # (:func:`_cover_shortfall`), whichever is cheaper
         added = _cover_shortfall(problems, rules, week, best)
-        greedy = out.best is None
-        if not greedy:
+        greedy = out.best is None and bool(added)
+        if out.best is not None:
             empty = _WeekPlan(days=_decode_week(problems, rules, week, np.zeros(len(week.c))),
                               tours=np.zeros(len(week.patterns)), repaired_exactly=[])
             from_empty = _cover_shortfall(problems, rules, week, empty)
@@ -478,7 +487,8 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
     allow them covered (issue 15: "zero under-covered intervals where the rules allow it").
 
     Each step adds the one tour (group, pattern, start band) that covers the most short
-    agent-slots per paid hour: on each day of its pattern the shift of the group (in the
+    agent-slots per paid hour, when their penalty (``rules.under_penalty_per_agent_hour``)
+    exceeds the tour's cost: on each day of its pattern the shift of the group (in the
     band) covering the most short slots (the shortest shift where none is short), and
     each break of that shift where the coverage has the most to spare. Only tours that
     keep their group's limits are offered (``max_agents``, the share of paid hours, the
@@ -496,6 +506,9 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
     types = [p.types(rules) for p in ext]
     paid = [np.array([types[k][t].paid_hours for t, _s, _sp in d.shifts], dtype=float)
             for k, d in enumerate(week.days)]
+    cost = [np.array([types[k][t].cost for t, _s, _sp in d.shifts], dtype=float)
+            for k, d in enumerate(week.days)]
+    penalty_per_slot = rules.under_penalty_per_agent_hour * ext[0].slot_min / 60
     starts = [np.array([p.day_start_min + s_ * p.slot_min for _t, s_, _sp in d.shifts],
                        dtype=int) for p, d in zip(ext, week.days, strict=True)]
     weekday_of = {p.key[-1].weekday(): k for k, p in enumerate(problems)}
@@ -520,39 +533,10 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
 
     def place(k, j):
         """Add one agent on shift column ``j`` of day ``k``, breaks where most is spare."""
-        day, sol = week.days[k], plan.days[k]
-        t, s0, span = day.shifts[j]
-        spare = ext_array(k, "spare")
-        spare[s0:s0 + span] += 1
-        brk = []
-        for b, br in enumerate(types[k][t].breaks):
-            d = br.duration_min // ext[k].slot_min
-            lo, hi = s0 + br.earliest_start_min // ext[k].slot_min, \
-                s0 + br.latest_start_min // ext[k].slot_min
-            t0 = max(range(lo, hi + 1), key=lambda x: (spare[x:x + d].min(), -x))
-            spare[t0:t0 + d] -= 1
-            brk.append((b, t0, d))
-        delta = np.zeros(ext[k].n_slots, dtype=np.int64)
-        delta[s0:s0 + span] += 1
-        for _b, t0, d in brk:
-            delta[t0:t0 + d] -= 1
-        at = next((i for i, (tt, ss, _a) in enumerate(sol.shifts) if (tt, ss) == (t, s0)),
-                  None)
-        if at is None:
-            sol.shifts.append((t, s0, 1))
-            sol.breaks.append([[] for _ in types[k][t].breaks])
-            at = len(sol.shifts) - 1
-        else:
-            sol.shifts[at] = (t, s0, sol.shifts[at][2] + 1)
-        for b, t0, _d in brk:
-            lst = sol.breaks[at][b]
-            hit = next((i for i, (tb, _a) in enumerate(lst) if tb == t0), None)
-            if hit is None:
-                lst.append((t0, 1))
-            else:
-                lst[hit] = (t0, lst[hit][1] + 1)
+        delta, brk = add_shift(ext[k], rules, week.days[k], plan.days[k], j,
+                               ext_array(k, "spare"))
         shift_coverage(k, delta, +1)
-        return k, t, s0, brk, delta
+        return k, week.days[k].shifts[j][0], week.days[k].shifts[j][1], brk, delta
 
     def shift_coverage(k, delta, sign):
         """Add ``sign`` x ``delta`` (a shift's coverage on day ``k``'s extended slots)."""
@@ -613,34 +597,14 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
                     else _band_of_array(starts[k], grp.start_band_min))
                 for g, grp in enumerate(week.groups)} for k in range(len(week.days))]
 
-    def allowed_types(k) -> np.ndarray:
-        """Whether one more shift of each type of day ``k`` keeps the type's limits of a
-        day (``max_per_day``, ``max_share_of_paid_hours``)."""
-        sol, out = plan.days[k], np.ones(len(types[k]), dtype=bool)
-        for ti, st in enumerate(types[k]):
-            rule = next((t for t in rules.shift_types if t.name == st.name), None)
-            if rule is None:
-                continue
-            mine = sum(a for t, _s, a in sol.shifts if types[k][t].name == st.name)
-            if rule.max_per_day is not None and mine + 1 > rule.max_per_day:
-                out[ti] = False
-            share = rule.max_share_of_paid_hours
-            if share is not None:
-                mine_h = sum(types[k][t].paid_hours * a for t, _s, a in sol.shifts
-                             if types[k][t].name == st.name)
-                if mine_h + st.paid_hours > share * (sol.paid_hours + st.paid_hours) + 1e-9:
-                    out[ti] = False
-        return out
-
     while len(added) < MAX_COVER_TOURS and any(s.under.any() for s in plan.days):
         best = None
         score, ok = [], []
         for k in range(len(problems)):
             cs = np.concatenate([[0.0], np.cumsum(ext_array(k, "under"))])
             score.append(cs[last[k]] - cs[first[k]])
-            plan.days[k].paid_hours = float(sum(types[k][t].paid_hours * a
-                                                for t, _s, a in plan.days[k].shifts))
-            ok.append(allowed_types(k)[kind[k]] if len(kind[k]) else np.zeros(0, bool))
+            ok.append(types_with_room(ext[k], rules, plan.days[k])[kind[k]] if len(kind[k])
+                      else np.zeros(0, bool))
         for g, grp in enumerate(week.groups):
             if grp.max_agents is not None and agents[g] >= grp.max_agents:
                 continue
@@ -665,6 +629,9 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
                     gain = sum(choice[k][1] for k in days)
                     hours = sum(choice[k][2] for k in days)
                     if gain <= 0 or hours <= 0:
+                        continue
+                    # worth it only where the shortfall's penalty is dearer than the tour
+                    if gain * penalty_per_slot <= sum(cost[k][choice[k][0]] for k in days):
                         continue
                     if not limits_hold(g, hours, +1):
                         continue
@@ -697,13 +664,8 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
                 all_paid -= hours
                 added.remove(entry)
     if added:
-        penalty = rules.under_penalty_per_agent_hour
-        for k, (p, sol) in enumerate(zip(problems, plan.days, strict=True)):
-            sol.paid_hours = float(sum(types[k][t].paid_hours * a for t, _s, a in sol.shifts))
-            sol.cost = float(sum(types[k][t].cost * a for t, _s, a in sol.shifts))
-            late = sol.extra.get("late_agent_slots", 0.0)
-            sol.objective = float(sol.cost + penalty * p.slot_min / 60
-                                  * (sol.under.sum() + late))
+        for p, sol in zip(problems, plan.days, strict=True):
+            recount_costs(p, rules, sol)
             method = sol.extra.get("method", "")
             if "tours added to cover the shortfall" not in method:
                 sol.extra["method"] = (method + "; tours added to cover the shortfall"
@@ -775,14 +737,8 @@ def _recount(problems, rules: Rules, week: WeekModel, plan: _WeekPlan) -> None:
         n = week.night_next[k]
         if n is not None and ext.n_slots > own:
             plan.days[n].coverage[:ext.n_slots - own] += line[own:]
-    penalty = rules.under_penalty_per_agent_hour
     for p, sol in zip(problems, plan.days, strict=True):
-        types = p.types(rules)
-        sol.under = np.maximum(p.required - sol.coverage, 0)
-        sol.paid_hours = float(sum(types[t].paid_hours * a for t, _s, a in sol.shifts))
-        sol.cost = float(sum(types[t].cost * a for t, _s, a in sol.shifts))
-        sol.objective = float(sol.cost + penalty * p.slot_min / 60
-                              * (sol.under.sum() + sol.extra.get("late_agent_slots", 0.0)))
+        recount_costs(p, rules, sol)
 
 
 def _remove_tours(problems, rules: Rules, week: WeekModel, plan: _WeekPlan,

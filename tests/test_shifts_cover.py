@@ -1,11 +1,14 @@
-"""The shortfall cover of weekly tours (shifts.tours._cover_shortfall): tours added where a
-solver stopped by its time limit left intervals short, or a greedy schedule from nothing.
+"""The shortfall cover (shifts.tours._cover_shortfall for weekly tours,
+shifts.model.cover_day_shortfall day by day): tours or shifts added where a solver stopped
+by its time limit left intervals short, or a greedy schedule from nothing; and the
+ruin-and-recreate search after the solver (shifts.tours._ruin_and_recreate).
 
 Expected values: the hand optimum of tests/test_shifts_tours.py (one agent 08-12 every day
 needs 2 five-day tours, 40 h) and invariants recounted here from the shifts and breaks
 written (coverage, breaks inside their windows, tour counts per day, the contracts' share
 and weekly-hours band)."""
 
+import dataclasses
 from datetime import date
 
 import numpy as np
@@ -219,3 +222,30 @@ def test_ruin_and_recreate_keeps_every_rule_and_its_seed():
     check_tour_rows(problems, rules, best.days,
                     [(model.tour_keys[k][1], int(best.tours[k]), model.tour_keys[k][0],
                       tours._band(model, k)) for k in np.flatnonzero(best.tours > 0)])
+
+
+def test_day_cover_when_the_solver_finds_nothing(monkeypatch):
+    # day by day (no tours): one agent 08:00-12:00 and nothing found by the MIPs: one 4-h
+    # shift, 4 paid h, nothing short (the optimum by hand)
+    no_mip(monkeypatch)
+    day = DayProblem(key=("", date(2026, 3, 2)), slot_min=15, day_start_min=8 * 60,
+                     required=np.ones(16, dtype=np.int64), open_slots=np.ones(16, dtype=bool))
+    sol = shifts.solve_day(day, Rules(shift_types=FOUR_H), time_limit_s=10)
+    assert sol.paid_hours == 4 and not sol.under.any() and sol.shifts == [(0, 0, 1)]
+    assert "greedy cover" in sol.status and "1 shifts added" in sol.extra["method"]
+
+
+def test_no_cover_where_the_penalty_is_cheaper_than_a_shift(monkeypatch):
+    # a penalty of 0.5 a short agent-hour: covering 4 agent-hours (penalty 2) with a 4-h
+    # shift (cost 4) would cost more than it saves, so nothing is added, day or week
+    no_mip(monkeypatch)
+    rules = Rules(shift_types=FOUR_H, under_penalty_per_agent_hour=0.5)
+    day = DayProblem(key=("", date(2026, 3, 2)), slot_min=15, day_start_min=8 * 60,
+                     required=np.ones(16, dtype=np.int64), open_slots=np.ones(16, dtype=bool))
+    sol = shifts.solve_day(day, rules, time_limit_s=10)
+    assert sol.shifts == [] and sol.under.sum() == 16
+    week_days = [dataclasses.replace(day, key=("", date(2026, 3, 2 + d))) for d in range(7)]
+    sols, week = tours.solve_week(week_days, dataclasses.replace(rules, tours=Tours()),
+                                  time_limit_s=10)
+    assert week["tours"] == [] and sum(int(s.under.sum()) for s in sols) == 7 * 16
+    assert not week["greedy_cover"] and "nothing scheduled" in week["status"]
