@@ -547,7 +547,7 @@ def _days_frame(solutions: list[DaySolution], has_queue: bool) -> pd.DataFrame:
                      "objective": s.objective, "lp_bound": s.lp_bound, "bound": s.bound,
                      "gap": s.gap, "under_agent_hours": s.under.sum() * s.problem.slot_min / 60,
                      "solve_time_s": s.solve_time_s, "variables": s.n_variables,
-                     "status": s.status})
+                     "status": s.status, "method": s.extra.get("method", "")})
     frame = pd.DataFrame(rows)
     return frame if has_queue or frame.empty else frame.drop(columns="queue")
 

@@ -577,7 +577,9 @@ def unit_figures(sched) -> dict:
     'optimal', 'within gap G', or why it stopped, e.g. the time limit), ``gap`` ((objective
     - bound) / objective of the unit; for a week of tours the week's),
     ``under_covered_intervals`` and ``under_agent_hours`` (the unit's intervals with
-    fewer scheduled than required), ``solve_time_s``; and ``units_not_within_gap``, how
+    fewer scheduled than required), ``solve_time_s``, ``method`` (how its schedule was
+    reached: the solver's path, tours added to cover a shortfall, the search after the
+    solver, the greedy cover); and ``units_not_within_gap``, how
     many units stopped without a proof of the gap (a time limit reached is counted here,
     never hidden in the overall gap)."""
     days, cov = sched.days.copy(), sched.coverage
@@ -622,6 +624,8 @@ def unit_figures(sched) -> dict:
                       "under_agent_hours": float(u["agent_hours"] * step_h)
                       if u is not None else 0.0,
                       "solve_time_s": float(rows["solve_time_s"].sum())})
+        if "method" in rows.columns:       # how the unit's schedule was reached
+            entry["method"] = "; ".join(dict.fromkeys(m for m in rows["method"] if m))
         units.append(entry)
     return {"units": units, "units_not_within_gap": failed}
 

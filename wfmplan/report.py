@@ -640,7 +640,9 @@ def cost_sentence(summary: dict) -> str:
 
 
 SOLVER_KEYS = ("paid_hours", "lp_bound", "gap", "solver_status", "solve_time_s",
-               "under_covered_intervals", "sim_replications", "sim_staffing_rule",
+               "under_covered_intervals", "tours_added_to_cover", "paid_hours_added_to_cover",
+               "greedy_cover_units", "search_improved_units", "paid_hours_saved_by_search",
+               "sim_replications", "sim_staffing_rule",
                "sim_intervals_met", "sim_intervals_below", "sim_overtime_h",
                "sim_break_lost_h", "service_level", "asa_s", "abandon_rate")
 
@@ -658,6 +660,8 @@ def details_html(plan) -> str:
                 continue
             text = (f"{v:.2%}" if k in ("gap", "abandon_rate", "service_level",
                                         "sim_intervals_met") else f"{v:,.2f}")
+        elif isinstance(v, list):
+            text = "; ".join(map(str, v)) or "none"
         else:
             text = str(v)
         rows.append({"figure": k, "value": text, "meaning": MEANINGS.get(k, "")})
@@ -990,6 +994,14 @@ MEANINGS = {
     "solve_time_s": "seconds the shift solver ran",
     "solver_status": "optimal: proven cheapest; within gap: proven within that share of the "
                      "cheapest; otherwise why the solver stopped (a time limit: not proven)",
+    "tours_added_to_cover": "weekly tours added after the solver to cover intervals it left "
+                            "short when it stopped",
+    "paid_hours_added_to_cover": "paid hours of those tours",
+    "greedy_cover_units": "weeks whose schedule is the greedy cover (cheaper than the "
+                          "solver's, or the solver found none)",
+    "search_improved_units": "weeks not proven within the gap that the search after the "
+                             "solver (ruin and recreate) made cheaper",
+    "paid_hours_saved_by_search": "paid hours that search saved",
     "sl_target": "service-level target: share of calls answered within the threshold",
     "sl_threshold_s": "service-level threshold, seconds",
     "service_level": "service level the schedule gives by Erlang (calls-weighted)",
