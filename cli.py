@@ -879,6 +879,9 @@ def plan(
         "--workers", help="Processes for the forecast's series and the schedule's days "
                           "[default: one per core where it pays]; the plan is the same for "
                           "any number.", show_default=False)] = None,
+    partitioned: Annotated[bool, typer.Option(
+        "--partitioned", help="HISTORY is a Parquet dataset partitioned by queue "
+                              "(queue=NAME/*.parquet), read one queue at a time.")] = False,
 ):
     """Forecast -> staff -> schedule in one go: forecast.csv, requirements.csv, shifts.csv,
     coverage.csv, plan.xlsx and a self-contained report.html."""
@@ -907,7 +910,8 @@ def plan(
             rule_set = scheduling.DEFAULT_RULES
         with progress(len(planning.STEPS), "plan") as bar:
             result = planning.run_plan(history, out, options, config=cfg, rules=rule_set,
-                                       roster=roster, progress=lambda _name: bar.update(1))
+                                       roster=roster, progress=lambda _name: bar.update(1),
+                                       partitioned=partitioned)
     notes(result.notes)
     typer.echo("\n".join(planning.summary_lines(result.summary)))
     notes(scheduling.roster_shortfall_lines(result.schedule.fairness))

@@ -8,6 +8,7 @@ written bytes).
 """
 
 import json
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -470,3 +471,46 @@ def test_capacity_counts_its_series_for_the_progress_bar():
                  options={"scheduling_efficiency": 1.1, "paths": 50},
                  on_series=told.append, progress=ticks.append)
     assert told == [12] and sum(ticks) == 12
+
+
+def test_partitioned_plan_equals_the_csv_run(tmp_path):
+    # wfm plan of three queues (names that need escaping) as one CSV and as a
+    # queue-partitioned dataset, with handled calls so that the KPI scorecard has work:
+    # the same forecast, requirements, shifts, coverage and headline figures; the report's
+    # history block names the dataset and the same period
+    hist = _history(queues=("a", "b c", "d/e"))
+    hist["handled"] = np.floor(hist["offered"] * 0.95)
+    hist["interval_start"] = pd.to_datetime(hist["interval_start"]).dt.strftime(
+        "%Y-%m-%d %H:%M")
+    hist.to_csv(tmp_path / "h.csv", index=False)
+    data = _dataset(hist, tmp_path / "hist")
+    runner = CliRunner()
+    common = ["--model", "weekday_avg4", "--replications", "0", "--time-limit-s", "20",
+              "--workers", "1"]
+    res = runner.invoke(cli.app, ["plan", str(tmp_path / "h.csv"), "-o", str(tmp_path / "one"),
+                                  *common])
+    assert res.exit_code == 0, res.output
+    res_p = runner.invoke(cli.app, ["plan", str(data), "--partitioned", "-o",
+                                    str(tmp_path / "parts"), *common])
+    assert res_p.exit_code == 0, res_p.output
+    for name in ("forecast.csv", "requirements.csv", "shifts.csv", "coverage.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "parts" / name).read_bytes(), name
+    one = json.loads((tmp_path / "one" / "plan_summary.json").read_text())
+    parts = json.loads((tmp_path / "parts" / "plan_summary.json").read_text())
+    for key in ("calls", "agent_hours", "paid_hours", "people", "under_covered_intervals"):
+        assert one[key] == parts[key], key
+    html_one = (tmp_path / "one" / "report.html").read_text()
+    html_parts = (tmp_path / "parts" / "report.html").read_text()
+    period = re.search(r"h\.csv: (\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d)", html_one).group(1)
+    assert f"{data}: {period}" in html_parts
+    assert "KPIs of the last weeks of history" in html_one and \
+        "KPIs of the last weeks of history" in html_parts
+
+
+def test_partitioned_plan_refuses_groups(tmp_path):
+    data = _dataset(_history(queues=("a",)), tmp_path / "hist")
+    cfg = tmp_path / "wfm.toml"
+    cfg.write_text('[groups.all]\nskills = ["a"]\n')
+    res = CliRunner().invoke(cli.app, ["plan", str(data), "--partitioned", "-o",
+                                       str(tmp_path / "out"), "--config", str(cfg)])
+    assert res.exit_code == 2 and "--partitioned is not used with [groups]" in res.output

@@ -50,6 +50,7 @@ import forecast as fc
 import shifts
 from erlang import kpis
 from erlang.chat_history import estimate_aht_by_concurrency
+from forecast.pipeline import run_forecast_partitioned
 from shifts.check import DAY_COLUMNS, check_service
 from shifts.report import cover_lines, deferred_lines, under_covered_lines, under_covered_table
 from shifts.requirements import check_requirements, scheduling_units
@@ -221,13 +222,19 @@ class PlanResult:
 def run_plan(history, outdir, options: PlanOptions | None = None, *,
              config: Config | None = None, rules: shifts.Rules | None = None,
              roster: Path | str | None = None,
-             progress: Callable[[str], None] | None = None) -> PlanResult:
+             progress: Callable[[str], None] | None = None,
+             partitioned: bool = False) -> PlanResult:
     """Run the whole chain and write every output into ``outdir`` (created if needed).
 
     ``options`` win over ``config``, which wins over the built-in defaults; ``rules`` (else
     the ``[shifts]`` table of ``config``, else the defaults) shape the shifts.
     ``roster``: an agents CSV (:func:`shifts.read_roster`): every shift goes to a named agent
-    and fairness.csv is written. ``progress(step_name)`` is called after each stage. Every setting is checked before any
+    and fairness.csv is written. ``partitioned``: ``history`` is a Parquet dataset
+    partitioned by queue (``queue=NAME/*.parquet``), read one queue at a time
+    (:func:`_partitioned_history`; the forecast by
+    :func:`forecast.pipeline.run_forecast_partitioned`): memory holds one queue's history,
+    not all of them, and the plan is the one of the same rows in one file.
+    ``progress(step_name)`` is called after each stage. Every setting is checked before any
     work, and the files are built in a temporary folder beside ``outdir`` and moved in only
     when all of them are done: a failure leaves no half-written plan.
     """
@@ -248,9 +255,16 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
     if rules is None and config.shifts:
         rules = shifts.rules_from_dict(config.shifts, source=f"{config.path}: [shifts]")
     read = merge(options.read, tz=options.forecast.tz)
-    hist = fc.read_history(history, options=read)
-    if options.forecast.aht_s is None and (S.AHT_S not in hist.frame.columns
-                                           or hist.frame[S.AHT_S].isna().all()):
+    if partitioned:
+        if config.groups:
+            raise InputError("--partitioned is not used with [groups] yet (the agent groups "
+                             "share the queues' calls)", param="partitioned")
+        hist, has_aht, card, config, chat_notes, chat_aht = _partitioned_history(
+            history, config, options.target_overrides, read)
+    else:
+        hist = fc.read_history(history, options=read)
+        has_aht = S.AHT_S in hist.frame.columns and not hist.frame[S.AHT_S].isna().all()
+    if options.forecast.aht_s is None and not has_aht:
         raise InputError(f"{hist.source}: the history has no 'aht_s' column: give aht_s "
                          "(or aht_s under [staffing] in wfm.toml)", param="aht_s")
     queues = set(hist.frame[S.QUEUE]) if S.QUEUE in hist.frame.columns else set()
@@ -260,17 +274,22 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
                          f"{hist.source}")
     if config.groups:           # the groups against the history's call types, before work
         check_groups(hist, config, options.target_overrides)
-    kpi = sc.read_history(history, options=read)       # every column the export has
-    card = history_scorecard(history, config, options.target_overrides, read=read, kpi=kpi)
-    config, chat_notes, chat_aht = chat_aht_from_history(kpi.frame, hist, config,
-                                                         options.target_overrides)
+    if not partitioned:
+        kpi = sc.read_history(history, options=read)       # every column the export has
+        card = history_scorecard(history, config, options.target_overrides, read=read,
+                                 kpi=kpi)
+        config, chat_notes, chat_aht = chat_aht_from_history(kpi.frame, hist, config,
+                                                             options.target_overrides)
     agents = shifts.read_roster(roster) if roster is not None else None
 
     outdir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
     try:
+        forecast = (run_forecast_partitioned(history, options=options.forecast, read=read,
+                                             workers=options.workers)
+                    if partitioned else None)
         plan = _build(hist, work, outdir, config, options, base_target, rules, tick, inputs,
-                      agents)
+                      agents, forecast)
         plan.scorecard = card
         plan.targets = unit_targets(plan.requirements.frame, config, options.target_overrides)
         if "shrinkage" not in options.target_overrides:
@@ -292,9 +311,12 @@ def run_plan(history, outdir, options: PlanOptions | None = None, *,
 
 
 def _build(hist: fc.History, work: Path, outdir: Path, config: Config, options: PlanOptions,
-           base_target: ServiceTarget, rules, tick, inputs, agents=None) -> PlanResult:
-    """The stages, writing into ``work``; messages name the final paths in ``outdir``."""
-    result = fc.run_forecast(hist, options=options.forecast, workers=options.workers)
+           base_target: ServiceTarget, rules, tick, inputs, agents=None,
+           result: fc.ForecastResult | None = None) -> PlanResult:
+    """The stages, writing into ``work``; messages name the final paths in ``outdir``.
+    ``result``: the forecast when it was made already (a partitioned history)."""
+    if result is None:
+        result = fc.run_forecast(hist, options=options.forecast, workers=options.workers)
     files = [fc.write_forecast(result, work / "forecast.csv", inputs=inputs)]
     tick(STEPS[0])
 
@@ -858,18 +880,58 @@ def chat_aht_from_history(kpi: pd.DataFrame, hist: fc.History, config: Config,
     return replace(config, queues=queues, staffing=staffing), notes, found
 
 
+def _partitioned_history(folder, config: Config, target_overrides, read: ReadOptions):
+    """What the plan needs of a history partitioned by queue, one partition in memory at a
+    time: ``(history, has_aht, scorecard, config, chat notes, chat AHT estimates)`` as the
+    one-file path computes them, with ``history`` holding each queue's daily calls (all
+    the report draws from it: the daily chart, the period) instead of its intervals."""
+    targets = kpi_targets(config, target_overrides)
+    daily, cards, chat_notes, chat_aht = [], [], [], {}
+    has_aht, interval_min, tz = False, None, None
+    for _queue, part in reader.partitions(folder):
+        hist = fc.read_history(part, options=read)
+        frame = hist.frame
+        has_aht |= S.AHT_S in frame.columns and not frame[S.AHT_S].isna().all()
+        interval_min, tz = hist.interval_min, hist.tz
+        kpi = sc.read_history(part, options=read)
+        config, notes, found = chat_aht_from_history(kpi.frame, hist, config, target_overrides)
+        chat_notes += notes
+        chat_aht.update(found)
+        if _has_kpis(kpi.frame):
+            cards.append(sc.scorecard(kpi, targets, periods=("week",)))
+        keys = [c for c in S.SERIES_COLUMNS if c in frame.columns]
+        day = pd.to_datetime(frame[S.INTERVAL_START]).dt.normalize().rename(S.INTERVAL_START)
+        daily.append(frame.groupby([*[frame[c] for c in keys], day], sort=True)[S.OFFERED]
+                     .sum().reset_index())
+    card = _last_weeks(pd.concat(cards, ignore_index=True), 4) if cards else None
+    hist = fc.History(frame=pd.concat(daily, ignore_index=True), interval_min=interval_min,
+                      source=str(folder), tz=tz)
+    return hist, has_aht, card, config, chat_notes, chat_aht
+
+
+def _has_kpis(frame: pd.DataFrame) -> bool:
+    """Whether a history records more than calls offered (the scorecard has something to
+    score)."""
+    return bool(set(frame.columns) & {"handled", "abandoned", "answered_in_sl", "asa_s",
+                                      "aht_s"})
+
+
+def _last_weeks(card: pd.DataFrame, weeks: int) -> pd.DataFrame:
+    """The rows of a weekly scorecard in its last ``weeks`` weeks (over all queues)."""
+    starts = sorted(card["period_start"].unique())[-weeks:]
+    return card[card["period_start"].isin(starts)].reset_index(drop=True)
+
+
 def history_scorecard(history, config: Config, target_overrides=None, weeks: int = 4, *,
                       read: ReadOptions | None = None, kpi=None) -> pd.DataFrame | None:
     """Weekly KPI scorecard of the last ``weeks`` weeks of history
     (:mod:`wfmplan.scorecard`), when the history records more than calls offered; else
     None. ``kpi``: the history already read by :func:`wfmplan.scorecard.read_history`."""
     hist = kpi if kpi is not None else sc.read_history(history, options=read)
-    if not set(hist.frame.columns) & {"handled", "abandoned", "answered_in_sl", "asa_s",
-                                      "aht_s"}:
+    if not _has_kpis(hist.frame):
         return None
     card = sc.scorecard(hist, kpi_targets(config, target_overrides), periods=("week",))
-    starts = sorted(card["period_start"].unique())[-weeks:]
-    return card[card["period_start"].isin(starts)].reset_index(drop=True)
+    return _last_weeks(card, weeks)
 
 
 def summary_lines(summary: dict) -> list[str]:
