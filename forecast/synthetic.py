@@ -82,7 +82,9 @@ class SeriesCase:
     holidays' ``country`` the forecaster may be told, a ``special_days`` frame (or None),
     ``notes`` (the structure, in words), ``holdout`` (never used to choose or tune methods:
     see the module docstring), ``rate`` (the Poisson mean of each row of ``frame``) and
-    ``history_weeks`` (a short-history case: each origin sees only that many weeks)."""
+    ``history_weeks`` (a short-history case: each origin sees only that many weeks);
+    ``surprise_days``: dates (YYYY-MM-DD) of planted events no forecaster can know of (a
+    one-day surge), for a bias measured without them as well."""
 
     name: str
     frame: pd.DataFrame
@@ -93,6 +95,7 @@ class SeriesCase:
     holdout: bool = False
     rate: np.ndarray | None = field(default=None, repr=False)
     history_weeks: int | None = None
+    surprise_days: tuple[str, ...] = ()
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -391,15 +394,16 @@ def outlier_days(seed: int = 1) -> SeriesCase:
     rng = np.random.default_rng([seed, 9])
     c = _centre("2024-01-01", 30, 30, {"Mon-Fri": [(8, 20)]},
                 (1.2, 1.0, 0.95, 0.95, 0.9, 0.0, 0.0), 3000)
-    days = []
+    days, dates = [], []
     for back, size in SURGES:
         i = len(c.days) + back
         while np.isnan(c.rate[i]).all():       # a weekend: the Monday after
             i += 1
         c.rate[i] *= size
         days.append(f"{c.days[i]:%Y-%m-%d} x{size:g}")
+        dates.append(f"{c.days[i]:%Y-%m-%d}")
     f, r = _draw(c, rng)
-    return SeriesCase("outlier_days", f, 30, rate=r, notes=_note(
+    return SeriesCase("outlier_days", f, 30, rate=r, surprise_days=tuple(dates), notes=_note(
         "Mon-Fri 08-20; one-day surges", ", ".join(days) + "; the last one in the last",
         "week of the history, the two before it inside the evaluation weeks (each then in",
         "the last week before the next origin)."))
