@@ -166,6 +166,18 @@ class WeekdayAverage(Model):
 _FLAGS = ("pre_closure", "post_closure1", "post_closure2", "month_turn")
 _CLOSURE_FLAGS = _FLAGS[:3]
 _FIT_CACHE: dict = {}
+_FIT_SCOPE: list = [None]
+
+
+def fit_cache_scope(scope) -> None:
+    """Start forecasting the series ``scope`` names (any hashable, e.g. its source and key):
+    the day-level fits cached for another series are dropped. Their keys are that series'
+    data, so another never reuses them (the same series at another interval length does,
+    and keeps its scope); kept, 257 of them held about 0.4 GiB in a worker that forecast
+    partition after partition (bench/bench_scale.py --memory-cache)."""
+    if scope != _FIT_SCOPE[0]:
+        _FIT_CACHE.clear()
+        _FIT_SCOPE[0] = scope
 # Nelder-Mead stopping rule for the day-level likelihood search: 1e-3 on the (square-root)
 # variances and on the log-likelihood. The default 1e-4 costs 15 % more evaluations for
 # digits that do not reach the forecast: on the bank data the same log-likelihood to 1e-4 and

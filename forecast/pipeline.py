@@ -38,6 +38,7 @@ from forecast.models import (
     Model,
     candidates,
     clean_days,
+    fit_cache_scope,
     fit_notes,
     make_model,
     smooth_121,
@@ -341,6 +342,7 @@ def _series_forecast(task):
     """One series' forecast (a pure map task of :func:`run_forecast`): (frame, evidence,
     choice row, notes), the key columns inserted and the notes prefixed with the series."""
     key, g, r, opts, calendar, source, tz, step = task
+    fit_cache_scope((source, tuple(sorted(key.items()))))
     if r is not None:
         target_days = pd.DatetimeIndex(r[S.INTERVAL_START].dt.normalize().unique()).sort_values()
         start = target_days.min()
@@ -569,6 +571,7 @@ def _series_backtest(task):
     with the key columns inserted and the notes prefixed, or (None, None, notes) when the
     history is too short."""
     key, g, opts, calendar, source, step, folds, staffing = task
+    fit_cache_scope((source, tuple(sorted(key.items()))))
     panel = build_panel(g, step, calendar)
     aht_q = opts.aht_s
     if aht_q is None and S.AHT_S in g.columns and g[S.AHT_S].notna().any():
