@@ -272,7 +272,7 @@ class Outcome:
 def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget: Budget,
           gap: float, method: str = "two-phase",
           decode_exact: Callable[[np.ndarray], object] | None = None,
-          improve_share: float = 1.0) -> Outcome:
+          improve_share: float = 1.0, share_of_s: float | None = None) -> Outcome:
     """Solve ``model`` as in the module docstring; ``gap`` is HiGHS's ``mip_rel_gap``.
 
     ``repair(x1)``: phase 2 for a phase-1 solution ``x1``: a decoded integer solution with an
@@ -281,16 +281,21 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
     of the phase-1 objective (or does not prove it optimal), and the better solution kept.
     ``method`` (one of :data:`METHODS`) ``"exact"``: the LP bound, then the exact programme
     alone (needs ``decode_exact``). ``improve_share``: the unrestricted phase 1 may use at
-    most this share of the budget (the rest stays for the repair).
+    most this share of the budget (the rest stays for the repair). ``share_of_s``: the
+    seconds the shares of the phases (:data:`LP_SIMPLEX_SHARE`, :data:`RENS_SHARE`,
+    ``improve_share``) are taken of (default: the budget's): a caller that keeps part of
+    its time for itself passes its whole time limit, so that a programme solved before the
+    reserve is reached runs as it would without one.
     """
     scale = model.scale
+    share_of_s = budget.time_limit_s if share_of_s is None else share_of_s
     cs = model.c / scale
 
     def dual(res) -> float:
         d = getattr(res, "mip_dual_bound", None)
         return scale * float(d) if d is not None and np.isfinite(d) else -np.inf
 
-    lp = _lp_relaxation(model, budget)
+    lp = _lp_relaxation(model, budget, share_of_s)
     lp_bound = scale * float(lp.fun) if lp.status == 0 else 0.0    # an LP has x iff optimal
     bound = lp_bound
     best, best_res, stopped = None, None, None
@@ -306,7 +311,7 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
             lb[rens] = np.floor(lp.x[rens] + 1e-9)
             ub[rens] = np.maximum(np.ceil(lp.x[rens] - 1e-9), lb[rens])
             # at most RENS_SHARE of the budget, so that the break repair has time left
-            rens_cap = Budget(min(budget.left_s(), RENS_SHARE * budget.time_limit_s))
+            rens_cap = Budget(min(budget.left_s(), RENS_SHARE * share_of_s))
             ra = run_highs(model, budget=rens_cap, integrality=relaxed, lb=lb, ub=ub, gap=gap,
                            options=RENS_OPTIONS)
             if ra.x is not None:
@@ -320,7 +325,7 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
             if best is not None and model.cost_unit:
                 cut = [LinearConstraint(sparse.csr_array(cs[None, :]), -np.inf,
                                         best.objective / scale - 1 + 1e-6)]
-            cap = Budget(min(budget.left_s(), improve_share * budget.time_limit_s))
+            cap = Budget(min(budget.left_s(), improve_share * share_of_s))
             r1 = run_highs(model, budget=cap, integrality=relaxed, rows=cut, gap=gap)
             stopped = r1 if r1.status == 1 else None
             if r1.x is not None:
@@ -354,7 +359,7 @@ def solve(model: Model, repair: Callable[[np.ndarray], object | None], *, budget
                    lp_bound=lp_bound, bound=model.rounded(bound), path=path)
 
 
-def _lp_relaxation(model: Model, budget: Budget):
+def _lp_relaxation(model: Model, budget: Budget, share_of_s: float | None = None):
     """The LP relaxation, by dual simplex for at most :data:`LP_SIMPLEX_SHARE` of the budget,
     else by interior point with crossover. Both give a vertex, but not the same one, and
     RENS rounds that vertex: on the default rules' 08-20 week at peak 400 the simplex vertex
@@ -362,7 +367,8 @@ def _lp_relaxation(model: Model, budget: Budget):
     crossover's rounds to 14 % above it (an under-covered week); on the 24/7 week (22,098
     columns) simplex takes 23 s and the interior point 2.8 s (bench/bench_tours.py)."""
     relaxed = np.zeros(len(model.c))
-    cap = Budget(min(budget.left_s(), LP_SIMPLEX_SHARE * budget.time_limit_s))
+    share_of_s = budget.time_limit_s if share_of_s is None else share_of_s
+    cap = Budget(min(budget.left_s(), LP_SIMPLEX_SHARE * share_of_s))
     lp = run_highs(model, budget=cap, integrality=relaxed, options={"solver": "simplex"})
     if lp.status in (0, 2, 3):          # solved, or proven infeasible / unbounded
         return lp

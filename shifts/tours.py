@@ -43,7 +43,8 @@ exactly with its number of shifts and paid hours of each tour group fixed (so th
 shares and bands stay valid; not with start bands, where a moved start could leave its band)
 and the better plan kept. RENS rounds the tour counts ``y`` as well as the shifts ``x``.
 The gap is against the best weekly bound (LP or phase-1 dual bound, rounded up to the cost
-unit). The solver's phases get ``1 - SEARCH_SHARE`` of the budget. A week they leave with
+unit). The solver's phases stop at ``1 - SEARCH_SHARE`` of the budget (each phase's
+share taken of the whole budget, as without the reserve). A week they leave with
 slots short gets whole tours added until none is (:func:`_cover_shortfall`, greedy; or the
 greedy cover from nothing when cheaper), and a week not proven within the gap is improved
 by ruin and recreate in the time left (:func:`_ruin_and_recreate`).
@@ -411,9 +412,11 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
                  if s.extra.get("method", "").startswith("exact")]
         return _WeekPlan(days=sols, tours=tours, repaired_exactly=exact)
 
-    # the solver's phases stop SEARCH_SHARE short of the limit; the rest is for the search
+    # the solver's phases stop SEARCH_SHARE short of the limit (their shares of the whole
+    # limit as without it); the rest is for the search
     solver_budget = Budget((1 - SEARCH_SHARE) * time_limit_s, t0=budget.t0)
-    out = solve(week, plan, budget=solver_budget, gap=gap, improve_share=IMPROVE_SHARE)
+    out = solve(week, plan, budget=solver_budget, gap=gap, improve_share=IMPROVE_SHARE,
+                share_of_s=time_limit_s)
     if out.best is None:
         best = _WeekPlan(days=_decode_week(problems, rules, week, np.zeros(len(week.c))),
                          tours=np.zeros(len(week.patterns)), repaired_exactly=[])
