@@ -120,7 +120,8 @@ def cover_lines(s: dict) -> list[str]:
                      "gap (ruin and recreate)")
     if s.get("greedy_cover_units"):
         lines.append("greedy schedule          " + "; ".join(s["greedy_cover_units"])
-                     + ": the greedy cover was cheaper than the solver's schedule")
+                     + ": the greedy cover (cheaper than the solver's schedule, or the "
+                     "solver found none)")
     return lines
 
 
