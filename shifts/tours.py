@@ -180,9 +180,9 @@ def _members(problem: DayProblem, rules: Rules, day: DayModel,
             else np.arange(len(kinds)) for g in groups]
 
 
-def _band_of(start_min: int, width: int) -> int:
+def _band_of(start_min, width: int):
     """Lower edge (a multiple of ``width``) of the start band ``[b, b + width)`` holding a
-    shift that starts at ``start_min``."""
+    shift that starts at ``start_min`` (a number, or an array of them)."""
     return start_min // width * width
 
 
@@ -417,9 +417,12 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
     solver_budget = Budget((1 - SEARCH_SHARE) * time_limit_s, t0=budget.t0)
     out = solve(week, plan, budget=solver_budget, gap=gap, improve_share=IMPROVE_SHARE,
                 share_of_s=time_limit_s)
-    if out.best is None:
-        best = _WeekPlan(days=_decode_week(problems, rules, week, np.zeros(len(week.c))),
+    def nothing() -> _WeekPlan:
+        return _WeekPlan(days=_decode_week(problems, rules, week, np.zeros(len(week.c))),
                          tours=np.zeros(len(week.patterns)), repaired_exactly=[])
+
+    if out.best is None:
+        best = nothing()
         status = "no integer solution found within the time limit; nothing scheduled"
     else:
         best, status = out.best, ""
@@ -431,8 +434,7 @@ def solve_week(problems: list[DayProblem], rules: Rules, *, time_limit_s: float 
         greedy = out.best is None and bool(added)
         if out.best is not None and best.tours.sum() <= MAX_COVER_TOURS:
             # (a week of more agents than the greedy cover adds could not be covered by it)
-            empty = _WeekPlan(days=_decode_week(problems, rules, week, np.zeros(len(week.c))),
-                              tours=np.zeros(len(week.patterns)), repaired_exactly=[])
+            empty = nothing()
             from_empty = _cover_shortfall(problems, rules, week, empty)
             if empty.objective < best.objective - 1e-9:
                 best, added, greedy = empty, from_empty, True
@@ -484,8 +486,57 @@ def _monday(problems: list[DayProblem]) -> dt.date:
 MAX_COVER_TOURS = 200
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """What :func:`_cover_shortfall` reads of each day's ``x`` columns, per day: the shift
+    types, each column's paid hours, cost, first and end slot and type, and its start band
+    for each tour group (None without a band)."""
+
+    types: list
+    paid: list[np.ndarray]
+    cost: list[np.ndarray]
+    first: list[np.ndarray]
+    last: list[np.ndarray]
+    kind: list[np.ndarray]
+    band_of: list[dict]
+
+
+def _columns(week: WeekModel, rules: Rules) -> _Columns:
+    """The :class:`_Columns` of ``week`` (built once for the rounds of a search)."""
+    ext = week.day_problems
+    types = [p.types(rules) for p in ext]
+    starts = [np.array([p.day_start_min + s_ * p.slot_min for _t, s_, _sp in d.shifts],
+                       dtype=int) for p, d in zip(ext, week.days, strict=True)]
+    return _Columns(
+        types=types,
+        paid=[np.array([types[k][t].paid_hours for t, _s, _sp in d.shifts], dtype=float)
+              for k, d in enumerate(week.days)],
+        cost=[np.array([types[k][t].cost for t, _s, _sp in d.shifts], dtype=float)
+              for k, d in enumerate(week.days)],
+        first=[np.array([s_ for _t, s_, _sp in d.shifts], dtype=int) for d in week.days],
+        last=[np.array([s_ + sp for _t, s_, sp in d.shifts], dtype=int) for d in week.days],
+        kind=[np.array([t for t, _s, _sp in d.shifts], dtype=int) for d in week.days],
+        band_of=[{g: (None if grp.start_band_min is None
+                      else _band_of(starts[k], grp.start_band_min))
+                  for g, grp in enumerate(week.groups)} for k in range(len(week.days))])
+
+
+def _spread(week: WeekModel, problems: list[DayProblem], k: int,
+            line: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """``line``, values on day ``k``'s extended slots (:func:`night_problem`), as
+    ``(day, values from its first slot)``: its own slots on day ``k``, those after midnight
+    on the next day."""
+    own = problems[k].n_slots
+    out = [(k, line[:own])]
+    n = week.night_next[k]
+    if n is not None and len(line) > own:
+        out.append((n, line[own:]))
+    return out
+
+
 def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
-                     plan: _WeekPlan) -> list[tuple[int, float]]:
+                     plan: _WeekPlan, columns: _Columns | None = None
+                     ) -> list[tuple[int, float]]:
     """Add whole tours to ``plan`` (in place) until no slot is under-covered, greedily: a
     solver stopped by its time limit can leave a few intervals short although the rules
     allow them covered (issue 15: "zero under-covered intervals where the rules allow it").
@@ -501,20 +552,17 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
     is left, no tour covers a short slot, or after :data:`MAX_COVER_TOURS` tours. A night
     shift's slots after midnight count on the next day. Returns ``(tour index, paid
     hours)`` of each tour added; the day solutions' shifts, breaks, coverage, shortfall,
-    cost and objective, and ``plan.tours``, are updated."""
+    cost and objective, and ``plan.tours``, are updated. ``columns``: :func:`_columns` of
+    ``week``, when the caller has it."""
     added: list[tuple[int, float]] = []
     if not any(s.under.any() for s in plan.days) or not len(week.tour_keys):
         return added
     ext = week.day_problems                     # a night day: its slots past midnight too
     own = [p.n_slots for p in problems]
-    types = [p.types(rules) for p in ext]
-    paid = [np.array([types[k][t].paid_hours for t, _s, _sp in d.shifts], dtype=float)
-            for k, d in enumerate(week.days)]
-    cost = [np.array([types[k][t].cost for t, _s, _sp in d.shifts], dtype=float)
-            for k, d in enumerate(week.days)]
+    columns = columns or _columns(week, rules)
+    paid, cost, band_of = columns.paid, columns.cost, columns.band_of
+    first, last, kind = columns.first, columns.last, columns.kind
     penalty_per_slot = rules.under_penalty_per_agent_hour * ext[0].slot_min / 60
-    starts = [np.array([p.day_start_min + s_ * p.slot_min for _t, s_, _sp in d.shifts],
-                       dtype=int) for p, d in zip(ext, week.days, strict=True)]
     weekday_of = {p.key[-1].weekday(): k for k, p in enumerate(problems)}
     y0 = int(week.blocks["y"][0])
     group_paid, agents, all_paid = _group_totals(problems, rules, week, plan)
@@ -544,11 +592,8 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
 
     def shift_coverage(k, delta, sign):
         """Add ``sign`` x ``delta`` (a shift's coverage on day ``k``'s extended slots)."""
-        plan.days[k].coverage[:own[k]] += sign * delta[:own[k]]
-        n = week.night_next[k]
-        if n is not None and ext[k].n_slots > own[k]:
-            spill = delta[own[k]:]
-            plan.days[n].coverage[:len(spill)] += sign * spill
+        for day, values in _spread(week, problems, k, delta):
+            plan.days[day].coverage[:len(values)] += sign * values
 
     def unplace(record):
         """Take back what :func:`place` added."""
@@ -571,10 +616,8 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
         """Whether every slot stays covered without the shifts of ``records``."""
         less = [np.zeros(p.n_slots, dtype=np.int64) for p in problems]
         for k, _t, _s0, _brk, delta in records:
-            less[k] += delta[:own[k]]
-            n = week.night_next[k]
-            if n is not None and ext[k].n_slots > own[k]:
-                less[n][:ext[k].n_slots - own[k]] += delta[own[k]:]
+            for day, values in _spread(week, problems, k, delta):
+                less[day][:len(values)] += values
         return all(np.all(sol.coverage - d >= p.required)
                    for p, sol, d in zip(problems, plan.days, less, strict=True))
 
@@ -593,13 +636,6 @@ def _cover_shortfall(problems: list[DayProblem], rules: Rules, week: WeekModel,
                         or (hi is not None and mine > hi * n_after + 1e-9)):
                     return False
         return True
-
-    first = [np.array([s_ for _t, s_, _sp in d.shifts], dtype=int) for d in week.days]
-    last = [np.array([s_ + sp for _t, s_, sp in d.shifts], dtype=int) for d in week.days]
-    kind = [np.array([t for t, _s, _sp in d.shifts], dtype=int) for d in week.days]
-    band_of = [{g: (None if grp.start_band_min is None
-                    else _band_of_array(starts[k], grp.start_band_min))
-                for g, grp in enumerate(week.groups)} for k in range(len(week.days))]
 
     while len(added) < MAX_COVER_TOURS and any(s.under.any() for s in plan.days):
         best = None
@@ -729,7 +765,6 @@ def _recount(problems, rules: Rules, week: WeekModel, plan: _WeekPlan) -> None:
     for sol, p in zip(plan.days, problems, strict=True):
         sol.coverage = np.zeros(p.n_slots, dtype=np.int64)
     for k, (ext, sol) in enumerate(zip(week.day_problems, plan.days, strict=True)):
-        own = problems[k].n_slots
         line = np.zeros(ext.n_slots, dtype=np.int64)
         types = ext.types(rules)
         for (t, s0, a), per_break in zip(sol.shifts, sol.breaks, strict=True):
@@ -737,10 +772,8 @@ def _recount(problems, rules: Rules, week: WeekModel, plan: _WeekPlan) -> None:
             for br, starts in zip(types[t].breaks, per_break, strict=True):
                 for tb, n in starts:
                     line[tb:tb + br.duration_min // ext.slot_min] -= n
-        sol.coverage += line[:own]
-        n = week.night_next[k]
-        if n is not None and ext.n_slots > own:
-            plan.days[n].coverage[:ext.n_slots - own] += line[own:]
+        for day, values in _spread(week, problems, k, line):
+            plan.days[day].coverage[:len(values)] += values
     for p, sol in zip(problems, plan.days, strict=True):
         recount_costs(p, rules, sol)
 
@@ -816,22 +849,18 @@ def _ruin_and_recreate(problems, rules: Rules, week: WeekModel, plan: _WeekPlan,
     882 paid h to 866 h (2 rounds improved it), and 1,000 took the greedy cover from 964
     to 890 h in 5 s."""
     rng = np.random.default_rng(seed)
+    columns = _columns(week, rules)
     best, better = plan, 0
     for _ in range(rounds):
         if budget.left_s() <= 0.01:
             break
         trial = _clone(best)
         _remove_tours(problems, rules, week, trial, rng, RUIN_TOURS)
-        _cover_shortfall(problems, rules, week, trial)
+        _cover_shortfall(problems, rules, week, trial, columns)
         if (trial.objective < best.objective - 1e-9
                 and _limits_hold(problems, rules, week, trial)):
             best, better = trial, better + 1
     return best, better
-
-
-def _band_of_array(start_min: np.ndarray, width: int) -> np.ndarray:
-    """:func:`_band_of` of an array of starts."""
-    return start_min // width * width
 
 
 def _fewest_tours(week: WeekModel, x1: np.ndarray, budget: Budget) -> np.ndarray:
