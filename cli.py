@@ -104,7 +104,8 @@ FLAGS = {name: "--" + name.replace("_", "-") for name in (
     "interval_min", "agents", "fte_hours", "time_limit_s", "gap", "workers", "replications",
     "seed", "level", "horizon", "intervals", "freq", "model", "country", "tz", "folds",
     "max_blocking", "late_end", "staffing_method", "repair", "repair_rounds",
-    "repair_max_cost", "input_tz", "columns", "date_format", "sheet", "filter", "layout",
+    "repair_max_cost", "repair_replications", "repair_confidence", "input_tz", "columns",
+    "date_format", "sheet", "filter", "layout",
     "sl_period", "sl_floor", "isa_max_iterations", "isa_replications", "service_risk",
     "expected_sl", "staffing_rule", "as_of", "method", "lines", "redial_share", "concurrency",
     "aht_s_by_concurrency", "deadline_h", "deadline_share", "channel", "p_meet", "events",
@@ -293,6 +294,13 @@ RepairRoundsOpt = Annotated[int, typer.Option(
 RepairCostOpt = Annotated[float, typer.Option(
     "--repair-max-cost", help="With --repair: stop before the paid hours exceed the first "
                               "schedule's by this share (0.05 = 5 %).")]
+RepairReplicationsOpt = Annotated[int, typer.Option(
+    "--repair-replications", help="With --repair: simulated days per round, on the repair's "
+                                  "own seeds.")]
+RepairConfidenceOpt = Annotated[float, typer.Option(
+    "--repair-confidence", help="With --repair: an interval is short while the lower limit of "
+                                "its simulated service level's confidence interval at this "
+                                "level is below the target (0: while the mean is).")]
 StaffingRuleOpt = Annotated[str, typer.Option(
     "--staffing-rule", help="What the simulated check (and --repair) does where the agents on "
                             "the phones change: count (scheduled capacity only), designated "
@@ -771,9 +779,13 @@ def schedule(
         "--shrinkage", help="Share of scheduled time off the phones for the check [default: "
                             "inferred from agents and scheduled_agents].",
         show_default=False)] = None,
+    sl_period: SlPeriodOpt = None,
+    sl_floor: SlFloorOpt = None,
     repair: RepairOpt = False,
     repair_rounds: RepairRoundsOpt = 8,
     repair_max_cost: RepairCostOpt = 0.05,
+    repair_replications: RepairReplicationsOpt = 200,
+    repair_confidence: RepairConfidenceOpt = 0.95,
     staffing_rule: StaffingRuleOpt = "count",
     init_rules: Annotated[Path | None, typer.Option(
         "--init-rules", help="Write a commented example rules file (the built-in defaults) "
@@ -803,10 +815,12 @@ def schedule(
             time_limit_s=time_limit_s, gap=gap, workers=workers, simulate=not no_simulate,
             replications=replications, seed=seed, shrinkage=shrinkage, repair=repair,
             repair_rounds=repair_rounds, repair_max_cost=repair_max_cost,
+            repair_replications=repair_replications, repair_confidence=repair_confidence,
             staffing_rule=staffing_rule, horizon_days=horizon_days, fte_hours=fte_hours,
             deferred_window=not per_interval_deferred)
         target = ServiceTarget(sl_target=sl_target, sl_threshold_s=sl_threshold_s,
-                               patience_s=patience_s)
+                               patience_s=patience_s, sl_period=sl_period or "interval",
+                               sl_floor=sl_floor)
         result, written = scheduling.schedule_file(requirements_csv, out, rules=rules,
                                                    roster=roster, options=options,
                                                    target=target)
@@ -873,6 +887,8 @@ def plan(
     repair: RepairOpt = False,
     repair_rounds: RepairRoundsOpt = 8,
     repair_max_cost: RepairCostOpt = 0.05,
+    repair_replications: RepairReplicationsOpt = 200,
+    repair_confidence: RepairConfidenceOpt = 0.95,
     staffing_rule: StaffingRuleOpt = "count",
     per_interval_deferred: PerIntervalDeferredOpt = False,
     workers: Annotated[int | None, typer.Option(
@@ -896,7 +912,9 @@ def plan(
             workers=workers,
             schedule={"time_limit_s": time_limit_s, "gap": gap, "replications": replications,
                       "seed": seed, "repair": repair, "repair_rounds": repair_rounds,
-                      "repair_max_cost": repair_max_cost, "staffing_rule": staffing_rule,
+                      "repair_max_cost": repair_max_cost,
+                      "repair_replications": repair_replications,
+                      "repair_confidence": repair_confidence, "staffing_rule": staffing_rule,
                       "fte_hours": fte_hours, "deferred_window": not per_interval_deferred},
             target_overrides={"sl_target": sl_target, "sl_threshold_s": sl_threshold_s,
                               "asa_target_s": asa_target_s, "max_occupancy": max_occupancy,

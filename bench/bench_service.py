@@ -6,13 +6,14 @@ Erlang C 80 % in 20 s, default shift rules, at 0.1x, 0.5x, 1x and 5x the volume.
 
 * SIPP: the MILP covering the per-interval Erlang requirement at the offered load;
 * MOL: the same MILP at the modified offered load (``wfm staff`` default);
-* MOL + repair: MOL, then ``--repair`` under the evaluated staffing rule (its simulations use
-  their own seeds, 30 replications per round, at most 8 rounds, +5 % cost);
+* MOL + repair: MOL, then ``--repair`` under the evaluated staffing rule with its defaults
+  (200 simulated days a round on the repair's own seeds, an interval short while its lower
+  95 % limit is below target, then a test on 200 new days, at most 8 rounds, +5 % cost);
 * lag-SIPP (count rule only): for comparison with MOL.
 
 Each schedule is evaluated by ``shifts.check.check_service`` with ``--days`` (200) simulated
 days per weekday on evaluation seeds never used for staffing (MOL/SIPP are analytic), for the
-schedule's own check (seed 0) or for the repair (seed [0, 0x5EED]), under each staffing rule:
+schedule's own check (seed 0) or for the repair (seeds [0, 0x5EED, round]), under each staffing rule:
 ``count``, ``designated`` and ``agents`` (agent-level replay of the shifts and breaks). Goals:
 >= 90 % of the intervals with calls at target, none significantly below (upper 95 % limit
 below target), the week's calls-weighted SL lower 95 % bound >= target - 1 point, paid hours
@@ -49,12 +50,13 @@ from wfmplan.staffing import read_forecast, staff  # noqa: E402
 AHT_S = 300.0
 TARGET = ServiceTarget()                  # 80 % in 20 s, Erlang C
 #: SeedSequence entropy of the evaluation: apart from the schedule's check (0) and the
-#: repair's ([0, 0x5EED])
+#: repair's ([0, 0x5EED, round])
 EVAL_SEED = [20030303, 10]
 RULES = ("count", "designated", "agents")
 GAP = 0.001
 TIME_LIMIT_S = 60.0
-REPAIR_REPLICATIONS = 30
+#: replications of the repaired schedule's own check (the repair's rounds use its default)
+CHECK_REPLICATIONS = 30
 
 
 def week_forecast(week_start: str, scale: float) -> pd.DataFrame:
@@ -77,7 +79,7 @@ def build(req: pd.DataFrame, rule: str | None = None):
         res = shifts.schedule(req, simulate=False, time_limit_s=TIME_LIMIT_S, gap=GAP)
     else:
         res = shifts.schedule(req, time_limit_s=TIME_LIMIT_S, gap=GAP, repair=True,
-                              staffing_rule=rule, replications=REPAIR_REPLICATIONS, seed=0)
+                              staffing_rule=rule, replications=CHECK_REPLICATIONS, seed=0)
     return res, time.perf_counter() - t0
 
 
@@ -116,7 +118,8 @@ def row(label: str, scale: float, rule: str, res, build_s: float, ev: dict,
     return out
 
 
-def run_week(week: str, scale: float, days: int, lag: bool = True) -> list[dict]:
+def run_week(week: str, scale: float, days: int, lag: bool = True,
+             rules: tuple[str, ...] = RULES) -> list[dict]:
     forecast = week_forecast(week, scale)
     reqs = {m: requirements(forecast, m) for m in (("sipp", "mol", "lag-sipp") if lag
                                                    else ("sipp", "mol"))}
@@ -124,7 +127,7 @@ def run_week(week: str, scale: float, days: int, lag: bool = True) -> list[dict]
     sched = {m: build(r) for m, r in reqs.items()}
     sipp_hours = sched["sipp"][0].summary["paid_hours"]
     rows = []
-    for rule in RULES:
+    for rule in rules:
         for m, label in (("sipp", "SIPP"), ("mol", "MOL")):
             res, b = sched[m]
             rows.append(row(label, scale, rule, res, b, evaluate(res, req_checked, rule, days),
@@ -161,28 +164,35 @@ def main():
     ap.add_argument("--scales", default="0.1,0.5,1,5")
     ap.add_argument("--week", default="2003-03-03")
     ap.add_argument("--holdout", default="2003-06-02", help="held-out week, at 1x ('' = none)")
+    ap.add_argument("--rules", default=",".join(RULES),
+                    help="staffing rules to evaluate; fewer than all write their own section")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
+    rules = tuple(r for r in args.rules.split(",") if r)
+    section = "service" if rules == RULES else "service-" + "-".join(rules)
     scales = [float(s) for s in args.scales.split(",") if s]
     t0 = time.perf_counter()
     rows = []
     for scale in scales:
-        rows += run_week(args.week, scale, args.days)
-    held = run_week(args.holdout, 1.0, args.days, lag=False) if args.holdout else []
+        rows += run_week(args.week, scale, args.days, rules=rules)
+    held = run_week(args.holdout, 1.0, args.days, lag=False,
+                    rules=rules) if args.holdout else []
     wall = time.perf_counter() - t0
     text = "\n".join([
-        "## Service delivered by the schedule (bench/bench_service.py)",
+        "## Service delivered by the schedule (bench/bench_service.py"
+        + ("" if rules == RULES else f" --rules {','.join(rules)}") + ")",
         "",
         f"Bench week {args.week} (bank data, 5 weekdays, 15-min intervals 07:00-21:00, "
         "5-min counts summed), AHT 300 s, Erlang C 80 % in 20 s, default shift rules, "
         f"`gap={GAP}`. Schedules: SIPP (per-interval offered load), MOL (modified offered "
         "load, the `wfm staff` default), MOL + repair (repaired under the evaluated rule, "
-        f"{REPAIR_REPLICATIONS} replications a round on the repair's own seeds, at most 8 "
-        "rounds, +5 % cost limit), lag-SIPP (count rule only). Each evaluated by "
+        "200 days a round on the repair's own seeds, an interval short while its lower 95 % "
+        "limit is below target, then a test on 200 new days where no interval may be "
+        "significantly below, at most 8 rounds, +5 % cost limit), lag-SIPP (count rule only). Each evaluated by "
         f"`shifts.check.check_service` with {args.days} simulated days per weekday on "
         f"evaluation seeds {EVAL_SEED} (never used to staff or repair), under the staffing "
-        "rules count (scheduled capacity only), designated (leavers finish their call) and "
-        "agents (replay of the actual shifts and breaks). 'intervals at target': share of "
+        f"rules {', '.join(rules)} (count: scheduled capacity only; designated: leavers finish "
+        "their call; agents: replay of the actual shifts and breaks). 'intervals at target': share of "
         "intervals with calls whose simulated SL >= 80 %; 'significantly below': upper 95 % "
         "limit below 80 %; 'week SL': calls-weighted over the week with its lower 95 % "
         "limit; overtime and breaks lost: agent-hours a day, mean over simulated days. "
@@ -202,7 +212,7 @@ def main():
     ])
     print(text)
     if not args.no_write:
-        write_section("service", text)
+        write_section(section, text)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ from wfmcore import checks
 from wfmcore.errors import InputError
 from wfmcore.targets import SL_PERIODS, ServiceTarget
 
-__all__ = ["SL_PERIODS", "interval_minimum", "period_report", "period_staffing"]
+__all__ = ["SL_PERIODS", "interval_minimum", "period_report", "period_staffing",
+           "period_top_up"]
 
 #: a rise in the marginal gains smaller than this (service-level units) is float noise
 _CONCAVE_TOL = 1e-12
@@ -195,6 +196,26 @@ def period_staffing(traffic_erl, aht_s, calls, target: ServiceTarget, period_ids
         if rows.size:
             agents[rows] = _solve_period(a[rows], aht[rows], c[rows], target, agents[rows])
     return agents
+
+
+def period_top_up(traffic_erl, aht_s, calls, target: ServiceTarget, agents,
+                  sl_floor=None) -> np.ndarray:
+    """Agents per interval, none fewer than ``agents``, meeting ``target.sl_target`` as the
+    calls-weighted service level of all the intervals given (one period), with the fewest
+    agent-intervals added: the greedy of :func:`period_staffing` (Koole & van der Sluis
+    2003) started from ``agents`` (raised to the per-interval minimum of
+    :func:`interval_minimum` and, Erlang C, past an unstable load) instead of from the
+    per-interval minima. Used to top up a schedule whose day falls short."""
+    a, aht, c, _, sl_floor = _check_inputs(traffic_erl, aht_s, calls, target,
+                                           np.zeros(np.size(traffic_erl)), sl_floor)
+    given = np.asarray(agents, dtype=np.int64)
+    if given.shape != a.shape:
+        raise InputError(f"agents has {given.size} values for {a.size} intervals")
+    start = np.maximum(given, interval_minimum(a, aht, target, sl_floor))
+    rows = np.flatnonzero(c > 0)
+    if rows.size and target.sl_target > 0:
+        start[rows] = _solve_period(a[rows], aht[rows], c[rows], target, start[rows])
+    return start
 
 
 def period_report(agents, traffic_erl, aht_s, calls, target: ServiceTarget, period_ids

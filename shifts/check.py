@@ -491,27 +491,26 @@ def _check_deferred(merged, unit_rows, unit_target, phones, offered, aht, interv
                    deferred_share_on_time_hi=hi)
 
 
-def extra_agents(on_phone, sim_sl, offered, aht_s, interval_min: int,
-                 target: ServiceTarget) -> np.ndarray:
-    """On-phone agents to add where a simulated service level falls short of the target:
-    the load at which the formula (Erlang C/A of ``target``) gives the simulated level with
-    the agents there (bisection: the formula's service level falls as the load grows), and
-    the agents that load needs, minus those there; at least 1 where short, 0 elsewhere. The
-    search stops at 1.25 x max(agents, offered load) + 5 Erlangs, which bounds one round.
+def equivalent_load(on_phone, sim_sl, offered, aht_s, interval_min: int,
+                    target: ServiceTarget) -> np.ndarray:
+    """The load (Erlangs) each interval behaves like: the load at which the formula
+    (Erlang C/A of ``target``) with the agents there gives the simulated service level
+    (bisection: the formula's service level falls as the load grows), searched up to
+    1.25 x max(agents, offered load) + 5 Erlangs, which bounds one repair round; NaN where
+    there are no calls or no simulated level.
 
     The simulated level carries what the formula leaves out (the queue carried between
-    intervals, staffing changes), so this "equivalent load" is the load the interval
-    behaves like."""
+    intervals, staffing changes), so this is the load the interval behaves like."""
     n = np.asarray(on_phone, dtype=float)
     sl = np.asarray(sim_sl, dtype=float)
     calls = np.asarray(offered, dtype=float)
     aht = np.asarray(aht_s, dtype=float)
-    short = (calls > 0) & np.isfinite(sl) & (sl < target.sl_target)
-    out = np.zeros(n.shape, dtype=np.int64)
-    if not short.any():
+    live = (calls > 0) & np.isfinite(sl)
+    out = np.full(n.shape, np.nan)
+    if not live.any():
         return out
-    n_s, sl_s, aht_s_ = n[short], sl[short], aht[short]
-    load = calls[short] * aht_s_ / (interval_min * 60.0)
+    n_s, sl_s, aht_s_ = n[live], sl[live], aht[live]
+    load = calls[live] * aht_s_ / (interval_min * 60.0)
     lo = np.zeros(n_s.shape)
     # search up to +25 % (+5): one round never asks for more; the loop that calls this
     # simulates again
@@ -523,7 +522,25 @@ def extra_agents(on_phone, sim_sl, offered, aht_s, interval_min: int,
         above = np.nan_to_num(formula, nan=0.0) >= sl_s
         lo = np.where(above, mid, lo)
         hi = np.where(above, hi, mid)
-    needed = np.asarray(required_agents(hi, aht_s_, replace(target, min_agents=0)),
+    out[live] = hi
+    return out
+
+
+def extra_agents(on_phone, sim_sl, offered, aht_s, interval_min: int,
+                 target: ServiceTarget) -> np.ndarray:
+    """On-phone agents to add where a simulated service level falls short of the target:
+    the agents the :func:`equivalent_load` needs (Erlang C/A of ``target``), minus those
+    there; at least 1 where short, 0 elsewhere."""
+    n = np.asarray(on_phone, dtype=float)
+    sl = np.asarray(sim_sl, dtype=float)
+    calls = np.asarray(offered, dtype=float)
+    short = (calls > 0) & np.isfinite(sl) & (sl < target.sl_target)
+    out = np.zeros(n.shape, dtype=np.int64)
+    if not short.any():
+        return out
+    aht = np.broadcast_to(np.asarray(aht_s, dtype=float), n.shape)[short]
+    load = equivalent_load(n[short], sl[short], calls[short], aht, interval_min, target)
+    needed = np.asarray(required_agents(load, aht, replace(target, min_agents=0)),
                         dtype=float)
-    out[short] = np.maximum(needed - n_s, 1.0).astype(np.int64)
+    out[short] = np.maximum(needed - n[short], 1.0).astype(np.int64)
     return out

@@ -128,8 +128,10 @@ def cover_lines(s: dict) -> list[str]:
 def _repair_lines(s: dict) -> list[str]:
     if "repair_status" not in s:
         return []
+    tests = s.get("repair_tests", 0)
     return [f"repair                   {s['repair_status']} after {s['repair_rounds']} "
-            f"round(s): +{s['repair_added_hours']:,.2f} paid hours"]
+            f"round(s) and {tests} test(s) on new days: +{s['repair_added_hours']:,.2f} "
+            "paid hours"]
 
 
 def _roster_lines(s: dict) -> list[str]:
