@@ -8,7 +8,7 @@ Erlang C 80 % in 20 s, default shift rules, at 0.1x, 0.5x, 1x and 5x the volume.
 * MOL: the same MILP at the modified offered load (``wfm staff`` default);
 * MOL + repair: MOL, then ``--repair`` under the evaluated staffing rule with its defaults
   (200 simulated days a round on the repair's own seeds, an interval short while its lower
-  95 % limit is below target, then a test on 200 new days, at most 8 rounds, +5 % cost);
+  95 % limit is below target, then a test on 200 new days, at most 12 rounds, +5 % cost);
 * lag-SIPP (count rule only): for comparison with MOL.
 
 Each schedule is evaluated by ``shifts.check.check_service`` with ``--days`` (200) simulated
@@ -188,7 +188,7 @@ def main():
         "load, the `wfm staff` default), MOL + repair (repaired under the evaluated rule, "
         "200 days a round on the repair's own seeds, an interval short while its lower 95 % "
         "limit is below target, then a test on 200 new days where no interval may be "
-        "significantly below, at most 8 rounds, +5 % cost limit), lag-SIPP (count rule only). Each evaluated by "
+        "significantly below, at most 12 rounds, +5 % cost limit), lag-SIPP (count rule only). Each evaluated by "
         f"`shifts.check.check_service` with {args.days} simulated days per weekday on "
         f"evaluation seeds {EVAL_SEED} (never used to staff or repair), under the staffing "
         f"rules {', '.join(rules)} (count: scheduled capacity only; designated: leavers finish "

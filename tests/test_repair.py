@@ -147,12 +147,13 @@ def _flat_day():
 
 
 def test_repair_to_a_confident_level_holds_on_new_seeds(monkeypatch):
-    # graded on 300 days the repair never saw (seed 987). The repair as it was (stop where
+    # graded on 300 days the repair never saw (seed 987). The old stopping rule (stop where
     # the mean of the rounds' days reaches the target; no test on new days: emulated by
     # confidence 0 and one set of days for all) leaves intervals below the target, some
     # significantly; the default (rounds until the lower 95 % limits reach it, then a test on
-    # new days) leaves fewer below and none significantly, for at most 5 % more paid hours.
-    # Values of this fixed seeding: 6 and 3 below, 3 and 0 significantly below
+    # new days) leaves none below, for at most 5 % more paid hours. Values of this fixed
+    # seeding: 5 intervals below and 3 significantly below, against 0 and 0 (954 paid h
+    # against 938)
     req = _flat_day()
     req_checked, _ = check_requirements(req)
     opts = shifts.ScheduleOptions(replications=10, repair=True, repair_max_cost=0.5,
@@ -182,8 +183,8 @@ def test_repair_to_a_confident_level_holds_on_new_seeds(monkeypatch):
     old = shifts.schedule(req, options=replace(opts, repair_confidence=0.0))
     assert old.summary["repair_status"] == "repaired"
     (sure_below, sure_sig), (old_below, old_sig) = graded(sure), graded(old)
-    assert sure_below < old_below
-    assert sure_sig == 0 < old_sig
+    assert sure_below == sure_sig == 0
+    assert old_below >= 2 and old_sig >= 1
     assert s["paid_hours"] <= 1.05 * old.summary["paid_hours"]
 
 
