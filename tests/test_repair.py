@@ -222,6 +222,8 @@ def test_repair_of_a_daily_target_meets_each_day_for_less():
     ("--repair-confidence", "95", "repair_confidence (--repair-confidence) must be a share in "
                                   "[0, 1)"),
     ("--repair-replications", "1", "repair_replications (--repair-replications) must be"),
+    ("--sl-period", "week", "repair (--repair) works with a per-interval or a daily service-level "
+                            "target, not sl_period week yet"),
 ])
 def test_schedule_cli_repair_settings_are_checked(tmp_path, flag, value, message):
     src = tmp_path / "req.csv"
@@ -231,3 +233,12 @@ def test_schedule_cli_repair_settings_are_checked(tmp_path, flag, value, message
     assert res.exit_code == 2
     assert message in res.output
     assert not (tmp_path / "x").exists()
+
+
+def test_schedule_cli_repairs_a_daily_target(tmp_path):
+    src = tmp_path / "req.csv"
+    _short_day().to_csv(src, index=False)
+    res = runner.invoke(app, ["schedule", str(src), "-o", str(tmp_path / "out"), "--repair",
+                              "--sl-period", "day", "--repair-replications", "20"])
+    assert res.exit_code == 0, res.output
+    assert "test(s) on new days" in res.stdout
