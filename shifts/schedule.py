@@ -567,7 +567,7 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
         rounds += 1
         if by_day:
             rows, step = _day_top_up(per_interval, per_day[below], req, coverage,
-                                     interval_min, target)
+                                     interval_min, target, bool(options.repair_confidence))
         else:
             all_rows = _requirement_rows(req, coverage)
             rows = all_rows[below]
@@ -605,12 +605,13 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
 
 
 def _day_top_up(per_interval: pd.DataFrame, short_days: pd.DataFrame, req: pd.DataFrame,
-                coverage: pd.DataFrame, interval_min: int, target: ServiceTarget):
+                coverage: pd.DataFrame, interval_min: int, target: ServiceTarget,
+                margin: bool = True):
     """(requirement rows, on-phone agents to add) for the days whose simulated service level
     falls short of a daily target: in each, the load every interval behaves like
     (:func:`shifts.check.equivalent_load`, never lighter than the load it was staffed for),
     and the fewest agents added that bring the day's calls-weighted level at those loads to
-    the target plus the width of the day's lower limit below its mean
+    the target plus, with ``margin``, the width of the day's lower limit below its mean
     (:func:`erlang.period.period_top_up`, Koole & van der Sluis 2003), with the target's
     interval floor; ``REPAIR_STEP_SHARE`` of them (rounded up), and at least one agent a
     short day, in its interval with the lowest simulated level."""
@@ -622,16 +623,19 @@ def _day_top_up(per_interval: pd.DataFrame, short_days: pd.DataFrame, req: pd.Da
     sim = per_interval["sim_service_level"].to_numpy(float)
     offered = req["offered"].to_numpy(float)[req_rows]
     aht = _row_aht(req.iloc[req_rows], interval_min)
-    staffed = (req["staffing_erl"] if "staffing_erl" in req else req["traffic_erl"]).to_numpy(
-        float)[req_rows]
+    staffed = offered * aht / (interval_min * 60.0)
+    for column in ("traffic_erl", "staffing_erl"):      # the load it was staffed for, if given
+        if column in req:
+            given = req[column].to_numpy(float)[req_rows]
+            staffed = np.where(np.isfinite(given), given, staffed)
     rows, steps = [], []
     for day in short_days.itertuples(index=False):
         idx = np.flatnonzero((queue == str(day.queue)) & (date == day.date))
         load = np.fmax(equivalent_load(phones[idx], sim[idx], offered[idx], aht[idx],
                                        interval_min, target), staffed[idx])
         load = np.where(np.isfinite(load), load, 0.0)
-        margin = max(day.sim_service_level - day.sim_service_level_lo, 0.0)
-        day_target = replace(target, sl_target=min(target.sl_target + margin, 0.999),
+        width = max(day.sim_service_level - day.sim_service_level_lo, 0.0) if margin else 0.0
+        day_target = replace(target, sl_target=min(target.sl_target + width, 0.999),
                              sl_period="interval", sl_floor=None)
         need = period_top_up(load, aht[idx], offered[idx], day_target, phones[idx],
                              sl_floor=target.sl_floor)
