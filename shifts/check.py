@@ -504,7 +504,7 @@ def equivalent_load(on_phone, sim_sl, offered, aht_s, interval_min: int,
     n = np.asarray(on_phone, dtype=float)
     sl = np.asarray(sim_sl, dtype=float)
     calls = np.asarray(offered, dtype=float)
-    aht = np.asarray(aht_s, dtype=float)
+    aht = np.broadcast_to(np.asarray(aht_s, dtype=float), n.shape)
     live = (calls > 0) & np.isfinite(sl)
     out = np.full(n.shape, np.nan)
     if not live.any():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from erlang import ServiceTarget, kpis, required_agents
-from erlang.period import interval_minimum, period_report, period_staffing
+from erlang.period import interval_minimum, period_report, period_staffing, period_top_up
 from wfmcore.errors import InputError
 
 H_S = 900.0          # 15-minute intervals
@@ -66,6 +66,26 @@ def test_greedy_is_the_brute_force_minimum(case):
     hi = np.asarray(required_agents(a, aht, target)) + 3
     assert int(got.sum()) == brute_force_min(a, aht, calls, target, lo, hi)
     assert (got >= lo).all() and (got <= hi).all()
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_top_up_is_the_brute_force_minimum_above_the_given_staffing(case):
+    # expected: exhaustive enumeration of every vector from the given staffing (Erlang C:
+    # at least floor(A) + 1) to the per-interval requirement + 3; staffing below the
+    # period's need to start from, some intervals above their per-interval requirement
+    rng = np.random.default_rng(200 + case)
+    a, aht, calls = _instance(rng, 3 + case % 2)
+    target = ServiceTarget(sl_target=float(rng.choice([0.7, 0.8, 0.9])))
+    per_interval = np.asarray(required_agents(a, aht, target))
+    given = np.maximum(per_interval + rng.integers(-4, 3, a.size), 0)
+    got = period_top_up(a, aht, calls, target, given)
+    lo = np.maximum(given, np.floor(a).astype(int) + 1)
+    assert (got >= given).all()
+    assert int(got.sum()) == brute_force_min(a, aht, calls, target, lo,
+                                             np.maximum(per_interval, given) + 3)
+    # from nothing it is the period's own staffing
+    assert (period_top_up(a, aht, calls, target, np.zeros(a.size, int))
+            == period_staffing(a, aht, calls, target, [0] * a.size)).all()
 
 
 def test_with_a_floor_the_optimum_is_over_every_vector():
