@@ -821,9 +821,16 @@ def schedule(
         target = ServiceTarget(sl_target=sl_target, sl_threshold_s=sl_threshold_s,
                                patience_s=patience_s, sl_period=sl_period or "interval",
                                sl_floor=sl_floor)
-        result, written = scheduling.schedule_file(requirements_csv, out, rules=rules,
-                                                   roster=roster, options=options,
-                                                   target=target)
+        # the repair's simulations: a bar counting them, with the intervals still short
+        with (progress(2 * repair_rounds + 2, "repair") if repair else _Quiet()) as bar:
+            def repair_step(short: int) -> None:
+                if hasattr(bar, "label"):
+                    bar.label = f"repair ({short:,} short)"
+                bar.update(1)
+
+            result, written = scheduling.schedule_file(requirements_csv, out, rules=rules,
+                                                       roster=roster, options=options,
+                                                       target=target, progress=repair_step)
         typer.echo("\n".join(scheduling.summary_lines(result.summary)))
         notes(scheduling.under_covered_lines(result.coverage))
         notes(scheduling.roster_shortfall_lines(result.fairness))

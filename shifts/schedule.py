@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -139,7 +140,8 @@ class ScheduleOptions:
 def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
              options: ScheduleOptions | None = None, *, target=None,
              roster: pd.DataFrame | None = None, interval_min: int | None = None,
-             source: str = "requirements", **option_values) -> ScheduleResult:
+             source: str = "requirements", progress: Callable[[int], None] | None = None,
+             **option_values) -> ScheduleResult:
     """Cost-optimal shifts with breaks covering ``requirements`` (the output of ``wfm staff``).
 
     ``options`` (:class:`ScheduleOptions`; or its fields as keywords) say how to solve and
@@ -176,6 +178,9 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     breaks in agent mode) and ``summary`` ``sim_staffing_rule``, ``sim_days``,
     ``sim_overtime_h`` and ``sim_break_lost_h`` (agent-hours over all days).
 
+    ``progress``: with ``options.repair``, called with the count of intervals (days, with
+    a daily target) still short after each of the repair's simulations.
+
     ``roster`` (a frame as read by :func:`shifts.roster.read_roster`: ``agent``,
     ``min_hours``, ``max_hours``, availability ``mon`` ... ``sun``): the shifts are assigned
     to named agents (:func:`shifts.roster.assign`); ``shifts`` then has one row per
@@ -209,7 +214,7 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     if options.repair:
         req, solutions, weeks, slots, shifts, coverage, repair_info = _repair(
             req, solutions, weeks, slots, shifts, coverage, interval_min, rules, options,
-            target)
+            target, progress)
         wall = time.perf_counter() - t0
     has_queue = (req["queue"] != "").any()
     window_units = sorted({str(sol.problem.key[0]) for sol in solutions
@@ -487,7 +492,8 @@ def _repair_seed(seed: int, days_set: int) -> list[int]:
 
 
 def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, rules,
-            options: ScheduleOptions, target: ServiceTarget):
+            options: ScheduleOptions, target: ServiceTarget,
+            progress: Callable[[int], None] | None = None):
     """Raise the requirement where the simulation falls short of the target; re-solve.
 
     Each round simulates the current schedule under ``options.staffing_rule`` for
@@ -555,6 +561,8 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
         test = frame["sim_service_level_hi"].to_numpy(float) if (
             testing and options.repair_confidence) else level
         below = (test < target.sl_target) & np.isfinite(test)
+        if progress is not None:
+            progress(int(below.sum()))
         if not below.any():
             if testing:
                 status = "repaired"

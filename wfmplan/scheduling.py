@@ -12,14 +12,16 @@ from wfmcore.targets import ServiceTarget
 
 def schedule_file(requirements: Path, out: Path, *, rules: Path | None = None,
                   roster: Path | None = None, options: shifts.ScheduleOptions | None = None,
-                  target: ServiceTarget | None = None
+                  target: ServiceTarget | None = None, progress=None
                   ) -> tuple[shifts.ScheduleResult, list[Path]]:
-    """Schedule a requirements file (:func:`shifts.schedule`) and write shifts.csv,
-    coverage.csv, coverage.png, schedule.xlsx (and tours.csv / fairness.csv) into ``out``."""
+    """Schedule a requirements file (:func:`shifts.schedule`, ``progress`` its callback of
+    the repair) and write shifts.csv, coverage.csv, coverage.png, schedule.xlsx (and
+    tours.csv / fairness.csv) into ``out``."""
     rule_set = shifts.load_rules(rules) if rules is not None else DEFAULT_RULES
     agents = shifts.read_roster(roster) if roster is not None else None
     result = shifts.schedule(shifts.read_requirements(requirements), rule_set, options,
-                             target=target, roster=agents, source=str(requirements))
+                             target=target, roster=agents, source=str(requirements),
+                             progress=progress)
     inputs = [requirements] + [p for p in (rules, roster) if p is not None]
     return result, shifts.write_outputs(result, out, inputs=inputs)
 
