@@ -202,8 +202,9 @@ def main():
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}; "
-        f"whole run {wall / 60:.1f} min. Reproduce: `.venv/bin/python bench/bench_service.py`"
-        f" (`--days 20 --scales 1` for a quick look).",
+        f"whole run {wall / 60:.1f} min. Reproduce: `.venv/bin/python bench/bench_service.py"
+        + ("" if rules == RULES else f" --rules {','.join(rules)}")
+        + "` (`--days 20 --scales 1` for a quick look).",
         "",
         table(rows),
         "",
