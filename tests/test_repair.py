@@ -88,6 +88,13 @@ def test_repair_stops_at_the_cost_limit(tmp_path):
     assert capped.summary["repair_added_hours"] == 0
 
 
+def _schedule_cli(tmp_path, out: str, *flags: str):
+    """``wfm schedule`` of the short day's requirements into ``tmp_path / out``."""
+    src = tmp_path / "req.csv"
+    _short_day().to_csv(src, index=False)
+    return runner.invoke(app, ["schedule", str(src), "-o", str(tmp_path / out), *flags])
+
+
 def test_schedule_cli_repair_and_its_errors(tmp_path):
     src = tmp_path / "req.csv"
     _short_day().to_csv(src, index=False)
@@ -226,19 +233,14 @@ def test_repair_of_a_daily_target_meets_each_day_for_less():
                             "target, not sl_period week yet"),
 ])
 def test_schedule_cli_repair_settings_are_checked(tmp_path, flag, value, message):
-    src = tmp_path / "req.csv"
-    _short_day().to_csv(src, index=False)
-    res = runner.invoke(app, ["schedule", str(src), "-o", str(tmp_path / "x"), "--repair",
-                              flag, value])
+    res = _schedule_cli(tmp_path, "x", "--repair", flag, value)
     assert res.exit_code == 2
     assert message in res.output
     assert not (tmp_path / "x").exists()
 
 
 def test_schedule_cli_repairs_a_daily_target(tmp_path):
-    src = tmp_path / "req.csv"
-    _short_day().to_csv(src, index=False)
-    res = runner.invoke(app, ["schedule", str(src), "-o", str(tmp_path / "out"), "--repair",
-                              "--sl-period", "day", "--repair-replications", "20"])
+    res = _schedule_cli(tmp_path, "out", "--repair", "--sl-period", "day",
+                        "--repair-replications", "20")
     assert res.exit_code == 0, res.output
     assert "test(s) on new days" in res.stdout
