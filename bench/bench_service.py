@@ -13,7 +13,8 @@ Erlang C 80 % in 20 s, default shift rules, at 0.1x, 0.5x, 1x and 5x the volume.
 
 Each schedule is evaluated by ``shifts.check.check_service`` with ``--days`` (200) simulated
 days per weekday on evaluation seeds never used for staffing (MOL/SIPP are analytic), for the
-schedule's own check (seed 0) or for the repair (seeds [0, 0x5EED, round]), under each staffing rule:
+schedule's own check (seed 0) or for the repair (seeds [0, 0x5EED, k]: k = 0 its rounds,
+k >= 1 its tests), under each staffing rule:
 ``count``, ``designated`` and ``agents`` (agent-level replay of the shifts and breaks). Goals:
 >= 90 % of the intervals with calls at target, none significantly below (upper 95 % limit
 below target), the week's calls-weighted SL lower 95 % bound >= target - 1 point, paid hours
@@ -50,7 +51,7 @@ from wfmplan.staffing import read_forecast, staff  # noqa: E402
 AHT_S = 300.0
 TARGET = ServiceTarget()                  # 80 % in 20 s, Erlang C
 #: SeedSequence entropy of the evaluation: apart from the schedule's check (0) and the
-#: repair's ([0, 0x5EED, round])
+#: repair's ([0, 0x5EED, k])
 EVAL_SEED = [20030303, 10]
 RULES = ("count", "designated", "agents")
 GAP = 0.001
