@@ -478,8 +478,6 @@ def deferred_windows(req: pd.DataFrame, problems, slots, interval_min: int,
     return out
 
 
-#: share of the missing agents (:func:`shifts.check.extra_agents`) a repair round adds
-REPAIR_STEP_SHARE = 1.0
 #: a secant step (:func:`_repair`) is at most this many times the formula's
 REPAIR_SECANT_CAP = 4.0
 
@@ -501,10 +499,10 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
     while the lower limit of its simulated service level's two-sided
     ``options.repair_confidence`` interval (the check's t interval,
     :func:`shifts.check.check_service`) is below the target (0: while the mean is). To the
-    requirement of every short interval it adds ``REPAIR_STEP_SHARE`` (rounded up, at least
-    one) of the on-phone agents :func:`shifts.check.extra_agents` finds missing to lift that
-    level to the target, converted to scheduled agents, and solves again. An interval still
-    short on the same days after agents were added gets the step its measured response
+    requirement of every short interval it adds the on-phone agents (at least one)
+    :func:`shifts.check.extra_agents` finds missing to lift that level to the target,
+    converted to scheduled agents, and solves again. An interval still short on the same
+    days after agents were added gets the step its measured response
     asks for instead: the secant through its last two rounds (level gained per on-phone
     agent added, extended to the target; at most ``REPAIR_SECANT_CAP`` times the formula's
     step), since under a staffing rule that holds calls back where the staffing drops, an
@@ -583,7 +581,7 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
             extra = extra_agents(phones[below], level[below],
                                  req["offered"].to_numpy(float)[rows],
                                  _row_aht(req.iloc[rows], interval_min), interval_min, target)
-            step = np.maximum(np.ceil(extra * REPAIR_STEP_SHARE), 1.0)
+            step = np.maximum(extra, 1).astype(float)
             if rounds_days:
                 added = phones[below] - seen_phones[rows]
                 gained = level[below] - seen_level[rows]
@@ -621,8 +619,8 @@ def _day_top_up(per_interval: pd.DataFrame, short_days: pd.DataFrame, req: pd.Da
     and the fewest agents added that bring the day's calls-weighted level at those loads to
     the target plus, with ``margin``, the width of the day's lower limit below its mean
     (:func:`erlang.period.period_top_up`, Koole & van der Sluis 2003), with the target's
-    interval floor; ``REPAIR_STEP_SHARE`` of them (rounded up), and at least one agent a
-    short day, in its interval with the lowest simulated level."""
+    interval floor; at least one agent a short day, in its interval with the lowest
+    simulated level."""
     req_rows = _requirement_rows(req, coverage)
     queue = (coverage["queue"].astype(str).to_numpy() if "queue" in coverage
              else np.full(len(coverage), ""))
@@ -647,7 +645,7 @@ def _day_top_up(per_interval: pd.DataFrame, short_days: pd.DataFrame, req: pd.Da
                              sl_period="interval", sl_floor=None)
         need = period_top_up(load, aht[idx], offered[idx], day_target, phones[idx],
                              sl_floor=target.sl_floor)
-        step = np.ceil(np.maximum(need - phones[idx], 0) * REPAIR_STEP_SHARE)
+        step = np.maximum(need - phones[idx], 0).astype(float)
         if step.sum() == 0:
             step[np.nanargmin(np.where(offered[idx] > 0, sim[idx], np.inf))] = 1.0
         rows.append(req_rows[idx])
