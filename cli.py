@@ -294,9 +294,11 @@ RepairRoundsOpt = Annotated[int, typer.Option(
 RepairCostOpt = Annotated[float, typer.Option(
     "--repair-max-cost", help="With --repair: stop before the paid hours exceed the first "
                               "schedule's by this share (0.05 = 5 %).")]
-RepairReplicationsOpt = Annotated[int, typer.Option(
+RepairReplicationsOpt = Annotated[int | None, typer.Option(
     "--repair-replications", help="With --repair: simulated days per round, on the repair's "
-                                  "own seeds.")]
+                                  "own seeds (default: 200, more where days are cheap: as "
+                                  "many as 100 million simulated calls allow, at most "
+                                  "2,000).")]
 RepairConfidenceOpt = Annotated[float, typer.Option(
     "--repair-confidence", help="With --repair: an interval is short while the lower limit of "
                                 "its simulated service level's confidence interval at this "
@@ -784,7 +786,7 @@ def schedule(
     repair: RepairOpt = False,
     repair_rounds: RepairRoundsOpt = 12,
     repair_max_cost: RepairCostOpt = 0.05,
-    repair_replications: RepairReplicationsOpt = 200,
+    repair_replications: RepairReplicationsOpt = None,
     repair_confidence: RepairConfidenceOpt = 0.95,
     staffing_rule: StaffingRuleOpt = "count",
     init_rules: Annotated[Path | None, typer.Option(
@@ -894,7 +896,7 @@ def plan(
     repair: RepairOpt = False,
     repair_rounds: RepairRoundsOpt = 12,
     repair_max_cost: RepairCostOpt = 0.05,
-    repair_replications: RepairReplicationsOpt = 200,
+    repair_replications: RepairReplicationsOpt = None,
     repair_confidence: RepairConfidenceOpt = 0.95,
     staffing_rule: StaffingRuleOpt = "count",
     per_interval_deferred: PerIntervalDeferredOpt = False,

@@ -129,9 +129,10 @@ def _repair_lines(s: dict) -> list[str]:
     if "repair_status" not in s:
         return []
     tests = s.get("repair_tests", 0)
+    days = f" of {s['repair_days']:,} simulated days" if "repair_days" in s else ""
     return [f"repair                   {s['repair_status']} after {s['repair_rounds']} "
-            f"round(s) and {tests} test(s) on new days: +{s['repair_added_hours']:,.2f} "
-            "paid hours"]
+            f"round(s) and {tests} test(s) on new days{days}: "
+            f"+{s['repair_added_hours']:,.2f} paid hours"]
 
 
 def _roster_lines(s: dict) -> list[str]:

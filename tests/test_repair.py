@@ -59,6 +59,7 @@ def test_repair_lifts_the_intervals_that_fall_short(tmp_path):
     s = fixed.summary
     assert s["repair_status"] in ("repaired", "rounds exhausted")
     assert s["repair_rounds"] >= 1
+    assert s["repair_days"] == 2000     # 2,820 calls a day: 10^8 // 2,820 > 2,000, capped
     assert s["repair_added_hours"] == pytest.approx(s["paid_hours"]
                                                     - plain.summary["paid_hours"])
     assert 0 < s["repair_added_hours"] <= 0.2 * plain.summary["paid_hours"]
@@ -76,6 +77,18 @@ def test_repair_lifts_the_intervals_that_fall_short(tmp_path):
         grade[name] = overall
     assert grade["fixed"]["sim_intervals_met"] > grade["plain"]["sim_intervals_met"]
     assert grade["fixed"]["sim_service_level_lo"] > grade["plain"]["sim_service_level"]
+
+
+def test_repair_days_grow_where_days_are_cheap():
+    # hand calculation of shifts.schedule.repair_days: 10^8 simulated calls a round, 200 to
+    # 2,000 days; a number given is used as it is
+    days = schedule_module.repair_days
+    assert schedule_module.REPAIR_SIM_CALLS == 100_000_000
+    assert days(171_878.0) == 581            # the bench week at 1x: 10^8 // 171,878
+    assert days(17_188.0) == 2000            # at 0.1x: 5,818 days, capped
+    assert days(859_390.0) == 200            # at 5x: 116 days, at least 200
+    assert days(0.0) == 200 and days(float("nan")) == 200
+    assert days(17_188.0, 40) == 40
 
 
 def test_repair_stops_at_the_cost_limit(tmp_path):
@@ -117,7 +130,8 @@ def test_repair_under_the_agent_replay():
     req = _short_day()
     opts = shifts.ScheduleOptions(replications=10, staffing_rule="agents")
     plain = shifts.schedule(req, options=opts)
-    fixed = shifts.schedule(req, options=replace(opts, repair=True, repair_max_cost=0.2))
+    fixed = shifts.schedule(req, options=replace(opts, repair=True, repair_max_cost=0.2,
+                                                 repair_replications=200))
     assert fixed.summary["sim_staffing_rule"] == "agents"
     assert fixed.summary["repair_added_hours"] > 0
     req_checked, _ = check_requirements(req)
