@@ -230,7 +230,10 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
     ``sim_calls`` (simulated calls offered, mean per replication), ``sim_overtime_h`` and
     ``sim_break_lost_h`` (agent-hours, mean per replication; breaks only in agent mode,
     else NaN; both NaN for chat days); ``overall`` adds their sums over the days,
-    ``sim_days`` and ``sim_staffing_rule``.
+    ``sim_days``, ``sim_staffing_rule`` and ``by_week``: a frame with one row per (queue,
+    calendar week from Monday ``week``) of the simulated days with the week's calls-weighted
+    ``sim_service_level`` (ratio of the week's totals in each replication, ``_lo`` /
+    ``_hi``) and ``sim_calls``.
     """
     target = ServiceTarget() if target is None else target
     check_options(replications, shrinkage, simulate, staffing_rule)
@@ -320,6 +323,8 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
     den = np.zeros(replications)
     unit_num = {u: np.zeros(replications) for u in unit_rows}
     unit_den = {u: np.zeros(replications) for u in unit_rows}
+    week_num: dict[tuple, np.ndarray] = {}     # (queue, Monday): totals per replication
+    week_den: dict[tuple, np.ndarray] = {}
     step = pd.Timedelta(minutes=interval_min)
     for ((queue, day), idx), voice in zip(groups, is_voice, strict=True):
         t_unit = unit_target[str(queue)]
@@ -369,6 +374,9 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
         den += reps[d_key].to_numpy()
         unit_num[str(queue)] += reps[n_key].to_numpy()
         unit_den[str(queue)] += reps[d_key].to_numpy()
+        week = (queue, (day - pd.Timedelta(days=day.weekday())).date())
+        week_num[week] = week_num.get(week, 0.0) + reps[n_key].to_numpy()
+        week_den[week] = week_den.get(week, 0.0) + reps[d_key].to_numpy()
         days.append({"queue": queue, "date": day.date(),
                      "sim_service_level": float(s["service_level"]),
                      "sim_service_level_lo": float(s["service_level_lo"]),
@@ -392,6 +400,14 @@ def check_service(coverage: pd.DataFrame, req: pd.DataFrame, interval_min: int, 
         overall.update(sim_intervals_met=float(met.mean()),
                        sim_intervals_below=int(out["sim_below"].sum()))
     per_day = pd.DataFrame(days, columns=list(DAY_COLUMNS))
+    overall["by_week"] = pd.DataFrame(
+        [{"queue": q, "week": w, **dict(zip(("sim_service_level", "sim_service_level_lo",
+                                             "sim_service_level_hi"),
+                                            _ratio_ci(week_num[q, w], week_den[q, w],
+                                                      confidence), strict=True)),
+          "sim_calls": float(np.mean(week_den[q, w]))} for q, w in week_num],
+        columns=["queue", "week", "sim_service_level", "sim_service_level_lo",
+                 "sim_service_level_hi", "sim_calls"])
     overall.update(sim_service_level=est, sim_service_level_lo=lo, sim_service_level_hi=hi,
                    sim_days=len(days),
                    sim_overtime_h=float(per_day["sim_overtime_h"].sum()),

@@ -205,9 +205,6 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
     why_not = can_check(req)
     if options.repair and why_not is not None:
         raise InputError(f"{source}: cannot repair: {why_not}", param="repair")
-    if options.repair and target.sl_period == "week":
-        raise InputError("repair works with a per-interval or a daily service-level target, "
-                         "not sl_period week yet", param="repair")
     t0 = time.perf_counter()
     solutions, weeks, slots, n_workers = _solve(req, interval_min, rules, options)
     wall = time.perf_counter() - t0
@@ -542,9 +539,10 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
     step), since under a staffing rule that holds calls back where the staffing drops, an
     agent added buys less than the formula says. With 0.95 an interval the rounds accept is
     at the target with about 97.5 % confidence on their days.
-    With a daily target (``target.sl_period == "day"``) the same holds of each day's
-    simulated level instead of each interval's, and a short day's agents are added where
-    they raise the day's level most (:func:`_day_top_up`).
+    With a daily or weekly target (``target.sl_period`` ``"day"`` or ``"week"``) the same
+    holds of each day's (each queue's calendar week's) simulated level instead of each
+    interval's, and a short period's agents are added where they raise its level most
+    (:func:`_period_top_up`).
 
     The rounds reuse one set of days (common random numbers: a change between rounds is the
     effect of the added agents, not of new noise). When no interval is short on it, the
@@ -573,13 +571,13 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
     limit = base_hours * (1.0 + options.repair_max_cost)
     share = _scheduled_on_phone_share(req, options)
     status, rounds, tests, testing = "rounds exhausted", 0, 0, False
-    by_day = target.sl_period == "day"
+    by_period = target.sl_period in ("day", "week")
     # each requirement row's on-phone agents and level on the rounds' days, last round
     seen_phones, seen_level = np.full(len(req), np.nan), np.full(len(req), np.nan)
     days = repair_days(float(req["offered"].clip(lower=0).sum()), options.repair_replications)
     while True:
         coverage = coverage.reset_index(drop=True)
-        per_interval, per_day, _ = check_service(
+        per_interval, per_day, overall = check_service(
             coverage, req, interval_min, target=target, shrinkage=options.shrinkage,
             replications=days,
             seed=_repair_seed(options.seed, tests if testing else 0),
@@ -587,8 +585,10 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
             shifts=shifts_frame)
         # the rounds' days: short while the lower limit is below the target; a test on new
         # days: short where even the upper limit is (significantly below); per interval, or
-        # per day with a daily target
-        frame = per_day if by_day else per_interval
+        # per day / week with a daily / weekly target
+        frame = {"day": per_day.rename(columns={"date": "period"}),
+                 "week": overall["by_week"].rename(columns={"week": "period"})
+                 }.get(target.sl_period, per_interval)
         level = frame["sim_service_level_lo" if options.repair_confidence
                       else "sim_service_level"].to_numpy(float)
         test = frame["sim_service_level_hi"].to_numpy(float) if (
@@ -606,9 +606,9 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
         if rounds == options.repair_rounds:
             break
         rounds += 1
-        if by_day:
-            rows, step = _day_top_up(per_interval, per_day[below], req, coverage,
-                                     interval_min, target, bool(options.repair_confidence))
+        if by_period:
+            rows, step = _period_top_up(per_interval, frame[below], req, coverage,
+                                        interval_min, target, bool(options.repair_confidence))
         else:
             all_rows = _requirement_rows(req, coverage)
             rows = all_rows[below]
@@ -646,21 +646,26 @@ def _repair(req, solutions, weeks, slots, shifts_frame, coverage, interval_min, 
         "repair_added_hours": hours - base_hours}
 
 
-def _day_top_up(per_interval: pd.DataFrame, short_days: pd.DataFrame, req: pd.DataFrame,
-                coverage: pd.DataFrame, interval_min: int, target: ServiceTarget,
-                margin: bool = True):
-    """(requirement rows, on-phone agents to add) for the days whose simulated service level
-    falls short of a daily target: in each, the load every interval behaves like
+def _period_top_up(per_interval: pd.DataFrame, short: pd.DataFrame, req: pd.DataFrame,
+                   coverage: pd.DataFrame, interval_min: int, target: ServiceTarget,
+                   margin: bool = True):
+    """(requirement rows, on-phone agents to add) for the periods (``short``: rows of
+    ``queue``, ``period`` and the period's simulated level with its limits; a day, or the
+    Monday of a calendar week, as ``target.sl_period`` says) whose simulated service level
+    falls short of the period's target: in each, the load every interval behaves like
     (:func:`shifts.check.equivalent_load`, never lighter than the load it was staffed for),
-    and the fewest agents added that bring the day's calls-weighted level at those loads to
-    the target plus, with ``margin``, the width of the day's lower limit below its mean
-    (:func:`erlang.period.period_top_up`, Koole & van der Sluis 2003), with the target's
-    interval floor; at least one agent a short day, in its interval with the lowest
-    simulated level."""
+    and the fewest agents added that bring the period's calls-weighted level at those loads
+    to the target plus, with ``margin``, the width of the period's lower limit below its
+    mean (:func:`erlang.period.period_top_up`, Koole & van der Sluis 2003), with the
+    target's interval floor; at least one agent a short period, in its interval with the
+    lowest simulated level."""
     req_rows = _requirement_rows(req, coverage)
     queue = (coverage["queue"].astype(str).to_numpy() if "queue" in coverage
              else np.full(len(coverage), ""))
-    date = pd.to_datetime(coverage["interval_start"]).dt.date.to_numpy()
+    stamp = pd.to_datetime(coverage["interval_start"])
+    if target.sl_period == "week":
+        stamp = stamp - pd.to_timedelta(stamp.dt.day_of_week, unit="D")
+    period = stamp.dt.date.to_numpy()
     phones = per_interval["on_phone_agents"].to_numpy(np.int64)
     sim = per_interval["sim_service_level"].to_numpy(float)
     offered = req["offered"].to_numpy(float)[req_rows]
@@ -671,15 +676,15 @@ def _day_top_up(per_interval: pd.DataFrame, short_days: pd.DataFrame, req: pd.Da
             given = req[column].to_numpy(float)[req_rows]
             staffed = np.where(np.isfinite(given), given, staffed)
     rows, steps = [], []
-    for day in short_days.itertuples(index=False):
-        idx = np.flatnonzero((queue == str(day.queue)) & (date == day.date))
+    for one in short.itertuples(index=False):
+        idx = np.flatnonzero((queue == str(one.queue)) & (period == one.period))
         load = np.fmax(equivalent_load(phones[idx], sim[idx], offered[idx], aht[idx],
                                        interval_min, target), staffed[idx])
         load = np.where(np.isfinite(load), load, 0.0)
-        width = max(day.sim_service_level - day.sim_service_level_lo, 0.0) if margin else 0.0
-        day_target = replace(target, sl_target=min(target.sl_target + width, 0.999),
-                             sl_period="interval", sl_floor=None)
-        need = period_top_up(load, aht[idx], offered[idx], day_target, phones[idx],
+        width = max(one.sim_service_level - one.sim_service_level_lo, 0.0) if margin else 0.0
+        period_target = replace(target, sl_target=min(target.sl_target + width, 0.999),
+                                sl_period="interval", sl_floor=None)
+        need = period_top_up(load, aht[idx], offered[idx], period_target, phones[idx],
                              sl_floor=target.sl_floor)
         step = np.maximum(need - phones[idx], 0).astype(float)
         if step.sum() == 0:

@@ -93,6 +93,34 @@ def test_simulation_agrees_with_erlang_on_a_flat_day():
     assert res.summary["sim_service_level"] == pytest.approx(erl, abs=0.04)
 
 
+def test_weekly_levels_are_the_ratio_of_each_weeks_totals():
+    # three days in two calendar weeks (Fri 6 Mar, Mon 9 and Tue 10 Mar 2026): by_week has one
+    # row per week; a week of one day is that day's level, and a week of two days is the
+    # ratio of their totals: the calls-weighted mean of the two days' levels (the per-day
+    # means per replication, sim_calls, are the weights), with an interval around it
+    days = ["2026-03-06", "2026-03-09", "2026-03-10"]
+    t = pd.DatetimeIndex([pd.Timestamp(f"{d} 08:00") + pd.Timedelta(minutes=15 * k)
+                          for d in days for k in range(16)])
+    offered = np.tile(np.r_[np.full(8, 120.0), np.full(8, 60.0)], 3) * np.repeat([1, 1, 1.5], 16)
+    req = pd.DataFrame({"interval_start": t.strftime("%Y-%m-%d %H:%M"), "offered": offered,
+                        "aht_s": 180.0, "agents": np.ceil(offered / 5.0 + 3).astype(int)})
+    res = shifts.schedule(req, NO_BREAKS, replications=2, seed=1)
+    checked, interval_min = check_requirements(req)
+    _, per_day, overall = check_service(res.coverage, checked, interval_min, replications=40,
+                                        seed=3)
+    weeks = overall["by_week"]
+    assert weeks["week"].astype(str).tolist() == ["2026-03-02", "2026-03-09"]
+    assert weeks["sim_service_level"].iloc[0] == pytest.approx(per_day["sim_service_level"].iloc[0])
+    assert weeks["sim_service_level_lo"].iloc[0] == pytest.approx(
+        per_day["sim_service_level_lo"].iloc[0])
+    two = per_day.iloc[1:]
+    pooled = np.average(two["sim_service_level"], weights=two["sim_calls"])
+    assert weeks["sim_service_level"].iloc[1] == pytest.approx(pooled)
+    assert weeks["sim_calls"].iloc[1] == pytest.approx(two["sim_calls"].sum())
+    assert (weeks["sim_service_level_lo"] <= weeks["sim_service_level"]).all()
+    assert (weeks["sim_service_level"] <= weeks["sim_service_level_hi"]).all()
+
+
 def test_explicit_shrinkage_and_no_simulation(staffed):
     res = shifts.schedule(staffed, shrinkage=0.5, simulate=False)
     cov = res.coverage

@@ -709,6 +709,7 @@ def check_schedule(sched: shifts.ScheduleResult, req_frame, requirements: Requir
         days = days.merge(per_day.drop(columns=[] if has_queue else ["queue"]), on=keys,
                           how="left")
     by_unit = overall.pop("by_unit")
+    overall.pop("by_week", None)         # the repair's; the per-day table is the report's
     summary = {**sched.summary, **{k: v for k, v in overall.items() if k != "on_phone_share"}}
     return replace(sched, coverage=coverage, days=days, summary=summary), by_unit
 
