@@ -83,6 +83,9 @@ class SeriesCase:
     ``notes`` (the structure, in words), ``holdout`` (never used to choose or tune methods:
     see the module docstring), ``rate`` (the Poisson mean of each row of ``frame``) and
     ``history_weeks`` (a short-history case: each origin sees only that many weeks);
+    ``base_rate``: the rate of each row without the day's random factor (every planted
+    effect known, not the day's draw: the best forecast a model of the structure can make;
+    None where the rate's own path is random, the AR(1) cases);
     ``surprise_days``: dates (YYYY-MM-DD) of planted events no forecaster can know of (a
     one-day surge), for a bias measured without them as well."""
 
@@ -94,6 +97,7 @@ class SeriesCase:
     notes: str = ""
     holdout: bool = False
     rate: np.ndarray | None = field(default=None, repr=False)
+    base_rate: np.ndarray | None = field(default=None, repr=False)
     history_weeks: int | None = None
     surprise_days: tuple[str, ...] = ()
 
@@ -169,8 +173,9 @@ def _close(c: _Centre, day_mask: np.ndarray) -> None:
 
 
 def _draw(c: _Centre, rng: np.random.Generator, day_cv: float = 0.05,
-          queue: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
-    """Counts: Poisson given rate x the day's Gamma(mean 1, cv ``day_cv``) factor."""
+          queue: str | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Counts: Poisson given rate x the day's Gamma(mean 1, cv ``day_cv``) factor. Returns
+    (frame, the Poisson mean of each row, the rate of each row without the day's factor)."""
     k = 1.0 / day_cv ** 2 if day_cv > 0 else None
     factor = rng.gamma(k, 1.0 / k, len(c.days)) if k else np.ones(len(c.days))
     lam = c.rate * factor[:, None]
@@ -181,17 +186,17 @@ def _draw(c: _Centre, rng: np.random.Generator, day_cv: float = 0.05,
                           + c.slots[si].astype("timedelta64[m]"), S.OFFERED: y})
     if queue is not None:
         frame.insert(0, S.QUEUE, queue)
-    return frame, mu
+    return frame, mu, c.rate[di, si]
 
 
-def _to_minutes(frame: pd.DataFrame, rate: np.ndarray, interval_min: int
-                ) -> tuple[pd.DataFrame, np.ndarray]:
+def _to_minutes(frame: pd.DataFrame, rate: np.ndarray, base: np.ndarray, interval_min: int
+                ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The same series at a coarser interval length: counts and rates summed."""
-    f = frame.assign(_rate=rate)
+    f = frame.assign(_rate=rate, _base=base)
     f[S.INTERVAL_START] = f[S.INTERVAL_START].dt.floor(f"{interval_min}min")
     keys = [c for c in (S.QUEUE, S.INTERVAL_START) if c in f.columns]
-    g = f.groupby(keys, sort=True, as_index=False)[[S.OFFERED, "_rate"]].sum()
-    return g.drop(columns="_rate"), g["_rate"].to_numpy()
+    g = f.groupby(keys, sort=True, as_index=False)[[S.OFFERED, "_rate", "_base"]].sum()
+    return g.drop(columns=["_rate", "_base"]), g["_rate"].to_numpy(), g["_base"].to_numpy()
 
 
 def _holidays(c: _Centre, country: str, rules: dict[str, object], *, eve: float = 1.0,
@@ -258,13 +263,13 @@ def week7_30(seed: int = 1) -> SeriesCase:
     rng = np.random.default_rng([seed, 1])
     c = _centre("2024-01-01", 40, 30, {"Mon-Fri": [(8, 22)], "Sat-Sun": [(9, 18)]},
                 (1.15, 1.0, 0.97, 0.95, 0.9, 0.55, 0.4), 4000)
-    f, r = _draw(c, rng)
-    return SeriesCase("week7_30", f, 30, rate=r, notes=_note(
+    f, r, b = _draw(c, rng)
+    return SeriesCase("week7_30", f, 30, rate=r, base_rate=b, notes=_note(
         "Mon-Fri 08-22, Sat-Sun 09-18 at 55 % / 40 % of Monday's level; two-peak day;",
         "day-level Gamma noise cv 5 %; no holidays."))
 
 
-def _il_bank(seed: int) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+def _il_bank(seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, list[str]]:
     rng = np.random.default_rng([seed, 2])
     # Sunday-Thursday week, short Friday, Saturday-evening reopening (after the Sabbath)
     c = _centre("2023-08-27", 63, 30,
@@ -273,14 +278,14 @@ def _il_bank(seed: int) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
                 peaks=((10.0, 1.7, 1.0), (14.5, 2.0, 0.7), (20.5, 1.2, 0.35)), floor=0.2)
     done = _holidays(c, "IL", {"Independence Day": 0.6}, after=1.25,
                      eve_hours=((8, 13),), eve_level=0.45)
-    f, r = _draw(c, rng)
-    return f, r, done
+    f, r, b = _draw(c, rng)
+    return f, r, b, done
 
 
 def il_bank_30(seed: int = 1) -> SeriesCase:
     """An Israeli-bank-like centre at 30 min (Sun-Thu, short Friday, Saturday evening)."""
-    f, r, done = _il_bank(seed)
-    return SeriesCase("il_bank_30", f, 30, country="IL", rate=r, notes=_note(
+    f, r, b, done = _il_bank(seed)
+    return SeriesCase("il_bank_30", f, 30, country="IL", rate=r, base_rate=b, notes=_note(
         "Sun-Thu 07-22, Fri 08-13 (45 % of a day), closed Saturday daytime, Sat 19-23 (16 %);",
         "IL holidays closed (Independence Day open x0.6), a holiday's eve has Friday hours,",
         "the first open day after a closure x1.25; 63 weeks from 2023-08-27, so the autumn",
@@ -290,9 +295,9 @@ def il_bank_30(seed: int = 1) -> SeriesCase:
 
 def il_bank_60(seed: int = 1) -> SeriesCase:
     """The same draw as :func:`il_bank_30`, summed to 60-minute intervals."""
-    f, r, _ = _il_bank(seed)
-    f, r = _to_minutes(f, r, 60)
-    return SeriesCase("il_bank_60", f, 60, country="IL", rate=r,
+    f, r, b, _ = _il_bank(seed)
+    f, r, b = _to_minutes(f, r, b, 60)
+    return SeriesCase("il_bank_60", f, 60, country="IL", rate=r, base_rate=b,
                       notes="il_bank_30 summed to 60 min (the same draw).")
 
 
@@ -301,8 +306,8 @@ def fri_sat_weekend(seed: int = 1) -> SeriesCase:
     rng = np.random.default_rng([seed, 3])
     c = _centre("2024-01-07", 30, 30, {"Sun-Thu": [(8, 20)]},
                 (0.95, 0.92, 0.9, 0.85, 0.0, 0.0, 1.15), 3500)
-    f, r = _draw(c, rng)
-    return SeriesCase("fri_sat_weekend", f, 30, rate=r, notes=_note(
+    f, r, b = _draw(c, rng)
+    return SeriesCase("fri_sat_weekend", f, 30, rate=r, base_rate=b, notes=_note(
         "Sun-Thu 08-20, closed Friday and Saturday; Sunday the busiest day; no holidays."))
 
 
@@ -312,8 +317,8 @@ def trend(seed: int = 1) -> SeriesCase:
     c = _centre("2024-01-01", 36, 30, {"Mon-Fri": [(8, 20)], "Sat": [(9, 14)]},
                 (1.2, 1.0, 0.95, 0.95, 0.9, 0.35, 0.0), 2500)
     c.rate *= (1.01 ** (np.arange(len(c.days)) / 7))[:, None]
-    f, r = _draw(c, rng)
-    return SeriesCase("trend", f, 30, rate=r, notes=_note(
+    f, r, b = _draw(c, rng)
+    return SeriesCase("trend", f, 30, rate=r, base_rate=b, notes=_note(
         "Mon-Fri 08-20, Sat 09-14; calls grow 1 % a week (+42 % over the 36 weeks)."))
 
 
@@ -323,8 +328,8 @@ def level_shift(seed: int = 1) -> SeriesCase:
     c = _centre("2024-01-01", 30, 30, {"Mon-Fri": [(8, 20)], "Sat": [(9, 14)]},
                 (1.2, 1.0, 0.95, 0.95, 0.9, 0.35, 0.0), 3000)
     c.rate[c.days >= c.days[0] + pd.Timedelta(weeks=21)] *= 0.75
-    f, r = _draw(c, rng)
-    return SeriesCase("level_shift", f, 30, rate=r, holdout=True, notes=_note(
+    f, r, b = _draw(c, rng)
+    return SeriesCase("level_shift", f, 30, rate=r, base_rate=b, holdout=True, notes=_note(
         "Mon-Fri 08-20, Sat 09-14; calls drop 25 % from week 22 of 30 (a product moved to",
         "another queue) and stay there: the first evaluation week is one week after it."))
 
@@ -339,8 +344,8 @@ def missing_month(seed: int = 1) -> SeriesCase:
     gap = (c.days >= gap0) & (c.days < gap0 + pd.Timedelta(days=30))
     c.rate[c.days >= gap0 + pd.Timedelta(days=30)] *= 1.3
     _close(c, gap)
-    f, r = _draw(c, rng)
-    return SeriesCase("missing_month", f, 30, rate=r, notes=_note(
+    f, r, b = _draw(c, rng)
+    return SeriesCase("missing_month", f, 30, rate=r, base_rate=b, notes=_note(
         f"Sun-Thu 08-19, Fri 08-13; no rows {gap0:%Y-%m-%d} .. "
         f"{gap0 + pd.Timedelta(days=29):%Y-%m-%d} (an export gap, not a closure); the level",
         "is 30 % higher after the gap than before it."))
@@ -354,8 +359,8 @@ def zero_nights_15(seed: int = 1) -> SeriesCase:
                 peaks=((10.5, 2.5, 1.0), (15.0, 2.5, 0.8), (20.0, 1.5, 0.3)), floor=0.004)
     doy = c.days.day_of_year.to_numpy()
     c.rate *= (1 + 0.1 * np.sin(2 * np.pi * (doy - 80) / 365.25))[:, None]
-    f, r = _draw(c, rng, day_cv=0.06)
-    return SeriesCase("zero_nights_15", f, 15, rate=r, notes=_note(
+    f, r, b = _draw(c, rng, day_cv=0.06)
+    return SeriesCase("zero_nights_15", f, 15, rate=r, base_rate=b, notes=_note(
         "Open 24/7 at 15 min, ~1,200 calls a day; nights 00-06 have ~0.1 calls an interval",
         "(mostly zero rows); +-10 % yearly cycle; two years (2023-2024)."))
 
@@ -364,8 +369,9 @@ def _short(weeks: int, seed: int, holdout: bool) -> SeriesCase:
     rng = np.random.default_rng([seed, 8, weeks])
     c = _centre("2024-03-04", weeks + 7, 30, {"Mon-Fri": [(8, 20)], "Sat": [(9, 14)]},
                 (1.2, 1.0, 0.95, 0.95, 0.9, 0.35, 0.0), 2000)
-    f, r = _draw(c, rng)
-    return SeriesCase(f"short_{weeks}w", f, 30, rate=r, holdout=holdout, history_weeks=weeks,
+    f, r, b = _draw(c, rng)
+    return SeriesCase(f"short_{weeks}w", f, 30, rate=r, base_rate=b, holdout=holdout,
+                      history_weeks=weeks,
                       notes=_note(f"Mon-Fri 08-20, Sat 09-14; each origin sees only the last "
                                   f"{weeks} weeks of history ({weeks + 7} weeks drawn)."))
 
@@ -402,8 +408,9 @@ def outlier_days(seed: int = 1) -> SeriesCase:
         c.rate[i] *= size
         days.append(f"{c.days[i]:%Y-%m-%d} x{size:g}")
         dates.append(f"{c.days[i]:%Y-%m-%d}")
-    f, r = _draw(c, rng)
-    return SeriesCase("outlier_days", f, 30, rate=r, surprise_days=tuple(dates), notes=_note(
+    f, r, b = _draw(c, rng)
+    return SeriesCase("outlier_days", f, 30, rate=r, base_rate=b,
+                      surprise_days=tuple(dates), notes=_note(
         "Mon-Fri 08-20; one-day surges", ", ".join(days) + "; the last one in the last",
         "week of the history, the two before it inside the evaluation weeks (each then in",
         "the last week before the next origin)."))
@@ -425,8 +432,8 @@ def _holiday_case(country: str, seed: int) -> SeriesCase:
     c = _centre(start, weeks, 30, {"Mon-Fri": [(8, 20)], "Sat": [(9, 17)]},
                 (1.2, 1.0, 0.95, 0.95, 0.9, 0.45, 0.0), 3000)
     done = _holidays(c, country, rules, eve=0.85, after=1.3)
-    f, r = _draw(c, rng)
-    return SeriesCase(f"holidays_{country}", f, 30, country=country, rate=r,
+    f, r, b = _draw(c, rng)
+    return SeriesCase(f"holidays_{country}", f, 30, country=country, rate=r, base_rate=b,
                       holdout=country in ("DE", "FR"), notes=_note(
                           f"Mon-Fri 08-20, Sat 09-17; {country} public holidays: "
                           + "; ".join(done) + ". The open day before a closed holiday x0.85, "
@@ -453,7 +460,7 @@ def holidays_FR(seed: int = 1) -> SeriesCase:  # noqa: N802
     return _holiday_case("FR", seed)
 
 
-def _ar1(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+def _ar1(seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """log rate = log(double-seasonal base) + interval AR(1) + day AR(1), 7-day week."""
     rng = np.random.default_rng([seed, 11])
     c = _centre("2024-01-01", 40, 30, {"Mon-Sun": [(6, 24)]},
@@ -478,7 +485,7 @@ def _ar1(seed: int) -> tuple[pd.DataFrame, np.ndarray]:
 
 def ar1_30(seed: int = 1) -> SeriesCase:
     """Smooth double-seasonal series with short-term AR(1) dynamics, 30 min."""
-    f, r = _ar1(seed)
+    f, r, _ = _ar1(seed)
     return SeriesCase("ar1_30", f, 30, rate=r, notes=_note(
         "Open 06-24 every day, ~10,000 calls a weekday; log rate has an AR(1) across",
         "intervals (phi 0.9 per 30 min, sd 8 %) and one across days (phi 0.9, sd 10 %);",
@@ -487,7 +494,7 @@ def ar1_30(seed: int = 1) -> SeriesCase:
 
 def ar1_60(seed: int = 1) -> SeriesCase:
     """The same draw as :func:`ar1_30`, summed to 60 minutes."""
-    f, r = _to_minutes(*_ar1(seed), 60)
+    f, r, _ = _to_minutes(*_ar1(seed), 60)
     return SeriesCase("ar1_60", f, 60, rate=r, notes="ar1_30 summed to 60 min (the same draw).")
 
 
@@ -507,7 +514,8 @@ def multi_queue(seed: int = 1) -> SeriesCase:
              (("sales", sales), ("service", service), ("collections", coll))]
     f = pd.concat([p[0] for p in parts], ignore_index=True)
     r = np.concatenate([p[1] for p in parts])
-    return SeriesCase("multi_queue", f, 30, rate=r, holdout=True, notes=_note(
+    b = np.concatenate([p[2] for p in parts])
+    return SeriesCase("multi_queue", f, 30, rate=r, base_rate=b, holdout=True, notes=_note(
         "queues sales (Mon-Sat 09-21, evening peak, 2,500/day), service (7 days 07-23,",
         "5,000/day), collections (Mon-Fri 08-18, 800/day, +40 % on days 1-4 of the month)."))
 

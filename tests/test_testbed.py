@@ -49,6 +49,26 @@ def test_every_case_is_a_history_frame_and_deterministic_by_seed(cases):
     assert not np.array_equal(other["offered"].to_numpy(), again["offered"].to_numpy())
 
 
+def test_base_rate_is_the_rate_without_the_days_factor(cases):
+    # forecast.synthetic._draw: rate = base x the day's Gamma(mean 1, cv 5 %, 6 % for
+    # zero_nights_15) factor, so rate / base is one number a day (a queue's day for
+    # multi_queue) with mean about 1 and that cv; the AR(1) cases have no base (their rate
+    # path is itself random)
+    for name, case in cases.items():
+        if name.startswith("ar1"):
+            assert case.base_rate is None
+            continue
+        f = case.frame.assign(ratio=case.rate / case.base_rate,
+                              day=case.frame["interval_start"].dt.normalize())
+        keys = ["queue", "day"] if "queue" in f else ["day"]
+        per_day = f.groupby(keys)["ratio"]
+        assert (per_day.max() - per_day.min()).max() < 1e-9, name
+        factor = per_day.first()
+        cv = 0.06 if name == "zero_nights_15" else 0.05
+        assert factor.mean() == pytest.approx(1.0, abs=4 * cv / np.sqrt(len(factor))), name
+        assert factor.std() == pytest.approx(cv, rel=0.35), name
+
+
 def test_about_a_third_is_holdout(cases):
     hold = sorted(n for n, c in cases.items() if c.holdout)
     # the fixed rule of the module docstring (the bench adds 3 public series, all hold-out)
@@ -118,7 +138,7 @@ def test_short_histories_and_their_origins(cases, bed):
         origins = bed.origins_of(c)
         assert len(origins) == 6
         for o in origins:
-            hist, test, _ = bed.split(c, o)
+            hist, test, _, _ = bed.split(c, o)
             t = hist["interval_start"]
             assert t.min() >= o - pd.Timedelta(weeks=n) and t.max() < o
             assert (o - t.min().normalize()).days > 7 * n - 3       # the whole n weeks
