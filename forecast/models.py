@@ -619,7 +619,7 @@ class DayProfile(Model):
     (:func:`ew_profiles`; :data:`SPECIAL_SHAPES` for the days around a closure)."""
 
     name = "day_profile"
-    min_weeks = 3
+    min_weeks = 2
 
     def __init__(self, max_weeks: int = 52):
         self.max_weeks = max_weeks

@@ -171,7 +171,7 @@ def test_one_week_history_baseline_answers():
     result = forecast.run_forecast(f, horizon="1w")
     assert (result.frame["model"] == "auto(seasonal_naive)").all()
     notes = " ".join(result.notes)
-    assert "day_profile stepped aside: day_profile needs at least 3 weeks" in notes
+    assert "day_profile stepped aside: day_profile needs at least 2 weeks" in notes
     assert "Poisson-only" in notes
     with pytest.raises(InputError, match="too short for a backtest"):
         forecast.run_backtest(f)
