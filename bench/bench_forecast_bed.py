@@ -321,7 +321,7 @@ def peer_jobs(cases, n_origins=None) -> list[tuple[str, str, str, np.ndarray, in
     jobs = []
     for case in cases:
         for o in origins_of(case, n_origins):
-            hist, _, _ = split(case, o)
+            hist, _, _, _ = split(case, o)
             for key, hs in _by_series(hist):
                 key = key if isinstance(key, tuple) else (key,)
                 y, _, k = _grid(hs, o, case.interval_min)

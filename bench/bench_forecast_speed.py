@@ -62,7 +62,7 @@ def measure(cases: list[str], runs: int) -> dict:
         origins = origins_of(case, runs + 1)
         jobs = []
         for o in origins:
-            hist, _, _ = split(case, o)
+            hist, _, _, _ = split(case, o)
             last = hist["interval_start"].max().normalize()
             days = (o + pd.Timedelta(days=7) - (last + pd.Timedelta(days=1))).days
             jobs.append((o, forecast.read_history(hist), int(days)))
