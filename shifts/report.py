@@ -56,7 +56,7 @@ def summary_lines(summary: dict) -> list[str]:
         f"status                   {s['status']}",
         *headcount_lines(s),
         *_service_lines(s),
-        *_repair_lines(s),
+        *repair_lines(s),
         *_roster_lines(s),
     ]
 
@@ -125,7 +125,7 @@ def cover_lines(s: dict) -> list[str]:
     return lines
 
 
-def _repair_lines(s: dict) -> list[str]:
+def repair_lines(s: dict) -> list[str]:
     if "repair_status" not in s:
         return []
     tests = s.get("repair_tests", 0)

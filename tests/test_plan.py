@@ -157,3 +157,22 @@ def test_plan_workbook_is_usable(planned):
     assert rows["service target"][0] == "80% of calls answered within 20 s"
     assert rows["AHT"][0].startswith("300 s")
     assert wb["forecast"]._charts and wb["forecast"]["A2"].is_date
+
+
+def test_the_repair_is_reported_in_the_plan_summary():
+    # what --repair did reaches plan_summary.json and the plan's lines (it ran unreported)
+    from wfmcore.targets import ServiceTarget
+    from wfmplan.plan import schedule_figures, summary_lines
+    s = {"paid_hours": 100.0, "lp_bound": 99.0, "gap": 0.01, "under_covered_intervals": 0,
+         "solve_time_s": 1.0, "status": "optimal", "repair_status": "repaired",
+         "repair_rounds": 2, "repair_tests": 1, "repair_days": 581,
+         "repair_added_hours": 12.5}
+    fig = schedule_figures(s, 37.5, 1.0, ServiceTarget())
+    assert {k: fig[k] for k in ("repair_status", "repair_rounds", "repair_tests",
+                                "repair_days", "repair_added_hours")} == {
+        "repair_status": "repaired", "repair_rounds": 2, "repair_tests": 1,
+        "repair_days": 581, "repair_added_hours": 12.5}
+    lines = summary_lines({**fig, "calls": 1.0, "agent_hours": 1.0, "service_level": 0.8,
+                           "asa_s": 10.0, "abandon_rate": 0.0})
+    assert ("repair                   repaired after 2 round(s) and 1 test(s) on new days "
+            "of 581 simulated days: +12.50 paid hours") in lines

@@ -52,7 +52,13 @@ from erlang import kpis
 from erlang.chat_history import estimate_aht_by_concurrency
 from forecast.pipeline import run_forecast_partitioned
 from shifts.check import DAY_COLUMNS, check_service
-from shifts.report import cover_lines, deferred_lines, under_covered_lines, under_covered_table
+from shifts.report import (
+    cover_lines,
+    deferred_lines,
+    repair_lines,
+    under_covered_lines,
+    under_covered_table,
+)
 from shifts.requirements import check_requirements, scheduling_units
 from wfmcore import checks, reader
 from wfmcore import schema as S
@@ -590,7 +596,10 @@ HEADCOUNT_KEYS = ("people", "people_by_contract", "people_max_day", "shifts",
                   "deferred_window_units", "deferred_late_agent_h", "deferred_by_unit",
                   # and the tours added where the solver left intervals short
                   "tours_added_to_cover", "paid_hours_added_to_cover", "greedy_cover_units",
-                  "search_improved_units", "paid_hours_saved_by_search")
+                  "search_improved_units", "paid_hours_saved_by_search",
+                  # and what --repair did (shifts.schedule._repair)
+                  "repair_status", "repair_rounds", "repair_tests", "repair_days",
+                  "repair_added_hours")
 
 def unit_figures(sched) -> dict:
     """The summary's per-unit keys: ``units``, one entry per planning unit of the schedule
@@ -948,6 +957,7 @@ def summary_lines(summary: dict) -> list[str]:
         f"(LP bound {s['lp_bound']:,.1f}, gap {100 * s['gap']:.2f} %)",
         f"FTE                      {s['fte']:,.1f} (at {s['fte_hours_per_week']:g} h a week)",
         *headcount_lines(s),
+        *repair_lines(s),
         f"under-covered intervals  {s['under_covered_intervals']}",
         *([f"solver status            {s['solver_status']}"] if "solver_status" in s else []),
         f"service level ({'Erlang)  ' if 'groups' not in s else 'search)  '} "
