@@ -186,8 +186,10 @@ class PlanResult:
     channels), ``share_on_time_by_channel`` and ``deadline_by_channel`` (deferred channels:
     the simulated share, and e.g. "95% within 8 business hours"); call blending
     (:func:`wfmplan.staffing.blending_figures`): ``blended_agent_h``, ``blend_free_agent_h``,
-    ``blend_voice_service_level``, ``blend_voice_service_level_without``. A figure that
-    does not apply is NaN (null in JSON).
+    ``blend_voice_service_level``, ``blend_voice_service_level_without``; with ``--repair``
+    (:func:`shifts.schedule`): ``repair_status``, ``repair_rounds``, ``repair_tests``,
+    ``repair_days`` and ``repair_added_hours``. A figure that does not apply is NaN (null
+    in JSON).
 
     A multi-skill plan (``[groups.NAME]`` tables in wfm.toml; :func:`_build_skills`) has
     the same keys with these meanings: ``agent_hours`` the groups' required agent-hours;
