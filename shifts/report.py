@@ -40,6 +40,15 @@ def deferred_lines(summary: dict) -> list[str]:
     return lines
 
 
+def period_note(s: dict) -> str:
+    """With a daily or weekly target, the words that say the interval count is not the
+    goal (the summary's ``sl_period``); empty otherwise."""
+    period = s.get("sl_period", "interval")
+    if period not in ("day", "week"):
+        return ""
+    return f" (each interval checked against the level; the target is each {period}'s)"
+
+
 def summary_lines(summary: dict) -> list[str]:
     """The on-screen summary, one line per quantity with its unit."""
     s = summary
@@ -171,7 +180,8 @@ def _service_lines(s: dict) -> list[str]:
         met = s.get("sim_intervals_met", math.nan)
         if met == met:
             lines.append(f"intervals at target      {_pct(met)} simulated at or above it, "
-                         f"{s['sim_intervals_below']} significantly below")
+                         f"{s['sim_intervals_below']} significantly below"
+                         + period_note(s))
         lines.extend(_overtime_lines(s))
     else:
         lines.append("simulated service level  not simulated")

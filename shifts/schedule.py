@@ -235,7 +235,8 @@ def schedule(requirements: pd.DataFrame, rules: Rules | None = None,
                    sim_service_level_lo=np.nan, sim_service_level_hi=np.nan,
                    sim_replications=0, sim_intervals_met=np.nan, sim_intervals_below=0,
                    sim_staffing_rule="", sim_days=0, sim_overtime_h=np.nan,
-                   sim_break_lost_h=np.nan, service_check=why_not or "", **repair_info)
+                   sim_break_lost_h=np.nan, service_check=why_not or "",
+                   sl_period=target.sl_period, **repair_info)
     if why_not is None:
         per_interval, per_day, overall = check_service(
             coverage, req, interval_min, target=target, shrinkage=options.shrinkage,

@@ -176,3 +176,11 @@ def test_the_repair_is_reported_in_the_plan_summary():
                            "asa_s": 10.0, "abandon_rate": 0.0})
     assert ("repair                   repaired after 2 round(s) and 1 test(s) on new days "
             "of 581 simulated days: +12.50 paid hours") in lines
+
+
+def test_a_period_target_says_the_interval_count_is_not_its_goal():
+    # with --sl-period day or week the per-interval count is information, said in words
+    from shifts.report import period_note
+    assert period_note({"sl_period": "week"}) == (
+        " (each interval checked against the level; the target is each week's)")
+    assert period_note({"sl_period": "interval"}) == "" and period_note({}) == ""

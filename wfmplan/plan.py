@@ -55,6 +55,7 @@ from shifts.check import DAY_COLUMNS, check_service
 from shifts.report import (
     cover_lines,
     deferred_lines,
+    period_note,
     repair_lines,
     under_covered_lines,
     under_covered_table,
@@ -170,9 +171,9 @@ class PlanResult:
     ``agent_hours``, ``scheduled_agent_hours``, ``paid_hours``, ``fte``,
     ``fte_hours_per_week``, ``lp_bound``, ``gap``, ``under_covered_intervals``,
     ``solve_time_s``, ``solver_status``, the general target (``sl_target``,
-    ``sl_threshold_s``, ``max_occupancy``, ``shrinkage``); the service check of the voice and chat rows, each
-    by its own model and target, pooled over them: ``service_level`` (the formula's,
-    calls-weighted), ``asa_s`` (over answered contacts), ``abandon_rate``,
+    ``sl_threshold_s``, ``sl_period``, ``max_occupancy``, ``shrinkage``); the service check
+    of the voice and chat rows, each by its own model and target, pooled over them:
+    ``service_level`` (the formula's, calls-weighted), ``asa_s`` (over answered contacts), ``abandon_rate``,
     ``sim_service_level`` with ``sim_service_level_lo`` / ``_hi`` (the simulator's, ratio of
     totals, 95 % interval), ``sim_intervals_met``, ``sim_intervals_below``,
     ``sim_overtime_h``, ``sim_break_lost_h``, ``sim_staffing_rule``, ``sim_replications``;
@@ -583,6 +584,7 @@ def schedule_figures(s: Mapping, fte_hours: float, weeks: float,
         "solver_status": str(s["status"]),
         "sl_target": target.sl_target,
         "sl_threshold_s": target.sl_threshold_s,
+        "sl_period": target.sl_period,
         "fte_definition": f"paid hours / ({fte_hours:g} h a week x {weeks:g} week(s))",
         **{k: s[k] for k in HEADCOUNT_KEYS if k in s},
         "max_occupancy": target.max_occupancy,
@@ -971,7 +973,7 @@ def summary_lines(summary: dict) -> list[str]:
          if s.get("sim_replications") else
          "service level (simulated) not simulated (--replications 0)"),
         *([f"intervals at target      {s['sim_intervals_met']:.1%} simulated at or above it, "
-           f"{s['sim_intervals_below']} significantly below"]
+           f"{s['sim_intervals_below']} significantly below" + period_note(s)]
           if s.get("sim_intervals_met", math.nan) == s.get("sim_intervals_met") else []),
         *channel_lines(s),
         *skill_lines(s),
