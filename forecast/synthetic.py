@@ -87,7 +87,8 @@ class SeriesCase:
     effect known, not the day's draw: the best forecast a model of the structure can make;
     None where the rate's own path is random, the AR(1) cases);
     ``surprise_days``: dates (YYYY-MM-DD) of planted events no forecaster can know of (a
-    one-day surge), for a bias measured without them as well."""
+    one-day surge), for a bias measured without them as well; ``day_cv``: the coefficient
+    of variation of the day's Gamma factor (``rate`` / ``base_rate`` on each day)."""
 
     name: str
     frame: pd.DataFrame
@@ -100,6 +101,7 @@ class SeriesCase:
     base_rate: np.ndarray | None = field(default=None, repr=False)
     history_weeks: int | None = None
     surprise_days: tuple[str, ...] = ()
+    day_cv: float = 0.05
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -172,7 +174,7 @@ def _close(c: _Centre, day_mask: np.ndarray) -> None:
     c.rate[day_mask] = np.nan
 
 
-def _draw(c: _Centre, rng: np.random.Generator, day_cv: float = 0.05,
+def _draw(c: _Centre, rng: np.random.Generator, day_cv: float = SeriesCase.day_cv,
           queue: str | None = None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Counts: Poisson given rate x the day's Gamma(mean 1, cv ``day_cv``) factor. Returns
     (frame, the Poisson mean of each row, the rate of each row without the day's factor)."""
@@ -360,7 +362,7 @@ def zero_nights_15(seed: int = 1) -> SeriesCase:
     doy = c.days.day_of_year.to_numpy()
     c.rate *= (1 + 0.1 * np.sin(2 * np.pi * (doy - 80) / 365.25))[:, None]
     f, r, b = _draw(c, rng, day_cv=0.06)
-    return SeriesCase("zero_nights_15", f, 15, rate=r, base_rate=b, notes=_note(
+    return SeriesCase("zero_nights_15", f, 15, rate=r, base_rate=b, day_cv=0.06, notes=_note(
         "Open 24/7 at 15 min, ~1,200 calls a day; nights 00-06 have ~0.1 calls an interval",
         "(mostly zero rows); +-10 % yearly cycle; two years (2023-2024)."))
 
@@ -486,7 +488,7 @@ def _ar1(seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
 def ar1_30(seed: int = 1) -> SeriesCase:
     """Smooth double-seasonal series with short-term AR(1) dynamics, 30 min."""
     f, r, _ = _ar1(seed)
-    return SeriesCase("ar1_30", f, 30, rate=r, notes=_note(
+    return SeriesCase("ar1_30", f, 30, rate=r, day_cv=0.0, notes=_note(
         "Open 06-24 every day, ~10,000 calls a weekday; log rate has an AR(1) across",
         "intervals (phi 0.9 per 30 min, sd 8 %) and one across days (phi 0.9, sd 10 %);",
         "the rate is the truth given both paths."))
@@ -495,7 +497,8 @@ def ar1_30(seed: int = 1) -> SeriesCase:
 def ar1_60(seed: int = 1) -> SeriesCase:
     """The same draw as :func:`ar1_30`, summed to 60 minutes."""
     f, r, _ = _to_minutes(*_ar1(seed), 60)
-    return SeriesCase("ar1_60", f, 60, rate=r, notes="ar1_30 summed to 60 min (the same draw).")
+    return SeriesCase("ar1_60", f, 60, rate=r, day_cv=0.0,
+                      notes="ar1_30 summed to 60 min (the same draw).")
 
 
 def multi_queue(seed: int = 1) -> SeriesCase:

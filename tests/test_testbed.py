@@ -56,7 +56,7 @@ def test_base_rate_is_the_rate_without_the_days_factor(cases):
     # path is itself random)
     for name, case in cases.items():
         if name.startswith("ar1"):
-            assert case.base_rate is None
+            assert case.base_rate is None and case.day_cv == 0.0
             continue
         f = case.frame.assign(ratio=case.rate / case.base_rate,
                               day=case.frame["interval_start"].dt.normalize())
@@ -65,6 +65,7 @@ def test_base_rate_is_the_rate_without_the_days_factor(cases):
         assert (per_day.max() - per_day.min()).max() < 1e-9, name
         factor = per_day.first()
         cv = 0.06 if name == "zero_nights_15" else 0.05
+        assert case.day_cv == cv, name          # what the case says it planted
         assert factor.mean() == pytest.approx(1.0, abs=4 * cv / np.sqrt(len(factor))), name
         assert factor.std() == pytest.approx(cv, rel=0.35), name
 
