@@ -518,14 +518,44 @@ def _shares(panel: Panel, use: np.ndarray | None):
     return rows, 0.5 ** (age_w[rows] / PROFILE_HALF_LIFE_WEEKS), panel.weekdays[rows]
 
 
-def ew_profiles(panel: Panel, use: np.ndarray | None = None, shrink_days: float = 4.0,
+PROFILE_SHRINK_DAYS = 4.0
+"""Weight (in days) of the all-weekday profile in a weekday's profile where the data cannot
+tell how alike the weekdays are (:func:`shrink_weight`: fewer than two days of the weekday)."""
+
+
+def shrink_weight(shares: np.ndarray, w: np.ndarray, pooled: np.ndarray) -> float:
+    """Empirical-Bayes weight k (in days) of the ``pooled`` profile in a weekday's profile
+    p = (sum w_i s_i + k pooled) / (sum w_i + k), from that weekday's day shares ``shares``
+    (days x slots) and weights ``w``: the normal-means posterior (James & Stein 1961;
+    Efron & Morris 1975, JASA 70:311-319) with the day-to-day variance sigma^2 of a share
+    (weighted, around the weekday's mean, averaged over slots) and the between-weekday
+    variance tau^2 = mean (m - pooled)^2 - sigma^2 / n_eff (m the weighted mean of the
+    weekday's shares, n_eff = (sum w)^2 / sum w^2 its effective days): the weekday's own
+    mean gets the weight n_eff / (n_eff + sigma^2 / tau^2), i.e. k = sum w sigma^2 /
+    (n_eff tau^2). Weekdays shaped alike (tau^2 <= 0): inf (the pooled profile); shaped
+    apart: k -> 0 (their own). Fewer than two effective days: :data:`PROFILE_SHRINK_DAYS`."""
+    W = float(w.sum())
+    n_eff = W ** 2 / float((w ** 2).sum()) if W > 0 else 0.0
+    if n_eff < 2:
+        return PROFILE_SHRINK_DAYS
+    m = (w @ shares) / W
+    sigma2 = float(np.mean((w @ (shares - m) ** 2) / W)) * n_eff / (n_eff - 1)
+    tau2 = float(np.mean((m - pooled) ** 2)) - sigma2 / n_eff
+    if tau2 <= 0:
+        return np.inf
+    return W * sigma2 / (n_eff * tau2)
+
+
+def ew_profiles(panel: Panel, use: np.ndarray | None = None, shrink_days: float | None = None,
                 smooth: bool = True) -> dict[int, np.ndarray]:
     """Share of the day's calls per slot, for each weekday the centre opens: the
     exponentially weighted mean (:data:`PROFILE_HALF_LIFE_WEEKS`) of the shares of that
     weekday's complete days, shrunk toward the same weighted mean over all weekdays with
-    ``shrink_days`` days of weight (p = (sum w_i s_i + k pooled) / (sum w_i + k)), then (at
-    intervals of 10 minutes or less) smoothed with a 1-2-1 filter. Sums to 1 over the
-    weekday's open slots. ``use``: which history days may be used (default all)."""
+    ``shrink_days`` days of weight (p = (sum w_i s_i + k pooled) / (sum w_i + k); default
+    None: k per weekday by :func:`shrink_weight`, from how far that weekday's shape lies
+    from the others' beyond its sampling noise), then (at intervals of 10 minutes or less)
+    smoothed with a 1-2-1 filter. Sums to 1 over the weekday's open slots. ``use``: which
+    history days may be used (default all)."""
     rows, w, wd = _shares(panel, use)
     Y = panel.Y[rows]
     out = {}
@@ -540,7 +570,10 @@ def ew_profiles(panel: Panel, use: np.ndarray | None = None, shrink_days: float 
         ww, own = w[full], wd[full] == weekday
         pooled = (ww @ shares) / ww.sum() if ww.sum() > 0 else \
             np.full(open_.sum(), 1 / open_.sum())
-        p = (ww[own] @ shares[own] + shrink_days * pooled) / (ww[own].sum() + shrink_days)
+        k = (shrink_weight(shares[own], ww[own], pooled) if shrink_days is None
+             else shrink_days)
+        p = pooled if np.isinf(k) else \
+            (ww[own] @ shares[own] + k * pooled) / (ww[own].sum() + k)
         if smooth and panel.interval_min <= 10 and p.size >= 3:
             # 15-minute moving average (1-2-1 at 5 min): removes sampling noise, keeps the shape.
             p = smooth_121(p)

@@ -25,6 +25,7 @@ from forecast.models import (
     gap_ends,
     make_model,
     outlier_days,
+    shrink_weight,
     within_day_ar,
 )
 from forecast.panel import build_panel
@@ -66,6 +67,50 @@ def test_ew_profile_hand_calculation():
     assert set(prof) == {0, 1}
     np.testing.assert_allclose(prof[0], [mon, 1 - mon], rtol=1e-12)
     np.testing.assert_allclose(prof[1], [tue, 1 - tue], rtol=1e-12)
+
+
+def test_shrink_weight_by_hand():
+    # Three equally weighted days of two slots, shares .6/.4, .5/.5, .7/.3, pooled .5/.5:
+    # weekday mean m = (.6, .4); sigma^2 = (0 + .01 + .01) / 3 x 3 / 2 = .01 per slot;
+    # tau^2 = (m - pooled)^2 = .01 less sigma^2 / n_eff = .01 / 3 -> .00667;
+    # k = W sigma^2 / (n_eff tau^2) = 3 x .01 / (3 x .00667) = 1.5 days.
+    shares = np.array([[.6, .4], [.5, .5], [.7, .3]])
+    w = np.ones(3)
+    assert shrink_weight(shares, w, np.array([.5, .5])) == pytest.approx(1.5, rel=1e-12)
+    # the weekday's mean is the pooled profile: nothing tells it apart, the pooled profile
+    assert shrink_weight(shares, w, np.array([.6, .4])) == np.inf
+    # one day of its own: sigma^2 cannot be told, the fixed weight
+    assert shrink_weight(shares[:1], w[:1], np.array([.5, .5])) == 4.0
+
+
+def _weekday_shares(rng, shapes, weeks, calls=400):
+    """Multinomial day shares, one shape per weekday (Mon-Fri), ``weeks`` weeks."""
+    rows = [rng.multinomial(calls, shapes[d]) / calls for _ in range(weeks) for d in range(5)]
+    return np.array(rows), np.tile(np.arange(5), weeks)
+
+
+def test_shrink_weight_pools_weekdays_shaped_alike_and_keeps_those_apart():
+    # Simulated multinomial days (400 calls over 12 slots), 8 weeks, equal weights. All five
+    # weekdays share one shape: the noise accounts for the weekday means' spread, so the
+    # weight of the pooled profile is large (on most seeds infinite). Monday's peak two
+    # slots earlier than the other days: Monday keeps its own shape (weight < 1 day).
+    slots = np.arange(12)
+    bump = np.exp(-0.5 * ((slots - 6) / 2.0) ** 2) + 0.2
+    early = np.exp(-0.5 * ((slots - 4) / 2.0) ** 2) + 0.2
+    same = [bump / bump.sum()] * 5
+    apart = [early / early.sum()] + same[1:]
+    big, small = 0, 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        for shapes, monday in ((same, "same"), (apart, "apart")):
+            S_, wd = _weekday_shares(rng, shapes, 8)
+            pooled = S_.mean(axis=0)
+            k = shrink_weight(S_[wd == 0], np.ones(8), pooled)
+            if monday == "same":
+                big += k > 20
+            else:
+                small += k < 1
+    assert big >= 16 and small == 20
 
 
 def test_outlier_rule_on_hand_made_totals():
