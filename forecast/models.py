@@ -25,9 +25,9 @@ day_profile
     day h business days after the history (:func:`business_days`) is the h-step
     prediction. The profile is the share of
     the day's calls in each slot, exponentially weighted over recent weeks of the same
-    weekday (:data:`PROFILE_HALF_LIFE_WEEKS`), shrunk toward the all-weekday profile and
-    lightly smoothed in time; the days around a closure have their own
-    (:data:`SPECIAL_SHAPES`).
+    weekday (:data:`PROFILE_HALF_LIFE_WEEKS`), shrunk toward the all-weekday profile (by
+    an empirical-Bayes weight, :func:`shrink_weight`) and lightly smoothed in time; the
+    days around a closure have their own (:data:`SPECIAL_SHAPES`).
 svd
     Shen & Huang (2008), Ann. Appl. Stat. 2(2):601-623: root-transformed counts
     X = sqrt(Y + 1/4) (days x slots) ~ sum_k beta_k(day) f_k(slot) from the SVD of the recent
@@ -623,8 +623,8 @@ SPECIAL_SHAPES = ("pre_closure", "post_closure1")
 """Days whose intraday shape is learned apart: the eve of a closure (a holiday's eve may
 have a Friday's hours) and the first open day after one. Their profile is the mean share of
 those days in the history (up to 52 weeks, every slot of the day, closed ones 0), shrunk
-toward the target weekday's profile with the same 4 days of weight as the weekday profiles
-(p = (n q + 4 p_w) / (n + 4), then restricted to the weekday's open slots); those days are
+toward the target weekday's profile with 4 days of weight (:data:`PROFILE_SHRINK_DAYS`;
+p = (n q + 4 p_w) / (n + 4), then restricted to the weekday's open slots); those days are
 left out of the weekday profiles. Where such days are shaped like any other, this is the
 weekday profile with a little more noise; where they are not (the Israeli-bank case of the
 test bed: eves open 08-13 only), the weekday profile spread their calls over closed hours."""
