@@ -141,13 +141,14 @@ def bounds(frame: pd.DataFrame, rate: np.ndarray, base: np.ndarray, posterior, o
         key = key if isinstance(key, tuple) else (key,)
         t = g["interval_start"]
         day, tod = t.dt.normalize(), t.dt.hour * 60 + t.dt.minute
+        scales = []                  # the MASE scale of each origin: its history before
+        for o in origins:
+            tp = build_panel(g.loc[t < o, ["interval_start", "offered"]], interval_min)
+            scales.append(weekly_naive_scale(tp.days, tp.Y))
         for c in cutoffs:
             cut = int(c[:2]) * 60 + int(c[3:])
             rate_m, bayes_m = [], []
-            for o in origins:
-                train = g[t < o]
-                tp = build_panel(train[["interval_start", "offered"]], interval_min)
-                scale = weekly_naive_scale(tp.days, tp.Y)
+            for o, scale in zip(origins, scales, strict=True):
                 week = (t >= o) & (t < o + pd.Timedelta(days=horizon_days))
                 rest, seen = week & (tod >= cut), week & (tod < cut)
                 A = g.loc[seen, "offered"].groupby(day[seen]).sum()
